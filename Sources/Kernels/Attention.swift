@@ -1,0 +1,111 @@
+/// Causal multi-head self-attention (Vaswani et al., 2017), GPT-2's layout:
+/// one fused projection gives each row [q | k | v], and head h owns columns
+/// h·hs ..< (h+1)·hs of each, hs = C / NH.
+public enum Attention {
+    /// out (B, T, C) = softmax(q·kᵀ/√hs, causal) · v per head, from
+    /// inp (B, T, 3C); keeps the probabilities att (B, NH, T, T), zero above the
+    /// diagonal, for the backward pass.
+    public static func forward(
+        out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
+        inp: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int
+    ) {
+        let hs = C / NH, C3 = 3 * C
+        let scale = 1 / Float(hs).squareRoot()
+        Parallel.forEach(B * NH) { units in
+            for unit in units {
+                let b = unit / NH, h = unit % NH
+                let base = inp + b * T * C3 + h * hs
+                for t in 0..<T {
+                    let q = base + t * C3
+                    let a = att + (unit * T + t) * T
+                    for t2 in 0...t { a[t2] = dot(q, base + t2 * C3 + C, hs) * scale }
+                    softmaxInPlace(a, t + 1)
+                    (a + t + 1).update(repeating: 0, count: T - t - 1)
+                    let o = out + (b * T + t) * C + h * hs
+                    o.update(repeating: 0, count: hs)
+                    for t2 in 0...t { axpy(a[t2], base + t2 * C3 + 2 * C, o, hs) }
+                }
+            }
+        }
+    }
+
+    /// Adds the gradient of `forward` into dinp (B, T, 3C), given dout (B, T, C).
+    /// With P the probabilities and dP = dout·vᵀ: dv += Pᵀ·dout,
+    /// dS = P ⊙ (dP − rowsum(P ⊙ dP)), dq += dS·k/√hs, dk += dSᵀ·q/√hs.
+    public static func backward(
+        dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, att: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int
+    ) {
+        let hs = C / NH, C3 = 3 * C
+        let scale = 1 / Float(hs).squareRoot()
+        Parallel.forEach(B * NH) { units in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: T) { scratch in
+                let dp = scratch.baseAddress!
+                for unit in units {
+                    let b = unit / NH, h = unit % NH
+                    let base = inp + b * T * C3 + h * hs
+                    let dbase = dinp + b * T * C3 + h * hs
+                    for t in 0..<T {
+                        let a = att + (unit * T + t) * T
+                        let d = dout + (b * T + t) * C + h * hs
+                        var rowDot: Float = 0
+                        for t2 in 0...t {
+                            dp[t2] = dot(d, base + t2 * C3 + 2 * C, hs)
+                            axpy(a[t2], d, dbase + t2 * C3 + 2 * C, hs)
+                            rowDot += a[t2] * dp[t2]
+                        }
+                        let q = base + t * C3, dq = dbase + t * C3
+                        for t2 in 0...t {
+                            let ds = a[t2] * (dp[t2] - rowDot) * scale
+                            axpy(ds, base + t2 * C3 + C, dq, hs)
+                            axpy(ds, q, dbase + t2 * C3 + C, hs)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Replaces the `n` floats at `x` by their softmax; returns log Σ exp(x).
+@inlinable @discardableResult
+public func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+    let m = maximum(x, n)
+    let mv = SIMD16<Float>(repeating: m)
+    var acc = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= n {
+        let e = exp16(load16(x + i) - mv)
+        store16(e, x + i)
+        acc += e
+        i += 16
+    }
+    var sum = acc.sum()
+    while i < n { x[i] = expScalar(x[i] - m); sum += x[i]; i += 1 }
+    let inv = 1 / sum
+    for j in 0..<n { x[j] *= inv }
+    return m + logScalar(sum)
+}
+
+/// log Σᵢ exp(x[i]) over `n` floats, without changing them.
+@inlinable
+public func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    let m = maximum(x, n)
+    let mv = SIMD16<Float>(repeating: m)
+    var acc = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= n { acc += exp16(load16(x + i) - mv); i += 16 }
+    var sum = acc.sum()
+    while i < n { sum += expScalar(x[i] - m); i += 1 }
+    return m + logScalar(sum)
+}
+
+/// The natural logarithm of a positive float, through Double `portableLog`
+/// so that results do not depend on the platform's libm.
+@inlinable
+public func logScalar(_ x: Float) -> Float {
+    if x.isNaN || x < 0 { return .nan }
+    if x == 0 { return -.infinity }
+    if x.isInfinite { return .infinity }
+    return Float(portableLog(Double(x)))
+}

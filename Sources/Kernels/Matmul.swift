@@ -1,0 +1,49 @@
+/// A fully connected layer in GPT-2's Conv1D layout: the weight is stored
+/// (in, out), as Hugging Face stores `c_attn`, `c_proj` and `c_fc`.
+public enum Matmul {
+    /// out (N, OC) = inp (N, C) · weight (C, OC) + bias (OC); `bias` may be nil.
+    public static func forward(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, N: Int, C: Int, OC: Int
+    ) {
+        if let bias {
+            Parallel.forEach(N, grain: 64) { rows in
+                for n in rows { (out + n * OC).update(from: bias, count: OC) }
+            }
+        }
+        gemm(M: N, N: OC, K: C, A: inp, lda: C, B: weight, ldb: OC,
+             beta: bias == nil ? 0 : 1, C: out, ldc: OC)
+    }
+
+    /// Adds the gradients of `forward`: dinp (N, C) += dout · weightᵀ,
+    /// dweight (C, OC) += inpᵀ · dout, dbias (OC) += Σₙ dout[n]. `dinp` may be nil
+    /// (the first layer's input needs no gradient), and so may `dbias`.
+    public static func backward(
+        dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
+        dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, N: Int, C: Int, OC: Int
+    ) {
+        if let dinp {
+            gemm(transB: true, M: N, N: C, K: OC, A: dout, lda: OC, B: weight, ldb: OC,
+                 beta: 1, C: dinp, ldc: C)
+        }
+        gemm(transA: true, M: C, N: OC, K: N, A: inp, lda: C, B: dout, ldb: OC,
+             beta: 1, C: dweight, ldc: OC)
+        if let dbias { addColumnSums(dbias, dout, rows: N, columns: OC) }
+    }
+}
+
+/// sums (C) += Σ over rows of x (N, C), split over columns so the order of
+/// additions is the same for any thread count.
+public func addColumnSums(
+    _ sums: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, rows N: Int, columns C: Int
+) {
+    Parallel.forEach(C, grain: 64) { cols in
+        let lo = cols.lowerBound, width = cols.count
+        let s = sums + lo
+        for n in 0..<N {
+            let row = x + n * C + lo
+            for j in 0..<width { s[j] += row[j] }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Kernels
+
+/// The forward pass's saved values and the backward pass's scratch for one
+/// batch shape (B, T), carved from one buffer. Per-layer tensors are kept for
+/// every layer (the backward pass reads them); gradient scratch is shared by
+/// all layers, as in llm.c.
+final class Activations {
+    let B: Int, T: Int
+    private let buffer: FloatBuffer
+    let tokens: UnsafeMutablePointer<Int32>, positions: UnsafeMutablePointer<Int32>
+
+    // Forward, saved. Per layer: index by layer number.
+    let encoded: UnsafeMutablePointer<Float>                              // (B, T, C)
+    let ln1: [UnsafeMutablePointer<Float>], ln1Mean: [UnsafeMutablePointer<Float>], ln1Rstd: [UnsafeMutablePointer<Float>]
+    let qkv: [UnsafeMutablePointer<Float>]                                // (B, T, 3C)
+    let atty: [UnsafeMutablePointer<Float>]                               // (B, T, C)
+    let att: [UnsafeMutablePointer<Float>]                                // (B, NH, T, T)
+    let attproj: [UnsafeMutablePointer<Float>], residual2: [UnsafeMutablePointer<Float>]
+    let ln2: [UnsafeMutablePointer<Float>], ln2Mean: [UnsafeMutablePointer<Float>], ln2Rstd: [UnsafeMutablePointer<Float>]
+    let fch: [UnsafeMutablePointer<Float>], fchGelu: [UnsafeMutablePointer<Float>]  // (B, T, 4C)
+    let fcproj: [UnsafeMutablePointer<Float>], residual3: [UnsafeMutablePointer<Float>]
+    let lnf: UnsafeMutablePointer<Float>, lnfMean: UnsafeMutablePointer<Float>, lnfRstd: UnsafeMutablePointer<Float>
+    let logits: UnsafeMutablePointer<Float>                               // (B, T, V)
+
+    // Backward scratch.
+    let dlogits: UnsafeMutablePointer<Float>                              // (B, T, V)
+    let dhidden: UnsafeMutablePointer<Float>                              // (B, T, C), at lnf's output
+    let dresidual: UnsafeMutablePointer<Float>, dln: UnsafeMutablePointer<Float>, datty: UnsafeMutablePointer<Float>
+    let dqkv: UnsafeMutablePointer<Float>, dfch: UnsafeMutablePointer<Float>, dfchGelu: UnsafeMutablePointer<Float>
+
+    // Loss scratch, (B, T) each.
+    let logp: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, lossScratch: UnsafeMutablePointer<Float>
+
+    init(config: GPTConfig, B: Int, T: Int) {
+        self.B = B
+        self.T = T
+        let L = config.layers, C = config.width, V = config.vocabularySize, NH = config.heads
+        let BT = B * T
+        var sizes: [Int] = [BT * C]
+        let perLayer = [BT * C, BT, BT, BT * 3 * C, BT * C, B * NH * T * T, BT * C, BT * C,
+                        BT * C, BT, BT, BT * 4 * C, BT * 4 * C, BT * C, BT * C]
+        for _ in 0..<L { sizes += perLayer }
+        sizes += [BT * C, BT, BT, BT * V]
+        sizes += [BT * V, BT * C, BT * C, BT * C, BT * C, BT * 3 * C, BT * 4 * C, BT * 4 * C]
+        sizes += [BT, BT, BT]
+        buffer = FloatBuffer(count: sizes.reduce(0, +))
+        var cursor = buffer.pointer
+        func take(_ n: Int) -> UnsafeMutablePointer<Float> { defer { cursor += n }; return cursor }
+        encoded = take(BT * C)
+        var layer: [[UnsafeMutablePointer<Float>]] = Array(repeating: [], count: perLayer.count)
+        for _ in 0..<L { for (k, n) in perLayer.enumerated() { layer[k].append(take(n)) } }
+        (ln1, ln1Mean, ln1Rstd, qkv, atty) = (layer[0], layer[1], layer[2], layer[3], layer[4])
+        (att, attproj, residual2, ln2, ln2Mean) = (layer[5], layer[6], layer[7], layer[8], layer[9])
+        (ln2Rstd, fch, fchGelu, fcproj, residual3) = (layer[10], layer[11], layer[12], layer[13], layer[14])
+        lnf = take(BT * C); lnfMean = take(BT); lnfRstd = take(BT); logits = take(BT * V)
+        dlogits = take(BT * V); dhidden = take(BT * C); dresidual = take(BT * C); dln = take(BT * C)
+        datty = take(BT * C); dqkv = take(BT * 3 * C); dfch = take(BT * 4 * C); dfchGelu = take(BT * 4 * C)
+        logp = take(BT); lse = take(BT); lossScratch = take(BT)
+        tokens = .allocate(capacity: BT)
+        positions = .allocate(capacity: BT)
+        tokens.initialize(repeating: 0, count: BT)
+        for i in 0..<BT { positions[i] = Int32(i % T) }
+    }
+
+    deinit {
+        tokens.deallocate()
+        positions.deallocate()
+    }
+
+    /// Bytes held.
+    var byteCount: Int { buffer.count * 4 + B * T * 8 }
+}

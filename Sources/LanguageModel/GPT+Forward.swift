@@ -1,0 +1,89 @@
+import Kernels
+
+extension GPT {
+    /// Runs the model on `tokens` (B·T ids, row-major (B, T)).
+    ///
+    /// Afterwards `hidden` holds the final hidden states (B, T, C), after the
+    /// last LayerNorm, and, when `computeLogits`, `logits` holds (B, T, V).
+    public func forward(tokens: [Int32], B: Int, T: Int, computeLogits: Bool = true) {
+        precondition(tokens.count == B * T, "forward: \(tokens.count) tokens for B=\(B) T=\(T)")
+        precondition(T <= config.contextLength, "forward: T=\(T) exceeds the context \(config.contextLength)")
+        let V = config.vocabularySize
+        precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < V }, "forward: token id outside 0..<\(V)")
+        let a = activations(B: B, T: T)
+        tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: B * T) }
+        forward(a, computeLogits: computeLogits)
+    }
+
+    func forward(_ a: Activations, computeLogits: Bool) {
+        let B = a.B, T = a.T, N = B * T
+        let C = config.width, NH = config.heads, V = config.vocabularySize
+        Embedding.forward(
+            out: a.encoded, tokens: a.tokens, positions: a.positions,
+            wte: parameter("transformer.wte.weight"), wpe: parameter("transformer.wpe.weight"), N: N, C: C)
+        var residual = a.encoded
+        for l in 0..<config.layers {
+            let w = BlockWeights(self, layer: l, in: parameters)
+            LayerNorm.forward(out: a.ln1[l], mean: a.ln1Mean[l], rstd: a.ln1Rstd[l], inp: residual,
+                              weight: w.ln1w, bias: w.ln1b, N: N, C: C)
+            Matmul.forward(out: a.qkv[l], inp: a.ln1[l], weight: w.qkvw, bias: w.qkvb, N: N, C: C, OC: 3 * C)
+            Attention.forward(out: a.atty[l], att: a.att[l], inp: a.qkv[l], B: B, T: T, C: C, NH: NH)
+            Matmul.forward(out: a.attproj[l], inp: a.atty[l], weight: w.projw, bias: w.projb, N: N, C: C, OC: C)
+            Residual.forward(out: a.residual2[l], a: residual, b: a.attproj[l], N: N * C)
+            LayerNorm.forward(out: a.ln2[l], mean: a.ln2Mean[l], rstd: a.ln2Rstd[l], inp: a.residual2[l],
+                              weight: w.ln2w, bias: w.ln2b, N: N, C: C)
+            Matmul.forward(out: a.fch[l], inp: a.ln2[l], weight: w.fcw, bias: w.fcb, N: N, C: C, OC: 4 * C)
+            GELU.forward(out: a.fchGelu[l], inp: a.fch[l], N: N * 4 * C)
+            Matmul.forward(out: a.fcproj[l], inp: a.fchGelu[l], weight: w.fcprojw, bias: w.fcprojb,
+                           N: N, C: 4 * C, OC: C)
+            Residual.forward(out: a.residual3[l], a: a.residual2[l], b: a.fcproj[l], N: N * C)
+            residual = a.residual3[l]
+        }
+        LayerNorm.forward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual,
+                          weight: parameter("transformer.ln_f.weight"), bias: parameter("transformer.ln_f.bias"),
+                          N: N, C: C)
+        if computeLogits {
+            // logits = lnf · wteᵀ: the LM head is tied to the token embedding.
+            gemm(transB: true, M: N, N: V, K: C, A: a.lnf, lda: C,
+                 B: parameter("transformer.wte.weight"), ldb: C, C: a.logits, ldc: V)
+        }
+    }
+
+    /// The logits (B, T, V) of the last `forward`.
+    public var logits: UnsafeMutablePointer<Float> { requireActivations().logits }
+    /// The final hidden states (B, T, C) of the last `forward`.
+    public var hidden: UnsafeMutablePointer<Float> { requireActivations().lnf }
+    /// Gradient at the logits (B, T, V), read by `backward`; set it after `forward`.
+    public var logitGradients: UnsafeMutablePointer<Float> { requireActivations().dlogits }
+    /// Gradient at the final hidden states (B, T, C), read by `backward`.
+    public var hiddenGradients: UnsafeMutablePointer<Float> { requireActivations().dhidden }
+
+    func requireActivations() -> Activations {
+        guard let a = activations else { preconditionFailure("no forward pass has run") }
+        return a
+    }
+
+    /// Clears the gradients at the logits and the hidden states of the last forward pass.
+    public func zeroOutputGradients(logits: Bool = true) {
+        let a = requireActivations()
+        if logits { a.dlogits.update(repeating: 0, count: a.B * a.T * config.vocabularySize) }
+        a.dhidden.update(repeating: 0, count: a.B * a.T * config.width)
+    }
+}
+
+/// The parameter pointers of one transformer block.
+struct BlockWeights {
+    let ln1w, ln1b, qkvw, qkvb, projw, projb, ln2w, ln2b, fcw, fcb, fcprojw, fcprojb: UnsafeMutablePointer<Float>
+
+    /// Views into `buffer` (parameters or gradients) for layer `l`.
+    init(_ model: GPT, layer l: Int, in buffer: FloatBuffer) {
+        let p = "transformer.h.\(l)."
+        func at(_ name: String) -> UnsafeMutablePointer<Float> { buffer.pointer + model.layout.offset(p + name) }
+        ln1w = at("ln_1.weight"); ln1b = at("ln_1.bias")
+        qkvw = at("attn.c_attn.weight"); qkvb = at("attn.c_attn.bias")
+        projw = at("attn.c_proj.weight"); projb = at("attn.c_proj.bias")
+        ln2w = at("ln_2.weight"); ln2b = at("ln_2.bias")
+        fcw = at("mlp.c_fc.weight"); fcb = at("mlp.c_fc.bias")
+        fcprojw = at("mlp.c_proj.weight"); fcprojb = at("mlp.c_proj.bias")
+    }
+}

@@ -1,0 +1,64 @@
+import Kernels
+
+extension GPT {
+    /// Language-model loss Σₙ wₙ·(−log p(targetₙ)) over the last forward pass's
+    /// logits, with `weights` (B·T) choosing and scaling positions (zero for
+    /// prompt tokens in SFT, 1/count for a mean). Fills `logitGradients` with the
+    /// loss's gradient (scaled by `dloss`) when `backward` is true, ready for
+    /// `backward()`.
+    public func languageModelLoss(targets: [Int32], weights: [Float], dloss: Float = 1, backward: Bool) -> Float {
+        let a = requireActivations()
+        let N = a.B * a.T, V = config.vocabularySize
+        precondition(targets.count == N && weights.count == N, "languageModelLoss: need \(N) targets and weights")
+        return targets.withUnsafeBufferPointer { t in
+            weights.withUnsafeBufferPointer { w in
+                let loss = CrossEntropy.forward(logp: a.logp, lse: a.lse, logits: a.logits,
+                                                targets: t.baseAddress!, weights: w.baseAddress!, N: N, V: V)
+                if backward {
+                    zeroOutputGradients()
+                    CrossEntropy.backward(dlogits: a.dlogits, scratch: a.lossScratch, logits: a.logits, lse: a.lse,
+                                          targets: t.baseAddress!, weights: w.baseAddress!, dloss: dloss, N: N, V: V)
+                }
+                return loss
+            }
+        }
+    }
+
+    /// Log-probabilities (B·T) of `targets` under the last forward pass's logits:
+    /// entry (b, t) is log p(targets[b, t] | tokens[b, ...t]).
+    public func tokenLogProbabilities(targets: [Int32]) -> [Float] {
+        let a = requireActivations()
+        let N = a.B * a.T
+        precondition(targets.count == N, "tokenLogProbabilities: need \(N) targets")
+        targets.withUnsafeBufferPointer { t in
+            TokenLogProb.forward(logp: a.logp, lse: a.lse, logits: a.logits, targets: t.baseAddress!,
+                                 N: N, V: config.vocabularySize)
+        }
+        return Array(UnsafeBufferPointer(start: a.logp, count: N))
+    }
+
+    /// The scalar head (B) read at `positions[b]` of each sequence (the last
+    /// non-padding token) from the last forward pass.
+    public func scalarValues(at positions: [Int32]) -> [Float] {
+        precondition(hasScalarHead, "scalarValues: this model has no scalar head")
+        let a = requireActivations()
+        precondition(positions.count == a.B, "scalarValues: need one position per sequence")
+        var values = [Float](repeating: 0, count: a.B)
+        positions.withUnsafeBufferPointer { p in
+            ScalarHead.forward(values: &values, hidden: a.lnf, positions: p.baseAddress!,
+                               weight: parameter("score.weight"), B: a.B, T: a.T, C: config.width)
+        }
+        return values
+    }
+
+    /// Adds the gradient of a loss with gradient `dvalues` (B) at the scalar head:
+    /// into `score.weight`'s gradient, and into `hiddenGradients` for `backward`.
+    public func scalarBackward(dvalues: [Float], at positions: [Int32]) {
+        let a = requireActivations()
+        positions.withUnsafeBufferPointer { p in
+            ScalarHead.backward(dhidden: a.dhidden, dweight: gradient("score.weight"), dvalues: dvalues,
+                                hidden: a.lnf, positions: p.baseAddress!, weight: parameter("score.weight"),
+                                B: a.B, T: a.T, C: config.width)
+        }
+    }
+}

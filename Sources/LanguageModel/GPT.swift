@@ -1,0 +1,113 @@
+import Kernels
+
+/// A GPT-2 style decoder (Radford et al., 2019): token and learned position
+/// embeddings, pre-LayerNorm blocks of causal multi-head attention and a GELU
+/// MLP (×4), a final LayerNorm and an LM head tied to the token embedding.
+/// With `hasScalarHead` it is also a reward or value model: the same trunk
+/// plus `score.weight` read at one position per sequence.
+///
+/// Parameters and gradients each live in one buffer laid out by `layout`; the
+/// optimiser's moments in two more. Activations are kept for the last batch
+/// shape and reused.
+public final class GPT {
+    /// The shape.
+    public let config: GPTConfig
+    /// True for reward and value models.
+    public let hasScalarHead: Bool
+    /// The names and places of the tensors.
+    public let layout: ParameterLayout
+    /// All parameters.
+    public let parameters: FloatBuffer
+    /// All gradients, laid out like `parameters`; backward adds into them.
+    public let gradients: FloatBuffer
+    var activations: Activations?
+    private var optimizerState: AdamW?
+
+    /// A freshly initialised model, as GPT-2 initialises: weights normal(0, 0.02),
+    /// residual projections normal(0, 0.02/√(2L)), biases 0, LayerNorm weights 1.
+    public init(config: GPTConfig, scalarHead: Bool = false, seed: UInt64) {
+        precondition(config.problem == nil, config.problem ?? "")
+        self.config = config
+        self.hasScalarHead = scalarHead
+        layout = ParameterLayout(config: config, scalarHead: scalarHead)
+        parameters = FloatBuffer(count: layout.count)
+        gradients = FloatBuffer(count: layout.count)
+        var rng = Random(seed: seed)
+        let residualStd = 0.02 / Float(2 * config.layers).squareRoot()
+        for spec in layout.specs {
+            let p = parameters.pointer + spec.offset
+            if spec.name.hasSuffix("c_proj.weight") {
+                rng.fillNormal(p, spec.count, std: residualStd)
+            } else if spec.shape.count == 2 {
+                rng.fillNormal(p, spec.count, std: 0.02)
+            } else if spec.name.contains("ln_") && spec.name.hasSuffix(".weight") {
+                p.update(repeating: 1, count: spec.count)
+            }
+        }
+    }
+
+    /// A model holding `parameters` (laid out by `ParameterLayout(config:scalarHead:)`).
+    public init(config: GPTConfig, scalarHead: Bool, parameters: FloatBuffer) {
+        precondition(config.problem == nil, config.problem ?? "")
+        self.config = config
+        self.hasScalarHead = scalarHead
+        layout = ParameterLayout(config: config, scalarHead: scalarHead)
+        precondition(parameters.count == layout.count, "parameter count \(parameters.count) != \(layout.count)")
+        self.parameters = parameters
+        gradients = FloatBuffer(count: layout.count)
+    }
+
+    /// Number of parameters.
+    public var parameterCount: Int { layout.count }
+
+    /// A pointer to the named tensor's parameters.
+    public func parameter(_ name: String) -> UnsafeMutablePointer<Float> {
+        parameters.pointer + layout.offset(name)
+    }
+
+    /// A pointer to the named tensor's gradient.
+    public func gradient(_ name: String) -> UnsafeMutablePointer<Float> {
+        gradients.pointer + layout.offset(name)
+    }
+
+    /// Sets every gradient to zero.
+    public func zeroGradients() { gradients.zero() }
+
+    /// The optimiser, created on first use with `settings`.
+    public func optimizer(_ settings: AdamWSettings = AdamWSettings()) -> AdamW {
+        if let optimizerState { return optimizerState }
+        let segments = layout.specs.map { (range: $0.offset..<($0.offset + $0.count), decays: $0.decays) }
+        let made = AdamW(count: layout.count, segments: segments, settings: settings)
+        optimizerState = made
+        return made
+    }
+
+    /// The optimiser if one exists.
+    public var existingOptimizer: AdamW? { optimizerState }
+
+    /// Drops the optimiser's moments (a fresh training run).
+    public func resetOptimizer() { optimizerState = nil }
+
+    /// Activations for (B, T), reused when the shape repeats.
+    func activations(B: Int, T: Int) -> Activations {
+        if let a = activations, a.B == B, a.T == T { return a }
+        activations = nil  // free the old ones first
+        let made = Activations(config: config, B: B, T: T)
+        activations = made
+        return made
+    }
+
+    /// Bytes held by parameters, gradients, optimiser moments and activations.
+    public var byteCount: Int {
+        (parameters.count + gradients.count) * 4 + (optimizerState == nil ? 0 : layout.count * 8)
+            + (activations?.byteCount ?? 0)
+    }
+
+    /// A copy with the same parameters (no gradients, optimiser or activations):
+    /// a frozen reference, or a value model started from a reward model.
+    public func copy() -> GPT {
+        let p = FloatBuffer(count: parameters.count)
+        p.copy(from: parameters)
+        return GPT(config: config, scalarHead: hasScalarHead, parameters: p)
+    }
+}
