@@ -109,3 +109,37 @@ public func logScalar(_ x: Float) -> Float {
     if x.isInfinite { return .infinity }
     return Float(portableLog(Double(x)))
 }
+
+extension Attention {
+    /// Attention of new rows against a key/value cache, for sampling.
+    ///
+    /// Row r is query q (R, C) of sequence `slots[r]` at position `positions[r]`;
+    /// it attends to keys and values (S, T_max, C) of its slot at positions
+    /// 0...positions[r], which must already hold this step's entries.
+    /// out (R, C). `scratch` holds T_max floats per thread.
+    public static func forwardCached(
+        out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, qStride: Int,
+        keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+        slots: UnsafePointer<Int32>, positions: UnsafePointer<Int32>, R: Int, TMax: Int, C: Int, NH: Int
+    ) {
+        let hs = C / NH
+        let scale = 1 / Float(hs).squareRoot()
+        Parallel.forEach(R * NH, grain: max(1, 64 / max(hs, 1))) { units in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: TMax) { scratch in
+                let a = scratch.baseAddress!
+                for unit in units {
+                    let r = unit / NH, h = unit % NH
+                    let p = Int(positions[r])
+                    let kBase = keys + Int(slots[r]) * TMax * C + h * hs
+                    let vBase = values + Int(slots[r]) * TMax * C + h * hs
+                    let qr = q + r * qStride + h * hs
+                    for t2 in 0...p { a[t2] = dot(qr, kBase + t2 * C, hs) * scale }
+                    softmaxInPlace(a, p + 1)
+                    let o = out + r * C + h * hs
+                    o.update(repeating: 0, count: hs)
+                    for t2 in 0...p { axpy(a[t2], vBase + t2 * C, o, hs) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Kernels
+
+extension GPT {
+    /// The forward pass for new tokens of sequences whose earlier tokens are in
+    /// `cache`: row r is token `tokens[r]` of slot `slots[r]` at `positions[r]`.
+    /// Rows of one slot must come in position order and each slot's earlier
+    /// positions must be cached already. Writes every row's keys and values into
+    /// the cache and returns logits (`logitRows.count`, V) for the rows listed in
+    /// `logitRows`, valid until the next call.
+    ///
+    /// A prompt is one call with all its tokens (prefill); each sampled token
+    /// is one more call with one row per sequence.
+    public func forwardCached(
+        tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int], cache: KVCache
+    ) -> UnsafePointer<Float> {
+        let R = tokens.count, C = config.width, NH = config.heads, V = config.vocabularySize
+        precondition(slots.count == R && positions.count == R, "forwardCached: one slot and position per token")
+        precondition(positions.allSatisfy { $0 >= 0 && Int($0) < cache.capacity }, "forwardCached: position past the cache")
+        precondition(slots.allSatisfy { $0 >= 0 && Int($0) < cache.slots }, "forwardCached: no such slot")
+        let s = cache.rows(R, logitRows: logitRows.count)
+        let TMax = cache.capacity
+        tokens.withUnsafeBufferPointer { tok in
+            positions.withUnsafeBufferPointer { pos in
+                Embedding.forward(out: s.x, tokens: tok.baseAddress!, positions: pos.baseAddress!,
+                                  wte: parameter("transformer.wte.weight"), wpe: parameter("transformer.wpe.weight"),
+                                  N: R, C: C)
+            }
+        }
+        for l in 0..<config.layers {
+            let w = BlockWeights(self, layer: l, in: parameters)
+            LayerNorm.forward(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.ln1w, bias: w.ln1b, N: R, C: C)
+            Matmul.forward(out: s.qkv, inp: s.ln, weight: w.qkvw, bias: w.qkvb, N: R, C: C, OC: 3 * C)
+            let keys = cache.keys(layer: l), values = cache.values(layer: l)
+            for r in 0..<R {
+                let at = (Int(slots[r]) * TMax + Int(positions[r])) * C
+                (keys + at).update(from: s.qkv + r * 3 * C + C, count: C)
+                (values + at).update(from: s.qkv + r * 3 * C + 2 * C, count: C)
+            }
+            slots.withUnsafeBufferPointer { sl in
+                positions.withUnsafeBufferPointer { pos in
+                    Attention.forwardCached(out: s.atty, q: s.qkv, qStride: 3 * C, keys: keys, values: values,
+                                            slots: sl.baseAddress!, positions: pos.baseAddress!,
+                                            R: R, TMax: TMax, C: C, NH: NH)
+                }
+            }
+            Matmul.forward(out: s.proj, inp: s.atty, weight: w.projw, bias: w.projb, N: R, C: C, OC: C)
+            Residual.forward(out: s.x, a: s.x, b: s.proj, N: R * C)
+            LayerNorm.forward(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.ln2w, bias: w.ln2b, N: R, C: C)
+            Matmul.forward(out: s.fch, inp: s.ln, weight: w.fcw, bias: w.fcb, N: R, C: C, OC: 4 * C)
+            GELU.forward(out: s.fch, inp: s.fch, N: R * 4 * C)
+            Matmul.forward(out: s.proj, inp: s.fch, weight: w.fcprojw, bias: w.fcprojb, N: R, C: 4 * C, OC: C)
+            Residual.forward(out: s.x, a: s.x, b: s.proj, N: R * C)
+        }
+        // Only the rows whose next token is wanted go through ln_f and the LM head.
+        for (i, r) in logitRows.enumerated() { (s.ln + i * C).update(from: s.x + r * C, count: C) }
+        let n = logitRows.count
+        LayerNorm.forward(out: s.gathered, mean: s.mean, rstd: s.rstd, inp: s.ln,
+                          weight: parameter("transformer.ln_f.weight"), bias: parameter("transformer.ln_f.bias"),
+                          N: n, C: C)
+        gemm(transB: true, M: n, N: V, K: C, A: s.gathered, lda: C,
+             B: parameter("transformer.wte.weight"), ldb: C, C: s.logits, ldc: V)
+        return UnsafePointer(s.logits)
+    }
+}

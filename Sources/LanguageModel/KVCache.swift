@@ -1,0 +1,63 @@
+import Kernels
+
+/// Keys and values of every layer for a batch of sequences being sampled,
+/// so each new token costs one row through the model instead of the whole
+/// prefix. Also holds the scratch rows of the cached forward pass.
+public final class KVCache {
+    /// Number of sequences (slots).
+    public let slots: Int
+    /// Positions per slot (at most the model's context).
+    public let capacity: Int
+    let config: GPTConfig
+    let keys: FloatBuffer, values: FloatBuffer  // (L, slots, capacity, C)
+    private var scratch: FloatBuffer?
+    private(set) var rowCapacity = 0
+    private(set) var logitRowCapacity = 0
+
+    /// A cache for `slots` sequences of up to `capacity` tokens of a model of `config`.
+    public init(config: GPTConfig, slots: Int, capacity: Int) {
+        precondition(slots > 0 && capacity > 0 && capacity <= config.contextLength,
+                     "KVCache: need 1...\(config.contextLength) positions and at least one slot")
+        self.config = config
+        self.slots = slots
+        self.capacity = capacity
+        let n = config.layers * slots * capacity * config.width
+        keys = FloatBuffer(count: n)
+        values = FloatBuffer(count: n)
+    }
+
+    /// The layer-l key cache (slots, capacity, C).
+    func keys(layer l: Int) -> UnsafeMutablePointer<Float> { keys.pointer + l * slots * capacity * config.width }
+    /// The layer-l value cache (slots, capacity, C).
+    func values(layer l: Int) -> UnsafeMutablePointer<Float> { values.pointer + l * slots * capacity * config.width }
+
+    /// Scratch for `rows` rows of the cached forward pass and `logitRows` rows of logits.
+    func rows(_ rows: Int, logitRows: Int) -> CachedRows {
+        if rows > rowCapacity || logitRows > logitRowCapacity || scratch == nil {
+            rowCapacity = max(rows, rowCapacity)
+            logitRowCapacity = max(logitRows, logitRowCapacity)
+            scratch = FloatBuffer(count: CachedRows.floats(config, rows: rowCapacity, logitRows: logitRowCapacity))
+        }
+        return CachedRows(scratch!.pointer, config, rows: rowCapacity, logitRows: logitRowCapacity)
+    }
+}
+
+/// Views into the cached forward pass's scratch.
+struct CachedRows {
+    let x, ln, qkv, atty, proj, fch, gathered, logits: UnsafeMutablePointer<Float>
+    let mean, rstd: UnsafeMutablePointer<Float>
+
+    static func floats(_ c: GPTConfig, rows R: Int, logitRows: Int) -> Int {
+        R * c.width * 11 + R * 2 + logitRows * (c.width + c.vocabularySize)
+    }
+
+    init(_ base: UnsafeMutablePointer<Float>, _ c: GPTConfig, rows R: Int, logitRows: Int) {
+        let C = c.width
+        var cursor = base
+        func take(_ n: Int) -> UnsafeMutablePointer<Float> { defer { cursor += n }; return cursor }
+        x = take(R * C); ln = take(R * C); qkv = take(R * 3 * C); atty = take(R * C); proj = take(R * C)
+        fch = take(R * 4 * C)  // GELU runs in place over fch
+        mean = take(R); rstd = take(R)
+        gathered = take(logitRows * C); logits = take(logitRows * c.vocabularySize)
+    }
+}

@@ -1,0 +1,147 @@
+import Kernels
+
+/// How to draw tokens.
+public struct SamplingSettings: Sendable, Equatable {
+    /// Logits are divided by this; 0 means greedy (always the most likely token).
+    public var temperature: Float = 1
+    /// Keep only the k most likely tokens; 0 keeps all.
+    public var topK: Int = 0
+    /// Keep the smallest set of most likely tokens whose probability reaches p (nucleus); 1 keeps all.
+    public var topP: Float = 1
+    /// At most this many tokens are generated per prompt (fewer if the context fills).
+    public var maxNewTokens: Int = 64
+    /// Generation of a sequence ends after this token, which is kept in its output.
+    public var stopToken: Int32?
+
+    /// Settings with the given values.
+    public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1, maxNewTokens: Int = 64, stopToken: Int32? = nil) {
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.maxNewTokens = maxNewTokens
+        self.stopToken = stopToken
+    }
+}
+
+/// One sampled continuation.
+public struct Generation: Sendable, Equatable {
+    /// The new tokens (the stop token included when it was drawn).
+    public var tokens: [Int32] = []
+    /// log p of each new token under the model at the sampling temperature
+    /// (at temperature 1 when greedy), before top-k and top-p truncation.
+    public var logProbabilities: [Float] = []
+    /// True when the stop token ended it.
+    public var stopped = false
+}
+
+extension GPT {
+    /// Samples a continuation of each prompt, all prompts at once through one
+    /// KV cache. Prompts may differ in length; each must be non-empty and
+    /// shorter than the context. The same `rng` state gives the same output.
+    public func generate(prompts: [[Int32]], settings: SamplingSettings, rng: inout Random) -> [Generation] {
+        let B = prompts.count, V = config.vocabularySize
+        guard B > 0 else { return [] }
+        precondition(prompts.allSatisfy { !$0.isEmpty && $0.count < config.contextLength },
+                     "generate: each prompt needs 1..<\(config.contextLength) tokens")
+        let longest = prompts.map(\.count).max()!
+        let capacity = min(config.contextLength, longest + settings.maxNewTokens)
+        let cache = KVCache(config: config, slots: B, capacity: capacity)
+        // Prefill: every prompt token is a row; logits at each prompt's last token.
+        var tokens: [Int32] = [], slots: [Int32] = [], positions: [Int32] = [], lastRows: [Int] = []
+        for (b, prompt) in prompts.enumerated() {
+            tokens += prompt
+            slots += Array(repeating: Int32(b), count: prompt.count)
+            positions += (0..<prompt.count).map(Int32.init)
+            lastRows.append(tokens.count - 1)
+        }
+        var logits = forwardCached(tokens: tokens, slots: slots, positions: positions, logitRows: lastRows, cache: cache)
+        var results = [Generation](repeating: Generation(), count: B)
+        var active = Array(0..<B)
+        var nextPosition = prompts.map { Int32($0.count) }
+        var sampler = TokenSampler(vocabularySize: V, settings: settings)
+        while !active.isEmpty {
+            var stillActive: [Int] = [], rowTokens: [Int32] = []
+            for (i, b) in active.enumerated() {
+                let (token, logp) = sampler.draw(logits + i * V, rng: &rng)
+                results[b].tokens.append(token)
+                results[b].logProbabilities.append(logp)
+                if token == settings.stopToken {
+                    results[b].stopped = true
+                } else if results[b].tokens.count < settings.maxNewTokens && Int(nextPosition[b]) + 1 < capacity {
+                    stillActive.append(b)
+                    rowTokens.append(token)
+                }
+            }
+            active = stillActive
+            if active.isEmpty { break }
+            let rowSlots = active.map { Int32($0) }, rowPositions = active.map { nextPosition[$0] }
+            for b in active { nextPosition[b] += 1 }
+            logits = forwardCached(tokens: rowTokens, slots: rowSlots, positions: rowPositions,
+                                   logitRows: Array(0..<active.count), cache: cache)
+        }
+        return results
+    }
+}
+
+/// Draws one token from a row of logits by temperature, top-k and top-p.
+struct TokenSampler {
+    let V: Int
+    let settings: SamplingSettings
+    private var probabilities: [Float]
+    private var order: [Int32]
+
+    init(vocabularySize: Int, settings: SamplingSettings) {
+        V = vocabularySize
+        self.settings = settings
+        probabilities = [Float](repeating: 0, count: vocabularySize)
+        order = (0..<Int32(vocabularySize)).map { $0 }
+    }
+
+    /// The token and its log-probability (see `Generation.logProbabilities`).
+    mutating func draw(_ logits: UnsafePointer<Float>, rng: inout Random) -> (Int32, Float) {
+        let greedy = settings.temperature <= 0
+        let inverseTemperature = greedy ? 1 : 1 / settings.temperature
+        let V = self.V
+        let lse: Float = probabilities.withUnsafeMutableBufferPointer { p in
+            for v in 0..<V { p[v] = logits[v] * inverseTemperature }
+            return softmaxInPlace(p.baseAddress!, V)
+        }
+        func logProbability(_ v: Int) -> Float { logits[v] * inverseTemperature - lse }
+        if greedy {
+            var best = 0
+            for v in 1..<V where logits[v] > logits[best] { best = v }
+            return (Int32(best), logProbability(best))
+        }
+        let truncates = (settings.topK > 0 && settings.topK < V) || settings.topP < 1
+        let u = Float(rng.uniform())
+        if !truncates {
+            var cumulative: Float = 0
+            for v in 0..<V {
+                cumulative += probabilities[v]
+                if u < cumulative { return (Int32(v), logProbability(v)) }
+            }
+            let last = probabilities.lastIndex { $0 > 0 } ?? V - 1  // rounding left u above the total
+            return (Int32(last), logProbability(last))
+        }
+        // Most likely first; ties by token id so the order is deterministic.
+        let p = probabilities
+        order.sort { p[Int($0)] != p[Int($1)] ? p[Int($0)] > p[Int($1)] : $0 < $1 }
+        var keep = settings.topK > 0 ? min(settings.topK, V) : V
+        if settings.topP < 1 {
+            var mass: Float = 0
+            for i in 0..<keep {
+                mass += p[Int(order[i])]
+                if mass >= settings.topP { keep = i + 1; break }
+            }
+        }
+        var total: Float = 0
+        for i in 0..<keep { total += p[Int(order[i])] }
+        let target = u * total
+        var cumulative: Float = 0
+        for i in 0..<keep {
+            cumulative += p[Int(order[i])]
+            if target < cumulative { return (order[i], logProbability(Int(order[i]))) }
+        }
+        return (order[keep - 1], logProbability(Int(order[keep - 1])))
+    }
+}
