@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import LanguageModel
+
+/// `rlhf-bench`: the engine's speed on this machine, one table per run.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rlhf-bench",
+        abstract: "Measure GEMM, training and sampling speed of the engine.",
+        discussion: """
+            Reference configs: tiny (4 layers, 4 heads, width 256, context 128, vocab 512, \
+            batch 16x128) and small (6/6/384, context 256, vocab 8192, batch 8x256). Each figure \
+            is the median of several repeats, 1- and 2-thread runs interleaved. Build with -c release.
+            """)
+
+    @Flag(help: "A short run: fewer steps and repeats.")
+    var quick = false
+
+    @Option(help: "Repeats per measurement (median reported).")
+    var repeats: Int?
+
+    @Option(help: "Thread counts to measure, comma-separated.")
+    var threads: String = "1,2"
+
+    @Option(help: "Configs to measure: tiny, small or both, comma-separated.")
+    var configs: String = "tiny,small"
+
+    mutating func run() throws {
+        let threadCounts = try threads.split(separator: ",").map { part -> Int in
+            guard let n = Int(part), n >= 1, n <= 64 else {
+                throw ValidationError("--threads expects positive integers such as 1,2 (got \(part))")
+            }
+            return n
+        }
+        let chosen = try configs.split(separator: ",").map { name -> BenchConfig in
+            guard let c = BenchConfig.all.first(where: { $0.name == name }) else {
+                throw ValidationError("--configs expects tiny and/or small (got \(name))")
+            }
+            return c
+        }
+        let reps = repeats ?? (quick ? 3 : 5)
+        var table = ResultTable(threads: threadCounts)
+        for config in chosen {
+            let measure = Measurements(config: config, quick: quick)
+            for _ in 0..<reps {
+                for t in threadCounts {
+                    Parallel.threads = t
+                    table.add("sgemm GFLOP/s at \(config.name)'s shapes", t, measure.gemmRate())
+                }
+            }
+            for _ in 0..<reps {
+                for t in threadCounts {
+                    Parallel.threads = t
+                    let rate = measure.trainingRate()
+                    table.add("train \(config.name) tok/s", t, rate)
+                }
+            }
+            for t in threadCounts {
+                let train = table.median("train \(config.name) tok/s", t)
+                let gemm = table.median("sgemm GFLOP/s at \(config.name)'s shapes", t)
+                table.add("train \(config.name) MFU vs sgemm %", t, 100 * train * measure.flopsPerToken / (gemm * 1e9))
+            }
+            table.note("peak RSS after training \(config.name): \(peakResidentMiB()) MiB")
+            for batch in [1, 16] {
+                for _ in 0..<reps {
+                    for t in threadCounts {
+                        Parallel.threads = t
+                        table.add("sample \(config.name) batch \(batch) tok/s", t, measure.samplingRate(batch: batch))
+                    }
+                }
+            }
+        }
+        table.note("peak RSS overall: \(peakResidentMiB()) MiB")
+        print(table.render(repeats: reps))
+    }
+}
+
+/// Peak resident set size of this process so far, in MiB.
+func peakResidentMiB() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss / 1024  // kilobytes on Linux
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Kernels
+import LanguageModel
+
+/// A benchmark shape: the model and its training batch.
+struct BenchConfig {
+    let name: String
+    let model: GPTConfig
+    let batch: Int, sequence: Int
+
+    static let all = [
+        BenchConfig(name: "tiny", model: .tiny, batch: 16, sequence: 128),
+        BenchConfig(name: "small", model: .small, batch: 8, sequence: 256),
+    ]
+}
+
+/// Timed runs of one config; each returns a rate.
+final class Measurements {
+    let config: BenchConfig
+    let quick: Bool
+    let model: GPT
+    let tokens: [Int32], targets: [Int32], weights: [Float]
+
+    init(config: BenchConfig, quick: Bool) {
+        self.config = config
+        self.quick = quick
+        model = GPT(config: config.model, seed: 1)
+        var rng = Random(seed: 2)
+        let n = config.batch * config.sequence, V = config.model.vocabularySize
+        tokens = (0..<n).map { _ in Int32(rng.int(below: V)) }
+        targets = (0..<n).map { _ in Int32(rng.int(below: V)) }
+        weights = [Float](repeating: 1 / Float(n), count: n)
+    }
+
+    /// Model FLOPs per trained token: 6·N + 12·L·C·T, N without the position table
+    /// (the PaLM appendix B count, as nanoGPT's MFU estimate uses).
+    var flopsPerToken: Double {
+        let c = config.model
+        let n = model.parameterCount - c.contextLength * c.width
+        return Double(6 * n + 12 * c.layers * c.width * config.sequence)
+    }
+
+    /// GFLOP/s of `gemm` over the forward shapes of one training batch.
+    func gemmRate() -> Double {
+        let N = config.batch * config.sequence, C = config.model.width, V = config.model.vocabularySize
+        let shapes = [(N, 3 * C, C), (N, C, C), (N, 4 * C, C), (N, C, 4 * C), (N, V, C)]
+        let maxFloats = shapes.map { max($0.0 * $0.2, $0.2 * $0.1, $0.0 * $0.1) }.max()!
+        let a = FloatBuffer(count: maxFloats), b = FloatBuffer(count: maxFloats), c = FloatBuffer(count: maxFloats)
+        var rng = Random(seed: 3)
+        rng.fillNormal(a.pointer, maxFloats, std: 1)
+        rng.fillNormal(b.pointer, maxFloats, std: 1)
+        var flops = 0.0
+        let rounds = quick ? 2 : 4
+        let seconds = time {
+            for _ in 0..<rounds {
+                for (m, n, k) in shapes {
+                    gemm(M: m, N: n, K: k, A: a.pointer, lda: k, B: b.pointer, ldb: n, C: c.pointer, ldc: n)
+                    flops += 2 * Double(m * n * k)
+                }
+            }
+        }
+        return flops / seconds / 1e9
+    }
+
+    /// Trained tokens per second: forward, loss, backward and AdamW.
+    func trainingRate() -> Double {
+        let optimizer = model.optimizer()
+        func step() {
+            model.forward(tokens: tokens, B: config.batch, T: config.sequence)
+            _ = model.languageModelLoss(targets: targets, weights: weights, backward: true)
+            model.zeroGradients()
+            model.backward()
+            optimizer.update(parameters: model.parameters.pointer, gradients: model.gradients.pointer)
+        }
+        step()  // warm-up: activations and moments allocated
+        let steps = quick ? 2 : 4
+        let seconds = time { for _ in 0..<steps { step() } }
+        return Double(steps * config.batch * config.sequence) / seconds
+    }
+
+    /// Sampled tokens per second through the KV cache: a one-token prompt per
+    /// sequence and up to 128 new tokens (fewer if the context is shorter).
+    func samplingRate(batch: Int) -> Double {
+        let newTokens = min(128, config.model.contextLength - 1)
+        let prompts = (0..<batch).map { [Int32($0 % config.model.vocabularySize)] }
+        var rng = Random(seed: 5)
+        let settings = SamplingSettings(temperature: 1, maxNewTokens: newTokens)
+        var produced = 0
+        let seconds = time {
+            produced = model.generate(prompts: prompts, settings: settings, rng: &rng).map(\.tokens.count).reduce(0, +)
+        }
+        return Double(produced) / seconds
+    }
+}
+
+/// Wall-clock seconds taken by `body`.
+func time(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
