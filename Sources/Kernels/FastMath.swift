@@ -10,7 +10,12 @@
 @inlinable @inline(__always)
 public func exp16(_ x: SIMD16<Float>) -> SIMD16<Float> {
     let clamped = pointwiseMin(pointwiseMax(x, SIMD16(repeating: -87.0)), SIMD16(repeating: 88.0))
-    let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+    // Adding 1.5·2²³ rounds to the nearest integer and leaves it in the low
+    // mantissa bits, so n needs no float-to-int conversion (which Swift does
+    // lane by lane).
+    let magic = SIMD16<Float>(repeating: 12_582_912)
+    let shifted = clamped * 1.442_695_04 + magic
+    let n = shifted - magic
     var r = clamped - n * 0.693_145_75  // ln2 split in two for exact n·ln2_hi
     r = r - n * 1.428_606_8e-6
     var p = SIMD16<Float>(repeating: 1.0 / 5040)
@@ -21,8 +26,9 @@ public func exp16(_ x: SIMD16<Float>) -> SIMD16<Float> {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let bits = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    return p * unsafeBitCast(bits, to: SIMD16<Float>.self)
+    let integer = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
+    let scale = (integer &+ 127) &<< 23
+    return p * unsafeBitCast(scale, to: SIMD16<Float>.self)
 }
 
 /// eˣ for one float, by the same method as `exp16` (so scalar tails agree).
