@@ -15,6 +15,11 @@ public func gemm(
     beta: Float = 0, C: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     if M == 0 || N == 0 { return }
+    if M == 1 {
+        gemv(transA: transA, transB: transB, N: N, K: K, alpha: alpha, a: A, lda: lda, B: B, ldb: ldb,
+             beta: beta, c: C)
+        return
+    }
     let ta = transA ? CblasTrans : CblasNoTrans
     let tb = transB ? CblasTrans : CblasNoTrans
     let work = M * N * K
@@ -31,6 +36,25 @@ public func gemm(
             cblas_sgemm(
                 CblasRowMajor, ta, tb, Int32(M), Int32(r.count), Int32(K), alpha,
                 A, Int32(lda), b, Int32(ldb), beta, C + r.lowerBound, Int32(ldc))
+        }
+    }
+}
+
+/// The M = 1 case of `gemm` (one row, as when sampling a single sequence),
+/// through `cblas_sgemv`: sgemm would pack the whole of B on every call.
+/// c (N) = alpha · op(B)ᵀ · a + beta · c, split over blocks of N.
+private func gemv(
+    transA: Bool, transB: Bool, N: Int, K: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+    B: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>
+) {
+    let incA = Int32(transA ? lda : 1)  // a is row 0 of A, or column 0 of Aᵀ's storage
+    Parallel.forEach(N, grain: max(16, 131_072 / max(K, 1))) { r in
+        if transB {  // B stored (N, K): c = B·a
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(r.count), Int32(K), alpha,
+                        B + r.lowerBound * ldb, Int32(ldb), a, incA, beta, c + r.lowerBound, 1)
+        } else {  // B stored (K, N): c = Bᵀ·a
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(K), Int32(r.count), alpha,
+                        B + r.lowerBound, Int32(ldb), a, incA, beta, c + r.lowerBound, 1)
         }
     }
 }

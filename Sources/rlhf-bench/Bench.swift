@@ -27,7 +27,14 @@ struct Bench: ParsableCommand {
     @Option(help: "Configs to measure: tiny, small or both, comma-separated.")
     var configs: String = "tiny,small"
 
+    @Option(help: "What to measure: train, sample or both, comma-separated (train includes sgemm).")
+    var measures: String = "train,sample"
+
     mutating func run() throws {
+        let wanted = Set(measures.split(separator: ",").map(String.init))
+        guard !wanted.isEmpty, wanted.isSubset(of: ["train", "sample"]) else {
+            throw ValidationError("--measures expects train and/or sample (got \(measures))")
+        }
         let threadCounts = try threads.split(separator: ",").map { part -> Int in
             guard let n = Int(part), n >= 1, n <= 64 else {
                 throw ValidationError("--threads expects positive integers such as 1,2 (got \(part))")
@@ -44,6 +51,7 @@ struct Bench: ParsableCommand {
         var table = ResultTable(threads: threadCounts)
         for config in chosen {
             let measure = Measurements(config: config, quick: quick)
+            if wanted.contains("train") {
             for _ in 0..<reps {
                 for t in threadCounts {
                     Parallel.threads = t
@@ -63,6 +71,8 @@ struct Bench: ParsableCommand {
                 table.add("train \(config.name) MFU vs sgemm %", t, 100 * train * measure.flopsPerToken / (gemm * 1e9))
             }
             table.note("peak RSS after training \(config.name): \(peakResidentMiB()) MiB")
+            }
+            if wanted.contains("sample") {
             for batch in [1, 16] {
                 for _ in 0..<reps {
                     for t in threadCounts {
@@ -70,6 +80,7 @@ struct Bench: ParsableCommand {
                         table.add("sample \(config.name) batch \(batch) tok/s", t, measure.samplingRate(batch: batch))
                     }
                 }
+            }
             }
         }
         table.note("peak RSS overall: \(peakResidentMiB()) MiB")

@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A POSIX file descriptor with the few calls checkpoints need, each turning
+/// `errno` into a `CheckpointError.io` that names `path`.
+///
+/// POSIX rather than `FileHandle` because `pread` reads at an offset without
+/// shared seek state and reports a short read at end of file instead of trapping.
+struct FileDescriptor {
+    /// The open descriptor.
+    let rawValue: Int32
+    /// The path errors report (for a temporary file, the file being saved).
+    let path: String
+
+    /// Opens `openPath` with `flags` (and `mode` when creating); errors name `path`.
+    static func openFile(
+        _ openPath: String, flags: Int32, mode: mode_t = 0, reporting path: String, operation: String
+    ) throws -> FileDescriptor {
+        while true {
+            let descriptor = open(openPath, flags | O_CLOEXEC, mode)
+            if descriptor >= 0 { return FileDescriptor(rawValue: descriptor, path: path) }
+            if errno != EINTR { throw currentError(path: path, operation: operation) }
+        }
+    }
+
+    /// `CheckpointError.io` for the current `errno`.
+    static func currentError(path: String, operation: String) -> CheckpointError {
+        .io(path: path, operation: operation, reason: String(cString: strerror(errno)))
+    }
+
+    /// The file's current size in bytes.
+    func size() throws -> Int {
+        var status = stat()
+        guard fstat(rawValue, &status) == 0 else {
+            throw Self.currentError(path: path, operation: "read the file size")
+        }
+        return Int(status.st_size)
+    }
+
+    /// Reads into `buffer` from `offset` until it is full or the file ends;
+    /// returns the number of bytes read (less than `buffer.count` only at end of file).
+    func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let result = pread(rawValue, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if result == 0 { break }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw Self.currentError(path: path, operation: "read")
+            }
+            done += result
+        }
+        return done
+    }
+
+    /// Writes all of `buffer` at the current position.
+    func writeFully(_ buffer: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < buffer.count {
+            let result = write(rawValue, buffer.baseAddress! + done, buffer.count - done)
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw Self.currentError(path: path, operation: "write")
+            }
+            done += result
+        }
+    }
+
+    /// Flushes the file's data to the storage device (`fsync`).
+    func synchronize() throws {
+        guard fsync(rawValue) == 0 else { throw Self.currentError(path: path, operation: "flush to disk") }
+    }
+
+    /// Closes the descriptor, reporting a failure (which can mean lost written data).
+    func closeFile() throws {
+        guard close(rawValue) == 0 else { throw Self.currentError(path: path, operation: "close") }
+    }
+
+    /// Closes the descriptor on a path that is already failing or only read.
+    func closeIgnoringErrors() {
+        _ = close(rawValue)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// Hugging Face's GPT-2 `config.json` (transformers' GPT2Config), as much of
+/// it as this engine reads or writes. Unknown keys are ignored on reading.
+struct HuggingFaceConfig: Codable {
+    var architectures: [String]?
+    var modelType: String?
+    var vocabSize: Int?
+    var nPositions: Int?
+    var nCtx: Int?
+    var nEmbd: Int?
+    var nLayer: Int?
+    var nHead: Int?
+    var nInner: Int?
+    var activationFunction: String?
+    var layerNormEpsilon: Double?
+    var tieWordEmbeddings: Bool?
+    var numLabels: Int?
+    var bosTokenId: Int?
+    var eosTokenId: Int?
+    var padTokenId: Int?
+    var torchDtype: String?
+
+    enum CodingKeys: String, CodingKey {
+        case architectures, modelType = "model_type", vocabSize = "vocab_size", nPositions = "n_positions"
+        case nCtx = "n_ctx", nEmbd = "n_embd", nLayer = "n_layer", nHead = "n_head", nInner = "n_inner"
+        case activationFunction = "activation_function", layerNormEpsilon = "layer_norm_epsilon"
+        case tieWordEmbeddings = "tie_word_embeddings", numLabels = "num_labels"
+        case bosTokenId = "bos_token_id", eosTokenId = "eos_token_id", padTokenId = "pad_token_id"
+        case torchDtype = "torch_dtype"
+    }
+
+    /// The config.json this engine writes for a model.
+    init(_ config: GPTConfig, scalarHead: Bool, endToken: Int?) {
+        architectures = [scalarHead ? "GPT2ForSequenceClassification" : "GPT2LMHeadModel"]
+        modelType = "gpt2"
+        vocabSize = config.vocabularySize
+        nPositions = config.contextLength
+        nCtx = config.contextLength
+        nEmbd = config.width
+        nLayer = config.layers
+        nHead = config.heads
+        activationFunction = "gelu_new"
+        layerNormEpsilon = 1e-5
+        tieWordEmbeddings = true
+        numLabels = scalarHead ? 1 : nil
+        bosTokenId = endToken
+        eosTokenId = endToken
+        padTokenId = endToken
+        torchDtype = "float32"
+    }
+
+    /// The engine's config, or why this file's model cannot run here.
+    func engineConfig(path: String) throws -> GPTConfig {
+        func need(_ value: Int?, _ key: String) throws -> Int {
+            guard let value else { throw ModelFileError.badConfig(path: path, reason: "config.json has no '\(key)'") }
+            return value
+        }
+        if let modelType, modelType != "gpt2" {
+            throw ModelFileError.badConfig(path: path, reason: "model_type is '\(modelType)', only 'gpt2' is supported")
+        }
+        let config = GPTConfig(
+            layers: try need(nLayer, "n_layer"), heads: try need(nHead, "n_head"), width: try need(nEmbd, "n_embd"),
+            contextLength: try need(nPositions ?? nCtx, "n_positions"), vocabularySize: try need(vocabSize, "vocab_size"))
+        if let problem = config.problem { throw ModelFileError.badConfig(path: path, reason: problem) }
+        if let nInner, nInner != 4 * config.width {
+            throw ModelFileError.badConfig(path: path, reason: "n_inner is \(nInner); only 4·n_embd MLPs are supported")
+        }
+        if let f = activationFunction, !["gelu_new", "gelu_pytorch_tanh", "gelu_fast"].contains(f) {
+            throw ModelFileError.badConfig(path: path, reason: "activation_function '\(f)' is not GPT-2's tanh GELU")
+        }
+        if let eps = layerNormEpsilon, abs(eps - 1e-5) > 1e-9 {
+            throw ModelFileError.badConfig(path: path, reason: "layer_norm_epsilon is \(eps); the engine uses GPT-2's 1e-5")
+        }
+        if tieWordEmbeddings == false {
+            throw ModelFileError.badConfig(path: path, reason: "tie_word_embeddings is false; the LM head must be tied")
+        }
+        return config
+    }
+}

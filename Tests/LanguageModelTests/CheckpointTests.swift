@@ -1,0 +1,122 @@
+import Foundation
+import Kernels
+import LanguageModel
+import Testing
+
+/// Model directories: Hugging Face's layout in, ours out, checked against an
+/// independent numpy GPT-2 (`Fixtures/gpt2_reference.py`).
+@Suite struct CheckpointTests {
+    static let fixture = SafetensorsFixtures.folder.appendingPathComponent("hf-gpt2")
+
+    struct Expected: Decodable { let tokens: [Int32]; let logits: [Float] }
+
+    /// Logits (T, V) of one sequence.
+    static func logits(_ model: GPT, _ tokens: [Int32]) -> [Float] {
+        model.forward(tokens: tokens, B: 1, T: tokens.count)
+        return Array(UnsafeBufferPointer(start: model.logits, count: tokens.count * model.config.vocabularySize))
+    }
+
+    @Test func loadsAHuggingFaceCheckpointAndMatchesNumpy() throws {
+        let model = try GPT.load(from: Self.fixture)
+        #expect(model.config == GPTConfig(layers: 2, heads: 2, width: 16, contextLength: 8, vocabularySize: 23))
+        #expect(!model.hasScalarHead)
+        let expected = try JSONDecoder().decode(
+            Expected.self, from: Data(contentsOf: Self.fixture.appendingPathComponent("expected.json")))
+        let ours = Self.logits(model, expected.tokens)
+        let worst = zip(ours, expected.logits).map { abs($0 - $1) }.max()!
+        print("forward vs numpy GPT-2: max abs diff \(worst)")
+        #expect(worst < 1e-4)
+    }
+
+    @Test(arguments: [false, true])
+    func roundTripsAndPythonReadsIt(scalarHead: Bool) throws {
+        let dir = try SafetensorsFixtures.makeDirectory()
+        defer { SafetensorsFixtures.removeDirectory(dir) }
+        let config = GPTConfig(layers: 2, heads: 4, width: 16, contextLength: 10, vocabularySize: 30)
+        let model = GPT(config: config, scalarHead: scalarHead, seed: 8)
+        var rng = Random(seed: 9)
+        rng.fillNormal(model.parameters.pointer, model.parameterCount, std: 0.3)
+        try model.save(to: dir, endToken: 29)
+        let loaded = try GPT.load(from: dir)
+        #expect(loaded.hasScalarHead == scalarHead && loaded.config == config)
+        #expect(loaded.parameters.array == model.parameters.array)
+        let hf = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("config.json"))) as! [String: Any]
+        #expect(hf["n_embd"] as? Int == 16 && hf["eos_token_id"] as? Int == 29 && hf["model_type"] as? String == "gpt2")
+        #expect((hf["architectures"] as? [String])?.first == (scalarHead ? "GPT2ForSequenceClassification" : "GPT2LMHeadModel"))
+        // An independent reader sees GPT-2's names and Conv1D shapes.
+        let reading = try PythonReader.read(dir.appendingPathComponent("model.safetensors"))
+        #expect(reading.metadata["format"] == "pt")
+        #expect(reading.tensors["transformer.h.1.attn.c_attn.weight"]?.shape == [16, 48])
+        #expect(reading.tensors["transformer.h.0.mlp.c_proj.weight"]?.shape == [64, 16])
+        #expect(reading.tensors["lm_head.weight"] == nil, "the LM head is tied, not stored")
+        #expect((reading.tensors["score.weight"]?.shape == [1, 16]) == scalarHead)
+        // And numpy's GPT-2 computes the same logits from the saved files.
+        let tokens: [Int32] = [1, 4, 29, 0, 17]
+        let output = try PythonReader.run([
+            SafetensorsFixtures.folder.appendingPathComponent("gpt2_reference.py").path, "logits", dir.path,
+            tokens.map(String.init).joined(separator: ","),
+        ])
+        let reference = try JSONDecoder().decode([Float].self, from: output)
+        let worst = zip(Self.logits(loaded, tokens), reference).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-4, "saved model vs numpy: max abs diff \(worst)")
+    }
+
+    /// Copies the fixture into a scratch directory and lets `edit` spoil it.
+    static func spoiled(_ edit: (URL) throws -> Void) throws -> String {
+        let dir = try SafetensorsFixtures.makeDirectory()
+        defer { SafetensorsFixtures.removeDirectory(dir) }
+        for name in ["config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(at: Self.fixture.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+        }
+        try edit(dir)
+        do {
+            _ = try GPT.load(from: dir)
+            return "loaded"
+        } catch {
+            return (error as? LocalizedError)?.errorDescription ?? "\(error)"
+        }
+    }
+
+    static func rewriteConfig(_ dir: URL, _ change: (inout [String: Any]) -> Void) throws {
+        let url = dir.appendingPathComponent("config.json")
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        change(&json)
+        try JSONSerialization.data(withJSONObject: json).write(to: url)
+    }
+
+    @Test func badModelDirectoriesSayWhatIsWrong() throws {
+        let missing = try Self.spoiled { try FileManager.default.removeItem(at: $0.appendingPathComponent("config.json")) }
+        #expect(missing.contains("config.json") && missing.contains("cannot read"))
+        let shape = try Self.spoiled { dir in try Self.rewriteConfig(dir) { $0["n_embd"] = 32 } }
+        #expect(shape.contains("model.safetensors") && shape.contains("'wte.weight' has shape [23, 16]"), "\(shape)")
+        let heads = try Self.spoiled { dir in try Self.rewriteConfig(dir) { $0["n_head"] = 3 } }
+        #expect(heads.contains("n_embd (16) must be a multiple of n_head (3)"), "\(heads)")
+        let type = try Self.spoiled { dir in try Self.rewriteConfig(dir) { $0["n_layer"] = "two" } }
+        #expect(type.contains("n_layer"), "\(type)")
+        let layers = try Self.spoiled { dir in try Self.rewriteConfig(dir) { $0["n_layer"] = 3 } }
+        #expect(layers.contains("'transformer.h.2.ln_1.weight' is missing"), "\(layers)")
+        let act = try Self.spoiled { dir in try Self.rewriteConfig(dir) { $0["activation_function"] = "relu" } }
+        #expect(act.contains("relu"), "\(act)")
+        let truncated = try Self.spoiled { dir in
+            let url = dir.appendingPathComponent("model.safetensors")
+            let data = try Data(contentsOf: url)
+            try data.prefix(data.count - 100).write(to: url)
+        }
+        #expect(truncated.contains("truncated") && truncated.contains("model.safetensors"), "\(truncated)")
+    }
+
+    @Test func unexpectedTensorsAreRefused() throws {
+        let dir = try SafetensorsFixtures.makeDirectory()
+        defer { SafetensorsFixtures.removeDirectory(dir) }
+        let model = GPT(config: GPTConfig(layers: 1, heads: 1, width: 4, contextLength: 4, vocabularySize: 5), seed: 1)
+        try model.save(to: dir)
+        let extra = FloatBuffer([1, 1, 1, 1])
+        let tensors = model.layout.specs.map { (name: $0.name, shape: $0.shape, data: UnsafePointer(model.parameters.pointer + $0.offset)) }
+            + [(name: "classifier.weight", shape: [4], data: UnsafePointer(extra.pointer))]
+        try Safetensors.write(dir.appendingPathComponent("model.safetensors"), tensors: tensors, metadata: [:])
+        #expect(throws: ModelFileError.unexpectedTensor(path: dir.appendingPathComponent("model.safetensors").path,
+                                                        tensor: "classifier.weight")) {
+            _ = try GPT.load(from: dir)
+        }
+    }
+}
