@@ -114,8 +114,9 @@ extension Attention {
     /// Attention of new rows against a key/value cache, for sampling.
     ///
     /// Row r is query q (R, C) of sequence `slots[r]` at position `positions[r]`;
-    /// it attends to keys and values (S, T_max, C) of its slot at positions
-    /// 0...positions[r], which must already hold this step's entries.
+    /// it attends to keys and values (S, NH, T_max, hs) of its slot at positions
+    /// 0...positions[r], which must already hold this step's entries. Each
+    /// head's cache is contiguous, so a query streams through it.
     /// out (R, C). `scratch` holds T_max floats per thread.
     public static func forwardCached(
         out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, qStride: Int,
@@ -130,14 +131,14 @@ extension Attention {
                 for unit in units {
                     let r = unit / NH, h = unit % NH
                     let p = Int(positions[r])
-                    let kBase = keys + Int(slots[r]) * TMax * C + h * hs
-                    let vBase = values + Int(slots[r]) * TMax * C + h * hs
+                    let kBase = keys + (Int(slots[r]) * NH + h) * TMax * hs
+                    let vBase = values + (Int(slots[r]) * NH + h) * TMax * hs
                     let qr = q + r * qStride + h * hs
-                    for t2 in 0...p { a[t2] = dot(qr, kBase + t2 * C, hs) * scale }
+                    for t2 in 0...p { a[t2] = dot(qr, kBase + t2 * hs, hs) * scale }
                     softmaxInPlace(a, p + 1)
                     let o = out + r * C + h * hs
                     o.update(repeating: 0, count: hs)
-                    for t2 in 0...p { axpy(a[t2], vBase + t2 * C, o, hs) }
+                    for t2 in 0...p { axpy(a[t2], vBase + t2 * hs, o, hs) }
                 }
             }
         }

@@ -31,10 +31,13 @@ extension GPT {
             LayerNorm.forward(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.ln1w, bias: w.ln1b, N: R, C: C)
             Matmul.forward(out: s.qkv, inp: s.ln, weight: w.qkvw, bias: w.qkvb, N: R, C: C, OC: 3 * C)
             let keys = cache.keys(layer: l), values = cache.values(layer: l)
+            let hs = C / NH
             for r in 0..<R {
-                let at = (Int(slots[r]) * TMax + Int(positions[r])) * C
-                (keys + at).update(from: s.qkv + r * 3 * C + C, count: C)
-                (values + at).update(from: s.qkv + r * 3 * C + 2 * C, count: C)
+                for h in 0..<NH {
+                    let at = ((Int(slots[r]) * NH + h) * TMax + Int(positions[r])) * hs
+                    (keys + at).update(from: s.qkv + r * 3 * C + C + h * hs, count: hs)
+                    (values + at).update(from: s.qkv + r * 3 * C + 2 * C + h * hs, count: hs)
+                }
             }
             slots.withUnsafeBufferPointer { sl in
                 positions.withUnsafeBufferPointer { pos in

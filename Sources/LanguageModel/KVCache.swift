@@ -9,7 +9,7 @@ public final class KVCache {
     /// Positions per slot (at most the model's context).
     public let capacity: Int
     let config: GPTConfig
-    let keys: FloatBuffer, values: FloatBuffer  // (L, slots, capacity, C)
+    let keys: FloatBuffer, values: FloatBuffer  // (L, slots, NH, capacity, hs)
     private var scratch: FloatBuffer?
     private(set) var rowCapacity = 0
     private(set) var logitRowCapacity = 0
@@ -26,9 +26,9 @@ public final class KVCache {
         values = FloatBuffer(count: n)
     }
 
-    /// The layer-l key cache (slots, capacity, C).
+    /// The layer-l key cache (slots, NH, capacity, hs).
     func keys(layer l: Int) -> UnsafeMutablePointer<Float> { keys.pointer + l * slots * capacity * config.width }
-    /// The layer-l value cache (slots, capacity, C).
+    /// The layer-l value cache (slots, NH, capacity, hs).
     func values(layer l: Int) -> UnsafeMutablePointer<Float> { values.pointer + l * slots * capacity * config.width }
 
     /// Scratch for `rows` rows of the cached forward pass and `logitRows` rows of logits.

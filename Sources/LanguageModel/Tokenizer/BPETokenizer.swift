@@ -1,0 +1,243 @@
+import Foundation
+
+/// A byte-level BPE tokenizer in the style of GPT-2.
+///
+/// Encoding: the input bytes are first cut at exact occurrences of special tokens
+/// (longest first), which become their single ids; the remaining text is split by GPT-2's
+/// ``PreTokenizer``, and inside each piece the bytes are merged by the ranked `merges`
+/// (see `WordMerger`). Any byte sequence can be encoded, since every byte has a token, and
+/// `decode(encode(bytes: b)) == b` for every `b`.
+///
+/// Token strings are byte-level strings (see ``ByteLevel``): `"Ġthe"` is the bytes of
+/// `" the"`. Ids must be dense: `0..<vocabularySize` are all used.
+///
+/// Instances are immutable and `Sendable`. Each `encode` call keeps its own cache of
+/// already encoded words, so encoding a large text in one call is fast.
+public final class BPETokenizer: Sendable {
+    /// The special tokens of the project (the contents used in text and files).
+    public enum SpecialToken {
+        /// Ends a document.
+        public static let endOfText = "<|endoftext|>"
+        /// Starts a user turn in a chat.
+        public static let user = "<|user|>"
+        /// Starts an assistant turn in a chat.
+        public static let assistant = "<|assistant|>"
+        /// Ends a turn in a chat.
+        public static let endOfTurn = "<|end|>"
+        /// All of them, in the order the trainer gives them ids.
+        public static let all: [String] = [endOfText, user, assistant, endOfTurn]
+    }
+
+    /// The BPE tokens (byte-level strings) and their ids. It may also contain special tokens,
+    /// as GPT-2's `vocab.json` holds `<|endoftext|>`.
+    public let vocabulary: [String: Int32]
+    /// The merges, the rank of a merge being its index (lower ranks merge first).
+    public let merges: [(String, String)]
+    /// The tokens that are never split, by content, and their ids.
+    public let specialTokens: [String: Int32]
+    /// The number of ids: every id is in `0..<vocabularySize`.
+    public let vocabularySize: Int
+
+    /// The token string of each id (the content for special tokens).
+    private let tokens: [String]
+    /// The bytes each id decodes to.
+    private let tokenBytes: [[UInt8]]
+    /// Whether each id is a special token.
+    private let specialFlags: [Bool]
+    /// The id of each single-byte token.
+    let byteToID: [Int32]
+    /// The merges keyed by `WordMerger.key(left, right)`.
+    let rules: [UInt64: WordMerger.Rule]
+    /// Finds the special tokens in input bytes.
+    let splitter: SpecialTokenSplitter
+
+    /// Creates a tokenizer, checking that the parts fit together.
+    ///
+    /// - Throws: ``TokenizerError`` when an id is negative, repeated or leaves a gap; a byte
+    ///   token is missing; a merge names an unknown token or makes a token that is not in
+    ///   the vocabulary; a pair is merged twice; or a special token is empty or has
+    ///   another id in `vocabulary`.
+    public init(
+        vocabulary: [String: Int32], merges: [(String, String)], specialTokens: [String: Int32]
+    ) throws {
+        // Validate in a fixed order (sorted), so the error reported never depends on
+        // dictionary iteration order.
+        var entries: [(id: Int32, token: String, special: Bool)] = []
+        entries.reserveCapacity(vocabulary.count + specialTokens.count)
+        for (token, id) in vocabulary { entries.append((id, token, false)) }
+        let sortedSpecials = specialTokens.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+        for (token, id) in sortedSpecials {
+            if token.isEmpty { throw TokenizerError(.emptySpecialToken) }
+            if let vocabularyID = vocabulary[token] {
+                guard vocabularyID == id else {
+                    throw TokenizerError(
+                        .conflictingSpecialToken(
+                            token: token, specialID: Int(id), vocabularyID: Int(vocabularyID)))
+                }
+                continue
+            }
+            entries.append((id, token, true))
+        }
+        entries.sort { ($0.id, $0.token) < ($1.id, $1.token) }
+        for (index, entry) in entries.enumerated() {
+            if index > 0, entries[index - 1].id == entry.id {
+                throw TokenizerError(
+                    .duplicateID(id: Int(entry.id), first: entries[index - 1].token, second: entry.token))
+            }
+        }
+        for (index, entry) in entries.enumerated() where Int(entry.id) != index {
+            // Sorted, distinct ids differ from their index only if one is negative or a gap exists.
+            throw TokenizerError(.idOutOfRange(token: entry.token, id: Int(entry.id), count: entries.count))
+        }
+
+        var byteToID: [Int32] = []
+        byteToID.reserveCapacity(256)
+        for byte in 0...255 {
+            let token = String(Character(ByteLevel.scalar(for: UInt8(byte))))
+            guard let id = vocabulary[token] else {
+                throw TokenizerError(.missingByteToken(byte: UInt8(byte), token: token))
+            }
+            byteToID.append(id)
+        }
+
+        var rules: [UInt64: WordMerger.Rule] = [:]
+        rules.reserveCapacity(merges.count)
+        for (rank, (left, right)) in merges.enumerated() {
+            let text = "\(left) \(right)"
+            guard let leftID = vocabulary[left] else {
+                throw TokenizerError(.unknownMergeToken(index: rank, merge: text, token: left))
+            }
+            guard let rightID = vocabulary[right] else {
+                throw TokenizerError(.unknownMergeToken(index: rank, merge: text, token: right))
+            }
+            guard let resultID = vocabulary[left + right] else {
+                throw TokenizerError(
+                    .mergeResultNotInVocabulary(index: rank, merge: text, result: left + right))
+            }
+            let key = WordMerger.key(leftID, rightID)
+            guard rules[key] == nil else {
+                throw TokenizerError(.duplicateMerge(index: rank, merge: text))
+            }
+            rules[key] = WordMerger.Rule(rank: Int32(rank), result: resultID)
+        }
+
+        var tokens: [String] = []
+        var tokenBytes: [[UInt8]] = []
+        var specialFlags: [Bool] = []
+        tokens.reserveCapacity(entries.count)
+        tokenBytes.reserveCapacity(entries.count)
+        specialFlags.reserveCapacity(entries.count)
+        for entry in entries {
+            let isSpecial = entry.special || specialTokens[entry.token] != nil
+            tokens.append(entry.token)
+            specialFlags.append(isSpecial)
+            if isSpecial {
+                tokenBytes.append(Array(entry.token.utf8))
+            } else {
+                // Like the ByteLevel decoder of Hugging Face `tokenizers`: a token with a
+                // character outside the byte alphabet decodes to its own UTF-8.
+                tokenBytes.append(ByteLevel.bytes(from: entry.token) ?? Array(entry.token.utf8))
+            }
+        }
+
+        self.vocabulary = vocabulary
+        self.merges = merges
+        self.specialTokens = specialTokens
+        self.vocabularySize = entries.count
+        self.tokens = tokens
+        self.tokenBytes = tokenBytes
+        self.specialFlags = specialFlags
+        self.byteToID = byteToID
+        self.rules = rules
+        self.splitter = SpecialTokenSplitter(specialTokens.map { ($0.key, $0.value) })
+    }
+
+    // MARK: - Encoding
+
+    /// The ids of the UTF-8 bytes of `text`.
+    public func encode(_ text: String) -> [Int32] {
+        encode(bytes: Array(text.utf8))
+    }
+
+    /// The ids of arbitrary bytes (valid UTF-8 or not).
+    public func encode(bytes: [UInt8]) -> [Int32] {
+        var output: [Int32] = []
+        output.reserveCapacity(bytes.count / 3 + 1)
+        var cache: [[UInt8]: [Int32]] = [:]
+        var merger = WordMerger()
+        var wordIDs: [Int32] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            splitter.forEachSegment(in: buffer) { segment in
+                switch segment {
+                case .special(let id):
+                    output.append(id)
+                case .text(let range):
+                    PreTokenizer.forEachPiece(in: buffer, range: range) { piece in
+                        if piece.count == 1 {
+                            output.append(byteToID[Int(buffer[piece.lowerBound])])
+                            return
+                        }
+                        let word = Array(buffer[piece])
+                        if let cached = cache[word] {
+                            output.append(contentsOf: cached)
+                            return
+                        }
+                        wordIDs.removeAll(keepingCapacity: true)
+                        merger.encode(buffer, range: piece, byteToID: byteToID, rules: rules, into: &wordIDs)
+                        cache[word] = wordIDs
+                        output.append(contentsOf: wordIDs)
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    // MARK: - Decoding
+
+    /// The bytes of a sequence of ids (ids outside `0..<vocabularySize` are skipped).
+    public func decode(_ ids: [Int32]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(ids.count * 4)
+        for id in ids where id >= 0 && Int(id) < tokenBytes.count {
+            output.append(contentsOf: tokenBytes[Int(id)])
+        }
+        return output
+    }
+
+    /// The text of a sequence of ids; invalid UTF-8 is replaced by U+FFFD.
+    public func decodeText(_ ids: [Int32]) -> String {
+        String(decoding: decode(ids), as: UTF8.self)
+    }
+
+    // MARK: - Lookup
+
+    /// The token string of an id, as stored in the vocabulary (byte-level, e.g. `"Ġthe"`),
+    /// or the content of a special token; `nil` for an unknown id.
+    public func token(for id: Int32) -> String? {
+        guard id >= 0, Int(id) < tokens.count else { return nil }
+        return tokens[Int(id)]
+    }
+
+    /// The raw bytes an id stands for, or `nil` for an unknown id.
+    public func bytes(for id: Int32) -> [UInt8]? {
+        guard id >= 0, Int(id) < tokenBytes.count else { return nil }
+        return tokenBytes[Int(id)]
+    }
+
+    /// The id of a special token, or `nil` if it is not one.
+    public func id(of special: String) -> Int32? {
+        specialTokens[special]
+    }
+
+    /// Whether an id is a special token.
+    public func isSpecial(_ id: Int32) -> Bool {
+        id >= 0 && Int(id) < specialFlags.count && specialFlags[Int(id)]
+    }
+
+    /// The rank of the merge of two token strings, or `nil` if they are never merged.
+    public func mergeRank(_ left: String, _ right: String) -> Int? {
+        guard let leftID = vocabulary[left], let rightID = vocabulary[right] else { return nil }
+        return rules[WordMerger.key(leftID, rightID)].map { Int($0.rank) }
+    }
+}

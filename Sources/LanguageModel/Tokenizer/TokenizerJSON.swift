@@ -1,0 +1,356 @@
+import Foundation
+
+/// Reads and writes tokenizers in the file formats of Hugging Face `tokenizers`
+/// (`tokenizer.json`) and of OpenAI's GPT-2 release (`vocab.json` + `merges.txt`).
+///
+/// Format facts, from Hugging Face `tokenizers` (`tokenizers/src/models/bpe/serialization.rs`,
+/// `pre_tokenizers/byte_level.rs`, `tokenizer/serialization.rs`):
+/// - top-level keys `version` ("1.0"), `truncation`, `padding`, `added_tokens`,
+///   `normalizer`, `pre_tokenizer`, `post_processor`, `decoder`, `model`;
+/// - `model` has `type: "BPE"`, `vocab` (token -> id) and `merges`, each merge either the
+///   legacy string `"a b"` (split on the single space) or, since `tokenizers` 0.20, a
+///   two-element array `["a", "b"]`. Both are read; **the pair form is written**.
+///
+/// Written files are deterministic byte for byte: vocabulary in id order, merges in rank
+/// order, added tokens in id order, JSON text produced by hand.
+///
+/// Only what ``BPETokenizer`` implements is accepted; anything that would make Hugging
+/// Face encode differently is refused with ``TokenizerError/Problem/unsupportedSetting(_:)``:
+/// a normalizer, a pre-tokenizer other than `ByteLevel` with `use_regex` true and
+/// `add_prefix_space` false, BPE `dropout`, `continuing_subword_prefix`,
+/// `end_of_word_suffix`, `byte_fallback`, `ignore_merges`, and added tokens with
+/// `lstrip`, `rstrip` or `single_word`. Every added token is treated as never split.
+public enum TokenizerJSON {
+    // MARK: - tokenizer.json
+
+    /// Loads a `tokenizer.json` file.
+    ///
+    /// - Throws: ``TokenizerError`` naming the file.
+    public static func load(contentsOf url: URL) throws -> BPETokenizer {
+        let name = url.lastPathComponent
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw TokenizerError(.unreadable(error.localizedDescription), file: name)
+        }
+        return try load(data: data, fileName: name)
+    }
+
+    /// Loads `tokenizer.json` content; `fileName` names the source in errors.
+    public static func load(data: Data, fileName: String) throws -> BPETokenizer {
+        do {
+            return try parseTokenizerJSON(data)
+        } catch let error as TokenizerError {
+            throw error.inFile(fileName)
+        }
+    }
+
+    /// Writes `tokenizer` as a `tokenizer.json` file.
+    public static func save(_ tokenizer: BPETokenizer, to url: URL) throws {
+        do {
+            try Data(jsonText(for: tokenizer).utf8).write(to: url, options: .atomic)
+        } catch {
+            throw TokenizerError(.unreadable(error.localizedDescription), file: url.lastPathComponent)
+        }
+    }
+
+    /// The `tokenizer.json` text of `tokenizer` (deterministic).
+    public static func jsonText(for tokenizer: BPETokenizer) -> String {
+        let vocabulary = tokenizer.vocabulary.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+        let added = tokenizer.specialTokens.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+        let byteLevel = """
+            {
+                "type": "ByteLevel",
+                "add_prefix_space": false,
+                "trim_offsets": true,
+                "use_regex": true
+              }
+            """
+        var out = "{\n"
+        out += "  \"version\": \"1.0\",\n"
+        out += "  \"truncation\": null,\n"
+        out += "  \"padding\": null,\n"
+        out += "  \"added_tokens\": ["
+        for (index, (content, id)) in added.enumerated() {
+            out += index == 0 ? "\n" : ",\n"
+            out += "    {\n"
+            out += "      \"id\": \(id),\n"
+            out += "      \"content\": \(quoted(content)),\n"
+            out += "      \"single_word\": false,\n"
+            out += "      \"lstrip\": false,\n"
+            out += "      \"rstrip\": false,\n"
+            out += "      \"normalized\": false,\n"
+            out += "      \"special\": true\n"
+            out += "    }"
+        }
+        out += added.isEmpty ? "],\n" : "\n  ],\n"
+        out += "  \"normalizer\": null,\n"
+        out += "  \"pre_tokenizer\": \(byteLevel),\n"
+        out += "  \"post_processor\": \(byteLevel.replacingOccurrences(of: "\"trim_offsets\": true", with: "\"trim_offsets\": false")),\n"
+        out += "  \"decoder\": \(byteLevel),\n"
+        out += "  \"model\": {\n"
+        out += "    \"type\": \"BPE\",\n"
+        out += "    \"dropout\": null,\n"
+        out += "    \"unk_token\": null,\n"
+        out += "    \"continuing_subword_prefix\": \"\",\n"
+        out += "    \"end_of_word_suffix\": \"\",\n"
+        out += "    \"fuse_unk\": false,\n"
+        out += "    \"byte_fallback\": false,\n"
+        out += "    \"ignore_merges\": false,\n"
+        out += "    \"vocab\": {"
+        for (index, (token, id)) in vocabulary.enumerated() {
+            out += index == 0 ? "\n" : ",\n"
+            out += "      \(quoted(token)): \(id)"
+        }
+        out += vocabulary.isEmpty ? "},\n" : "\n    },\n"
+        out += "    \"merges\": ["
+        for (index, (left, right)) in tokenizer.merges.enumerated() {
+            out += index == 0 ? "\n" : ",\n"
+            out += "      [\(quoted(left)), \(quoted(right))]"
+        }
+        out += tokenizer.merges.isEmpty ? "]\n" : "\n    ]\n"
+        out += "  }\n"
+        out += "}\n"
+        return out
+    }
+
+    // MARK: - GPT-2 vocab.json + merges.txt
+
+    /// Loads GPT-2's original pair of files: `vocab.json` (token -> id) and `merges.txt`
+    /// (an optional `#version: 0.2` first line, then one `"a b"` merge per line).
+    ///
+    /// - Parameter specialTokens: tokens never split. Those in `vocab.json` keep their id
+    ///   there (as GPT-2's `<|endoftext|>` = 50256); the others get the next ids, in order.
+    /// - Throws: ``TokenizerError`` naming the file at fault (`merges.txt` for merge problems).
+    public static func loadGPT2(
+        vocabulary vocabularyURL: URL, merges mergesURL: URL,
+        specialTokens: [String] = [BPETokenizer.SpecialToken.endOfText]
+    ) throws -> BPETokenizer {
+        let vocabularyName = vocabularyURL.lastPathComponent
+        let mergesName = mergesURL.lastPathComponent
+        let vocabulary: [String: Int32]
+        do {
+            let data = try readFile(vocabularyURL)
+            let object = try parseJSON(data)
+            guard let table = object as? [String: Any] else {
+                throw TokenizerError(.wrongType(field: "(top level)", expected: "an object of token -> id"))
+            }
+            vocabulary = try readVocabulary(table, field: "(top level)")
+        } catch let error as TokenizerError {
+            throw error.inFile(vocabularyName)
+        }
+
+        var merges: [(String, String)] = []
+        do {
+            let text = String(decoding: try readFile(mergesURL), as: UTF8.self)
+            var lineNumber = 0
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                lineNumber += 1
+                let trimmed = line.hasSuffix("\r") ? line.dropLast() : line[...]
+                if trimmed.isEmpty || (lineNumber == 1 && trimmed.hasPrefix("#version")) { continue }
+                let parts = trimmed.split(separator: " ", omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw TokenizerError(.malformedMerge(index: merges.count, text: "line \(lineNumber): \"\(trimmed)\""))
+                }
+                merges.append((String(parts[0]), String(parts[1])))
+            }
+        } catch let error as TokenizerError {
+            throw error.inFile(mergesName)
+        }
+
+        var specials: [String: Int32] = [:]
+        var nextID = Int32((vocabulary.values.max() ?? -1) + 1)
+        for token in specialTokens {
+            if let id = vocabulary[token] {
+                specials[token] = id
+            } else if specials[token] == nil {
+                specials[token] = nextID
+                nextID += 1
+            }
+        }
+        do {
+            return try BPETokenizer(vocabulary: vocabulary, merges: merges, specialTokens: specials)
+        } catch let error as TokenizerError {
+            switch error.problem {
+            case .unknownMergeToken, .mergeResultNotInVocabulary, .duplicateMerge:
+                throw error.inFile(mergesName)
+            default:
+                throw error.inFile(vocabularyName)
+            }
+        }
+    }
+
+    // MARK: - Parsing
+
+    private static func parseTokenizerJSON(_ data: Data) throws -> BPETokenizer {
+        guard let root = try parseJSON(data) as? [String: Any] else {
+            throw TokenizerError(.wrongType(field: "(top level)", expected: "an object"))
+        }
+        guard let modelValue = root["model"], !(modelValue is NSNull) else {
+            throw TokenizerError(.missingField("model"))
+        }
+        guard let model = modelValue as? [String: Any] else {
+            throw TokenizerError(.wrongType(field: "model", expected: "an object"))
+        }
+        if let type = model["type"] {
+            guard let type = type as? String else {
+                throw TokenizerError(.wrongType(field: "model.type", expected: "a string"))
+            }
+            guard type == "BPE" else { throw TokenizerError(.unsupportedModel(type)) }
+        } else if model["merges"] == nil {
+            throw TokenizerError(.missingField("model.type"))
+        }
+        try checkSettings(root: root, model: model)
+
+        guard let vocabularyValue = model["vocab"] else { throw TokenizerError(.missingField("model.vocab")) }
+        guard let vocabularyTable = vocabularyValue as? [String: Any] else {
+            throw TokenizerError(.wrongType(field: "model.vocab", expected: "an object of token -> id"))
+        }
+        let vocabulary = try readVocabulary(vocabularyTable, field: "model.vocab")
+
+        guard let mergesValue = model["merges"] else { throw TokenizerError(.missingField("model.merges")) }
+        guard let mergeList = mergesValue as? [Any] else {
+            throw TokenizerError(.wrongType(field: "model.merges", expected: "an array"))
+        }
+        var merges: [(String, String)] = []
+        merges.reserveCapacity(mergeList.count)
+        for (index, entry) in mergeList.enumerated() {
+            if let text = entry as? String {
+                let parts = text.split(separator: " ", omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw TokenizerError(.malformedMerge(index: index, text: "\"\(text)\""))
+                }
+                merges.append((String(parts[0]), String(parts[1])))
+            } else if let pair = entry as? [Any], pair.count == 2,
+                let left = pair[0] as? String, let right = pair[1] as? String
+            {
+                merges.append((left, right))
+            } else {
+                throw TokenizerError(.malformedMerge(index: index, text: String(describing: entry)))
+            }
+        }
+
+        var specials: [String: Int32] = [:]
+        if let addedValue = root["added_tokens"], !(addedValue is NSNull) {
+            guard let added = addedValue as? [Any] else {
+                throw TokenizerError(.wrongType(field: "added_tokens", expected: "an array"))
+            }
+            for (index, item) in added.enumerated() {
+                let field = "added_tokens[\(index)]"
+                guard let token = item as? [String: Any] else {
+                    throw TokenizerError(.wrongType(field: field, expected: "an object"))
+                }
+                guard let content = token["content"] as? String else {
+                    throw TokenizerError(.missingField("\(field).content"))
+                }
+                guard let idValue = token["id"] else { throw TokenizerError(.missingField("\(field).id")) }
+                let id = try readID(idValue, token: content, field: "\(field).id")
+                for flag in ["lstrip", "rstrip", "single_word"] where (token[flag] as? Bool) == true {
+                    throw TokenizerError(.unsupportedSetting("\(field).\(flag) = true"))
+                }
+                if specials[content] != nil {
+                    throw TokenizerError(.duplicateSpecialToken(content))
+                }
+                specials[content] = id
+            }
+        }
+        return try BPETokenizer(vocabulary: vocabulary, merges: merges, specialTokens: specials)
+    }
+
+    /// Refuses settings that would make Hugging Face encode differently from us.
+    private static func checkSettings(root: [String: Any], model: [String: Any]) throws {
+        if let normalizer = root["normalizer"], !(normalizer is NSNull) {
+            throw TokenizerError(.unsupportedSetting("normalizer \(typeName(normalizer))"))
+        }
+        guard let preValue = root["pre_tokenizer"], !(preValue is NSNull) else {
+            throw TokenizerError(.unsupportedSetting("pre_tokenizer null (a ByteLevel pre-tokenizer is required)"))
+        }
+        guard let pre = preValue as? [String: Any], (pre["type"] as? String) == "ByteLevel" else {
+            throw TokenizerError(.unsupportedSetting("pre_tokenizer \(typeName(preValue)) (only ByteLevel)"))
+        }
+        if (pre["add_prefix_space"] as? Bool) == true {
+            throw TokenizerError(.unsupportedSetting("pre_tokenizer.add_prefix_space = true"))
+        }
+        if (pre["use_regex"] as? Bool) == false {
+            throw TokenizerError(.unsupportedSetting("pre_tokenizer.use_regex = false"))
+        }
+        if let dropout = model["dropout"], !(dropout is NSNull), (dropout as? Double) != 0 {
+            throw TokenizerError(.unsupportedSetting("model.dropout = \(dropout)"))
+        }
+        for field in ["continuing_subword_prefix", "end_of_word_suffix"] {
+            if let value = model[field], !(value is NSNull), (value as? String) != "" {
+                throw TokenizerError(.unsupportedSetting("model.\(field) = \(value)"))
+            }
+        }
+        for flag in ["byte_fallback", "ignore_merges"] where (model[flag] as? Bool) == true {
+            throw TokenizerError(.unsupportedSetting("model.\(flag) = true"))
+        }
+    }
+
+    private static func typeName(_ value: Any) -> String {
+        if let object = value as? [String: Any], let type = object["type"] as? String { return type }
+        return String(describing: value)
+    }
+
+    private static func readVocabulary(_ table: [String: Any], field: String) throws -> [String: Int32] {
+        var vocabulary: [String: Int32] = [:]
+        vocabulary.reserveCapacity(table.count)
+        // Sorted, so that the first bad entry reported is always the same one.
+        for (token, value) in table.sorted(by: { $0.key < $1.key }) {
+            vocabulary[token] = try readID(value, token: token, field: "\(field)[\(token)]")
+        }
+        return vocabulary
+    }
+
+    private static func readID(_ value: Any, token: String, field: String) throws -> Int32 {
+        guard let number = value as? Int else {
+            throw TokenizerError(.wrongType(field: field, expected: "an integer id"))
+        }
+        guard let id = Int32(exactly: number), id >= 0 else {
+            throw TokenizerError(.idOutOfRange(token: token, id: number, count: Int(Int32.max)))
+        }
+        return id
+    }
+
+    private static func readFile(_ url: URL) throws -> Data {
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw TokenizerError(.unreadable(error.localizedDescription))
+        }
+    }
+
+    private static func parseJSON(_ data: Data) throws -> Any {
+        do {
+            return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            throw TokenizerError(.invalidJSON(reason ?? error.localizedDescription))
+        }
+    }
+
+    /// A JSON string literal: escapes `"`, `\` and control characters, keeps the rest as
+    /// UTF-8 (as `serde_json`, which Hugging Face uses, writes strings).
+    static func quoted(_ string: String) -> String {
+        var out = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16, uppercase: false)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+        return out
+    }
+}
