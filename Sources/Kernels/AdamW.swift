@@ -106,7 +106,7 @@ public func l2Norm(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
                 var tail: Double = 0
                 while i + 16 <= end { let v = load16(x + i); acc.addProduct(v, v); i += 16 }
                 while i < end { tail += Double(x[i] * x[i]); i += 1 }
-                p[k] = Double(acc.sum()) + tail
+                p[k] = Double(horizontalSum(acc)) + tail
             }
         }
         var total: Double = 0

@@ -4,7 +4,8 @@
 public enum Attention {
     /// out (B, T, C) = softmax(q·kᵀ/√hs, causal) · v per head, from
     /// inp (B, T, 3C); keeps the probabilities att (B, NH, T, T), zero above the
-    /// diagonal, for the backward pass.
+    /// diagonal, for the backward pass. Each head's products go through
+    /// single-threaded BLAS; heads run in parallel.
     public static func forward(
         out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
         inp: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int
@@ -14,17 +15,18 @@ public enum Attention {
         Parallel.forEach(B * NH) { units in
             for unit in units {
                 let b = unit / NH, h = unit % NH
-                let base = inp + b * T * C3 + h * hs
+                let q = inp + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
+                let p = att + unit * T * T
+                // S = q·kᵀ/√hs (T, T), then a causal softmax row by row.
+                gemmSerial(transB: true, M: T, N: T, K: hs, alpha: scale, A: q, lda: C3, B: k, ldb: C3,
+                           beta: 0, C: p, ldc: T)
                 for t in 0..<T {
-                    let q = base + t * C3
-                    let a = att + (unit * T + t) * T
-                    for t2 in 0...t { a[t2] = dot(q, base + t2 * C3 + C, hs) * scale }
-                    softmaxInPlace(a, t + 1)
-                    (a + t + 1).update(repeating: 0, count: T - t - 1)
-                    let o = out + (b * T + t) * C + h * hs
-                    o.update(repeating: 0, count: hs)
-                    for t2 in 0...t { axpy(a[t2], base + t2 * C3 + 2 * C, o, hs) }
+                    softmaxInPlace(p + t * T, t + 1)
+                    (p + t * T + t + 1).update(repeating: 0, count: T - t - 1)
                 }
+                // out = P·v (T, hs), written into this head's columns.
+                gemmSerial(M: T, N: hs, K: T, A: p, lda: T, B: v, ldb: C3, beta: 0,
+                           C: out + b * T * C + h * hs, ldc: C)
             }
         }
     }
@@ -32,44 +34,38 @@ public enum Attention {
     /// Adds the gradient of `forward` into dinp (B, T, 3C), given dout (B, T, C).
     /// With P the probabilities and dP = dout·vᵀ: dv += Pᵀ·dout,
     /// dS = P ⊙ (dP − rowsum(P ⊙ dP)), dq += dS·k/√hs, dk += dSᵀ·q/√hs.
+    /// `scratch` holds B·NH·T·T floats.
     public static func backward(
-        dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
-        inp: UnsafePointer<Float>, att: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int
+        dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+        att: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, T: Int, C: Int, NH: Int
     ) {
         let hs = C / NH, C3 = 3 * C
         let scale = 1 / Float(hs).squareRoot()
         Parallel.forEach(B * NH) { units in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: T) { scratch in
-                let dp = scratch.baseAddress!
-                for unit in units {
-                    let b = unit / NH, h = unit % NH
-                    let base = inp + b * T * C3 + h * hs
-                    let dbase = dinp + b * T * C3 + h * hs
-                    for t in 0..<T {
-                        let a = att + (unit * T + t) * T
-                        let d = dout + (b * T + t) * C + h * hs
-                        var rowDot: Float = 0
-                        for t2 in 0...t {
-                            dp[t2] = dot(d, base + t2 * C3 + 2 * C, hs)
-                            axpy(a[t2], d, dbase + t2 * C3 + 2 * C, hs)
-                            rowDot += a[t2] * dp[t2]
-                        }
-                        let q = base + t * C3, dq = dbase + t * C3
-                        for t2 in 0...t {
-                            let ds = a[t2] * (dp[t2] - rowDot) * scale
-                            axpy(ds, base + t2 * C3 + C, dq, hs)
-                            axpy(ds, q, dbase + t2 * C3 + C, hs)
-                        }
-                    }
+            for unit in units {
+                let b = unit / NH, h = unit % NH
+                let q = inp + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
+                let dq = dinp + b * T * C3 + h * hs, dk = dq + C, dv = dq + 2 * C
+                let d = dout + b * T * C + h * hs
+                let p = att + unit * T * T, ds = scratch + unit * T * T
+                gemmSerial(transB: true, M: T, N: T, K: hs, A: d, lda: C, B: v, ldb: C3, beta: 0, C: ds, ldc: T)
+                gemmSerial(transA: true, M: T, N: hs, K: T, A: p, lda: T, B: d, ldb: C, beta: 1, C: dv, ldc: C3)
+                for t in 0..<T {
+                    let pr = p + t * T, dr = ds + t * T
+                    let rowDot = dot(pr, dr, t + 1)
+                    for j in 0...t { dr[j] = pr[j] * (dr[j] - rowDot) * scale }
+                    (dr + t + 1).update(repeating: 0, count: T - t - 1)
                 }
+                gemmSerial(M: T, N: hs, K: T, A: ds, lda: T, B: k, ldb: C3, beta: 1, C: dq, ldc: C3)
+                gemmSerial(transA: true, M: T, N: hs, K: T, A: ds, lda: T, B: q, ldb: C3, beta: 1, C: dk, ldc: C3)
             }
         }
     }
 }
 
-/// Replaces the `n` floats at `x` by their softmax; returns log Σ exp(x).
-@inlinable @discardableResult
-public func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+/// Replaces the `n` floats at `x` by their softmax.
+@inlinable
+public func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
     let m = maximum(x, n)
     let mv = SIMD16<Float>(repeating: m)
     var acc = SIMD16<Float>()
@@ -80,11 +76,10 @@ public func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) -> Float 
         acc += e
         i += 16
     }
-    var sum = acc.sum()
+    var sum = horizontalSum(acc)
     while i < n { x[i] = expScalar(x[i] - m); sum += x[i]; i += 1 }
     let inv = 1 / sum
     for j in 0..<n { x[j] *= inv }
-    return m + logScalar(sum)
 }
 
 /// log Σᵢ exp(x[i]) over `n` floats, without changing them.
@@ -95,7 +90,7 @@ public func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     var acc = SIMD16<Float>()
     var i = 0
     while i + 16 <= n { acc += exp16(load16(x + i) - mv); i += 16 }
-    var sum = acc.sum()
+    var sum = horizontalSum(acc)
     while i < n { sum += expScalar(x[i] - m); i += 1 }
     return m + logScalar(sum)
 }
@@ -125,7 +120,7 @@ extension Attention {
     ) {
         let hs = C / NH
         let scale = 1 / Float(hs).squareRoot()
-        Parallel.forEach(R * NH, grain: max(1, 64 / max(hs, 1))) { units in
+        Parallel.forEach(R * NH, grain: 32) { units in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: TMax) { scratch in
                 let a = scratch.baseAddress!
                 for unit in units {

@@ -15,9 +15,18 @@ public func gemm(
     beta: Float = 0, C: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     if M == 0 || N == 0 { return }
+    Parallel.serialBLAS
     if M == 1 {
         gemv(transA: transA, transB: transB, N: N, K: K, alpha: alpha, a: A, lda: lda, B: B, ldb: ldb,
              beta: beta, c: C)
+        return
+    }
+    if M <= 32 && !transA && alpha == 1 && (beta == 0 || beta == 1) {
+        if transB {
+            smallGemmNT(M: M, N: N, K: K, A: A, lda: lda, B: B, ldb: ldb, accumulate: beta == 1, C: C, ldc: ldc)
+        } else {
+            smallGemmNN(M: M, N: N, K: K, A: A, lda: lda, B: B, ldb: ldb, accumulate: beta == 1, C: C, ldc: ldc)
+        }
         return
     }
     let ta = transA ? CblasTrans : CblasNoTrans
@@ -41,20 +50,94 @@ public func gemm(
 }
 
 /// The M = 1 case of `gemm` (one row, as when sampling a single sequence),
-/// through `cblas_sgemv`: sgemm would pack the whole of B on every call.
-/// c (N) = alpha · op(B)ᵀ · a + beta · c, split over blocks of N.
+/// which is bound by streaming B from memory: c (N) = alpha · op(B)ᵀ · a + beta · c.
+///
+/// B stored (N, K) (`transB`): a dot product per row of B, blocks of rows
+/// per thread. B stored (K, N): B's rows are split into two fixed halves, each
+/// streamed contiguously into its own partial sum (sgemm would pack all of B;
+/// sgemv split by columns reads each row in pieces), and the halves are added
+/// in a fixed order whatever the thread count.
 private func gemv(
     transA: Bool, transB: Bool, N: Int, K: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
     B: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>
 ) {
-    let incA = Int32(transA ? lda : 1)  // a is row 0 of A, or column 0 of Aᵀ's storage
-    Parallel.forEach(N, grain: max(16, 131_072 / max(K, 1))) { r in
-        if transB {  // B stored (N, K): c = B·a
+    let incA = transA ? lda : 1  // a is row 0 of A, or column 0 of Aᵀ's storage
+    if transB && incA == 1 {
+        // A thread takes at least 512 KB of B: below that, handing it over costs more.
+        Parallel.forEach(N, grain: max(16, 131_072 / max(K, 1))) { r in
+            for j in r {
+                let s = alpha * dot(B + j * ldb, a, K)
+                c[j] = beta == 0 ? s : beta * c[j] + s
+            }
+        }
+        return
+    }
+    if transB {
+        Parallel.forEach(N, grain: max(16, 131_072 / max(K, 1))) { r in
             cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(r.count), Int32(K), alpha,
-                        B + r.lowerBound * ldb, Int32(ldb), a, incA, beta, c + r.lowerBound, 1)
-        } else {  // B stored (K, N): c = Bᵀ·a
-            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(K), Int32(r.count), alpha,
-                        B + r.lowerBound, Int32(ldb), a, incA, beta, c + r.lowerBound, 1)
+                        B + r.lowerBound * ldb, Int32(ldb), a, Int32(incA), beta, c + r.lowerBound, 1)
+        }
+        return
+    }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * N) { scratch in
+        let partial = scratch.baseAddress!
+        let half = K / 2
+        Parallel.forEach(2, grain: K * N >= 131_072 ? 1 : 2) { parts in
+            for part in parts {
+                let rows = part == 0 ? 0..<half : half..<K
+                let out = partial + part * N
+                out.update(repeating: 0, count: N)
+                var k = rows.lowerBound
+                while k + 4 <= rows.upperBound {
+                    axpy4(a[k * incA], a[(k + 1) * incA], a[(k + 2) * incA], a[(k + 3) * incA],
+                          B + k * ldb, ldb, out, N)
+                    k += 4
+                }
+                while k < rows.upperBound { axpy(a[k * incA], B + k * ldb, out, N); k += 1 }
+            }
+        }
+        for j in 0..<N {
+            let sum = alpha * (partial[j] + partial[N + j])
+            c[j] = beta == 0 ? sum : beta * c[j] + sum
         }
     }
+}
+
+/// y (n) += a0·x[0] + a1·x[ld] + a2·x[2·ld] + a3·x[3·ld]: four rows of a matrix at once,
+/// so y is read and written once per four rows.
+@inline(__always)
+private func axpy4(
+    _ a0: Float, _ a1: Float, _ a2: Float, _ a3: Float, _ x: UnsafePointer<Float>, _ ld: Int,
+    _ y: UnsafeMutablePointer<Float>, _ n: Int
+) {
+    let v0 = SIMD16<Float>(repeating: a0), v1 = SIMD16<Float>(repeating: a1)
+    let v2 = SIMD16<Float>(repeating: a2), v3 = SIMD16<Float>(repeating: a3)
+    var j = 0
+    while j + 16 <= n {
+        var acc = load16(y + j)
+        acc.addProduct(v0, load16(x + j))
+        acc.addProduct(v1, load16(x + ld + j))
+        acc.addProduct(v2, load16(x + 2 * ld + j))
+        acc.addProduct(v3, load16(x + 3 * ld + j))
+        store16(acc, y + j)
+        j += 16
+    }
+    while j < n {
+        y[j] += a0 * x[j] + a1 * x[ld + j] + a2 * x[2 * ld + j] + a3 * x[3 * ld + j]
+        j += 1
+    }
+}
+
+/// `gemm` on the calling thread only, for work that is already split across
+/// threads (attention heads).
+@inline(__always)
+public func gemmSerial(
+    transA: Bool = false, transB: Bool = false, M: Int, N: Int, K: Int,
+    alpha: Float = 1, A: UnsafePointer<Float>, lda: Int,
+    B: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0, C: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    Parallel.serialBLAS
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
 }

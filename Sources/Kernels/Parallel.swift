@@ -1,5 +1,4 @@
 import CBLAS
-import Dispatch
 
 /// How many threads the kernels use, and the one place that splits work.
 ///
@@ -11,12 +10,14 @@ import Dispatch
 public enum Parallel {
     nonisolated(unsafe) private static var threadCount = 1
 
+    /// Makes OpenBLAS run on its caller's thread; evaluated once, before the first BLAS call.
+    public static let serialBLAS: Void = openblas_set_num_threads(1)
+
     /// The number of threads kernels split work over (at least 1).
     public static var threads: Int {
         get { threadCount }
         set {
             threadCount = max(1, newValue)
-            openblas_set_num_threads(1)
         }
     }
 
@@ -29,21 +30,16 @@ public enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
-        // Kernels share raw pointers across threads on purpose; each chunk owns
-        // a disjoint part of the output, which is what makes this safe.
-        withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = count * c / chunks, hi = count * (c + 1) / chunks
-                if hi > lo { shared.value(lo..<hi) }
-            }
+        run(count: count, chunks: chunks, body)
+    }
+
+    /// Kernels share raw pointers across threads on purpose; each chunk owns a
+    /// disjoint part of the output, which is what makes this safe.
+    @usableFromInline
+    static func run(count: Int, chunks: Int, _ body: (Range<Int>) -> Void) {
+        WorkerPool.shared.run(chunks: chunks) { c in
+            let lo = count * c / chunks, hi = count * (c + 1) / chunks
+            if hi > lo { body(lo..<hi) }
         }
     }
-}
-
-/// A value handed to other threads whose safety the caller guarantees.
-@usableFromInline
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    @usableFromInline let value: Value
-    @usableFromInline init(_ value: Value) { self.value = value }
 }

@@ -16,7 +16,7 @@ public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) 
         acc0.addProduct(load16(a + i), load16(b + i))
         i += 16
     }
-    var sum = (acc0 + acc1).sum()
+    var sum = horizontalSum(acc0 + acc1)
     while i < n { sum += a[i] * b[i]; i += 1 }
     return sum
 }
@@ -41,7 +41,7 @@ public func maximum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     var m = SIMD16<Float>(repeating: -.infinity)
     var i = 0
     while i + 16 <= n { m = pointwiseMax(m, load16(x + i)); i += 16 }
-    var r = m.max()
+    var r = horizontalMax(m)
     while i < n { r = max(r, x[i]); i += 1 }
     return r
 }
@@ -56,4 +56,23 @@ public func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
 @inlinable @inline(__always)
 public func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+}
+
+/// The sum of 16 lanes by halving (4 dependent adds; the standard library's
+/// `sum()` adds the lanes one after another, 15 dependent adds).
+@inlinable @inline(__always)
+public func horizontalSum(_ v: SIMD16<Float>) -> Float {
+    let h8 = v.lowHalf + v.highHalf
+    let h4 = h8.lowHalf + h8.highHalf
+    let h2 = h4.lowHalf + h4.highHalf
+    return h2[0] + h2[1]
+}
+
+/// The largest of 16 lanes by halving.
+@inlinable @inline(__always)
+public func horizontalMax(_ v: SIMD16<Float>) -> Float {
+    let h8 = pointwiseMax(v.lowHalf, v.highHalf)
+    let h4 = pointwiseMax(h8.lowHalf, h8.highHalf)
+    let h2 = pointwiseMax(h4.lowHalf, h4.highHalf)
+    return max(h2[0], h2[1])
 }

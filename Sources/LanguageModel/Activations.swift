@@ -15,10 +15,13 @@ final class Activations {
     let qkv: [UnsafeMutablePointer<Float>]                                // (B, T, 3C)
     let atty: [UnsafeMutablePointer<Float>]                               // (B, T, C)
     let att: [UnsafeMutablePointer<Float>]                                // (B, NH, T, T)
-    let attproj: [UnsafeMutablePointer<Float>], residual2: [UnsafeMutablePointer<Float>]
+    let residual2: [UnsafeMutablePointer<Float>]
     let ln2: [UnsafeMutablePointer<Float>], ln2Mean: [UnsafeMutablePointer<Float>], ln2Rstd: [UnsafeMutablePointer<Float>]
     let fch: [UnsafeMutablePointer<Float>], fchGelu: [UnsafeMutablePointer<Float>]  // (B, T, 4C)
-    let fcproj: [UnsafeMutablePointer<Float>], residual3: [UnsafeMutablePointer<Float>]
+    let residual3: [UnsafeMutablePointer<Float>]
+    /// The attention and MLP output projections, (B, T, C): added into the
+    /// residual stream at once and never read again, so one buffer serves all.
+    let projection: UnsafeMutablePointer<Float>
     let lnf: UnsafeMutablePointer<Float>, lnfMean: UnsafeMutablePointer<Float>, lnfRstd: UnsafeMutablePointer<Float>
     let logits: UnsafeMutablePointer<Float>                               // (B, T, V)
 
@@ -27,6 +30,7 @@ final class Activations {
     let dhidden: UnsafeMutablePointer<Float>                              // (B, T, C), at lnf's output
     let dresidual: UnsafeMutablePointer<Float>, dln: UnsafeMutablePointer<Float>, datty: UnsafeMutablePointer<Float>
     let dqkv: UnsafeMutablePointer<Float>, dfch: UnsafeMutablePointer<Float>, dfchGelu: UnsafeMutablePointer<Float>
+    let datt: UnsafeMutablePointer<Float>                                 // (B, NH, T, T)
 
     // Loss scratch, (B, T) each.
     let logp: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, lossScratch: UnsafeMutablePointer<Float>
@@ -37,11 +41,11 @@ final class Activations {
         let L = config.layers, C = config.width, V = config.vocabularySize, NH = config.heads
         let BT = B * T
         var sizes: [Int] = [BT * C]
-        let perLayer = [BT * C, BT, BT, BT * 3 * C, BT * C, B * NH * T * T, BT * C, BT * C,
-                        BT * C, BT, BT, BT * 4 * C, BT * 4 * C, BT * C, BT * C]
+        let perLayer = [BT * C, BT, BT, BT * 3 * C, BT * C, B * NH * T * T, BT * C,
+                        BT * C, BT, BT, BT * 4 * C, BT * 4 * C, BT * C]
         for _ in 0..<L { sizes += perLayer }
-        sizes += [BT * C, BT, BT, BT * V]
-        sizes += [BT * V, BT * C, BT * C, BT * C, BT * C, BT * 3 * C, BT * 4 * C, BT * 4 * C]
+        sizes += [BT * C, BT, BT, BT * V, BT * C]
+        sizes += [BT * V, BT * C, BT * C, BT * C, BT * C, BT * 3 * C, BT * 4 * C, BT * 4 * C, B * NH * T * T]
         sizes += [BT, BT, BT]
         buffer = FloatBuffer(count: sizes.reduce(0, +))
         var cursor = buffer.pointer
@@ -50,11 +54,13 @@ final class Activations {
         var layer: [[UnsafeMutablePointer<Float>]] = Array(repeating: [], count: perLayer.count)
         for _ in 0..<L { for (k, n) in perLayer.enumerated() { layer[k].append(take(n)) } }
         (ln1, ln1Mean, ln1Rstd, qkv, atty) = (layer[0], layer[1], layer[2], layer[3], layer[4])
-        (att, attproj, residual2, ln2, ln2Mean) = (layer[5], layer[6], layer[7], layer[8], layer[9])
-        (ln2Rstd, fch, fchGelu, fcproj, residual3) = (layer[10], layer[11], layer[12], layer[13], layer[14])
+        (att, residual2, ln2, ln2Mean) = (layer[5], layer[6], layer[7], layer[8])
+        (ln2Rstd, fch, fchGelu, residual3) = (layer[9], layer[10], layer[11], layer[12])
         lnf = take(BT * C); lnfMean = take(BT); lnfRstd = take(BT); logits = take(BT * V)
+        projection = take(BT * C)
         dlogits = take(BT * V); dhidden = take(BT * C); dresidual = take(BT * C); dln = take(BT * C)
         datty = take(BT * C); dqkv = take(BT * 3 * C); dfch = take(BT * 4 * C); dfchGelu = take(BT * 4 * C)
+        datt = take(B * NH * T * T)
         logp = take(BT); lse = take(BT); lossScratch = take(BT)
         tokens = .allocate(capacity: BT)
         positions = .allocate(capacity: BT)

@@ -40,7 +40,8 @@ extension GPT {
             Matmul.backward(dinp: a.datty, dweight: g.projw, dbias: g.projb, dout: dres,
                             inp: a.atty[l], weight: w.projw, N: N, C: C, OC: C)
             a.dqkv.update(repeating: 0, count: N * 3 * C)
-            Attention.backward(dinp: a.dqkv, dout: a.datty, inp: a.qkv[l], att: a.att[l], B: B, T: T, C: C, NH: NH)
+            Attention.backward(dinp: a.dqkv, dout: a.datty, inp: a.qkv[l], att: a.att[l], scratch: a.datt,
+                               B: B, T: T, C: C, NH: NH)
             a.dln.update(repeating: 0, count: N * C)
             Matmul.backward(dinp: a.dln, dweight: g.qkvw, dbias: g.qkvb, dout: a.dqkv,
                             inp: a.ln1[l], weight: w.qkvw, N: N, C: C, OC: 3 * C)

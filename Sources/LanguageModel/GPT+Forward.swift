@@ -28,15 +28,15 @@ extension GPT {
                               weight: w.ln1w, bias: w.ln1b, N: N, C: C)
             Matmul.forward(out: a.qkv[l], inp: a.ln1[l], weight: w.qkvw, bias: w.qkvb, N: N, C: C, OC: 3 * C)
             Attention.forward(out: a.atty[l], att: a.att[l], inp: a.qkv[l], B: B, T: T, C: C, NH: NH)
-            Matmul.forward(out: a.attproj[l], inp: a.atty[l], weight: w.projw, bias: w.projb, N: N, C: C, OC: C)
-            Residual.forward(out: a.residual2[l], a: residual, b: a.attproj[l], N: N * C)
+            Matmul.forward(out: a.projection, inp: a.atty[l], weight: w.projw, bias: w.projb, N: N, C: C, OC: C)
+            Residual.forward(out: a.residual2[l], a: residual, b: a.projection, N: N * C)
             LayerNorm.forward(out: a.ln2[l], mean: a.ln2Mean[l], rstd: a.ln2Rstd[l], inp: a.residual2[l],
                               weight: w.ln2w, bias: w.ln2b, N: N, C: C)
             Matmul.forward(out: a.fch[l], inp: a.ln2[l], weight: w.fcw, bias: w.fcb, N: N, C: C, OC: 4 * C)
             GELU.forward(out: a.fchGelu[l], inp: a.fch[l], N: N * 4 * C)
-            Matmul.forward(out: a.fcproj[l], inp: a.fchGelu[l], weight: w.fcprojw, bias: w.fcprojb,
+            Matmul.forward(out: a.projection, inp: a.fchGelu[l], weight: w.fcprojw, bias: w.fcprojb,
                            N: N, C: 4 * C, OC: C)
-            Residual.forward(out: a.residual3[l], a: a.residual2[l], b: a.fcproj[l], N: N * C)
+            Residual.forward(out: a.residual3[l], a: a.residual2[l], b: a.projection, N: N * C)
             residual = a.residual3[l]
         }
         LayerNorm.forward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual,

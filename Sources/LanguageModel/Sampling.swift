@@ -104,7 +104,9 @@ struct TokenSampler {
         let V = self.V
         let lse: Float = probabilities.withUnsafeMutableBufferPointer { p in
             for v in 0..<V { p[v] = logits[v] * inverseTemperature }
-            return softmaxInPlace(p.baseAddress!, V)
+            let lse = logSumExp(p.baseAddress!, V)
+            softmaxInPlace(p.baseAddress!, V)
+            return lse
         }
         func logProbability(_ v: Int) -> Float { logits[v] * inverseTemperature - lse }
         if greedy {

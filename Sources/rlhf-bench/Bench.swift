@@ -27,6 +27,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Configs to measure: tiny, small or both, comma-separated.")
     var configs: String = "tiny,small"
 
+    @Option(help: "Sampling batch sizes, comma-separated.")
+    var batches: String = "1,16"
+
     @Option(help: "What to measure: train, sample or both, comma-separated (train includes sgemm).")
     var measures: String = "train,sample"
 
@@ -46,6 +49,12 @@ struct Bench: ParsableCommand {
                 throw ValidationError("--configs expects tiny and/or small (got \(name))")
             }
             return c
+        }
+        let batchSizes = try batches.split(separator: ",").map { part -> Int in
+            guard let n = Int(part), n >= 1, n <= 256 else {
+                throw ValidationError("--batches expects batch sizes from 1 to 256 such as 1,16 (got \(part))")
+            }
+            return n
         }
         let reps = repeats ?? (quick ? 3 : 5)
         var table = ResultTable(threads: threadCounts)
@@ -70,10 +79,17 @@ struct Bench: ParsableCommand {
                 let gemm = table.median("sgemm GFLOP/s at \(config.name)'s shapes", t)
                 table.add("train \(config.name) MFU vs sgemm %", t, 100 * train * measure.flopsPerToken / (gemm * 1e9))
             }
-            table.note("peak RSS after training \(config.name): \(peakResidentMiB()) MiB")
+            table.note("peak RSS after training \(config.name): \(peakResidentMiB()) MiB "
+                + "(model, gradients, AdamW moments and activations: \(measure.model.byteCount >> 20) MiB)")
             }
             if wanted.contains("sample") {
-            for batch in [1, 16] {
+            for _ in 0..<reps {
+                for t in threadCounts {
+                    Parallel.threads = t
+                    table.add("decode weights GB/s \(config.name) (batch 1)", t, measure.decodeStreamRate())
+                }
+            }
+            for batch in batchSizes {
                 for _ in 0..<reps {
                     for t in threadCounts {
                         Parallel.threads = t

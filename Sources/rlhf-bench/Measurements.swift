@@ -62,6 +62,32 @@ final class Measurements {
         return flops / seconds / 1e9
     }
 
+    /// GB/s of weights streamed by the one-row products of a batch-1 decode step:
+    /// every block's four matrices, then the tied LM head. The bound on batch-1 sampling.
+    func decodeStreamRate() -> Double {
+        let c = config.model, C = c.width
+        let x = FloatBuffer(count: 4 * C), y = FloatBuffer(count: max(4 * C, c.vocabularySize))
+        var bytes = 0.0
+        let rounds = quick ? 3 : 6
+        let seconds = time {
+            for _ in 0..<rounds {
+                for l in 0..<c.layers {
+                    let p = "transformer.h.\(l)."
+                    for (name, k, n) in [("attn.c_attn.weight", C, 3 * C), ("attn.c_proj.weight", C, C),
+                                         ("mlp.c_fc.weight", C, 4 * C), ("mlp.c_proj.weight", 4 * C, C)] {
+                        gemm(M: 1, N: n, K: k, A: x.pointer, lda: k, B: model.parameter(p + name), ldb: n,
+                             C: y.pointer, ldc: n)
+                        bytes += Double(4 * k * n)
+                    }
+                }
+                gemm(transB: true, M: 1, N: c.vocabularySize, K: C, A: x.pointer, lda: C,
+                     B: model.parameter("transformer.wte.weight"), ldb: C, C: y.pointer, ldc: c.vocabularySize)
+                bytes += Double(4 * C * c.vocabularySize)
+            }
+        }
+        return bytes / seconds / 1e9
+    }
+
     /// Trained tokens per second: forward, loss, backward and AdamW.
     func trainingRate() -> Double {
         let optimizer = model.optimizer()

@@ -133,8 +133,9 @@ import Testing
         }
         _ = loss()
         let dinp = FloatBuffer(count: B * T * 3 * C)
+        let scratch = FloatBuffer(count: B * NH * T * T)
         Attention.backward(dinp: dinp.pointer, dout: w.pointer, inp: inp.pointer, att: att.pointer,
-                           B: B, T: T, C: C, NH: NH)
+                           scratch: scratch.pointer, B: B, T: T, C: C, NH: NH)
         GradientCheck.compare("attention", input: inp, analytic: dinp, samples: 96, epsilon: 1e-3, loss: loss)
         // Causality: the first position attends only to itself, so its output is its own v.
         let hs = C / NH
