@@ -1,14 +1,18 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Hand-written kernels are compiled for this machine's vector width (PLATFORM.md:
-/// Swift's default x86-64 target is SSE-only and turns FMA into library calls).
-let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "native"])]
+/// Code is compiled for this machine's vector width (PLATFORM.md: Swift's
+/// default x86-64 target is SSE-only and turns FMA into library calls).
+let fast: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
+/// The hand-written kernels also drop overflow and bounds checks, which block
+/// vectorisation; preconditions elsewhere stay checked.
+let kernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "native"])]
 
 let package = Package(
     name: "rlhf",
     platforms: [.macOS(.v14)],
     products: [
+        .executable(name: "rlhf", targets: ["rlhf"]),
         .executable(name: "rlhf-bench", targets: ["rlhf-bench"]),
     ],
     dependencies: [
@@ -18,8 +22,17 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: kernels),
         .target(name: "LanguageModel", dependencies: ["Kernels"], swiftSettings: fast),
+        .target(name: "Datasets"),
+        .target(name: "Alignment", dependencies: ["Kernels", "LanguageModel", "Datasets"], swiftSettings: fast),
+        .target(name: "Shell", dependencies: ["Kernels", "LanguageModel", "Datasets", "Alignment"]),
+        .executableTarget(
+            name: "rlhf",
+            dependencies: ["Shell", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .systemLibrary(
+            name: "CEditLine", pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]),
         .executableTarget(
             name: "rlhf-bench",
             dependencies: [
@@ -28,6 +41,7 @@ let package = Package(
             ],
             swiftSettings: fast),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: fast),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "Datasets"], resources: [.copy("Transcripts")]),
         .testTarget(
             name: "LanguageModelTests", dependencies: ["LanguageModel", "Kernels"],
             resources: [.copy("Fixtures")], swiftSettings: fast),

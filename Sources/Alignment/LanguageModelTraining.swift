@@ -1,0 +1,130 @@
+import Kernels
+import LanguageModel
+
+/// How to train a language model on a token stream.
+public struct PretrainSettings: Sendable, Equatable {
+    /// Optimiser steps.
+    public var steps = 200
+    /// Sequences per batch.
+    public var batchSize = 16
+    /// Tokens per sequence (at most the model's context).
+    public var sequenceLength = 64
+    /// Peak learning rate, reached after `warmup` steps, then cosine-decayed to a tenth.
+    public var learningRate: Float = 1e-3
+    /// Steps of linear warm-up.
+    public var warmup = 20
+    /// Held-out loss every this many steps (and at the end); 0 for never.
+    public var evaluateEvery = 50
+    /// Decoupled weight decay of matrices.
+    public var weightDecay: Float = 0.1
+
+    /// The defaults.
+    public init() {}
+
+    /// The learning rate at 0-based `step`: linear warm-up, then cosine to 10% of the peak.
+    public func learningRate(at step: Int) -> Float {
+        if step < warmup { return learningRate * Float(step + 1) / Float(warmup) }
+        let progress = Double(step - warmup) / Double(max(1, steps - warmup))
+        let cosine = 0.5 * (1 + portableCos(Double.pi * min(1, progress)))
+        return learningRate * Float(0.1 + 0.9 * cosine)
+    }
+}
+
+/// What one training step did.
+public struct TrainingStep: Sendable {
+    /// 1-based step number.
+    public var step: Int
+    /// Mean next-token loss of the batch.
+    public var loss: Float
+    /// Mean held-out loss, on steps where it was measured.
+    public var heldOutLoss: Float?
+    /// The learning rate used.
+    public var learningRate: Float
+    /// Gradient norm before clipping.
+    public var gradientNorm: Float
+}
+
+/// Why training stopped before its last step.
+public enum TrainingStop: Error, Equatable, Sendable {
+    /// The user interrupted; `completed` steps were applied.
+    case cancelled(completed: Int)
+    /// A step's loss or gradient was NaN or infinite; the step was not applied.
+    case nonFinite(step: Int)
+}
+
+/// Next-token training (pretraining) on a stream of tokens.
+public enum LanguageModelTraining {
+    /// Trains `model` for `settings.steps` AdamW steps on random windows of
+    /// `stream`: loss = mean over positions of −log p(x_{t+1} | x_{≤t}) (Radford
+    /// et al. 2018, eq. 1). `heldOut` windows give the held-out loss. Calls
+    /// `onStep` after each step; checks `isCancelled` between steps, so the model
+    /// is always the result of whole steps. A non-finite loss or gradient stops
+    /// training without applying that step.
+    public static func pretrain(
+        _ model: GPT, stream: [Int32], heldOut: [Int32], settings: PretrainSettings, rng: inout Random,
+        isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
+    ) throws(TrainingStop) {
+        let B = settings.batchSize, T = min(settings.sequenceLength, model.config.contextLength)
+        precondition(stream.count > T + 1, "pretrain: the stream needs more than \(T + 1) tokens")
+        var adam = AdamWSettings(learningRate: settings.learningRate, weightDecay: settings.weightDecay)
+        adam.maxGradNorm = 1
+        let optimizer = model.optimizer(adam)
+        optimizer.settings = adam
+        let weights = [Float](repeating: 1 / Float(B * T), count: B * T)
+        var inputs = [Int32](repeating: 0, count: B * T), targets = inputs
+        for step in 0..<settings.steps {
+            if isCancelled() { throw .cancelled(completed: step) }
+            for b in 0..<B {
+                let start = rng.int(below: stream.count - T)
+                for t in 0..<T {
+                    inputs[b * T + t] = stream[start + t]
+                    targets[b * T + t] = stream[start + t + 1]
+                }
+            }
+            model.forward(tokens: inputs, B: B, T: T)
+            let loss = model.languageModelLoss(targets: targets, weights: weights, backward: true)
+            guard loss.isFinite else { throw .nonFinite(step: step + 1) }
+            model.zeroGradients()
+            model.backward()
+            optimizer.settings.learningRate = settings.learningRate(at: step)
+            let result = optimizer.update(parameters: model.parameters.pointer, gradients: model.gradients.pointer)
+            guard result.applied else { throw .nonFinite(step: step + 1) }
+            var record = TrainingStep(step: step + 1, loss: loss, heldOutLoss: nil,
+                                      learningRate: optimizer.settings.learningRate, gradientNorm: result.gradientNorm)
+            let last = step + 1 == settings.steps
+            if settings.evaluateEvery > 0, (step + 1) % settings.evaluateEvery == 0 || last, heldOut.count > T + 1 {
+                record.heldOutLoss = heldOutLoss(model, heldOut, B: B, T: T)
+            }
+            onStep(record)
+        }
+    }
+
+    /// Mean next-token loss over up to `B` evenly spaced windows of `stream`.
+    public static func heldOutLoss(_ model: GPT, _ stream: [Int32], B: Int, T: Int) -> Float {
+        let windows = min(B, max(1, (stream.count - 1) / T))
+        var inputs = [Int32](), targets = [Int32]()
+        for w in 0..<windows {
+            let start = (stream.count - T - 1) * w / max(1, windows - 1)
+            inputs += stream[start..<(start + T)]
+            targets += stream[(start + 1)..<(start + T + 1)]
+        }
+        model.forward(tokens: inputs, B: windows, T: T)
+        return model.languageModelLoss(targets: targets, weights: [Float](repeating: 1 / Float(windows * T), count: windows * T),
+                                       backward: false)
+    }
+}
+
+/// cos(x) from basic operations (range reduction and a Taylor series), so the
+/// learning-rate schedule is identical on every machine.
+func portableCos(_ x: Double) -> Double {
+    let twoPi = 2 * Double.pi
+    var r = x - twoPi * (x / twoPi).rounded(.down)  // [0, 2π)
+    if r > Double.pi { r = twoPi - r }               // cos is even about π
+    let r2 = r * r
+    var term = 1.0, sum = 1.0
+    for k in stride(from: 2, through: 40, by: 2) {
+        term *= -r2 / Double((k - 1) * k)
+        sum += term
+    }
+    return sum
+}

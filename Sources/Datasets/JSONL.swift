@@ -1,0 +1,99 @@
+import Foundation
+
+/// Why a data file could not be read: the file, the line, what was wrong.
+public struct DataFileError: Error, LocalizedError, Equatable, Sendable {
+    /// The file.
+    public var path: String
+    /// The 1-based line, or nil for the whole file.
+    public var line: Int?
+    /// What is wrong and what to do.
+    public var problem: String
+
+    public var errorDescription: String? {
+        "\(path)\(line.map { ":\($0)" } ?? ""): \(problem)"
+    }
+}
+
+/// Reading datasets: JSONL in TRL's field names, or plain text.
+public enum DataFile {
+    /// Reads `url`: a `.jsonl` file gives one record per non-blank line, all of
+    /// one kind; any other file is plain text, one `text` record per paragraph
+    /// (blocks separated by blank lines). Nothing is returned unless every line
+    /// is good: the first bad line is the error.
+    public static func read(_ url: URL) throws -> Dataset {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw DataFileError(path: url.path, line: nil, problem: "cannot read the file (\(error.localizedDescription))")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DataFileError(path: url.path, line: nil, problem: "the file is not UTF-8 text")
+        }
+        if url.pathExtension.lowercased() == "jsonl" { return try jsonl(text, path: url.path) }
+        let paragraphs = text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }
+        return Dataset(records: paragraphs.map(Record.text), source: url.path)
+    }
+
+    /// Parses JSONL text.
+    public static func jsonl(_ text: String, path: String) throws -> Dataset {
+        var records: [Record] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            let record = try parse(trimmed, path: path, line: index + 1)
+            if let first = records.first, first.kind != record.kind {
+                throw DataFileError(path: path, line: index + 1,
+                                    problem: "a \(record.kind) record among \(first.kind) records; one file holds one kind")
+            }
+            records.append(record)
+        }
+        return Dataset(records: records, source: path)
+    }
+
+    private static func parse(_ line: String, path: String, line number: Int) throws -> Record {
+        func fail(_ problem: String) -> DataFileError { DataFileError(path: path, line: number, problem: problem) }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) else {
+            throw fail("not valid JSON; each line must be one JSON object")
+        }
+        guard let o = object as? [String: Any] else { throw fail("a JSON \(type(of: object)) where an object was expected") }
+        func string(_ key: String) throws -> String {
+            guard let v = o[key] else { throw fail("missing field \"\(key)\"") }
+            guard let s = v as? String else { throw fail("field \"\(key)\" must be a string") }
+            return s
+        }
+        if o["text"] != nil { return .text(try string("text")) }
+        if let raw = o["messages"] {
+            guard let list = raw as? [[String: Any]] else { throw fail("\"messages\" must be a list of {\"role\", \"content\"} objects") }
+            return .messages(try list.map { m in
+                guard let role = m["role"] as? String, let content = m["content"] as? String else {
+                    throw fail("each message needs string fields \"role\" and \"content\"")
+                }
+                guard ["system", "user", "assistant"].contains(role) else {
+                    throw fail("role \"\(role)\" is not system, user or assistant")
+                }
+                return Message(role: role, content: content)
+            })
+        }
+        let prompt = try string("prompt")
+        if o["completion"] != nil { return .completion(prompt: prompt, completion: try string("completion")) }
+        if o["chosen"] != nil || o["rejected"] != nil {
+            var margin: Double?
+            if let m = o["margin"] {
+                guard let n = m as? NSNumber, !(m is Bool), n.doubleValue.isFinite else { throw fail("\"margin\" must be a number") }
+                margin = n.doubleValue
+            }
+            return .preference(prompt: prompt, chosen: try string("chosen"), rejected: try string("rejected"), margin: margin)
+        }
+        if let raw = o["responses"] {
+            guard let responses = raw as? [String], responses.count >= 2 else {
+                throw fail("\"responses\" must be a list of at least two strings")
+            }
+            guard let ranking = o["ranking"] as? [Int], ranking.sorted() == Array(0..<responses.count) else {
+                throw fail("\"ranking\" must list each response index 0..<\(responses.count) once, best first")
+            }
+            return .ranking(prompt: prompt, responses: responses, ranking: ranking)
+        }
+        throw fail("a record with \"prompt\" needs \"completion\", \"chosen\"/\"rejected\" or \"responses\"/\"ranking\"")
+    }
+}

@@ -1,0 +1,13 @@
+/// The namespace every command's spec lives in, one file per command.
+enum Commands {}
+
+extension Registry {
+    /// Every command of the shell, in the order `help` lists them.
+    public static let standard = Registry([
+        Commands.help, Commands.run, Commands.set, Commands.unset, Commands.show, Commands.echo,
+        Commands.history, Commands.timer, Commands.expect, Commands.quit, Commands.exit,
+        Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.info,
+        Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.generate, Commands.pretrain,
+        Commands.plot,
+    ])
+}

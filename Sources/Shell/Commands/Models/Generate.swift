@@ -1,0 +1,68 @@
+import Foundation
+import Kernels
+import LanguageModel
+
+extension Commands {
+    static let generate = CommandSpec(
+        "generate",
+        arguments: [.argument("MODEL", .name, "a model with a tokenizer"), .argument("PROMPT", .string, "the text to continue")],
+        options: [
+            .option("n", .integer(1...256), "samples", default: "1"),
+            .option("temperature", .float(0...10), "0 is greedy (default: the temperature setting)"),
+            .option("top_k", .integer(0...1_000_000), "keep the k likeliest tokens; 0 keeps all (default: setting)"),
+            .option("top_p", .float(0...1), "keep the likeliest tokens up to this mass (default: setting)"),
+            .option("max_tokens", .integer(1...100_000), "new tokens at most (default: setting)"),
+            .option("chat", .bool, "wrap the prompt as <|user|> PROMPT <|assistant|> and stop at <|end|>", default: "false"),
+            .option("seed", .integer(0...Int.max), "seed for this call (default: from the session seed)"),
+        ],
+        summary: "sample continuations of a prompt, with their log-probabilities",
+        help: """
+            Samples n continuations through the KV cache and prints each with the sum \
+            of its tokens' log-probabilities (under the sampling temperature, before \
+            top-k/top-p). Generation stops at <|endoftext|> (or <|end|> with chat=true) \
+            or after max_tokens.
+            """,
+        examples: ["generate base \"Ada lives in\" n=4 temperature=0.8", "generate sft \"What is 3 + 4?\" chat=true"]
+    ) { invocation, context in
+        let s = context.session
+        let name = invocation.argument("MODEL")
+        let entry = try s.model(name, in: invocation, argument: "MODEL")
+        guard let tokenizer = entry.tokenizer else {
+            throw invocation.error("model \(name) has no tokenizer; give it one with new model … tokenizer=NAME", at: "MODEL")
+        }
+        guard !entry.model.hasScalarHead else { throw invocation.error("\(name) is a scalar-head model; it scores, it does not generate", at: "MODEL") }
+        let chat = invocation.bool("chat")
+        let text = chat ? "\(BPETokenizer.SpecialToken.user) \(invocation.argument("PROMPT")) \(BPETokenizer.SpecialToken.assistant)"
+                        : invocation.argument("PROMPT")
+        if chat, tokenizer.id(of: BPETokenizer.SpecialToken.user) == nil {
+            throw invocation.error("\(name)'s tokenizer has no chat markers; use chat=false", at: "chat")
+        }
+        let prompt = tokenizer.encode(text)
+        guard !prompt.isEmpty else { throw invocation.error("the prompt is empty", at: "PROMPT") }
+        let context_ = entry.model.config.contextLength
+        guard prompt.count < context_ else {
+            throw invocation.error("the prompt is \(prompt.count) tokens; \(name) reads at most \(context_ - 1)", at: "PROMPT")
+        }
+        let stop = tokenizer.id(of: chat ? BPETokenizer.SpecialToken.endOfTurn : BPETokenizer.SpecialToken.endOfText)
+        let settings = SamplingSettings(
+            temperature: Float(invocation.optional("temperature").flatMap(Double.init) ?? s.settings.temperature),
+            topK: invocation.optional("top_k").flatMap { Int($0) } ?? s.settings.topK,
+            topP: Float(invocation.optional("top_p").flatMap(Double.init) ?? s.settings.topP),
+            maxNewTokens: invocation.optional("max_tokens").flatMap { Int($0) } ?? s.settings.maxTokens,
+            stopToken: stop)
+        var rng = s.random(invocation)
+        Parallel.threads = s.settings.threads
+        let n = invocation.integer("n")
+        let samples = entry.model.generate(prompts: Array(repeating: prompt, count: n), settings: settings, rng: &rng)
+        var rows: [[String]] = []
+        for (i, g) in samples.enumerated() {
+            let body = g.stopped ? Array(g.tokens.dropLast()) : g.tokens
+            let shown = tokenizer.decodeText(body).replacingOccurrences(of: "\n", with: "⏎")
+            rows.append([String(i + 1), String(format: "%.2f", g.logProbabilities.reduce(0, +)), String(g.tokens.count), shown])
+        }
+        s.values["generate.count"] = Double(n)
+        s.values["generate.tokens"] = Double(samples.map(\.tokens.count).reduce(0, +))
+        s.values["generate.logp"] = Double(samples.map { $0.logProbabilities.reduce(0, +) }.reduce(0, +)) / Double(n)
+        return CommandOutput(Table(["#", "log p", "tokens", "response"], rows).render())
+    }
+}

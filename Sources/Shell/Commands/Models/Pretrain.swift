@@ -1,0 +1,91 @@
+import Alignment
+import Datasets
+import Kernels
+import LanguageModel
+
+extension Commands {
+    static let pretrain = CommandSpec(
+        "pretrain",
+        arguments: [.argument("MODEL", .name, "a language model with a tokenizer"), .keyword("on"),
+                    .argument("DATA", .name, "a dataset of text")],
+        options: [
+            .option("steps", .integer(1...10_000_000), "optimiser steps", default: "200"),
+            .option("batch", .integer(1...4096), "sequences per step", default: "16"),
+            .option("context", .integer(2...65536), "tokens per sequence (at most the model's)", default: "64"),
+            .option("lr", .float(0...1), "peak learning rate", default: "0.001"),
+            .option("warmup", .integer(0...10_000_000), "linear warm-up steps", default: "20"),
+            .option("eval_every", .integer(0...10_000_000), "held-out loss every k steps (0: only at the end)", default: "50"),
+            .option("heldout", .name, "a dataset for the held-out loss (default: the last 5% of DATA)"),
+            .option("seed", .integer(0...Int.max), "seed of the batch order (default: from the session seed)"),
+        ],
+        summary: "train a language model on text (next-token prediction)",
+        help: """
+            Trains MODEL on random windows of DATA's text, joined by <|endoftext|>: \
+            loss = mean −log p(next token), AdamW with warm-up and cosine decay. The \
+            held-out loss is measured every eval_every steps. Ctrl-C stops at the next \
+            step; the model keeps every whole step done. The run's history (loss, \
+            heldout, lr) is kept under the model's name for plot and expect.
+            """,
+        examples: ["pretrain base on corpus steps=500 batch=16 lr=1e-3"]
+    ) { invocation, context in
+        let s = context.session
+        let name = invocation.argument("MODEL")
+        let entry = try s.model(name, in: invocation, argument: "MODEL")
+        guard let tokenizer = entry.tokenizer else { throw invocation.error("model \(name) has no tokenizer", at: "MODEL") }
+        guard !entry.model.hasScalarHead else { throw invocation.error("\(name) has a scalar head; pretrain trains language models", at: "MODEL") }
+        let data = try s.dataset(invocation.argument("DATA"), in: invocation, argument: "DATA")
+        var train = data.records, heldOutRecords: [Record] = []
+        if let h = invocation.optional("heldout") {
+            heldOutRecords = try s.dataset(h, in: invocation, argument: "heldout").records
+        } else if train.count >= 20 {
+            heldOutRecords = Array(train.suffix(train.count / 20))
+            train.removeLast(train.count / 20)
+        }
+        let end = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText)
+        func stream(_ records: [Record]) -> [Int32] {
+            records.flatMap { tokenizer.encode(plainText($0)) + (end.map { [$0] } ?? []) }
+        }
+        let tokens = stream(train), heldOut = stream(heldOutRecords)
+        var settings = PretrainSettings()
+        settings.steps = invocation.integer("steps")
+        settings.batchSize = invocation.integer("batch")
+        settings.sequenceLength = min(invocation.integer("context"), entry.model.config.contextLength)
+        settings.learningRate = Float(invocation.float("lr"))
+        settings.warmup = invocation.integer("warmup")
+        settings.evaluateEvery = invocation.integer("eval_every")
+        guard tokens.count > settings.sequenceLength + 1 else {
+            throw invocation.error("\(invocation.argument("DATA")) is only \(tokens.count) tokens; it needs more than context=\(settings.sequenceLength)", at: "DATA")
+        }
+        var rng = s.random(invocation)
+        Parallel.threads = s.settings.threads
+        let run = Run(name: name, kind: "pretrain")
+        s.runs[name] = run
+        s.touch(name)
+        s.progress.begin("pretrain \(name)", total: settings.steps)
+        var last: TrainingStep?
+        var note = ""
+        do throws(TrainingStop) {
+            try LanguageModelTraining.pretrain(entry.model, stream: tokens, heldOut: heldOut, settings: settings, rng: &rng,
+                                               isCancelled: s.isCancelled) { step in
+                run.record("loss", step: step.step, Double(step.loss))
+                run.record("lr", step: step.step, Double(step.learningRate))
+                if let h = step.heldOutLoss { run.record("heldout", step: step.step, Double(h)) }
+                s.progress.update(step: step.step, metrics: [("loss", Double(step.loss))] + (step.heldOutLoss.map { [("heldout", Double($0))] } ?? []))
+                last = step
+            }
+        } catch .cancelled(let completed) {
+            note = "stopped after \(completed) of \(settings.steps) steps (Ctrl-C); \(name) holds the result of step \(completed)\n"
+        } catch .nonFinite(let step) {
+            s.progress.end()
+            throw invocation.error("step \(step): the loss or gradient is not finite; stopped, and \(name) keeps step \(step - 1)'s parameters. Try a lower lr.", at: "lr")
+        }
+        s.progress.end()
+        guard let last else { return CommandOutput(note) }
+        s.values["pretrain.loss"] = Double(last.loss)
+        s.values["pretrain.steps"] = Double(last.step)
+        if let h = run.last("heldout") { s.values["pretrain.heldout"] = h }
+        var out = note + "\(name): \(last.step) steps on \(tokens.count) tokens; loss " + String(format: "%.3f", last.loss)
+        if let h = run.last("heldout") { out += String(format: ", held-out %.3f", h) }
+        return CommandOutput(out)
+    }
+}

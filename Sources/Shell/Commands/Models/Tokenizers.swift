@@ -1,0 +1,77 @@
+import Datasets
+import LanguageModel
+
+extension Commands {
+    static let trainTokenizer = CommandSpec(
+        "train tokenizer",
+        arguments: [.argument("NAME", .name, "the tokenizer's name"), .keyword("on"),
+                    .argument("DATA", .name, "a dataset whose text it learns from")],
+        options: [.option("vocab", .integer(260...200_000), "vocabulary size, special tokens included", default: "512")],
+        summary: "learn a byte-level BPE tokenizer from a dataset",
+        help: """
+            Starts from the 256 byte tokens and repeatedly merges the most frequent \
+            adjacent pair within words (GPT-2's byte-level BPE), until the vocabulary \
+            has the requested size. The chat markers <|user|>, <|assistant|>, <|end|> \
+            and <|endoftext|> are added as special tokens that are never split.
+            """,
+        examples: ["train tokenizer tok on corpus vocab=512"]
+    ) { invocation, context in
+        let s = context.session
+        let data = try s.dataset(invocation.argument("DATA"), in: invocation, argument: "DATA")
+        let text = data.records.map(plainText).joined(separator: "\n")
+        let tokenizer = try BPETrainer.train(text: text, vocabularySize: invocation.integer("vocab"))
+        let name = invocation.argument("NAME")
+        s.tokenizers[name] = tokenizer
+        s.touch(name)
+        let tokens = tokenizer.encode(text).count
+        s.values["\(name).vocab"] = Double(tokenizer.vocabularySize)
+        return CommandOutput("\(name): \(tokenizer.vocabularySize) tokens (\(tokenizer.merges.count) merges); "
+            + String(format: "the data is %d tokens, %.2f bytes per token", tokens, Double(text.utf8.count) / Double(max(tokens, 1))))
+    }
+
+    static let tokenize = CommandSpec(
+        "tokenize",
+        arguments: [.argument("TEXT", .string, "the text to split")],
+        options: [.option("with", .name, "a tokenizer, or a model whose tokenizer to use")],
+        summary: "show how a text splits into tokens, with their ids",
+        help: """
+            Prints each token of TEXT with its id: a way to see what the model \
+            actually reads. Ġ stands for a space and Ċ for a newline, as in GPT-2's \
+            byte-level alphabet. Without with=, uses the only tokenizer or model in the session.
+            """,
+        examples: ["tokenize \"What is 3 + 4?\" with=tok"]
+    ) { invocation, context in
+        let tokenizer = try resolveTokenizer(invocation, context.session)
+        let ids = tokenizer.encode(invocation.argument("TEXT"))
+        let rows = ids.map { [String($0), tokenizer.token(for: $0) ?? "?"] }
+        context.session.values["tokenize.count"] = Double(ids.count)
+        return CommandOutput("\(ids.count) tokens\n" + Table(["id", "token"], rows).render())
+    }
+
+    /// The tokenizer named by with= (a tokenizer or a model's), or the only one in the session.
+    static func resolveTokenizer(_ invocation: Invocation, _ s: Session) throws -> BPETokenizer {
+        if let name = invocation.optional("with") {
+            if let t = s.tokenizers[name] { return t }
+            if let m = s.models[name] {
+                guard let t = m.tokenizer else { throw invocation.error("model \(name) has no tokenizer", at: "with") }
+                return t
+            }
+            throw invocation.error("no tokenizer or model '\(name)'", at: "with")
+        }
+        let all = Array(s.tokenizers.values) + s.models.values.compactMap(\.tokenizer)
+        guard let first = all.first else { throw invocation.error("there is no tokenizer yet: train tokenizer, or load model") }
+        guard all.allSatisfy({ $0 === first }) else { throw invocation.error("several tokenizers: say which with with=NAME") }
+        return first
+    }
+
+    /// The text a record contributes to a tokenizer or to pretraining.
+    static func plainText(_ r: Record) -> String {
+        switch r {
+        case let .text(t): return t
+        case let .completion(p, c): return p + " " + c
+        case let .messages(m): return m.map(\.content).joined(separator: " ")
+        case let .preference(p, c, _, _): return p + " " + c
+        case let .ranking(p, rs, rank): return p + " " + rs[rank[0]]
+        }
+    }
+}

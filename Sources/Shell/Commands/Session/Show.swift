@@ -1,0 +1,75 @@
+import Datasets
+import LanguageModel
+
+extension Commands {
+    static let show = CommandSpec(
+        "show",
+        arguments: [.argument("NAME", .name, "an object, or values", required: false)],
+        summary: "list the session's objects, or describe one",
+        help: """
+            With no argument, lists every model, tokenizer, dataset and run in the \
+            session. show NAME describes one; show values lists the values that \
+            expect can check.
+            """,
+        examples: ["show", "show sft", "show values"]
+    ) { invocation, context in
+        let s = context.session
+        guard let name = invocation.arguments["NAME"] else {
+            let names = s.objectNames
+            if names.isEmpty { return CommandOutput("the session is empty: new model, load model, load data") }
+            var rows: [[String]] = []
+            for n in names { rows.append([n] + describeBriefly(n, s)) }
+            return CommandOutput(Table(["name", "kind", "about"], rows).render())
+        }
+        if name == "values" {
+            if s.values.isEmpty { return CommandOutput("no values yet") }
+            return CommandOutput(Table(["value", ""], s.values.sorted { $0.key < $1.key }.map { [$0.key, formatValue($0.value)] }).render())
+        }
+        if let m = s.models[name] { return CommandOutput(describe(name, m)) }
+        if let t = s.tokenizers[name] { return CommandOutput("\(name): tokenizer, \(t.vocabularySize) tokens, special: \(t.specialTokens.keys.sorted().joined(separator: " "))") }
+        if let d = s.datasets[name] { return CommandOutput(describe(name, d)) }
+        if let r = s.runs[name] {
+            let rows = r.metrics.map { m in [m, String(r.series[m]!.count), formatValue(r.series[m]!.last!.value)] }
+            return CommandOutput("\(name): \(r.kind) run\n" + Table(["metric", "points", "last"], rows).render())
+        }
+        let near = nearest(name, s.objectNames + ["values"]).map { "; did you mean \($0)?" } ?? ""
+        throw invocation.error("nothing called '\(name)'\(near)", at: "NAME")
+    }
+
+    static func describeBriefly(_ name: String, _ s: Session) -> [String] {
+        if let m = s.models[name] {
+            let c = m.model.config
+            return [m.model.hasScalarHead ? "scalar model" : "model",
+                    "\(formatCount(m.model.parameterCount)) params, \(c.layers) layers, width \(c.width), \(m.origin)"]
+        }
+        if let t = s.tokenizers[name] { return ["tokenizer", "\(t.vocabularySize) tokens"] }
+        if let d = s.datasets[name] { return ["dataset", "\(d.records.count) \(d.kind) records"] }
+        if let r = s.runs[name] { return ["run", "\(r.kind): " + r.metrics.joined(separator: ", ")] }
+        return ["?", ""]
+    }
+
+    static func describe(_ name: String, _ d: Dataset) -> String {
+        var out = "\(name): \(d.records.count) \(d.kind) records from \(d.source)\n"
+        for (i, r) in d.records.prefix(3).enumerated() { out += "  \(i + 1). \(preview(r))\n" }
+        if d.records.count > 3 { out += "  …\n" }
+        return out
+    }
+
+    static func preview(_ r: Record) -> String {
+        func cut(_ s: String) -> String { let one = s.replacingOccurrences(of: "\n", with: " "); return one.count > 60 ? String(one.prefix(57)) + "..." : one }
+        switch r {
+        case let .text(t): return cut(t)
+        case let .completion(p, c): return cut(p) + " → " + cut(c)
+        case let .messages(m): return m.map { "\($0.role): \(cut($0.content))" }.joined(separator: " | ")
+        case let .preference(p, c, rj, _): return cut(p) + " ✓ " + cut(c) + " ✗ " + cut(rj)
+        case let .ranking(p, rs, _): return cut(p) + " (\(rs.count) ranked)"
+        }
+    }
+}
+
+/// 3,276,800 → "3.3M"; 512 → "512".
+func formatCount(_ n: Int) -> String {
+    if n >= 1_000_000 { return String(format: "%.1fM", Double(n) / 1e6) }
+    if n >= 10_000 { return String(format: "%.1fk", Double(n) / 1e3) }
+    return String(n)
+}

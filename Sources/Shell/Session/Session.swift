@@ -1,0 +1,142 @@
+import Datasets
+import Foundation
+import Kernels
+import LanguageModel
+
+/// The workspace a user builds up: named models, tokenizers, datasets and
+/// runs, variables and settings, and the values that `expect` checks.
+/// Commands read and change it; nothing in it knows about terminals.
+public final class Session {
+    /// Variables set with `set NAME VALUE` and read as `$NAME`.
+    public var variables: [String: String] = [:]
+    /// Typed settings (`set seed 7`).
+    public var settings = Settings()
+    /// Models by name.
+    public var models: [String: ModelEntry] = [:]
+    /// Tokenizers by name.
+    public var tokenizers: [String: BPETokenizer] = [:]
+    /// Datasets by name.
+    public var datasets: [String: Dataset] = [:]
+    /// Training runs and their metric histories, by name.
+    public var runs: [String: Run] = [:]
+    /// Values left by the last commands ("pretrain.loss", "generate.count"), for `expect` and `show values`.
+    public var values: [String: Double] = [:]
+    /// Lines run so far, for `history`.
+    public var history: [String] = []
+    /// Whether each command's time is printed after it.
+    public var timer = false
+    /// Charts in ASCII only (NO_COLOR set, or a terminal without Unicode).
+    public var asciiOnly = false
+    /// Where long work reports its progress.
+    public var progress: ProgressReporter = SilentProgress()
+    /// True once the user asked to stop long work (Ctrl-C); work checks it between steps.
+    public var isCancelled: @Sendable () -> Bool = { false }
+    /// The order objects were made in, for `show`.
+    private(set) var order: [String] = []
+
+    /// An empty session.
+    public init() {}
+
+    /// Notes that `name` now exists (or exists anew), for `show`'s order.
+    func touch(_ name: String) {
+        order.removeAll { $0 == name }
+        order.append(name)
+    }
+
+    /// Every object's name, in the order they were made.
+    public var objectNames: [String] {
+        order.filter { models[$0] != nil || tokenizers[$0] != nil || datasets[$0] != nil || runs[$0] != nil }
+    }
+
+    /// The model called `name`, or an error that says what models exist.
+    func model(_ name: String, in invocation: Invocation, argument: String) throws -> ModelEntry {
+        if let m = models[name] { return m }
+        let known = models.keys.sorted()
+        let near = nearest(name, known).map { "; did you mean \($0)?" } ?? ""
+        let list = known.isEmpty ? "there are no models yet (new model, load model)" : "models: " + known.joined(separator: ", ")
+        throw invocation.error("no model '\(name)'\(near); \(list)", at: argument)
+    }
+
+    /// The dataset called `name`, or an error that says what datasets exist.
+    func dataset(_ name: String, in invocation: Invocation, argument: String) throws -> Dataset {
+        if let d = datasets[name] { return d }
+        let known = datasets.keys.sorted()
+        let near = nearest(name, known).map { "; did you mean \($0)?" } ?? ""
+        let list = known.isEmpty ? "there are no datasets yet (load data)" : "datasets: " + known.joined(separator: ", ")
+        throw invocation.error("no dataset '\(name)'\(near); \(list)", at: argument)
+    }
+
+    /// A fresh generator for a command: from its `seed=` option when given, else
+    /// from the session seed and a counter, so a script replays identically.
+    func random(_ invocation: Invocation) -> Random {
+        if let s = invocation.options["seed"], invocation.given.contains("seed"), let v = UInt64(s) { return Random(seed: v) }
+        draws += 1
+        return Random(seed: settings.seed &* 0x9E37_79B9 &+ draws)
+    }
+    private var draws: UInt64 = 0
+
+    /// Restarts the per-command seeds (after `set seed`).
+    func reseed() { draws = 0 }
+}
+
+/// A model in the session, with the tokenizer that reads and writes its text.
+public struct ModelEntry {
+    /// The network.
+    public var model: GPT
+    /// Its tokenizer, if it has one.
+    public var tokenizer: BPETokenizer?
+    /// Where it came from: "new", a path, "copy of sft".
+    public var origin: String
+}
+
+/// Settings with types, changed by `set NAME VALUE`.
+public struct Settings: Equatable {
+    /// The seed every command's randomness derives from.
+    public var seed: UInt64 = 1
+    /// Threads the kernels use.
+    public var threads = 2
+    /// Default sampling temperature.
+    public var temperature = 1.0
+    /// Default top-k (0 keeps all tokens).
+    public var topK = 0
+    /// Default top-p (1 keeps all tokens).
+    public var topP = 1.0
+    /// Default number of new tokens.
+    public var maxTokens = 48
+
+    /// The settings `set` knows, with their kinds and help.
+    static let known: [Parameter] = [
+        .option("seed", .integer(0...Int.max), "seed of every command's randomness", default: "1"),
+        .option("threads", .integer(1...64), "threads the kernels use", default: "2"),
+        .option("temperature", .float(0...10), "default sampling temperature", default: "1"),
+        .option("top_k", .integer(0...1_000_000), "default top-k (0 keeps all tokens)", default: "0"),
+        .option("top_p", .float(0...1), "default top-p (1 keeps all tokens)", default: "1"),
+        .option("max_tokens", .integer(1...100_000), "default number of new tokens", default: "48"),
+    ]
+
+    /// The setting's current value as text.
+    func value(_ name: String) -> String? {
+        switch name {
+        case "seed": return String(seed)
+        case "threads": return String(threads)
+        case "temperature": return format(temperature)
+        case "top_k": return String(topK)
+        case "top_p": return format(topP)
+        case "max_tokens": return String(maxTokens)
+        default: return nil
+        }
+    }
+
+    /// Sets a setting from already-checked text.
+    mutating func set(_ name: String, _ text: String) {
+        switch name {
+        case "seed": seed = UInt64(text)!
+        case "threads": threads = Int(text)!
+        case "temperature": temperature = Double(text)!
+        case "top_k": topK = Int(text)!
+        case "top_p": topP = Double(text)!
+        case "max_tokens": maxTokens = Int(text)!
+        default: preconditionFailure("unknown setting \(name)")
+        }
+    }
+}

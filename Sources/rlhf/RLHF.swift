@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Shell
+
+/// `rlhf`: the REPL and script runner.
+@main
+struct RLHF: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rlhf",
+        abstract: "The LLM alignment pipeline, step by step: a REPL and scripting shell.",
+        discussion: "With no FILE, opens the REPL (or reads a script from piped standard input). Type `help` inside.")
+
+    @Argument(help: "Scripts to replay, in order.", completion: .file())
+    var files: [String] = []
+
+    @Option(name: .customShort("c"), help: "Run these commands (separated by ;) and exit.")
+    var command: String?
+
+    @Flag(name: .customShort("i"), help: "Stay interactive after the scripts.")
+    var interactive = false
+
+    @Option(help: "The session seed.")
+    var seed: UInt64?
+
+    @Flag(help: "Go on after an error in a script (the exit status is still 1).")
+    var keepGoing = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    @Flag(help: "Plain ASCII output (also when NO_COLOR is set).")
+    var noColor = false
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if let code = (error as? ExitCode) { Foundation.exit(code.rawValue) }
+            let message = fullMessage(for: error)
+            let isHelp = exitCode(for: error) == .success
+            FileHandle(fileDescriptor: isHelp ? 1 : 2).write(Data((message + "\n").utf8))
+            Foundation.exit(isHelp ? 0 : 2)
+        }
+    }
+
+    mutating func run() throws {
+        Interrupt.install()
+        let environment = ProcessInfo.processInfo.environment
+        let session = Session()
+        if let seed { session.settings.seed = seed }
+        let terminal = isatty(1) == 1 && (environment["TERM"] ?? "") != "dumb"
+        session.asciiOnly = noColor || environment["NO_COLOR"] != nil || !terminal
+        session.isCancelled = { Interrupt.isSet }
+        session.progress = quiet ? SilentProgress() : TerminalProgress(isTerminal: isatty(2) == 1, ascii: session.asciiOnly)
+        let runner = Runner(session: session,
+                            write: { FileHandle.standardOutput.write(Data($0.utf8)) },
+                            writeError: { FileHandle.standardError.write(Data($0.utf8)) })
+        runner.keepGoing = keepGoing
+        func finish(_ outcome: Runner.Outcome) -> Never {
+            Foundation.exit(runner.failed ? 1 : 0)
+        }
+        if let command {
+            let outcome = runner.run(TextSource(splitCommands(command).joined(separator: "\n"), name: "-c"))
+            if outcome != .finished || !interactive && files.isEmpty { finish(outcome) }
+        }
+        for file in files {
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                FileHandle.standardError.write(Data("rlhf: cannot read script \(file)\n".utf8))
+                Foundation.exit(2)
+            }
+            let outcome = runner.run(try TextSource(contentsOf: file))
+            if outcome != .finished { finish(outcome) }
+        }
+        if (!files.isEmpty || command != nil) && !interactive { finish(.finished) }
+        if isatty(0) == 1 {
+            let home = environment["HOME"] ?? "."
+            let historyFile = environment["RLHF_HISTORY"] ?? (home + "/.rlhf_history")
+            print("rlhf 0.1 — the LLM alignment pipeline, step by step.   help · quit")
+            let source = TerminalSource(completer: Completer(registry: runner.registry, session: session),
+                                        historyFile: historyFile.isEmpty ? nil : historyFile)
+            finish(runner.run(source))
+        }
+        // Piped standard input is a script.
+        let input = FileHandle.standardInput.readDataToEndOfFile()
+        finish(runner.run(TextSource(String(decoding: input, as: UTF8.self), name: "<stdin>")))
+    }
+}
+
+/// Splits `a; b; "c;d"` at semicolons outside quotes.
+func splitCommands(_ text: String) -> [String] {
+    var parts: [String] = [], current = "", quote: Character?
+    for ch in text {
+        if let q = quote {
+            if ch == q { quote = nil }
+            current.append(ch)
+        } else if ch == "\"" || ch == "'" {
+            quote = ch
+            current.append(ch)
+        } else if ch == ";" {
+            parts.append(current)
+            current = ""
+        } else {
+            current.append(ch)
+        }
+    }
+    parts.append(current)
+    return parts.map { $0.trimmingCharacters(in: .whitespaces) }
+}
