@@ -21,6 +21,9 @@ public enum DataFile {
     /// (blocks separated by blank lines). Nothing is returned unless every line
     /// is good: the first bad line is the error.
     public static func read(_ url: URL) throws -> Dataset {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw DataFileError(path: url.path, line: nil, problem: "no such file")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)

@@ -91,8 +91,9 @@ public final class AdamW {
     }
 }
 
-/// The L2 norm of `n` floats, summed in Double over fixed blocks so the result
-/// does not depend on the thread count.
+/// The L2 norm of `n` floats: each fixed block of 65,536 summed in Float
+/// lanes, the blocks added in Double in order, so the result does not depend
+/// on the thread count.
 public func l2Norm(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     let block = 65536
     let blocks = (n + block - 1) / block

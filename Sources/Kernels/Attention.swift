@@ -63,10 +63,13 @@ public enum Attention {
     }
 }
 
-/// Replaces the `n` floats at `x` by their softmax.
+/// Replaces the `n` floats at `x` by their softmax. A NaN, a +∞, or a row of
+/// nothing but −∞ gives NaN everywhere (as PyTorch does), so bad numbers are
+/// never hidden.
 @inlinable
 public func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
     let m = maximum(x, n)
+    guard m.isFinite else { x.update(repeating: .nan, count: n); return }
     let mv = SIMD16<Float>(repeating: m)
     var acc = SIMD16<Float>()
     var i = 0
@@ -82,10 +85,12 @@ public func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
     for j in 0..<n { x[j] *= inv }
 }
 
-/// log Σᵢ exp(x[i]) over `n` floats, without changing them.
+/// log Σᵢ exp(x[i]) over `n` floats, without changing them; NaN when one is
+/// NaN or +∞, −∞ when all are −∞.
 @inlinable
 public func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     let m = maximum(x, n)
+    guard m.isFinite else { return m == -.infinity ? -.infinity : .nan }
     let mv = SIMD16<Float>(repeating: m)
     var acc = SIMD16<Float>()
     var i = 0
@@ -111,8 +116,7 @@ extension Attention {
     /// Row r is query q (R, C) of sequence `slots[r]` at position `positions[r]`;
     /// it attends to keys and values (S, NH, T_max, hs) of its slot at positions
     /// 0...positions[r], which must already hold this step's entries. Each
-    /// head's cache is contiguous, so a query streams through it.
-    /// out (R, C). `scratch` holds T_max floats per thread.
+    /// head's cache is contiguous, so a query streams through it. out (R, C).
     public static func forwardCached(
         out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, qStride: Int,
         keys: UnsafePointer<Float>, values: UnsafePointer<Float>,

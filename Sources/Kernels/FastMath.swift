@@ -3,7 +3,8 @@
 /// cost more than the matmuls around it).
 
 /// eˣ for each lane, relative error below 2e-7 on [-87, 88]; inputs outside
-/// are clamped (so -∞ gives about 1e-38, not 0).
+/// are clamped (so -∞ gives about 1e-38, not 0), and NaN gives a tiny number:
+/// callers that may see NaN check for it (`maximum` does, for softmax).
 ///
 /// x = n·ln2 + r with |r| ≤ ln2/2; eʳ by its Taylor series to r⁷ (truncation
 /// error under 6e-9); 2ⁿ placed in the exponent bits.

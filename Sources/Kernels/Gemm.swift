@@ -4,9 +4,9 @@ import CBLAS
 ///
 /// op(A) is (M, K): A itself with leading dimension `lda`, or Aᵀ when `transA`
 /// (A stored (K, M)). op(B) is (K, N) likewise. The output is split into
-/// `Parallel.threads` blocks of rows (or of columns, when N is the larger
-/// side), each computed by single-threaded BLAS, so results do not depend on
-/// the thread count.
+/// blocks of rows (or of columns, when N is the larger side) whose number
+/// depends only on the shape, each computed by single-threaded BLAS, so results
+/// do not depend on the thread count.
 /// - Complexity: 2·M·N·K floating-point operations.
 public func gemm(
     transA: Bool = false, transB: Bool = false, M: Int, N: Int, K: Int,
@@ -31,20 +31,24 @@ public func gemm(
     }
     let ta = transA ? CblasTrans : CblasNoTrans
     let tb = transB ? CblasTrans : CblasNoTrans
-    let work = M * N * K
+    // The output is cut into pieces whose number depends only on the shape
+    // (about 4 MFLOP each, at most 8), so every sgemm call has the same shape,
+    // and OpenBLAS picks the same kernel, whatever the thread count.
     let splitRows = M >= N
-    let grain = max(1, (splitRows ? M : N) * 262_144 / max(work, 1))  // ≥ ~0.5 MFLOP a chunk
-    Parallel.forEach(splitRows ? M : N, grain: max(grain, 16)) { r in
-        if splitRows {
-            let a = transA ? A + r.lowerBound : A + r.lowerBound * lda
-            cblas_sgemm(
-                CblasRowMajor, ta, tb, Int32(r.count), Int32(N), Int32(K), alpha,
-                a, Int32(lda), B, Int32(ldb), beta, C + r.lowerBound * ldc, Int32(ldc))
-        } else {
-            let b = transB ? B + r.lowerBound * ldb : B + r.lowerBound
-            cblas_sgemm(
-                CblasRowMajor, ta, tb, Int32(M), Int32(r.count), Int32(K), alpha,
-                A, Int32(lda), b, Int32(ldb), beta, C + r.lowerBound, Int32(ldc))
+    let side = splitRows ? M : N
+    let pieces = max(1, min(8, side / 16, 2 * M * N * K / 4_000_000))
+    Parallel.forEach(pieces) { range in
+        for piece in range {
+            let lo = side * piece / pieces, count = side * (piece + 1) / pieces - lo
+            if splitRows {
+                let a = transA ? A + lo : A + lo * lda
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(count), Int32(N), Int32(K), alpha,
+                            a, Int32(lda), B, Int32(ldb), beta, C + lo * ldc, Int32(ldc))
+            } else {
+                let b = transB ? B + lo * ldb : B + lo
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(count), Int32(K), alpha,
+                            A, Int32(lda), b, Int32(ldb), beta, C + lo, Int32(ldc))
+            }
         }
     }
 }

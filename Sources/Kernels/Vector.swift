@@ -35,15 +35,29 @@ public func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePo
     while i < n { y[i] += alpha * x[i]; i += 1 }
 }
 
-/// The largest of `n ≥ 1` floats.
+/// The largest of `n ≥ 1` floats, or NaN if any is NaN (`pointwiseMax` alone
+/// would skip NaN lanes).
 @inlinable @inline(__always)
 public func maximum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    var m = SIMD16<Float>(repeating: -.infinity)
+    var m = SIMD16<Float>(repeating: -.infinity), nan = SIMD16<Float>()
     var i = 0
-    while i + 16 <= n { m = pointwiseMax(m, load16(x + i)); i += 16 }
-    var r = horizontalMax(m)
-    while i < n { r = max(r, x[i]); i += 1 }
-    return r
+    while i + 16 <= n {
+        let v = load16(x + i)
+        m = pointwiseMax(m, v)
+        nan += v - v  // 0 for finite lanes, NaN for NaN or ±∞
+        i += 16
+    }
+    var r = horizontalMax(m), bad = horizontalSum(nan)
+    while i < n { r = max(r, x[i]); bad += x[i] - x[i]; i += 1 }
+    // bad is NaN when a lane held NaN or ±∞; only then look for a NaN.
+    return bad.isNaN && anyNaN(x, n) ? .nan : r
+}
+
+/// True when one of `n` floats is NaN.
+@inlinable
+public func anyNaN(_ x: UnsafePointer<Float>, _ n: Int) -> Bool {
+    for i in 0..<n where x[i].isNaN { return true }
+    return false
 }
 
 /// Loads 16 floats from unaligned memory.

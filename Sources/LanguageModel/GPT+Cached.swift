@@ -17,6 +17,9 @@ extension GPT {
         precondition(slots.count == R && positions.count == R, "forwardCached: one slot and position per token")
         precondition(positions.allSatisfy { $0 >= 0 && Int($0) < cache.capacity }, "forwardCached: position past the cache")
         precondition(slots.allSatisfy { $0 >= 0 && Int($0) < cache.slots }, "forwardCached: no such slot")
+        precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < V }, "forwardCached: token id outside 0..<\(V)")
+        precondition(logitRows.allSatisfy { $0 >= 0 && $0 < R }, "forwardCached: logit row outside 0..<\(R)")
+        precondition(cache.config == config, "forwardCached: the cache was made for another model shape")
         let s = cache.rows(R, logitRows: logitRows.count)
         let TMax = cache.capacity
         tokens.withUnsafeBufferPointer { tok in

@@ -5,6 +5,8 @@ extension GPT {
     ///
     /// Afterwards `hidden` holds the final hidden states (B, T, C), after the
     /// last LayerNorm, and, when `computeLogits`, `logits` holds (B, T, V).
+    /// The output gradients (`logitGradients`, `hiddenGradients`) start at zero
+    /// after each forward pass, ready for losses to add into.
     public func forward(tokens: [Int32], B: Int, T: Int, computeLogits: Bool = true) {
         precondition(tokens.count == B * T, "forward: \(tokens.count) tokens for B=\(B) T=\(T)")
         precondition(T <= config.contextLength, "forward: T=\(T) exceeds the context \(config.contextLength)")
@@ -13,6 +15,7 @@ extension GPT {
         let a = activations(B: B, T: T)
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: B * T) }
         forward(a, computeLogits: computeLogits)
+        zeroOutputGradients(logits: computeLogits)
     }
 
     func forward(_ a: Activations, computeLogits: Bool) {
@@ -63,7 +66,8 @@ extension GPT {
         return a
     }
 
-    /// Clears the gradients at the logits and the hidden states of the last forward pass.
+    /// Clears the gradients at the logits and the hidden states of the last
+    /// forward pass (done by `forward` itself; needed only to start over).
     public func zeroOutputGradients(logits: Bool = true) {
         let a = requireActivations()
         if logits { a.dlogits.update(repeating: 0, count: a.B * a.T * config.vocabularySize) }

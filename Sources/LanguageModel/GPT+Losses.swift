@@ -3,19 +3,19 @@ import Kernels
 extension GPT {
     /// Language-model loss Σₙ wₙ·(−log p(targetₙ)) over the last forward pass's
     /// logits, with `weights` (B·T) choosing and scaling positions (zero for
-    /// prompt tokens in SFT, 1/count for a mean). Fills `logitGradients` with the
-    /// loss's gradient (scaled by `dloss`) when `backward` is true, ready for
-    /// `backward()`.
+    /// prompt tokens in SFT, 1/count for a mean). Adds the loss's gradient
+    /// (scaled by `dloss`) into `logitGradients` when `backward` is true, ready
+    /// for `backward()`.
     public func languageModelLoss(targets: [Int32], weights: [Float], dloss: Float = 1, backward: Bool) -> Float {
         let a = requireActivations()
         let N = a.B * a.T, V = config.vocabularySize
         precondition(targets.count == N && weights.count == N, "languageModelLoss: need \(N) targets and weights")
+        precondition(targets.allSatisfy { $0 >= 0 && Int($0) < V }, "languageModelLoss: target outside 0..<\(V)")
         return targets.withUnsafeBufferPointer { t in
             weights.withUnsafeBufferPointer { w in
                 let loss = CrossEntropy.forward(logp: a.logp, lse: a.lse, logits: a.logits,
                                                 targets: t.baseAddress!, weights: w.baseAddress!, N: N, V: V)
                 if backward {
-                    zeroOutputGradients()
                     CrossEntropy.backward(dlogits: a.dlogits, scratch: a.lossScratch, logits: a.logits, lse: a.lse,
                                           targets: t.baseAddress!, weights: w.baseAddress!, dloss: dloss, N: N, V: V)
                 }
@@ -30,6 +30,7 @@ extension GPT {
         let a = requireActivations()
         let N = a.B * a.T
         precondition(targets.count == N, "tokenLogProbabilities: need \(N) targets")
+        precondition(targets.allSatisfy { $0 >= 0 && Int($0) < config.vocabularySize }, "tokenLogProbabilities: target outside the vocabulary")
         targets.withUnsafeBufferPointer { t in
             TokenLogProb.forward(logp: a.logp, lse: a.lse, logits: a.logits, targets: t.baseAddress!,
                                  N: N, V: config.vocabularySize)
@@ -43,6 +44,7 @@ extension GPT {
         precondition(hasScalarHead, "scalarValues: this model has no scalar head")
         let a = requireActivations()
         precondition(positions.count == a.B, "scalarValues: need one position per sequence")
+        precondition(positions.allSatisfy { $0 >= 0 && Int($0) < a.T }, "scalarValues: position outside 0..<\(a.T)")
         var values = [Float](repeating: 0, count: a.B)
         positions.withUnsafeBufferPointer { p in
             ScalarHead.forward(values: &values, hidden: a.lnf, positions: p.baseAddress!,
@@ -54,7 +56,10 @@ extension GPT {
     /// Adds the gradient of a loss with gradient `dvalues` (B) at the scalar head:
     /// into `score.weight`'s gradient, and into `hiddenGradients` for `backward`.
     public func scalarBackward(dvalues: [Float], at positions: [Int32]) {
+        precondition(hasScalarHead, "scalarBackward: this model has no scalar head")
         let a = requireActivations()
+        precondition(positions.count == a.B && dvalues.count == a.B, "scalarBackward: need one position and gradient per sequence")
+        precondition(positions.allSatisfy { $0 >= 0 && Int($0) < a.T }, "scalarBackward: position outside 0..<\(a.T)")
         positions.withUnsafeBufferPointer { p in
             ScalarHead.backward(dhidden: a.dhidden, dweight: gradient("score.weight"), dvalues: dvalues,
                                 hidden: a.lnf, positions: p.baseAddress!, weight: parameter("score.weight"),

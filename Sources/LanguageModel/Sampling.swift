@@ -40,9 +40,11 @@ extension GPT {
     /// shorter than the context. The same `rng` state gives the same output.
     public func generate(prompts: [[Int32]], settings: SamplingSettings, rng: inout Random) -> [Generation] {
         let B = prompts.count, V = config.vocabularySize
-        guard B > 0 else { return [] }
+        precondition(settings.maxNewTokens >= 0, "generate: maxNewTokens must not be negative")
+        guard B > 0, settings.maxNewTokens > 0 else { return Array(repeating: Generation(), count: B) }
         precondition(prompts.allSatisfy { !$0.isEmpty && $0.count < config.contextLength },
                      "generate: each prompt needs 1..<\(config.contextLength) tokens")
+        precondition(prompts.allSatisfy { $0.allSatisfy { $0 >= 0 && Int($0) < V } }, "generate: token id outside 0..<\(V)")
         let longest = prompts.map(\.count).max()!
         let capacity = min(config.contextLength, longest + settings.maxNewTokens)
         let cache = KVCache(config: config, slots: B, capacity: capacity)
@@ -115,14 +117,19 @@ struct TokenSampler {
             return (Int32(best), logProbability(best))
         }
         let truncates = (settings.topK > 0 && settings.topK < V) || settings.topP < 1
-        let u = Float(rng.uniform())
+        let u = rng.uniform()
         if !truncates {
-            var cumulative: Float = 0
+            // The target is a fraction of the same running total it is compared
+            // with, so rounding cannot leave it past the end.
+            var total = 0.0
+            for v in 0..<V { total += Double(probabilities[v]) }
+            let target = u * total
+            var cumulative = 0.0
             for v in 0..<V {
-                cumulative += probabilities[v]
-                if u < cumulative { return (Int32(v), logProbability(v)) }
+                cumulative += Double(probabilities[v])
+                if target < cumulative { return (Int32(v), logProbability(v)) }
             }
-            let last = probabilities.lastIndex { $0 > 0 } ?? V - 1  // rounding left u above the total
+            let last = probabilities.lastIndex { $0 > 0 } ?? V - 1
             return (Int32(last), logProbability(last))
         }
         // Most likely first; ties by token id so the order is deterministic.
@@ -136,12 +143,12 @@ struct TokenSampler {
                 if mass >= settings.topP { keep = i + 1; break }
             }
         }
-        var total: Float = 0
-        for i in 0..<keep { total += p[Int(order[i])] }
+        var total = 0.0
+        for i in 0..<keep { total += Double(p[Int(order[i])]) }
         let target = u * total
-        var cumulative: Float = 0
+        var cumulative = 0.0
         for i in 0..<keep {
-            cumulative += p[Int(order[i])]
+            cumulative += Double(p[Int(order[i])])
             if target < cumulative { return (order[i], logProbability(Int(order[i]))) }
         }
         return (order[keep - 1], logProbability(Int(order[keep - 1])))

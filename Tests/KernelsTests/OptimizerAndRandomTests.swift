@@ -90,3 +90,22 @@ import Testing
         #expect(run(threads: 1) == run(threads: 2))
     }
 }
+
+@Suite struct NonFiniteTests {
+    @Test func softmaxAndLogSumExpDoNotHideNaN() {
+        for bad in [[1, Float.nan, 3], [Float.nan], Array(repeating: 0, count: 20) + [Float.nan]] {
+            var row = bad
+            #expect(logSumExp(row, row.count).isNaN)
+            softmaxInPlace(&row, row.count)
+            #expect(row.allSatisfy { $0.isNaN })
+        }
+        let allMinusInfinity = [Float](repeating: -.infinity, count: 5)
+        #expect(logSumExp(allMinusInfinity, 5) == -.infinity)
+        var plusInfinity: [Float] = [0, .infinity, 1]
+        #expect(logSumExp(plusInfinity, 3).isNaN)
+        softmaxInPlace(&plusInfinity, 3)
+        #expect(plusInfinity.allSatisfy { $0.isNaN })
+        let big: [Float] = (0..<37).map { Float($0) * 3 }
+        #expect(maximum(big, 37) == 108 && !logSumExp(big, 37).isNaN)
+    }
+}

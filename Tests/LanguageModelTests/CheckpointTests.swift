@@ -86,7 +86,7 @@ import Testing
 
     @Test func badModelDirectoriesSayWhatIsWrong() throws {
         let missing = try Self.spoiled { try FileManager.default.removeItem(at: $0.appendingPathComponent("config.json")) }
-        #expect(missing.contains("config.json") && missing.contains("cannot read"))
+        #expect(missing.contains("no config.json here"), "\(missing)")
         let shape = try Self.spoiled { dir in try Self.rewriteConfig(dir) { $0["n_embd"] = 32 } }
         #expect(shape.contains("model.safetensors") && shape.contains("'wte.weight' has shape [23, 16]"), "\(shape)")
         let heads = try Self.spoiled { dir in try Self.rewriteConfig(dir) { $0["n_head"] = 3 } }
@@ -95,6 +95,10 @@ import Testing
         #expect(type.contains("n_layer"), "\(type)")
         let layers = try Self.spoiled { dir in try Self.rewriteConfig(dir) { $0["n_layer"] = 3 } }
         #expect(layers.contains("'transformer.h.2.ln_1.weight' is missing"), "\(layers)")
+        let scaled = try Self.spoiled { dir in try Self.rewriteConfig(dir) { $0["scale_attn_by_inverse_layer_idx"] = true } }
+        #expect(scaled.contains("attention scaling"), "\(scaled)")
+        let listIds = try Self.spoiled { dir in try Self.rewriteConfig(dir) { $0["eos_token_id"] = [1, 2] } }
+        #expect(listIds == "loaded", "token ids given as lists are not read: \(listIds)")
         let act = try Self.spoiled { dir in try Self.rewriteConfig(dir) { $0["activation_function"] = "relu" } }
         #expect(act.contains("relu"), "\(act)")
         let truncated = try Self.spoiled { dir in

@@ -104,6 +104,9 @@ import Testing
         var e = Random(seed: 1)
         let long = model.generate(prompts: [Array(repeating: 7, count: 20)], settings: settings, rng: &e)[0]
         #expect(long.tokens.count == 4)
+        var f = Random(seed: 1)
+        let none = model.generate(prompts: prompts, settings: SamplingSettings(maxNewTokens: 0), rng: &f)
+        #expect(none.count == 3 && none.allSatisfy { $0.tokens.isEmpty })
     }
 
     @Test func topKOfOneIsGreedyAndTopPKeepsTheNucleus() {

@@ -37,6 +37,9 @@ extension GPT {
     /// config.json before the parameters are allocated.
     public static func load(from directory: URL) throws -> GPT {
         let configURL = directory.appendingPathComponent(configFileName)
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
+            throw ModelFileError.badConfig(path: directory.path, reason: "no config.json here (is it a model directory?)")
+        }
         let hf: HuggingFaceConfig
         do {
             hf = try JSONDecoder().decode(HuggingFaceConfig.self, from: Data(contentsOf: configURL))

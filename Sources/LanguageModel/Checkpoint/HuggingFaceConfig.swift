@@ -1,7 +1,9 @@
 import Foundation
 
 /// Hugging Face's GPT-2 `config.json` (transformers' GPT2Config), as much of
-/// it as this engine reads or writes. Unknown keys are ignored on reading.
+/// it as this engine reads or writes. Keys that would change the computation
+/// (attention scaling variants) are checked; others are ignored on reading,
+/// and the token ids (which may be lists elsewhere) are only written.
 struct HuggingFaceConfig: Codable {
     var architectures: [String]?
     var modelType: String?
@@ -20,6 +22,8 @@ struct HuggingFaceConfig: Codable {
     var eosTokenId: Int?
     var padTokenId: Int?
     var torchDtype: String?
+    var scaleAttnWeights: Bool?
+    var scaleAttnByInverseLayerIdx: Bool?
 
     enum CodingKeys: String, CodingKey {
         case architectures, modelType = "model_type", vocabSize = "vocab_size", nPositions = "n_positions"
@@ -27,7 +31,27 @@ struct HuggingFaceConfig: Codable {
         case activationFunction = "activation_function", layerNormEpsilon = "layer_norm_epsilon"
         case tieWordEmbeddings = "tie_word_embeddings", numLabels = "num_labels"
         case bosTokenId = "bos_token_id", eosTokenId = "eos_token_id", padTokenId = "pad_token_id"
-        case torchDtype = "torch_dtype"
+        case torchDtype = "torch_dtype", scaleAttnWeights = "scale_attn_weights"
+        case scaleAttnByInverseLayerIdx = "scale_attn_by_inverse_layer_idx"
+    }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        architectures = try c.decodeIfPresent([String].self, forKey: .architectures)
+        modelType = try c.decodeIfPresent(String.self, forKey: .modelType)
+        vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize)
+        nPositions = try c.decodeIfPresent(Int.self, forKey: .nPositions)
+        nCtx = try c.decodeIfPresent(Int.self, forKey: .nCtx)
+        nEmbd = try c.decodeIfPresent(Int.self, forKey: .nEmbd)
+        nLayer = try c.decodeIfPresent(Int.self, forKey: .nLayer)
+        nHead = try c.decodeIfPresent(Int.self, forKey: .nHead)
+        nInner = try c.decodeIfPresent(Int.self, forKey: .nInner)
+        activationFunction = try c.decodeIfPresent(String.self, forKey: .activationFunction)
+        layerNormEpsilon = try c.decodeIfPresent(Double.self, forKey: .layerNormEpsilon)
+        tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings)
+        numLabels = try c.decodeIfPresent(Int.self, forKey: .numLabels)
+        scaleAttnWeights = try c.decodeIfPresent(Bool.self, forKey: .scaleAttnWeights)
+        scaleAttnByInverseLayerIdx = try c.decodeIfPresent(Bool.self, forKey: .scaleAttnByInverseLayerIdx)
     }
 
     /// The config.json this engine writes for a model.
@@ -71,6 +95,10 @@ struct HuggingFaceConfig: Codable {
         }
         if let eps = layerNormEpsilon, abs(eps - 1e-5) > 1e-9 {
             throw ModelFileError.badConfig(path: path, reason: "layer_norm_epsilon is \(eps); the engine uses GPT-2's 1e-5")
+        }
+        if scaleAttnWeights == false || scaleAttnByInverseLayerIdx == true {
+            throw ModelFileError.badConfig(path: path, reason: "the attention scaling differs from GPT-2's 1/√(head size) "
+                + "(scale_attn_weights / scale_attn_by_inverse_layer_idx); this engine computes only GPT-2's")
         }
         if tieWordEmbeddings == false {
             throw ModelFileError.badConfig(path: path, reason: "tie_word_embeddings is false; the LM head must be tied")

@@ -46,7 +46,7 @@ extension Commands {
         s.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: "new")
         s.touch(name)
         return CommandOutput("\(name): new model, \(formatCount(model.parameterCount)) parameters "
-            + "(\(config.layers) layers, \(config.heads) heads, width \(config.width), context \(config.contextLength), vocab \(vocab))")
+            + "(\(plural(config.layers, "layer")), \(plural(config.heads, "head")), width \(config.width), context \(config.contextLength), vocab \(vocab))")
     }
 
     static let copyModel = CommandSpec(

@@ -40,7 +40,7 @@ extension Commands {
         if let m = s.models[name] {
             let c = m.model.config
             return [m.model.hasScalarHead ? "scalar model" : "model",
-                    "\(formatCount(m.model.parameterCount)) params, \(c.layers) layers, width \(c.width), \(m.origin)"]
+                    "\(formatCount(m.model.parameterCount)) params, \(plural(c.layers, "layer")), width \(c.width), \(m.origin)"]
         }
         if let t = s.tokenizers[name] { return ["tokenizer", "\(t.vocabularySize) tokens"] }
         if let d = s.datasets[name] { return ["dataset", "\(d.records.count) \(d.kind) records"] }
@@ -73,3 +73,6 @@ func formatCount(_ n: Int) -> String {
     if n >= 10_000 { return String(format: "%.1fk", Double(n) / 1e3) }
     return String(n)
 }
+
+/// "1 layer", "4 layers".
+func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
