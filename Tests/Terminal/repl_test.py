@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Drives the real rlhf binary in a pseudo-terminal, as a person would:
+Tab completes a command name, up-arrow recalls the previous line from the
+history, history persists in the file, Ctrl-C at the prompt clears the line,
+and Ctrl-C during a long pretrain returns to the prompt with the model
+still usable. Prints '4 passed, 0 failed' style results; exits 1 on failure.
+
+Usage: python3 repl_test.py PATH/TO/rlhf
+"""
+
+import os
+import sys
+import tempfile
+import time
+
+import pexpect
+
+PROMPT = "rlhf> "
+
+
+def main(binary):
+    work = tempfile.mkdtemp(prefix="rlhf-pty-")
+    history = os.path.join(work, "history")
+    with open(os.path.join(work, "notes.txt"), "w") as f:
+        f.write("Ada lives in Lune. Ada has a cat called Pip.\n\nBram lives in Oster.\n\n"
+                "Cleo lives in Lune. Cleo is 34 years old.\n\n3 + 4 = 7. 5 + 2 = 7.\n")
+    env = dict(os.environ, TERM="xterm", RLHF_HISTORY=history, NO_COLOR="1")
+    results = []
+
+    def check(name, condition):
+        results.append((name, bool(condition)))
+        print(("ok     " if condition else "FAILED ") + name, flush=True)
+
+    started = time.monotonic()
+    child = pexpect.spawn(binary, cwd=work, env=env, encoding="utf-8", timeout=60, dimensions=(40, 160))
+    child.expect_exact(PROMPT)
+    print(f"REPL ready for input after {time.monotonic() - started:.3f} s", flush=True)
+
+    # Tab completes a partial command name.
+    # (the terminal only redraws the new part, so run the line to see it whole)
+    child.send("gene\t")
+    child.send("\r")
+    completed = child.expect_exact(["generate needs MODEL", pexpect.TIMEOUT], timeout=5) == 0
+    check("Tab completes 'gene' to 'generate'", completed)
+    child.expect_exact(PROMPT)
+    child.send("echo never-run")
+    child.send("\x03")  # Ctrl-C clears the line and gives a fresh prompt
+    cleared = child.expect_exact([PROMPT, pexpect.TIMEOUT], timeout=5) == 0
+    child.sendline("echo after-interrupt")
+    child.expect_exact("after-interrupt")
+    check("Ctrl-C at the prompt clears the line and keeps the session", cleared and "never-run" not in child.before)
+    child.expect_exact(PROMPT)
+
+    # Up-arrow recalls the previous line.
+    child.sendline("echo first-line")
+    child.expect_exact("first-line")
+    child.expect_exact(PROMPT)
+    child.send("\x1b[A")
+    child.send("\r")
+    recalled = child.expect_exact(["first-line", pexpect.TIMEOUT], timeout=5) == 0
+    check("up-arrow recalls the previous line", recalled)
+    child.expect_exact(PROMPT)
+
+    # Ctrl-C during a long pretrain stops it at a step boundary.
+    for line in ["load data notes notes.txt", "train tokenizer tok on notes vocab=280",
+                 "new model m tokenizer=tok layers=2 heads=2 width=32 context=16 seed=1"]:
+        child.sendline(line)
+        child.expect_exact(PROMPT)
+    child.sendline("pretrain m on notes steps=1000000 batch=4 context=16 eval_every=0")
+    time.sleep(2)
+    child.send("\x03")
+    stopped = child.expect(["stopped after (\\d+) of 1000000 steps", pexpect.TIMEOUT], timeout=20) == 0
+    child.expect_exact(PROMPT)
+    child.sendline('generate m "Ada" max_tokens=3 seed=1')
+    usable = child.expect(["log p", pexpect.TIMEOUT], timeout=20) == 0
+    child.expect_exact(PROMPT)
+    check("Ctrl-C stops pretrain and the model is still usable", stopped and usable)
+
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    with open(history, encoding="utf-8", errors="replace") as f:
+        saved = f.read()
+    check("history is kept in RLHF_HISTORY", "first-line" in saved and "_HiStOrY_V2_" in saved)
+
+    # Ctrl-D ends the session.
+    child = pexpect.spawn(binary, cwd=work, env=env, encoding="utf-8", timeout=20)
+    child.expect_exact(PROMPT)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    check("Ctrl-D ends the session with status 0", child.exitstatus == 0)
+
+    failed = sum(1 for _, ok in results if not ok)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(os.path.abspath(sys.argv[1])))
