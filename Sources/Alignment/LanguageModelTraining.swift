@@ -92,15 +92,17 @@ public enum LanguageModelTraining {
             var record = TrainingStep(step: step + 1, loss: loss, heldOutLoss: nil,
                                       learningRate: optimizer.settings.learningRate, gradientNorm: result.gradientNorm)
             let last = step + 1 == settings.steps
-            if settings.evaluateEvery > 0, (step + 1) % settings.evaluateEvery == 0 || last, heldOut.count > T + 1 {
-                record.heldOutLoss = heldOutLoss(model, heldOut, B: B, T: T)
+            if settings.evaluateEvery > 0, (step + 1) % settings.evaluateEvery == 0 || last, heldOut.count >= 2 {
+                record.heldOutLoss = heldOutLoss(model, heldOut, B: B, T: min(T, heldOut.count - 1))
             }
             onStep(record)
         }
     }
 
-    /// Mean next-token loss over up to `B` evenly spaced windows of `stream`.
+    /// Mean next-token loss over up to `B` evenly spaced windows of `T` tokens of
+    /// `stream` (which needs at least T + 1 tokens).
     public static func heldOutLoss(_ model: GPT, _ stream: [Int32], B: Int, T: Int) -> Float {
+        precondition(stream.count > T, "heldOutLoss: the stream needs more than \(T) tokens")
         let windows = min(B, max(1, (stream.count - 1) / T))
         var inputs = [Int32](), targets = [Int32]()
         for w in 0..<windows {

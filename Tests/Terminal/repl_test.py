@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Drives the real rlhf binary in a pseudo-terminal, as a person would:
+"""Drives the real rlhf binary as a user would. From the command line: -c,
+scripts, piped standard input, exit statuses 0/1/2 and file:line errors. In
+a pseudo-terminal:
 Tab completes a command name, up-arrow recalls the previous line from the
 history, history persists in the file, Ctrl-C at the prompt clears the line,
 and Ctrl-C during a long pretrain returns to the prompt with the model
@@ -9,6 +11,7 @@ Usage: python3 repl_test.py PATH/TO/rlhf
 """
 
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +33,27 @@ def main(binary):
     def check(name, condition):
         results.append((name, bool(condition)))
         print(("ok     " if condition else "FAILED ") + name, flush=True)
+
+    def run(args, stdin=None):
+        p = subprocess.run([binary] + args, cwd=work, env=env, input=stdin, capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    code, out, _ = run(["-c", "help"])
+    check("rlhf -c help lists every command and exits 0", code == 0 and "generate" in out and "pretrain" in out)
+    code, _, err = run([], stdin="generate\n")
+    check("piped 'generate' fails with a caret and status 1",
+          code == 1 and "<stdin>:1: generate" in err and "^ generate needs MODEL" in err)
+    with open(os.path.join(work, "script.rlhf"), "w") as f:
+        f.write("echo one\nset seed 3\nnew model m layers=zero\necho never\n")
+    code, out, err = run(["script.rlhf"])
+    check("an error on line 3 is reported as script.rlhf:3: and stops the script",
+          code == 1 and "script.rlhf:3: new model m layers=zero" in err and "never" not in out)
+    code, out, err = run(["--keep-going", "script.rlhf"])
+    check("--keep-going runs on and still exits 1", code == 1 and "never" in out)
+    code, _, err = run(["--no-such-flag"])
+    check("a wrong flag is a usage error with status 2", code == 2 and "no-such-flag" in err)
+    code, out, _ = run(["-c", "echo a; echo 'b;c'"])
+    check("-c runs several commands separated by ;", code == 0 and out == "a\nb;c\n")
 
     started = time.monotonic()
     child = pexpect.spawn(binary, cwd=work, env=env, encoding="utf-8", timeout=60, dimensions=(40, 160))

@@ -104,6 +104,7 @@ public struct CommandSpec: Sendable {
     public var usage: String {
         var parts = [name]
         for a in arguments {
+            if a.takesRest { parts.append(a.required ? a.name : "[\(a.name)]"); continue }
             switch a.kind {
             case let .literal(word): parts.append(word)
             case .string: parts.append(a.required ? "\"\(a.name)\"" : "[\"\(a.name)\"]")

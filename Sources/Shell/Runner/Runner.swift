@@ -94,6 +94,9 @@ public final class Runner {
         guard depth < Self.maximumDepth else {
             throw ScriptStopped(message: "error: run nests deeper than \(Self.maximumDepth) scripts; does a script run itself?")
         }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ScriptStopped(message: "error: no script \(path): no such file")
+        }
         let source: TextSource
         do {
             source = try TextSource(contentsOf: path)

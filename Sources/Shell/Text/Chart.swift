@@ -52,6 +52,9 @@ public struct Chart {
                 if ascii {
                     let s = dots[row][col]
                     out.append(s < 0 ? " " : marks[s % marks.count])
+                } else if series.count > 1, let owner = owner(dots, row: row, col: col) {
+                    // Braille has no marks of its own: several series are told apart by colour.
+                    out += "\u{1B}[\(colorCodes[owner % colorCodes.count])m" + String(braille(dots, row: row, col: col)) + "\u{1B}[0m"
                 } else {
                     out.append(braille(dots, row: row, col: col))
                 }
@@ -63,10 +66,21 @@ public struct Chart {
         out += String(repeating: " ", count: labelWidth + 2) + left
             + String(repeating: " ", count: max(1, width - left.count - right.count)) + right + "\n"
         if series.count > 1 || ascii {
-            out += String(repeating: " ", count: labelWidth + 2)
-                + series.enumerated().map { ascii ? "\(marks[$0 % marks.count]) \($1.name)" : $1.name }.joined(separator: "   ") + "\n"
+            out += String(repeating: " ", count: labelWidth + 2) + series.enumerated().map { i, s in
+                ascii ? "\(marks[i % marks.count]) \(s.name)" : "\u{1B}[\(colorCodes[i % colorCodes.count])m━━\u{1B}[0m \(s.name)"
+            }.joined(separator: "   ") + "\n"
         }
         return out
+    }
+
+    /// ANSI foreground colours of the series: blue, red, green, magenta, yellow.
+    private let colorCodes = [34, 31, 32, 35, 33]
+
+    /// The series with the most dots in cell (row, col), if any.
+    private func owner(_ dots: [[Int]], row: Int, col: Int) -> Int? {
+        var counts: [Int: Int] = [:]
+        for y in 0..<4 { for x in 0..<2 { let s = dots[row * 4 + y][col * 2 + x]; if s >= 0 { counts[s, default: 0] += 1 } } }
+        return counts.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
     }
 
     /// The braille character for cell (row, col): dots 1-8 map to bits 0-7.

@@ -15,7 +15,7 @@ extension Commands {
             .option("lr", .float(0...1), "peak learning rate", default: "0.001"),
             .option("warmup", .integer(0...10_000_000), "linear warm-up steps", default: "20"),
             .option("eval_every", .integer(0...10_000_000), "held-out loss every k steps (0: only at the end)", default: "50"),
-            .option("heldout", .name, "a dataset for the held-out loss (default: the last 5% of DATA)"),
+            .option("heldout", .name, "a dataset for the held-out loss (default: the last 10% of DATA's records, when it has 10 or more)"),
             .option("seed", .integer(0...Int.max), "seed of the batch order (default: from the session seed)"),
         ],
         summary: "train a language model on text (next-token prediction)",
@@ -37,9 +37,9 @@ extension Commands {
         var train = data.records, heldOutRecords: [Record] = []
         if let h = invocation.optional("heldout") {
             heldOutRecords = try s.dataset(h, in: invocation, argument: "heldout").records
-        } else if train.count >= 20 {
-            heldOutRecords = Array(train.suffix(train.count / 20))
-            train.removeLast(train.count / 20)
+        } else if train.count >= 10 {
+            heldOutRecords = Array(train.suffix(train.count / 10))
+            train.removeLast(train.count / 10)
         }
         let end = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText)
         func stream(_ records: [Record]) -> [Int32] {

@@ -1,0 +1,29 @@
+import Datasets
+import Foundation
+import LanguageModel
+
+extension Commands {
+    static let loadData = CommandSpec(
+        "load data",
+        arguments: [.argument("NAME", .name, "the dataset's name"), .argument("PATH", .path, "a .jsonl file, or plain text")],
+        summary: "load a dataset (JSONL in TRL's field names, or plain text)",
+        help: """
+            A .jsonl file holds one JSON object per line, all of one kind: {"text"}, \
+            {"prompt", "completion"}, {"messages"}, {"prompt", "chosen", "rejected", \
+            "margin"?} or {"prompt", "responses", "ranking"}. Any other file is plain \
+            text, one record per paragraph. The first bad line is reported as \
+            file:line and nothing is loaded.
+            """,
+        examples: ["load data corpus datasets/corpus.jsonl", "load data notes notes.txt"]
+    ) { invocation, context in
+        let name = invocation.argument("NAME")
+        let url = URL(fileURLWithPath: (invocation.argument("PATH") as NSString).expandingTildeInPath)
+        var dataset = try DataFile.read(url)
+        dataset.source = invocation.argument("PATH")
+        guard !dataset.records.isEmpty else { throw invocation.error("\(dataset.source) holds no records", at: "PATH") }
+        context.session.datasets[name] = dataset
+        context.session.touch(name)
+        context.session.values["\(name).count"] = Double(dataset.records.count)
+        return CommandOutput("\(name): \(dataset.records.count) \(dataset.kind) records from \(dataset.source)")
+    }
+}
