@@ -38,25 +38,4 @@ enum HeaderJSON {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
-
-    /// `text` as a JSON string literal, quotes included: `"` and `\` are
-    /// escaped, control characters become `\n`, `\t`, `\r` or `\u00XX`, and
-    /// everything else is written as is (RFC 8259, section 7).
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
 }

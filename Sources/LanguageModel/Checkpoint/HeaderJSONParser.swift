@@ -93,7 +93,7 @@ struct HeaderJSONParser {
             let key = try parseString()
             guard seen.insert(key).inserted else {
                 throw HeaderJSONSyntaxError(
-                    offset: keyOffset, message: "duplicate key \(HeaderJSON.quoted(key))", isDuplicateKey: true)
+                    offset: keyOffset, message: "duplicate key \(jsonQuoted(key))", isDuplicateKey: true)
             }
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':' after an object key")

@@ -71,7 +71,7 @@ struct SafetensorsHeader {
         for (key, entry) in members {
             guard case .string(let text) = entry else {
                 throw CheckpointError.malformedMetadata(
-                    path: path, reason: "the value of \(HeaderJSON.quoted(key)) is \(entry.kindDescription)")
+                    path: path, reason: "the value of \(jsonQuoted(key)) is \(entry.kindDescription)")
             }
             result[key] = text
         }

@@ -76,7 +76,7 @@ public enum TokenizerJSON {
             out += index == 0 ? "\n" : ",\n"
             out += "    {\n"
             out += "      \"id\": \(id),\n"
-            out += "      \"content\": \(quoted(content)),\n"
+            out += "      \"content\": \(jsonQuoted(content)),\n"
             out += "      \"single_word\": false,\n"
             out += "      \"lstrip\": false,\n"
             out += "      \"rstrip\": false,\n"
@@ -101,13 +101,13 @@ public enum TokenizerJSON {
         out += "    \"vocab\": {"
         for (index, (token, id)) in vocabulary.enumerated() {
             out += index == 0 ? "\n" : ",\n"
-            out += "      \(quoted(token)): \(id)"
+            out += "      \(jsonQuoted(token)): \(id)"
         }
         out += vocabulary.isEmpty ? "},\n" : "\n    },\n"
         out += "    \"merges\": ["
         for (index, (left, right)) in tokenizer.merges.enumerated() {
             out += index == 0 ? "\n" : ",\n"
-            out += "      [\(quoted(left)), \(quoted(right))]"
+            out += "      [\(jsonQuoted(left)), \(jsonQuoted(right))]"
         }
         out += tokenizer.merges.isEmpty ? "]\n" : "\n    ]\n"
         out += "  }\n"
@@ -328,29 +328,5 @@ public enum TokenizerJSON {
             let reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
             throw TokenizerError(.invalidJSON(reason ?? error.localizedDescription))
         }
-    }
-
-    /// A JSON string literal: escapes `"`, `\` and control characters, keeps the rest as
-    /// UTF-8 (as `serde_json`, which Hugging Face uses, writes strings).
-    static func quoted(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16, uppercase: false)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-        return out
     }
 }

@@ -50,20 +50,24 @@ public final class Session {
 
     /// The model called `name`, or an error that says what models exist.
     func model(_ name: String, in invocation: Invocation, argument: String) throws -> ModelEntry {
-        if let m = models[name] { return m }
-        let known = models.keys.sorted()
-        let near = nearest(name, known).map { "; did you mean \($0)?" } ?? ""
-        let list = known.isEmpty ? "there are no models yet (new model, load model)" : "models: " + known.joined(separator: ", ")
-        throw invocation.error("no model '\(name)'\(near); \(list)", at: argument)
+        try find(name, in: models, kind: "model", howToMake: "new model, load model", invocation, argument)
     }
 
     /// The dataset called `name`, or an error that says what datasets exist.
     func dataset(_ name: String, in invocation: Invocation, argument: String) throws -> Dataset {
-        if let d = datasets[name] { return d }
-        let known = datasets.keys.sorted()
+        try find(name, in: datasets, kind: "dataset", howToMake: "load data", invocation, argument)
+    }
+
+    /// `table[name]`, or an error naming the nearest and all known names of that kind.
+    private func find<Object>(
+        _ name: String, in table: [String: Object], kind: String, howToMake: String,
+        _ invocation: Invocation, _ argument: String
+    ) throws -> Object {
+        if let found = table[name] { return found }
+        let known = table.keys.sorted()
         let near = nearest(name, known).map { "; did you mean \($0)?" } ?? ""
-        let list = known.isEmpty ? "there are no datasets yet (load data)" : "datasets: " + known.joined(separator: ", ")
-        throw invocation.error("no dataset '\(name)'\(near); \(list)", at: argument)
+        let list = known.isEmpty ? "there are no \(kind)s yet (\(howToMake))" : "\(kind)s: " + known.joined(separator: ", ")
+        throw invocation.error("no \(kind) '\(name)'\(near); \(list)", at: argument)
     }
 
     /// A fresh generator for a command: from its `seed=` option when given, else
