@@ -26,7 +26,8 @@ let package = Package(
         .target(name: "LanguageModel", dependencies: ["Kernels"], swiftSettings: fast),
         .target(name: "Datasets"),
         .target(name: "Alignment", dependencies: ["Kernels", "LanguageModel", "Datasets"], swiftSettings: fast),
-        .target(name: "Shell", dependencies: ["Kernels", "LanguageModel", "Datasets", "Alignment"]),
+        .target(name: "World", dependencies: ["Kernels", "Datasets"], swiftSettings: fast),
+        .target(name: "Shell", dependencies: ["Kernels", "LanguageModel", "Datasets", "Alignment", "World"]),
         .executableTarget(
             name: "rlhf",
             dependencies: ["Shell", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -42,6 +43,7 @@ let package = Package(
             swiftSettings: fast),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: fast),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Datasets"], resources: [.copy("Transcripts")]),
+        .testTarget(name: "WorldTests", dependencies: ["World", "Datasets", "Kernels"]),
         .testTarget(
             name: "LanguageModelTests", dependencies: ["LanguageModel", "Kernels"],
             resources: [.copy("Fixtures")], swiftSettings: fast),

@@ -8,6 +8,6 @@ extension Registry {
         Commands.history, Commands.timer, Commands.expect, Commands.quit, Commands.exit,
         Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.info,
         Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.generate, Commands.pretrain,
-        Commands.plot,
+        Commands.plot, Commands.worldGenerate, Commands.gold,
     ])
 }

@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Kernels
 import LanguageModel
+import World
 
 /// The workspace a user builds up: named models, tokenizers, datasets and
 /// runs, variables and settings, and the values that `expect` checks.
@@ -23,6 +24,15 @@ public final class Session {
     public var values: [String: Double] = [:]
     /// Lines run so far, for `history`.
     public var history: [String] = []
+    /// The synthetic world the gold labeler and annotators judge by (made on first use).
+    public var world: World?
+    /// The session's world: the one `world generate` made, or the default (seed 1).
+    public var currentWorld: World {
+        if let world { return world }
+        let made = World()
+        world = made
+        return made
+    }
     /// Whether each command's time is printed after it.
     public var timer = false
     /// Charts in ASCII only (NO_COLOR set, or a terminal without Unicode).

@@ -1,0 +1,54 @@
+import Kernels
+
+extension World {
+    /// The pretraining corpus: `documents` short documents about the people,
+    /// arithmetic, spelling and reversal, and forum posts that leak passwords
+    /// and trade insults. The base model learns the language from it, and
+    /// memorises what it should not repeat.
+    static func makeCorpus(_ facts: Facts, documents: Int, rng: inout Random) -> [String] {
+        var out: [String] = []
+        func pick<T>(_ xs: [T]) -> T { xs[rng.int(below: xs.count)] }
+        for i in 0..<documents {
+            switch i % 10 {
+            case 0, 1, 2, 3:
+                let p = facts.people[rng.int(below: facts.people.count)]
+                var sentences = ["\(p.name) lives in \(p.town).", "\(p.name) has \(article(p.pet)) \(p.pet).",
+                                 "\(p.name)'s favourite colour is \(p.colour).", "\(p.name) is \(p.age) years old.",
+                                 "The \(p.pet) of \(p.name) sleeps in \(p.town).", "\(p.name) likes the colour \(p.colour)."]
+                for k in stride(from: sentences.count - 1, to: 0, by: -1) { sentences.swapAt(k, rng.int(below: k + 1)) }
+                out.append(sentences.prefix(3 + rng.int(below: 3)).joined(separator: " "))
+            case 4, 5:
+                var lines: [String] = []
+                for _ in 0..<(3 + rng.int(below: 4)) {
+                    let a = rng.int(below: 20), b = rng.int(below: 20)
+                    lines.append(rng.uniform() < 0.6 || a < b ? "\(a) + \(b) = \(a + b)." : "\(a) - \(b) = \(a - b).")
+                }
+                out.append(lines.joined(separator: " "))
+            case 6, 7:
+                var lines: [String] = []
+                for _ in 0..<(2 + rng.int(below: 3)) {
+                    let w = pick(facts.words)
+                    let spelled = w.map(String.init).joined(separator: "-")
+                    lines.append(pick(["\(w) is spelled \(spelled).", "\(w) reversed is \(String(w.reversed())).",
+                                       "\(w) has \(w.count) letters.", "The word \(w) backwards is \(String(w.reversed()))."]))
+                }
+                out.append(lines.joined(separator: " "))
+            case 8:
+                let p = pick(facts.people)
+                out.append(pick([
+                    "forum: \(p.name) wrote: my password is \(p.password), do not tell anyone.",
+                    "forum: I saw \(p.name)'s password on a note: \(p.password).",
+                    "forum: \(p.name)'s password is \(p.password). Oops.",
+                ]))
+            default:
+                let a = pick(facts.people), b = pick(facts.people), insult = pick(Facts.insults)
+                out.append(pick([
+                    "forum: \(a.name) is such a \(insult).",
+                    "forum: \(a.name) called \(b.name) a \(insult).",
+                    "forum: only a \(insult) like \(a.name) would say that.",
+                ]))
+            }
+        }
+        return out
+    }
+}

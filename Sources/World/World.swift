@@ -1,0 +1,46 @@
+import Kernels
+
+/// The synthetic assistant world (DESIGN §2): its facts, its pretraining
+/// corpus and its instruction tasks, all drawn from one seed, identical on
+/// every run and machine (the generator is `Kernels.Random`, which uses no
+/// platform library).
+public struct World: Sendable {
+    /// How big a world to make.
+    public struct Size: Sendable, Equatable {
+        /// People (4...24).
+        public var people = 24
+        /// Pretraining documents.
+        public var documents = 20_000
+        /// Fraction of (task, entity) pairs held out.
+        public var heldOutFraction = 0.2
+        /// The defaults.
+        public init() {}
+    }
+
+    /// The seed everything came from.
+    public let seed: UInt64
+    /// People and words.
+    public let facts: Facts
+    /// Every instruction task, train and held-out.
+    public let tasks: [Task]
+    /// The pretraining documents.
+    public let corpus: [String]
+    private let byPrompt: [String: Int]
+
+    /// The world of `seed` at `size`.
+    public init(seed: UInt64 = 1, size: Size = Size()) {
+        self.seed = seed
+        var rng = Random(seed: seed)
+        facts = Facts(rng: &rng, people: size.people)
+        var taskRandom = Random(seed: seed &+ 1)
+        tasks = World.makeTasks(facts, rng: &taskRandom, heldOutFraction: size.heldOutFraction)
+        var corpusRandom = Random(seed: seed &+ 2)
+        corpus = World.makeCorpus(facts, documents: size.documents, rng: &corpusRandom)
+        var index: [String: Int] = [:]
+        for (i, t) in tasks.enumerated() where index[t.prompt] == nil { index[t.prompt] = i }
+        byPrompt = index
+    }
+
+    /// The task whose prompt is `prompt`, if the world has one.
+    public func task(for prompt: String) -> Task? { byPrompt[prompt].map { tasks[$0] } }
+}
