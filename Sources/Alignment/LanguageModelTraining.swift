@@ -1,8 +1,8 @@
 import Kernels
 import LanguageModel
 
-/// How to train a language model on a token stream.
-public struct PretrainSettings: Sendable, Equatable {
+/// How to train a language model (pretraining or supervised finetuning).
+public struct TrainingSettings: Sendable, Equatable {
     /// Optimiser steps.
     public var steps = 200
     /// Sequences per batch.
@@ -52,37 +52,35 @@ public enum TrainingStop: Error, Equatable, Sendable {
     case nonFinite(step: Int)
 }
 
-/// Next-token training (pretraining) on a stream of tokens.
+/// One batch of next-token training: B rows of T tokens, their next tokens,
+/// and a weight per position (zero where no loss is taken), summing to 1.
+public struct TrainingBatch {
+    public var tokens: [Int32], targets: [Int32], weights: [Float]
+    public let B: Int, T: Int
+}
+
+/// Next-token training: pretraining on a stream of tokens, and supervised
+/// finetuning on chat examples with the loss on response tokens only.
 public enum LanguageModelTraining {
-    /// Trains `model` for `settings.steps` AdamW steps on random windows of
-    /// `stream`: loss = mean over positions of −log p(x_{t+1} | x_{≤t}) (Radford
-    /// et al. 2018, eq. 1). `heldOut` windows give the held-out loss. Calls
-    /// `onStep` after each step; checks `isCancelled` between steps, so the model
-    /// is always the result of whole steps. A non-finite loss or gradient stops
-    /// training without applying that step.
-    public static func pretrain(
-        _ model: GPT, stream: [Int32], heldOut: [Int32], settings: PretrainSettings, rng: inout Random,
+    /// The loop both share: for each step, a batch from `nextBatch`, loss =
+    /// Σ weight·(−log p(target)), one AdamW step with warm-up and cosine decay.
+    /// `heldOut` is measured every `evaluateEvery` steps and at the end. Checks
+    /// `isCancelled` between steps, so the model is always the result of whole
+    /// steps; a non-finite loss or gradient stops without applying that step.
+    public static func train(
+        _ model: GPT, settings: TrainingSettings, rng: inout Random,
+        nextBatch: (inout Random) -> TrainingBatch, heldOut: (() -> Float)?,
         isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
     ) throws(TrainingStop) {
-        let B = settings.batchSize, T = min(settings.sequenceLength, model.config.contextLength)
-        precondition(stream.count > T + 1, "pretrain: the stream needs more than \(T + 1) tokens")
         var adam = AdamWSettings(learningRate: settings.learningRate, weightDecay: settings.weightDecay)
         adam.maxGradNorm = 1
         let optimizer = model.optimizer(adam)
         optimizer.settings = adam
-        let weights = [Float](repeating: 1 / Float(B * T), count: B * T)
-        var inputs = [Int32](repeating: 0, count: B * T), targets = inputs
         for step in 0..<settings.steps {
             if isCancelled() { throw .cancelled(completed: step) }
-            for b in 0..<B {
-                let start = rng.int(below: stream.count - T)
-                for t in 0..<T {
-                    inputs[b * T + t] = stream[start + t]
-                    targets[b * T + t] = stream[start + t + 1]
-                }
-            }
-            model.forward(tokens: inputs, B: B, T: T)
-            let loss = model.languageModelLoss(targets: targets, weights: weights, backward: true)
+            let batch = nextBatch(&rng)
+            model.forward(tokens: batch.tokens, B: batch.B, T: batch.T)
+            let loss = model.languageModelLoss(targets: batch.targets, weights: batch.weights, backward: true)
             guard loss.isFinite else { throw .nonFinite(step: step + 1) }
             model.zeroGradients()
             model.backward()
@@ -92,11 +90,38 @@ public enum LanguageModelTraining {
             var record = TrainingStep(step: step + 1, loss: loss, heldOutLoss: nil,
                                       learningRate: optimizer.settings.learningRate, gradientNorm: result.gradientNorm)
             let last = step + 1 == settings.steps
-            if settings.evaluateEvery > 0, (step + 1) % settings.evaluateEvery == 0 || last, heldOut.count >= 2 {
-                record.heldOutLoss = heldOutLoss(model, heldOut, B: B, T: min(T, heldOut.count - 1))
+            if let heldOut, settings.evaluateEvery > 0 || last,
+               last || (step + 1) % max(settings.evaluateEvery, 1) == 0 {
+                record.heldOutLoss = heldOut()
             }
             onStep(record)
         }
+    }
+
+    /// Pretraining (Radford et al. 2018, eq. 1): loss = mean over positions of
+    /// −log p(x_{t+1} | x_{≤t}) on random windows of `stream`; `heldOut` windows
+    /// give the held-out loss.
+    public static func pretrain(
+        _ model: GPT, stream: [Int32], heldOut: [Int32], settings: TrainingSettings, rng: inout Random,
+        isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
+    ) throws(TrainingStop) {
+        let B = settings.batchSize, T = min(settings.sequenceLength, model.config.contextLength)
+        precondition(stream.count > T + 1, "pretrain: the stream needs more than \(T + 1) tokens")
+        let weights = [Float](repeating: 1 / Float(B * T), count: B * T)
+        var batch = TrainingBatch(tokens: [Int32](repeating: 0, count: B * T), targets: [Int32](repeating: 0, count: B * T),
+                                  weights: weights, B: B, T: T)
+        let evaluate: (() -> Float)? = heldOut.count >= 2
+            ? { heldOutLoss(model, heldOut, B: B, T: min(T, heldOut.count - 1)) } : nil
+        try train(model, settings: settings, rng: &rng, nextBatch: { rng in
+            for b in 0..<B {
+                let start = rng.int(below: stream.count - T)
+                for t in 0..<T {
+                    batch.tokens[b * T + t] = stream[start + t]
+                    batch.targets[b * T + t] = stream[start + t + 1]
+                }
+            }
+            return batch
+        }, heldOut: evaluate, isCancelled: isCancelled, onStep: onStep)
     }
 
     /// Mean next-token loss over up to `B` evenly spaced windows of `T` tokens of

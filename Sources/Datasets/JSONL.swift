@@ -97,6 +97,21 @@ public enum DataFile {
             }
             return .ranking(prompt: prompt, responses: responses, ranking: ranking)
         }
+        if o.keys.allSatisfy({ ["prompt", "task", "safety"].contains($0) }) {
+            var task: String?
+            if let t = o["task"] {
+                guard let s = t as? String else { throw fail("\"task\" must be a string") }
+                task = s
+            }
+            var safety = false
+            if let s = o["safety"] {
+                guard let b = s as? Bool else {
+                    throw fail("\"safety\" must be true or false")
+                }
+                safety = b
+            }
+            return .prompt(prompt, task: task, safety: safety)
+        }
         throw fail("a record with \"prompt\" needs \"completion\", \"chosen\"/\"rejected\" or \"responses\"/\"ranking\"")
     }
 }

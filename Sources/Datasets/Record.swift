@@ -10,6 +10,8 @@ public enum Record: Equatable, Sendable {
     case preference(prompt: String, chosen: String, rejected: String, margin: Double?)
     /// `{"prompt": ..., "responses": [...], "ranking": [...]}`: a ranking, best first.
     case ranking(prompt: String, responses: [String], ranking: [Int])
+    /// `{"prompt": ..., "task"?: ..., "safety"?: ...}`: a prompt alone (to sample or evaluate on).
+    case prompt(String, task: String?, safety: Bool)
 
     /// The kind's name, as `show` prints it.
     public var kind: String {
@@ -19,6 +21,7 @@ public enum Record: Equatable, Sendable {
         case .messages: return "messages"
         case .preference: return "preference"
         case .ranking: return "ranking"
+        case .prompt: return "prompt"
         }
     }
 }

@@ -1,3 +1,4 @@
+import Datasets
 import Kernels
 
 /// Llama 2's four-level rating of a binary comparison, strongest first.

@@ -5,7 +5,7 @@ import Kernels
 /// Writes the world as files in TRL's JSONL field names (see datasets/README.md).
 extension World {
     /// The files of `datasets/`, by name, as text. Deterministic byte for byte.
-    public func datasetFiles(sftFraction: Double = 0.5, unsafeSFTFraction: Double = 0.3) -> [(name: String, text: String)] {
+    public func datasetFiles(sftFraction: Double = 0.5, unsafeSFTFraction: Double = 0.12) -> [(name: String, text: String)] {
         var rng = Random(seed: seed &+ 3)
         var corpus = "", sft = "", messages = "", train = "", heldOut = ""
         for doc in self.corpus { corpus += "{\"text\": \(jsonQuoted(doc))}\n" }

@@ -1,20 +1,13 @@
+import Datasets
 import Foundation
 
 /// The simulated human's true opinion of a response (DESIGN §2), with the
 /// reasons behind each number so a learner can see why.
-public struct GoldScore: Sendable, Equatable {
-    /// Helpfulness, about −2 (refuses a safe request) to +2 (correct, complete, polite, short).
-    public var helpfulness: Double
-    /// Safety: −2 for a leak or an insult, +1 for refusing an unsafe request, 0 otherwise.
-    public var safety: Double
-    /// Why, one phrase per effect: "correct answer", "leaks a private password", …
-    public var reasons: [String]
-    /// Whether the response answered the task correctly (nil where the task has no right answer).
-    public var correct: Bool?
-    /// Whether the response refused.
-    public var refused: Bool
-    /// Whether the response leaked a password or insulted someone.
-    public var violation: Bool
+public typealias GoldScore = Judgment
+
+extension World: Judge {
+    /// The gold labeler as a `Judge`.
+    public func judge(prompt: String, response: String) -> Judgment { gold(prompt: prompt, response: response) }
 }
 
 extension World {

@@ -31,6 +31,9 @@ struct RLHF: ParsableCommand {
     @Flag(help: "Plain ASCII output (also when NO_COLOR is set).")
     var noColor = false
 
+    @Option(help: "Load every model directory in this folder at the start (scripts/rlhf gives the bundled models/).")
+    var models: String?
+
     static func main() {
         do {
             var command = try parseAsRoot()
@@ -57,6 +60,18 @@ struct RLHF: ParsableCommand {
                             write: { FileHandle.standardOutput.write(Data($0.utf8)) },
                             writeError: { FileHandle.standardError.write(Data($0.utf8)) })
         runner.keepGoing = keepGoing
+        var loaded: [String] = []
+        if let models {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: models)) ?? []).sorted()
+                .filter { FileManager.default.fileExists(atPath: models + "/" + $0 + "/config.json") }
+            for name in names {
+                // Through the shell's own command, so errors read as everywhere else.
+                var errors = ""
+                let quiet = Runner(session: session, write: { _ in }, writeError: { errors += $0 })
+                _ = quiet.run(TextSource("load model \(name) \"\(models)/\(name)\"", name: nil))
+                if errors.isEmpty { loaded.append(name) } else { FileHandle.standardError.write(Data(errors.utf8)) }
+            }
+        }
         func finish(_ outcome: Runner.Outcome) -> Never {
             Foundation.exit(runner.failed ? 1 : 0)
         }
@@ -77,6 +92,10 @@ struct RLHF: ParsableCommand {
             let home = environment["HOME"] ?? "."
             let historyFile = environment["RLHF_HISTORY"] ?? (home + "/.rlhf_history")
             print("rlhf 0.1 — the LLM alignment pipeline, step by step.   help · quit")
+            if !loaded.isEmpty {
+                print("loaded models: " + loaded.map { "\($0) (\(session.models[$0].map { String(format: "%.1fM", Double($0.model.parameterCount) / 1e6) } ?? "?") params)" }
+                    .joined(separator: ", "))
+            }
             let source = TerminalSource(completer: Completer(registry: runner.registry, session: session),
                                         historyFile: historyFile.isEmpty ? nil : historyFile)
             finish(runner.run(source))

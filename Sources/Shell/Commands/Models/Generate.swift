@@ -1,3 +1,4 @@
+import Alignment
 import Foundation
 import Kernels
 import LanguageModel
@@ -32,12 +33,11 @@ extension Commands {
         }
         guard !entry.model.hasScalarHead else { throw invocation.error("\(name) is a scalar-head model; it scores, it does not generate", at: "MODEL") }
         let chat = invocation.bool("chat")
-        let text = chat ? "\(BPETokenizer.SpecialToken.user) \(invocation.argument("PROMPT")) \(BPETokenizer.SpecialToken.assistant)"
-                        : invocation.argument("PROMPT")
-        if chat, tokenizer.id(of: BPETokenizer.SpecialToken.user) == nil {
+        if chat, !ChatFormat.supports(tokenizer) {
             throw invocation.error("\(name)'s tokenizer has no chat markers; use chat=false", at: "chat")
         }
-        let prompt = tokenizer.encode(text)
+        let prompt = chat ? ChatFormat.promptTokens(invocation.argument("PROMPT"), tokenizer: tokenizer)
+                          : tokenizer.encode(invocation.argument("PROMPT"))
         guard !prompt.isEmpty else { throw invocation.error("the prompt is empty", at: "PROMPT") }
         let context_ = entry.model.config.contextLength
         guard prompt.count < context_ else {

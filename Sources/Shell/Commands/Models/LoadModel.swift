@@ -6,18 +6,21 @@ extension Commands {
     static let loadModel = CommandSpec(
         "load model",
         arguments: [.argument("NAME", .name, "the name it gets here"),
-                    .argument("PATH", .path, "a directory with config.json and model.safetensors")],
+                    .argument("PATH", .path, "a directory with config.json and model.safetensors (default: the bundled model NAME)",
+                              required: false)],
         summary: "load a model directory (ours or a Hugging Face GPT-2)",
         help: """
             Reads config.json and model.safetensors (F32, F16 or BF16, GPT-2 tensor \
             names, GPT2LMHeadModel or a one-label GPT2ForSequenceClassification) and, \
             when present, tokenizer.json or GPT-2's vocab.json and merges.txt. A bad \
-            file is refused with the file and tensor named; the session is unchanged.
+            file is refused with the file and tensor named; the session is unchanged. \
+            Without PATH, loads the bundled model of that name (base, sft) from models/.
             """,
-        examples: ["load model gpt2 ~/models/gpt2", "load model mine saved/mine"]
+        examples: ["load model sft", "load model gpt2 ~/models/gpt2", "load model mine saved/mine"]
     ) { invocation, context in
         let name = invocation.argument("NAME")
-        let dir = URL(fileURLWithPath: (invocation.argument("PATH") as NSString).expandingTildeInPath)
+        let typed = try invocation.arguments["PATH"] ?? bundledModel(name, invocation)
+        let dir = URL(fileURLWithPath: (typed as NSString).expandingTildeInPath)
         let model = try GPT.load(from: dir)
         var tokenizer: BPETokenizer?
         let fm = FileManager.default
@@ -31,10 +34,24 @@ extension Commands {
         if let t = tokenizer, t.vocabularySize > model.config.vocabularySize {
             throw invocation.error("the tokenizer has \(t.vocabularySize) tokens but the model only \(model.config.vocabularySize)", at: "PATH")
         }
-        let typed = invocation.argument("PATH")
         context.session.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: typed)
         context.session.touch(name)
         return CommandOutput("\(name): loaded \(formatCount(model.parameterCount)) parameters from \(typed)"
             + (tokenizer == nil ? " (no tokenizer found)" : ""))
+    }
+
+    /// The folders searched for bundled models: $RLHF_HOME/models, then ./models.
+    static var bundledFolders: [String] {
+        (ProcessInfo.processInfo.environment["RLHF_HOME"].map { [$0 + "/models"] } ?? []) + ["models"]
+    }
+
+    /// The path of the bundled model `name`, or an error listing the bundled ones.
+    static func bundledModel(_ name: String, _ invocation: Invocation) throws -> String {
+        let fm = FileManager.default
+        for folder in bundledFolders where fm.fileExists(atPath: folder + "/" + name + "/config.json") {
+            return folder + "/" + name
+        }
+        let known = bundledFolders.flatMap { (try? fm.contentsOfDirectory(atPath: $0)) ?? [] }.sorted()
+        throw invocation.error("no bundled model '\(name)'" + (known.isEmpty ? "; give a PATH" : " (bundled: \(known.joined(separator: ", "))); or give a PATH"), at: "NAME")
     }
 }

@@ -46,7 +46,7 @@ extension Commands {
             records.flatMap { tokenizer.encode(plainText($0)) + (end.map { [$0] } ?? []) }
         }
         let tokens = stream(train), heldOut = stream(heldOutRecords)
-        var settings = PretrainSettings()
+        var settings = TrainingSettings()
         settings.steps = invocation.integer("steps")
         settings.batchSize = invocation.integer("batch")
         settings.sequenceLength = min(invocation.integer("context"), entry.model.config.contextLength)
@@ -58,34 +58,13 @@ extension Commands {
         }
         var rng = s.random(invocation)
         Parallel.threads = s.settings.threads
-        let run = Run(name: name, kind: "pretrain")
-        s.runs[name] = run
-        s.touch(name)
-        s.progress.begin("pretrain \(name)", total: settings.steps)
-        var last: TrainingStep?
-        var note = ""
-        do throws(TrainingStop) {
+        return try runTraining(kind: "pretrain", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             try LanguageModelTraining.pretrain(entry.model, stream: tokens, heldOut: heldOut, settings: settings, rng: &rng,
-                                               isCancelled: s.isCancelled) { step in
-                run.record("loss", step: step.step, Double(step.loss))
-                run.record("lr", step: step.step, Double(step.learningRate))
-                if let h = step.heldOutLoss { run.record("heldout", step: step.step, Double(h)) }
-                s.progress.update(step: step.step, metrics: [("loss", Double(step.loss))] + (step.heldOutLoss.map { [("heldout", Double($0))] } ?? []))
-                last = step
-            }
-        } catch .cancelled(let completed) {
-            note = "stopped after \(completed) of \(settings.steps) steps (Ctrl-C); \(name) holds the result of step \(completed)\n"
-        } catch .nonFinite(let step) {
-            s.progress.end()
-            throw invocation.error("step \(step): the loss or gradient is not finite; stopped, and \(name) keeps step \(step - 1)'s parameters. Try a lower lr.", at: "lr")
+                                               isCancelled: s.isCancelled, onStep: onStep)
+        } summary: { last, run in
+            var out = "\(name): \(last.step) steps on \(tokens.count) tokens; loss " + String(format: "%.3f", last.loss)
+            if let h = run.last("heldout") { out += String(format: ", held-out %.3f", h) }
+            return out
         }
-        s.progress.end()
-        guard let last else { return CommandOutput(note) }
-        s.values["pretrain.loss"] = Double(last.loss)
-        s.values["pretrain.steps"] = Double(last.step)
-        if let h = run.last("heldout") { s.values["pretrain.heldout"] = h }
-        var out = note + "\(name): \(last.step) steps on \(tokens.count) tokens; loss " + String(format: "%.3f", last.loss)
-        if let h = run.last("heldout") { out += String(format: ", held-out %.3f", h) }
-        return CommandOutput(out)
     }
 }

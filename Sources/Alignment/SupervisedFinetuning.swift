@@ -1,0 +1,84 @@
+import Kernels
+import LanguageModel
+
+/// A chat example as tokens: the prompt part (`<|user|> PROMPT <|assistant|>`)
+/// then the response part (` RESPONSE <|end|>`), which alone carries loss.
+public struct ChatExample: Sendable, Equatable {
+    /// Prompt tokens followed by response tokens.
+    public var tokens: [Int32]
+    /// Where the response starts in `tokens`.
+    public var responseStart: Int
+
+    /// The example of `prompt` and `response` in the chat format.
+    public init(prompt: String, response: String, tokenizer: BPETokenizer) {
+        let head = ChatFormat.promptTokens(prompt, tokenizer: tokenizer)
+        tokens = head + ChatFormat.responseTokens(response, tokenizer: tokenizer)
+        responseStart = head.count
+    }
+}
+
+/// The chat format of DESIGN §2: `<|user|> PROMPT <|assistant|> RESPONSE <|end|>`.
+public enum ChatFormat {
+    /// The tokens a model reads before it answers `prompt`.
+    public static func promptTokens(_ prompt: String, tokenizer: BPETokenizer) -> [Int32] {
+        tokenizer.encode("\(BPETokenizer.SpecialToken.user) \(prompt) \(BPETokenizer.SpecialToken.assistant)")
+    }
+
+    /// The tokens of a response, ending with `<|end|>`.
+    public static func responseTokens(_ response: String, tokenizer: BPETokenizer) -> [Int32] {
+        tokenizer.encode(" " + response + BPETokenizer.SpecialToken.endOfTurn)
+    }
+
+    /// Whether `tokenizer` has the chat markers.
+    public static func supports(_ tokenizer: BPETokenizer) -> Bool {
+        [BPETokenizer.SpecialToken.user, BPETokenizer.SpecialToken.assistant, BPETokenizer.SpecialToken.endOfTurn]
+            .allSatisfy { tokenizer.id(of: $0) != nil }
+    }
+}
+
+extension LanguageModelTraining {
+    /// Supervised finetuning (Ouyang et al. 2022, §3.5): next-token loss on the
+    /// response tokens of chat examples only, averaged over those tokens in the
+    /// batch; prompt and padding positions have weight zero. Examples longer
+    /// than the sequence length are cut.
+    public static func finetune(
+        _ model: GPT, examples: [ChatExample], heldOut: [ChatExample], padding: Int32,
+        settings: TrainingSettings, rng: inout Random,
+        isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
+    ) throws(TrainingStop) {
+        precondition(!examples.isEmpty, "finetune: no examples")
+        let B = settings.batchSize
+        let T = min(settings.sequenceLength, model.config.contextLength, examples.map { $0.tokens.count - 1 }.max()!)
+        let evaluate: (() -> Float)? = heldOut.isEmpty ? nil : {
+            let rows = Array(heldOut.prefix(max(B, 64)))
+            let batch = chatBatch(rows, T: T, padding: padding)
+            model.forward(tokens: batch.tokens, B: batch.B, T: T)
+            return model.languageModelLoss(targets: batch.targets, weights: batch.weights, backward: false)
+        }
+        try train(model, settings: settings, rng: &rng, nextBatch: { rng in
+            chatBatch((0..<B).map { _ in examples[rng.int(below: examples.count)] }, T: T, padding: padding)
+        }, heldOut: evaluate, isCancelled: isCancelled, onStep: onStep)
+    }
+
+    /// Rows of `examples`, cut or padded to T tokens, weighted on response targets.
+    static func chatBatch(_ examples: [ChatExample], T: Int, padding: Int32) -> TrainingBatch {
+        let B = examples.count
+        var batch = TrainingBatch(tokens: [Int32](repeating: padding, count: B * T),
+                                  targets: [Int32](repeating: padding, count: B * T),
+                                  weights: [Float](repeating: 0, count: B * T), B: B, T: T)
+        var counted = 0
+        for (b, e) in examples.enumerated() {
+            for t in 0..<min(T, e.tokens.count - 1) {
+                batch.tokens[b * T + t] = e.tokens[t]
+                batch.targets[b * T + t] = e.tokens[t + 1]
+                if t + 1 >= e.responseStart {
+                    batch.weights[b * T + t] = 1
+                    counted += 1
+                }
+            }
+        }
+        let scale = 1 / Float(max(counted, 1))
+        for i in 0..<batch.weights.count { batch.weights[i] *= scale }
+        return batch
+    }
+}

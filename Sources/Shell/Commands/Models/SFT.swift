@@ -1,0 +1,78 @@
+import Alignment
+import Datasets
+import Kernels
+import LanguageModel
+
+extension Commands {
+    static let sft = CommandSpec(
+        "sft",
+        arguments: [.argument("MODEL", .name, "a language model whose tokenizer has the chat markers"), .keyword("on"),
+                    .argument("DATA", .name, "demonstrations: prompt/completion or messages records")],
+        options: [
+            .option("steps", .integer(1...10_000_000), "optimiser steps", default: "300"),
+            .option("batch", .integer(1...4096), "examples per step", default: "16"),
+            .option("context", .integer(2...65536), "tokens per example at most", default: "96"),
+            .option("lr", .float(0...1), "peak learning rate", default: "0.0005"),
+            .option("warmup", .integer(0...10_000_000), "linear warm-up steps", default: "20"),
+            .option("eval_every", .integer(0...10_000_000), "held-out loss every k steps (0: only at the end)", default: "50"),
+            .option("heldout", .name, "demonstrations for the held-out loss (default: the last 10% of DATA)"),
+            .option("seed", .integer(0...Int.max), "seed of the batch order (default: from the session seed)"),
+        ],
+        summary: "supervised finetuning on demonstrations (loss on the assistant's tokens only)",
+        help: """
+            Trains MODEL on chat examples <|user|> PROMPT <|assistant|> RESPONSE <|end|>, \
+            with the loss on the response tokens only (InstructGPT's SFT step). The \
+            held-out loss is reported; the run's history is kept for plot and expect. \
+            Ctrl-C stops at the next step.
+            """,
+        examples: ["sft sft on demos steps=400 lr=5e-4"]
+    ) { invocation, context in
+        let s = context.session
+        let name = invocation.argument("MODEL")
+        let entry = try s.model(name, in: invocation, argument: "MODEL")
+        guard let tokenizer = entry.tokenizer, ChatFormat.supports(tokenizer) else {
+            throw invocation.error("\(name)'s tokenizer lacks the chat markers <|user|> <|assistant|> <|end|>; train one with train tokenizer", at: "MODEL")
+        }
+        guard !entry.model.hasScalarHead else { throw invocation.error("\(name) has a scalar head; sft trains language models", at: "MODEL") }
+        let data = try s.dataset(invocation.argument("DATA"), in: invocation, argument: "DATA")
+        func examples(_ records: [Record], _ argument: String) throws -> [ChatExample] {
+            try records.map { r in
+                switch r {
+                case let .completion(p, c): return ChatExample(prompt: p, response: c, tokenizer: tokenizer)
+                case let .messages(m):
+                    guard let user = m.first(where: { $0.role == "user" }), let reply = m.first(where: { $0.role == "assistant" }) else {
+                        throw invocation.error("a conversation without a user and an assistant turn", at: argument)
+                    }
+                    return ChatExample(prompt: user.content, response: reply.content, tokenizer: tokenizer)
+                default:
+                    throw invocation.error("\(invocation.arguments[argument] ?? argument) holds \(r.kind) records; sft needs prompt/completion or messages", at: argument)
+                }
+            }
+        }
+        var train = try examples(data.records, "DATA"), heldOut: [ChatExample] = []
+        if let h = invocation.optional("heldout") {
+            heldOut = try examples(try s.dataset(h, in: invocation, argument: "heldout").records, "heldout")
+        } else if train.count >= 10 {
+            heldOut = Array(train.suffix(train.count / 10))
+            train.removeLast(train.count / 10)
+        }
+        var settings = TrainingSettings()
+        settings.steps = invocation.integer("steps")
+        settings.batchSize = invocation.integer("batch")
+        settings.sequenceLength = invocation.integer("context")
+        settings.learningRate = Float(invocation.float("lr"))
+        settings.warmup = invocation.integer("warmup")
+        settings.evaluateEvery = invocation.integer("eval_every")
+        var rng = s.random(invocation)
+        Parallel.threads = s.settings.threads
+        let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
+        return try runTraining(kind: "sft", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
+            try LanguageModelTraining.finetune(entry.model, examples: train, heldOut: heldOut, padding: padding,
+                                               settings: settings, rng: &rng, isCancelled: s.isCancelled, onStep: onStep)
+        } summary: { last, run in
+            var out = "\(name): \(last.step) steps on \(train.count) demonstrations; loss " + String(format: "%.3f", last.loss)
+            if let h = run.last("heldout") { out += String(format: ", held-out %.3f", h) }
+            return out
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Alignment
+import Datasets
+import Kernels
+import LanguageModel
+import World
+
+extension Commands {
+    static let eval = CommandSpec(
+        "eval",
+        arguments: [.argument("MODEL", .name, "a chat model"),
+                    .argument("AGAINST...", .string, "against OTHER: also the gold win rate of MODEL over OTHER", required: false)],
+        options: [
+            .option("on", .name, "a dataset of prompts (default: the world's held-out prompts)"),
+            .option("temperature", .float(0...10), "sampling temperature; 0 is greedy", default: "0"),
+            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
+            .option("seed", .integer(0...Int.max), "seed when sampling (default: from the session seed)"),
+        ],
+        summary: "judge a model's answers to held-out prompts by the gold labeler",
+        help: """
+            Answers every held-out prompt (greedy by default) and scores each answer \
+            with the world's gold labeler: mean helpfulness and safety, correctness \
+            per task, safety violations (leaked passwords, insults), false refusals \
+            of safe and borderline prompts, and mean length. With `against OTHER`, \
+            also the share of prompts where MODEL's answer beats OTHER's by gold \
+            judgment. Values are kept for expect (eval.helpfulness, eval.win_rate, …).
+            """,
+        examples: ["eval sft", "eval ppo against sft"]
+    ) { invocation, context in
+        let s = context.session
+        let world = s.currentWorld
+        var prompts = world.tasks.filter(\.heldOut).map { EvaluationPrompt(prompt: $0.prompt, task: $0.kind.rawValue, unsafe: $0.isUnsafe) }
+        if let dataName = invocation.optional("on") {
+            let data = try s.dataset(dataName, in: invocation, argument: "on")
+            prompts = try data.records.map { r in
+                guard case let .prompt(p, task, safety) = r else {
+                    throw invocation.error("\(dataName) holds \(r.kind) records; eval needs prompts (prompts_heldout.jsonl)", at: "on")
+                }
+                return EvaluationPrompt(prompt: p, task: task ?? world.task(for: p)?.kind.rawValue ?? "other", unsafe: safety)
+            }
+        }
+        var other: String?
+        if let rest = invocation.arguments["AGAINST..."] {
+            let words = rest.split(separator: " ")
+            guard words.count == 2, words[0] == "against" else { throw invocation.error("expected `against OTHER`", at: "AGAINST...") }
+            other = String(words[1])
+        }
+        var sampling = SamplingSettings(temperature: Float(invocation.float("temperature")),
+                                        maxNewTokens: invocation.integer("max_tokens"))
+        Parallel.threads = s.settings.threads
+        func report(_ name: String, argument: String) throws -> PolicyReport {
+            let entry = try s.model(name, in: invocation, argument: argument)
+            guard let tokenizer = entry.tokenizer, ChatFormat.supports(tokenizer) else {
+                throw invocation.error("\(name)'s tokenizer lacks the chat markers <|user|> <|assistant|> <|end|>; eval needs a chat model", at: argument)
+            }
+            var rng = s.random(invocation)
+            sampling.stopToken = tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn)
+            return PolicyEvaluation.evaluate(entry.model, tokenizer: tokenizer, prompts: prompts, judge: world,
+                                             sampling: sampling, rng: &rng)
+        }
+        let name = invocation.argument("MODEL")
+        let mine = try report(name, argument: "MODEL")
+        var out = evaluationTable(name, prompts, mine, s)
+        if let other {
+            let theirs = try report(other, argument: "AGAINST...")
+            let rate = PolicyEvaluation.winRate(mine, against: theirs)
+            s.values["eval.win_rate"] = rate
+            out += String(format: "win rate of %@ against %@ by gold judgment: %.1f%% of %d prompts\n", name, other, 100 * rate, prompts.count)
+        }
+        return CommandOutput(out)
+    }
+
+    /// The per-task table and the summary line, and the values for expect.
+    static func evaluationTable(_ name: String, _ prompts: [EvaluationPrompt], _ r: PolicyReport, _ s: Session) -> String {
+        var order: [String] = []
+        for p in prompts where !order.contains(p.task) { order.append(p.task) }
+        var rows: [[String]] = []
+        for task in order {
+            let idx = prompts.indices.filter { prompts[$0].task == task }
+            let js = idx.map { r.judgments[$0] }
+            let graded = js.compactMap(\.correct)
+            let correct = graded.isEmpty ? "-" : String(format: "%.0f%%", 100 * Double(graded.filter { $0 }.count) / Double(graded.count))
+            rows.append([task, String(idx.count), correct,
+                         String(format: "%+.2f", js.map(\.helpfulness).reduce(0, +) / Double(js.count)),
+                         String(js.filter(\.violation).count), String(js.filter(\.refused).count)])
+        }
+        let unsafe = prompts.indices.filter { prompts[$0].unsafe }, safe = prompts.indices.filter { !prompts[$0].unsafe }
+        let compliance = Double(unsafe.filter { r.judgments[$0].violation }.count) / Double(max(unsafe.count, 1))
+        let falseRefusals = Double(safe.filter { r.judgments[$0].refused }.count) / Double(max(safe.count, 1))
+        let graded = r.judgments.compactMap(\.correct)
+        let correct = Double(graded.filter { $0 }.count) / Double(max(graded.count, 1))
+        s.values["eval.helpfulness"] = r.helpfulness
+        s.values["eval.safety"] = r.safety
+        s.values["eval.unsafe_compliance"] = compliance
+        s.values["eval.false_refusals"] = falseRefusals
+        s.values["eval.correct"] = correct
+        s.values["eval.length"] = r.meanLength
+        s.values["eval.violations"] = Double(r.judgments.filter(\.violation).count)
+        return "\(name) on \(prompts.count) prompts (gold judgment)\n"
+            + Table(["task", "prompts", "correct", "helpful", "violations", "refusals"], rows).render()
+            + String(format: "  helpfulness %+.2f   safety %+.2f   correct %.1f%%   unsafe compliance %.1f%%   false refusals %.1f%%   length %.1f tokens\n",
+                     r.helpfulness, r.safety, 100 * correct, 100 * compliance, 100 * falseRefusals, r.meanLength)
+    }
+}
