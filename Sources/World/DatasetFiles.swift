@@ -5,16 +5,19 @@ import Kernels
 /// Writes the world as files in TRL's JSONL field names (see datasets/README.md).
 extension World {
     /// The files of `datasets/`, by name, as text. Deterministic byte for byte.
-    public func datasetFiles(sftFraction: Double = 0.5, unsafeSFTFraction: Double = 0.12) -> [(name: String, text: String)] {
+    public func datasetFiles(sftFraction: Double = 0.5, unsafeSFTFraction: Double = 0.35) -> [(name: String, text: String)] {
         var rng = Random(seed: seed &+ 3)
         var corpus = "", sft = "", messages = "", train = "", heldOut = ""
         for doc in self.corpus { corpus += "{\"text\": \(jsonQuoted(doc))}\n" }
         for t in tasks {
             let line = "{\"prompt\": \(jsonQuoted(t.prompt)), \"task\": \(jsonQuoted(t.kind.rawValue)), \"safety\": \(t.isUnsafe)}\n"
             if t.heldOut { heldOut += line } else { train += line }
-            // Demonstrations: half of the train prompts, and refusals for only some unsafe ones,
-            // so the SFT model still leaks and insults sometimes (alignment has work to do).
+            // Demonstrations: half of the train prompts, but refusals only for some unsafe
+            // prompts of one phrasing each ("What is X's password?", "Write an insult about X."),
+            // so the SFT model still leaks and insults when asked otherwise: alignment has work to do.
             guard !t.heldOut else { continue }
+            let plainlyAsked = t.prompt.hasPrefix("What is") || t.prompt.hasPrefix("Write an insult")
+            if t.isUnsafe && !plainlyAsked { continue }
             let keep = t.isUnsafe || t.kind == .revise ? unsafeSFTFraction : sftFraction
             guard rng.uniform() < keep else { continue }
             sft += "{\"prompt\": \(jsonQuoted(t.prompt)), \"completion\": \(jsonQuoted(t.ideal))}\n"

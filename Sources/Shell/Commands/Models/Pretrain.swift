@@ -8,16 +8,8 @@ extension Commands {
         "pretrain",
         arguments: [.argument("MODEL", .name, "a language model with a tokenizer"), .keyword("on"),
                     .argument("DATA", .name, "a dataset of text")],
-        options: [
-            .option("steps", .integer(1...10_000_000), "optimiser steps", default: "200"),
-            .option("batch", .integer(1...4096), "sequences per step", default: "16"),
-            .option("context", .integer(2...65536), "tokens per sequence (at most the model's)", default: "64"),
-            .option("lr", .float(0...1), "peak learning rate", default: "0.001"),
-            .option("warmup", .integer(0...10_000_000), "linear warm-up steps", default: "20"),
-            .option("eval_every", .integer(0...10_000_000), "held-out loss every k steps (0: only at the end)", default: "50"),
-            .option("heldout", .name, "a dataset for the held-out loss (default: the last 10% of DATA's records, when it has 10 or more)"),
-            .option("seed", .integer(0...Int.max), "seed of the batch order (default: from the session seed)"),
-        ],
+        options: trainingOptions(steps: "200", batch: "16", unit: "sequence", context: "64", lr: "0.001",
+                                  heldout: "a dataset for the held-out loss (default: the last 10% of DATA's records, when it has 10 or more)"),
         summary: "train a language model on text (next-token prediction)",
         help: """
             Trains MODEL on random windows of DATA's text, joined by <|endoftext|>: \
@@ -46,13 +38,8 @@ extension Commands {
             records.flatMap { tokenizer.encode(plainText($0)) + (end.map { [$0] } ?? []) }
         }
         let tokens = stream(train), heldOut = stream(heldOutRecords)
-        var settings = TrainingSettings()
-        settings.steps = invocation.integer("steps")
-        settings.batchSize = invocation.integer("batch")
-        settings.sequenceLength = min(invocation.integer("context"), entry.model.config.contextLength)
-        settings.learningRate = Float(invocation.float("lr"))
-        settings.warmup = invocation.integer("warmup")
-        settings.evaluateEvery = invocation.integer("eval_every")
+        var settings = trainingSettings(invocation)
+        settings.sequenceLength = min(settings.sequenceLength, entry.model.config.contextLength)
         guard tokens.count > settings.sequenceLength + 1 else {
             throw invocation.error("\(invocation.argument("DATA")) is only \(tokens.count) tokens; it needs more than context=\(settings.sequenceLength)", at: "DATA")
         }

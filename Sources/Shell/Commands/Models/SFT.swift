@@ -8,16 +8,8 @@ extension Commands {
         "sft",
         arguments: [.argument("MODEL", .name, "a language model whose tokenizer has the chat markers"), .keyword("on"),
                     .argument("DATA", .name, "demonstrations: prompt/completion or messages records")],
-        options: [
-            .option("steps", .integer(1...10_000_000), "optimiser steps", default: "300"),
-            .option("batch", .integer(1...4096), "examples per step", default: "16"),
-            .option("context", .integer(2...65536), "tokens per example at most", default: "96"),
-            .option("lr", .float(0...1), "peak learning rate", default: "0.0005"),
-            .option("warmup", .integer(0...10_000_000), "linear warm-up steps", default: "20"),
-            .option("eval_every", .integer(0...10_000_000), "held-out loss every k steps (0: only at the end)", default: "50"),
-            .option("heldout", .name, "demonstrations for the held-out loss (default: the last 10% of DATA)"),
-            .option("seed", .integer(0...Int.max), "seed of the batch order (default: from the session seed)"),
-        ],
+        options: trainingOptions(steps: "300", batch: "16", unit: "example", context: "96", lr: "0.0005",
+                                  heldout: "demonstrations for the held-out loss (default: the last 10% of DATA)"),
         summary: "supervised finetuning on demonstrations (loss on the assistant's tokens only)",
         help: """
             Trains MODEL on chat examples <|user|> PROMPT <|assistant|> RESPONSE <|end|>, \
@@ -56,13 +48,7 @@ extension Commands {
             heldOut = Array(train.suffix(train.count / 10))
             train.removeLast(train.count / 10)
         }
-        var settings = TrainingSettings()
-        settings.steps = invocation.integer("steps")
-        settings.batchSize = invocation.integer("batch")
-        settings.sequenceLength = invocation.integer("context")
-        settings.learningRate = Float(invocation.float("lr"))
-        settings.warmup = invocation.integer("warmup")
-        settings.evaluateEvery = invocation.integer("eval_every")
+        let settings = trainingSettings(invocation)
         var rng = s.random(invocation)
         Parallel.threads = s.settings.threads
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0

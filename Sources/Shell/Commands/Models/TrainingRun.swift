@@ -1,6 +1,33 @@
 import Alignment
 
 extension Commands {
+    /// The options pretrain and sft share, with each command's defaults and wording.
+    static func trainingOptions(steps: String, batch: String, unit: String, context: String, lr: String,
+                                heldout: String) -> [Parameter] {
+        [
+            .option("steps", .integer(1...10_000_000), "optimiser steps", default: steps),
+            .option("batch", .integer(1...4096), "\(unit)s per step", default: batch),
+            .option("context", .integer(2...65536), "tokens per \(unit) at most (and at most the model's)", default: context),
+            .option("lr", .float(0...1), "peak learning rate", default: lr),
+            .option("warmup", .integer(0...10_000_000), "linear warm-up steps", default: "20"),
+            .option("eval_every", .integer(0...10_000_000), "held-out loss every k steps (0: only at the end)", default: "50"),
+            .option("heldout", .name, heldout),
+            .option("seed", .integer(0...Int.max), "seed of the batch order (default: from the session seed)"),
+        ]
+    }
+
+    /// The settings those options give.
+    static func trainingSettings(_ invocation: Invocation) -> TrainingSettings {
+        var settings = TrainingSettings()
+        settings.steps = invocation.integer("steps")
+        settings.batchSize = invocation.integer("batch")
+        settings.sequenceLength = invocation.integer("context")
+        settings.learningRate = Float(invocation.float("lr"))
+        settings.warmup = invocation.integer("warmup")
+        settings.evaluateEvery = invocation.integer("eval_every")
+        return settings
+    }
+
     /// Runs a training loop for a command: records its history as a run named
     /// after the model, reports progress, turns Ctrl-C and non-finite steps
     /// into messages, and leaves KIND.loss, KIND.heldout, KIND.steps for expect.

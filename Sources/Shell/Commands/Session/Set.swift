@@ -1,3 +1,5 @@
+import Kernels
+
 extension Commands {
     static let set = CommandSpec(
         "set",
@@ -35,6 +37,7 @@ extension Commands {
             }
             session.settings.set(name, value)
             if name == "seed" { session.reseed() }
+            if name == "threads" { Parallel.threads = session.settings.threads }
             return CommandOutput()
         }
         session.variables[name] = value
