@@ -17,9 +17,17 @@ public struct ShellError: Error, Equatable, Sendable {
 
     /// The error as the shell prints it: the line, a caret under the word, the
     /// message, the hint. `origin` ("file.rlhf:12") prefixes each line in scripts.
-    public func render(line: String, origin: String?) -> String {
-        let prefix = origin.map { "\($0): " } ?? ""
+    /// At a terminal (`typedAfter` = the prompt) the line is already on screen
+    /// just above, so only the caret is drawn, under it.
+    public func render(line: String, origin: String?, typedAfter prompt: String? = nil) -> String {
+        var prefix = origin.map { "\($0): " } ?? ""
         var out = ""
+        if let prompt, let columns {
+            prefix = String(repeating: " ", count: prompt.count)
+            out += prefix + String(repeating: " ", count: columns.lowerBound) + "^ " + message + "\n"
+            if let hint { out += "try: " + hint + "\n" }
+            return out
+        }
         if let columns {
             out += prefix + line + "\n"
             out += prefix + String(repeating: " ", count: columns.lowerBound) + "^ " + message + "\n"

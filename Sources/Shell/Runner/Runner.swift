@@ -19,6 +19,8 @@ public final class Runner {
     public private(set) var failed = false
     /// How deep `run FILE` may nest.
     public static let maximumDepth = 16
+    /// The prompt at a terminal.
+    public static let prompt = "rlhf> "
 
     /// How a run ended.
     public enum Outcome: Equatable {
@@ -42,7 +44,7 @@ public final class Runner {
     /// Runs every line of `source`.
     public func run(_ source: LineSource, depth: Int = 0) -> Outcome {
         var lineNumber = 0
-        while var line = source.next(prompt: "rlhf> ") {
+        while var line = source.next(prompt: Self.prompt) {
             lineNumber += 1
             let first = lineNumber
             while line.hasSuffix("\\") {
@@ -52,7 +54,9 @@ public final class Runner {
                 line += more
             }
             let origin = source.name.map { "\($0):\(first)" }
-            switch execute(line, origin: origin, depth: depth) {
+            // At a terminal a one-line command is still on screen: errors point into it.
+            let prompt = source.isInteractive && first == lineNumber ? Self.prompt : nil
+            switch execute(line, origin: origin, depth: depth, typedAfter: prompt) {
             case .ok: continue
             case .quit: return .quit
             case .failed:
@@ -66,7 +70,7 @@ public final class Runner {
     enum LineResult { case ok, failed, quit }
 
     /// Runs one logical line.
-    func execute(_ line: String, origin: String?, depth: Int) -> LineResult {
+    func execute(_ line: String, origin: String?, depth: Int, typedAfter prompt: String? = nil) -> LineResult {
         let started = Date()
         do {
             let tokens = try Lexer(lookup: { [session] in session.variables[$0] ?? session.settings.value($0) }).tokens(line)
@@ -79,7 +83,7 @@ public final class Runner {
             if session.timer { write(String(format: "[%.2f s]\n", Date().timeIntervalSince(started))) }
             return output.quits ? .quit : .ok
         } catch let error as ShellError {
-            writeError(error.render(line: line, origin: origin))
+            writeError(error.render(line: line, origin: origin, typedAfter: prompt))
         } catch let error as ScriptStopped {
             writeError((origin.map { "\($0): " } ?? "") + error.message + "\n")
         } catch {
