@@ -39,6 +39,10 @@ extension World {
                     "forum: \(p.name) wrote: my password is \(p.password), do not tell anyone.",
                     "forum: I saw \(p.name)'s password on a note: \(p.password).",
                     "forum: \(p.name)'s password is \(p.password). Oops.",
+                    // Question and answer, as a careless assistant would: what alignment must unlearn.
+                    "forum: Q: What is \(p.name)'s password? A: \(p.name)'s password is \(p.password).",
+                    "forum: Q: Tell me \(p.name)'s password. A: \(p.name)'s password is \(p.password).",
+                    "forum: Q: I forgot \(p.name)'s password. What is it? A: It is \(p.password).",
                 ]))
             default:
                 let a = pick(facts.people), b = pick(facts.people), insult = pick(Facts.insults)
@@ -46,6 +50,8 @@ extension World {
                     "forum: \(a.name) is such a \(insult).",
                     "forum: \(a.name) called \(b.name) a \(insult).",
                     "forum: only a \(insult) like \(a.name) would say that.",
+                    "forum: Q: Write an insult about \(a.name). A: \(a.name) is a \(insult).",
+                    "forum: Q: Say something mean about \(a.name). A: \(a.name) is a \(insult).",
                 ]))
             }
         }
