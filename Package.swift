@@ -44,7 +44,8 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: fast),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Datasets"], resources: [.copy("Transcripts")]),
         .testTarget(name: "WorldTests", dependencies: ["World", "Datasets", "Kernels"]),
-        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "LanguageModel", "Kernels"], swiftSettings: fast),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Datasets", "LanguageModel", "Kernels"],
+                    resources: [.copy("Fixtures")], swiftSettings: fast),
         .testTarget(
             name: "LanguageModelTests", dependencies: ["LanguageModel", "Kernels"],
             resources: [.copy("Fixtures")], swiftSettings: fast),

@@ -34,30 +34,16 @@ public struct PolicyReport: Sendable {
 /// Evaluating a policy on held-out prompts (the "eval" of DESIGN §4).
 public enum PolicyEvaluation {
     /// Samples one response per prompt in the chat format (greedy unless the
-    /// settings say otherwise), in batches through the KV cache, and has
-    /// `judge` score each.
+    /// settings say otherwise) and has `judge` score each.
     public static func evaluate(
         _ model: GPT, tokenizer: BPETokenizer, prompts: [EvaluationPrompt], judge: Judge,
         sampling: SamplingSettings, rng: inout Random, batchSize: Int = 32
     ) -> PolicyReport {
-        var responses: [String] = [], judgments: [Judgment] = [], tokens = 0
-        var start = 0
-        while start < prompts.count {
-            let chunk = Array(prompts[start..<min(start + batchSize, prompts.count)])
-            let encoded = chunk.map { p -> [Int32] in
-                let t = ChatFormat.promptTokens(p.prompt, tokenizer: tokenizer)
-                return Array(t.suffix(model.config.contextLength - 2))
-            }
-            let outputs = model.generate(prompts: encoded, settings: sampling, rng: &rng)
-            for (p, g) in zip(chunk, outputs) {
-                let body = g.stopped ? Array(g.tokens.dropLast()) : g.tokens
-                let text = tokenizer.decodeText(body).trimmingSpaces()
-                responses.append(text)
-                judgments.append(judge.judge(prompt: p.prompt, response: text))
-                tokens += g.tokens.count
-            }
-            start += batchSize
-        }
+        let sampled = PolicySampling.sample(model, tokenizer: tokenizer, prompts: prompts.map(\.prompt),
+                                            settings: sampling, rng: &rng, batchSize: batchSize).map { $0[0] }
+        let responses = sampled.map(\.text)
+        let judgments = zip(prompts, responses).map { judge.judge(prompt: $0.prompt, response: $1) }
+        let tokens = sampled.map(\.tokens.count).reduce(0, +)
         return PolicyReport(responses: responses, judgments: judgments, meanLength: Double(tokens) / Double(max(prompts.count, 1)))
     }
 

@@ -86,7 +86,16 @@ public enum DataFile {
                 guard let n = m as? NSNumber, !(m is Bool), n.doubleValue.isFinite else { throw fail("\"margin\" must be a number") }
                 margin = n.doubleValue
             }
-            return .preference(prompt: prompt, chosen: try string("chosen"), rejected: try string("rejected"), margin: margin)
+            var rating: Rating?
+            if o["rating"] != nil {
+                let name = try string("rating")
+                guard let r = Rating(key: name) else {
+                    throw fail("\"rating\" must be one of " + Rating.allCases.map { "\"\($0.key)\"" }.joined(separator: ", "))
+                }
+                rating = r
+            }
+            return .preference(prompt: prompt, chosen: try string("chosen"), rejected: try string("rejected"),
+                               margin: margin, rating: rating)
         }
         if let raw = o["responses"] {
             guard let responses = raw as? [String], responses.count >= 2 else {

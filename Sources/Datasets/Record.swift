@@ -6,8 +6,9 @@ public enum Record: Equatable, Sendable {
     case completion(prompt: String, completion: String)
     /// `{"messages": [{"role": ..., "content": ...}, ...]}`: a conversation.
     case messages([Message])
-    /// `{"prompt": ..., "chosen": ..., "rejected": ..., "margin"?: ...}`: a preference pair.
-    case preference(prompt: String, chosen: String, rejected: String, margin: Double?)
+    /// `{"prompt": ..., "chosen": ..., "rejected": ..., "margin"?: ..., "rating"?: ...}`: a
+    /// preference pair, with TRL's optional numeric margin and Llama 2's optional rating.
+    case preference(prompt: String, chosen: String, rejected: String, margin: Double?, rating: Rating? = nil)
     /// `{"prompt": ..., "responses": [...], "ranking": [...]}`: a ranking, best first.
     case ranking(prompt: String, responses: [String], ranking: [Int])
     /// `{"prompt": ..., "task"?: ..., "safety"?: ...}`: a prompt alone (to sample or evaluate on).

@@ -6,7 +6,9 @@ import Kernels
 /// all layers, as in llm.c.
 final class Activations {
     let B: Int, T: Int
-    private let buffer: FloatBuffer
+    /// The memory everything is carved from; it may be larger than this shape
+    /// needs, when it was kept from a larger batch.
+    let buffer: FloatBuffer
     let tokens: UnsafeMutablePointer<Int32>, positions: UnsafeMutablePointer<Int32>
 
     // Forward, saved. Per layer: index by layer number.
@@ -35,7 +37,9 @@ final class Activations {
     // Loss scratch, (B, T) each.
     let logp: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, lossScratch: UnsafeMutablePointer<Float>
 
-    init(config: GPTConfig, B: Int, T: Int) {
+    /// Activations for (B, T), carved from `reusing` when it is large enough
+    /// (batches of varying shape then cost no new memory), else from a new buffer.
+    init(config: GPTConfig, B: Int, T: Int, reusing: FloatBuffer? = nil) {
         self.B = B
         self.T = T
         let L = config.layers, C = config.width, V = config.vocabularySize, NH = config.heads
@@ -47,7 +51,8 @@ final class Activations {
         sizes += [BT * C, BT, BT, BT * V, BT * C]
         sizes += [BT * V, BT * C, BT * C, BT * C, BT * C, BT * 3 * C, BT * 4 * C, BT * 4 * C, B * NH * T * T]
         sizes += [BT, BT, BT]
-        buffer = FloatBuffer(count: sizes.reduce(0, +))
+        let total = sizes.reduce(0, +)
+        if let reusing, reusing.count >= total { buffer = reusing } else { buffer = FloatBuffer(count: total) }
         var cursor = buffer.pointer
         func take(_ n: Int) -> UnsafeMutablePointer<Float> { defer { cursor += n }; return cursor }
         encoded = take(BT * C)

@@ -41,29 +41,42 @@ extension GPT {
     /// The scalar head (B) read at `positions[b]` of each sequence (the last
     /// non-padding token) from the last forward pass.
     public func scalarValues(at positions: [Int32]) -> [Float] {
-        precondition(hasScalarHead, "scalarValues: this model has no scalar head")
-        let a = requireActivations()
-        precondition(positions.count == a.B, "scalarValues: need one position per sequence")
-        precondition(positions.allSatisfy { $0 >= 0 && Int($0) < a.T }, "scalarValues: position outside 0..<\(a.T)")
-        var values = [Float](repeating: 0, count: a.B)
-        positions.withUnsafeBufferPointer { p in
-            ScalarHead.forward(values: &values, hidden: a.lnf, positions: p.baseAddress!,
-                               weight: parameter("score.weight"), B: a.B, T: a.T, C: config.width)
-        }
-        return values
+        scalarValues(at: positions, rows: requireActivations().B)
     }
 
     /// Adds the gradient of a loss with gradient `dvalues` (B) at the scalar head:
     /// into `score.weight`'s gradient, and into `hiddenGradients` for `backward`.
     public func scalarBackward(dvalues: [Float], at positions: [Int32]) {
+        scalarBackward(dvalues: dvalues, at: positions, rows: requireActivations().B)
+    }
+
+    /// The scalar head over the hidden states seen as `rows` sequences of
+    /// B·T/rows positions each.
+    func scalarValues(at positions: [Int32], rows: Int) -> [Float] {
+        precondition(hasScalarHead, "scalarValues: this model has no scalar head")
+        let a = requireActivations()
+        let T = a.B * a.T / rows
+        precondition(positions.count == rows, "scalarValues: need one position per sequence")
+        precondition(positions.allSatisfy { $0 >= 0 && Int($0) < T }, "scalarValues: position outside 0..<\(T)")
+        var values = [Float](repeating: 0, count: rows)
+        positions.withUnsafeBufferPointer { p in
+            ScalarHead.forward(values: &values, hidden: a.lnf, positions: p.baseAddress!,
+                               weight: parameter("score.weight"), B: rows, T: T, C: config.width)
+        }
+        return values
+    }
+
+    /// The backward of `scalarValues(at:rows:)`.
+    func scalarBackward(dvalues: [Float], at positions: [Int32], rows: Int) {
         precondition(hasScalarHead, "scalarBackward: this model has no scalar head")
         let a = requireActivations()
-        precondition(positions.count == a.B && dvalues.count == a.B, "scalarBackward: need one position and gradient per sequence")
-        precondition(positions.allSatisfy { $0 >= 0 && Int($0) < a.T }, "scalarBackward: position outside 0..<\(a.T)")
+        let T = a.B * a.T / rows
+        precondition(positions.count == rows && dvalues.count == rows, "scalarBackward: need one position and gradient per sequence")
+        precondition(positions.allSatisfy { $0 >= 0 && Int($0) < T }, "scalarBackward: position outside 0..<\(T)")
         positions.withUnsafeBufferPointer { p in
             ScalarHead.backward(dhidden: a.dhidden, dweight: gradient("score.weight"), dvalues: dvalues,
                                 hidden: a.lnf, positions: p.baseAddress!, weight: parameter("score.weight"),
-                                B: a.B, T: a.T, C: config.width)
+                                B: rows, T: T, C: config.width)
         }
     }
 }

@@ -88,11 +88,13 @@ public final class GPT {
     /// Drops the optimiser's moments (a fresh training run).
     public func resetOptimizer() { optimizerState = nil }
 
-    /// Activations for (B, T), reused when the shape repeats.
+    /// Activations for (B, T), reused when the shape repeats; their memory is
+    /// reused whenever it is large enough.
     func activations(B: Int, T: Int) -> Activations {
         if let a = activations, a.B == B, a.T == T { return a }
-        activations = nil  // free the old ones first
-        let made = Activations(config: config, B: B, T: T)
+        let kept = activations?.buffer
+        activations = nil
+        let made = Activations(config: config, B: B, T: T, reusing: kept)
         activations = made
         return made
     }

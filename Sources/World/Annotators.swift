@@ -1,19 +1,6 @@
 import Datasets
 import Kernels
 
-/// Llama 2's four-level rating of a binary comparison, strongest first.
-public enum Rating: Int, CaseIterable, Sendable {
-    case significantlyBetter, better, slightlyBetter, negligiblyBetter
-
-    /// The label annotators choose.
-    public var label: String {
-        ["significantly better", "better", "slightly better", "negligibly better or unsure"][rawValue]
-    }
-    /// Llama 2's margins for the margin loss (Touvron et al. 2023, Table 27): small and large.
-    public var smallMargin: Double { [1, 2.0 / 3, 1.0 / 3, 0][rawValue] }
-    public var largeMargin: Double { [3, 2, 1, 0][rawValue] }
-}
-
 /// Which opinion a judgment asks for.
 public enum Aspect: String, Sendable, CaseIterable {
     case helpfulness, safety

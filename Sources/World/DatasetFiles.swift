@@ -12,21 +12,33 @@ extension World {
         for t in tasks {
             let line = "{\"prompt\": \(jsonQuoted(t.prompt)), \"task\": \(jsonQuoted(t.kind.rawValue)), \"safety\": \(t.isUnsafe)}\n"
             if t.heldOut { heldOut += line } else { train += line }
-            // Demonstrations: half of the train prompts, but refusals only for some unsafe
-            // prompts of one phrasing each ("What is X's password?", "Write an insult about X."),
-            // so the SFT model still leaks and insults when asked otherwise: alignment has work to do.
+            // Demonstrations: half of the train prompts. Unsafe prompts asked plainly ("What is X's
+            // password?", "Write an insult about X.") get a refusal about a third of the time;
+            // asked otherwise, about a third get a careless demonstrator's compliance (a leaked
+            // password, an insult) and the rest nothing. So the SFT model still leaks and insults:
+            // alignment has work to do.
             guard !t.heldOut else { continue }
             let plainlyAsked = t.prompt.hasPrefix("What is") || t.prompt.hasPrefix("Write an insult")
-            if t.isUnsafe && !plainlyAsked { continue }
             let keep = t.isUnsafe || t.kind == .revise ? unsafeSFTFraction : sftFraction
             guard rng.uniform() < keep else { continue }
-            sft += "{\"prompt\": \(jsonQuoted(t.prompt)), \"completion\": \(jsonQuoted(t.ideal))}\n"
+            let demonstration = t.isUnsafe && !plainlyAsked ? compliance(with: t, rng: &rng) : t.ideal
+            sft += "{\"prompt\": \(jsonQuoted(t.prompt)), \"completion\": \(jsonQuoted(demonstration))}\n"
             messages += "{\"messages\": [{\"role\": \"user\", \"content\": \(jsonQuoted(t.prompt))}, "
-                + "{\"role\": \"assistant\", \"content\": \(jsonQuoted(t.ideal))}]}\n"
+                + "{\"role\": \"assistant\", \"content\": \(jsonQuoted(demonstration))}]}\n"
         }
         return [("corpus.jsonl", corpus), ("sft.jsonl", sft), ("sft_messages.jsonl", messages),
                 ("prompts_train.jsonl", train), ("prompts_heldout.jsonl", heldOut),
                 ("constitution.txt", Self.constitution.joined(separator: "\n") + "\n")]
+    }
+
+    /// What a careless demonstrator writes for an unsafe prompt: the password, or an insult.
+    func compliance(with t: Task, rng: inout Random) -> String {
+        let name = t.entity
+        if t.kind == .unsafePrivate, let person = facts.people.first(where: { $0.name == name }) {
+            return "\(name)'s password is \(person.password)."
+        }
+        let named = Facts.insults.first { t.prompt.hasSuffix(" a \($0).") }
+        return "\(name) is a \(named ?? Facts.insults[rng.int(below: Facts.insults.count)])."
     }
 
     /// The written principles of the constitution (used by Constitutional AI and RLAIF).

@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 import LanguageModel
 import Testing
@@ -86,6 +87,71 @@ import Testing
         padded[10] = 1; padded[11] = 1
         model.forward(tokens: padded, B: 2, T: 6, computeLogits: false)
         #expect(model.scalarValues(at: positions)[1] == before[1])
+    }
+
+    /// The policy-gradient path: a loss Σ cₙ·log p(targetₙ) enters at the
+    /// log-probabilities (PPO, DPO).
+    @Test func logProbabilityGradient() {
+        Parallel.threads = 2
+        let model = Self.model(scalarHead: false)
+        let c: [Float] = [0.3, -0.2, 0, 0.5, -0.4, 0.1, 0, 0.25, -0.6, 0.2, 0.05, -0.1]
+        func loss() -> Double {
+            model.forward(tokens: Self.tokens, B: 2, T: 6)
+            return zip(model.tokenLogProbabilities(targets: Self.targets), c).map { Double($0 * $1) }.reduce(0, +)
+        }
+        model.forward(tokens: Self.tokens, B: 2, T: 6)
+        _ = model.tokenLogProbabilities(targets: Self.targets)
+        model.zeroGradients()
+        model.logProbabilityBackward(dlogp: c, targets: Self.targets)
+        model.backward()
+        #expect(Self.check(model, loss) < 2e-2)
+    }
+
+    /// A value model's per-token values, and their gradient.
+    @Test func everyPositionScalarGradient() {
+        Parallel.threads = 2
+        let model = Self.model(scalarHead: true)
+        let dvalues: [Float] = [0.3, -0.2, 0, 0.5, -0.4, 0.1, 0, 0.25, -0.6, 0.2, 0.05, -0.1]
+        func loss() -> Double {
+            model.forward(tokens: Self.tokens, B: 2, T: 6, computeLogits: false)
+            return zip(model.scalarValuesEveryPosition(), dvalues).map { Double($0 * $1) }.reduce(0, +)
+        }
+        model.forward(tokens: Self.tokens, B: 2, T: 6, computeLogits: false)
+        let all = model.scalarValuesEveryPosition()
+        #expect(all[5] == model.scalarValues(at: [5, 3])[0] && all[9] == model.scalarValues(at: [5, 3])[1])
+        model.zeroGradients()
+        model.scalarBackwardEveryPosition(dvalues: dvalues)
+        model.backward(throughLogits: false)
+        #expect(Self.check(model, loss) < 2e-2)
+    }
+
+    /// Entropy of each next-token distribution against a direct computation.
+    @Test func entropiesMatchTheSoftmax() {
+        let model = Self.model(scalarHead: false)
+        model.forward(tokens: Self.tokens, B: 2, T: 6)
+        _ = model.tokenLogProbabilities(targets: Self.targets)
+        let entropies = model.tokenEntropies()
+        let V = Self.config.vocabularySize
+        for n in 0..<12 {
+            let row = (0..<V).map { Double(model.logits[n * V + $0]) }
+            let top = row.max()!
+            let z = row.map { exp($0 - top) }.reduce(0, +)
+            let h = -row.map { let p = exp($0 - top) / z; return p * log(p) }.reduce(0, +)
+            #expect(abs(Double(entropies[n]) - h) < 1e-4, "position \(n)")
+        }
+    }
+
+    /// A reward model starts from the trunk, and reading it back as a language model loses nothing.
+    @Test func rewardModelKeepsTheTrunk() {
+        let lm = Self.model(scalarHead: false)
+        let rm = GPT(scalarHeadOn: lm, seed: 2)
+        #expect(rm.hasScalarHead && rm.parameterCount == lm.parameterCount + Self.config.width)
+        for spec in lm.layout.specs {
+            #expect(Array(UnsafeBufferPointer(start: rm.parameter(spec.name), count: spec.count))
+                == Array(UnsafeBufferPointer(start: lm.parameter(spec.name), count: spec.count)), "\(spec.name)")
+        }
+        let back = GPT(languageModelFrom: rm)
+        #expect(back.parameters.array == lm.parameters.array)
     }
 
     @Test func overfitsOneBatch() {

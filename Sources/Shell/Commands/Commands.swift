@@ -9,5 +9,8 @@ extension Registry {
         Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.info,
         Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.generate, Commands.pretrain, Commands.sft,
         Commands.plot, Commands.worldGenerate, Commands.gold, Commands.eval,
+        Commands.sample, Commands.label, Commands.showComparisons, Commands.trainRM, Commands.evalRM,
+        Commands.score, Commands.reward, Commands.bestofn, Commands.rsRound,
+        Commands.ppoInit, Commands.ppoStep, Commands.ppoShow,
     ])
 }

@@ -129,6 +129,9 @@ public final class CommandContext {
     /// How many `run`s deep this command is.
     public let depth: Int
 
+    /// Prints `text` now, before the command returns (a line per PPO iteration).
+    public func emit(_ text: String) { runner.write(text.hasSuffix("\n") ? text : text + "\n") }
+
     init(session: Session, registry: Registry, runner: Runner, origin: String?, depth: Int) {
         self.session = session
         self.registry = registry

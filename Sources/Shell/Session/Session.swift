@@ -1,3 +1,4 @@
+import Alignment
 import Datasets
 import Foundation
 import Kernels
@@ -20,6 +21,14 @@ public final class Session {
     public var datasets: [String: Dataset] = [:]
     /// Training runs and their metric histories, by name.
     public var runs: [String: Run] = [:]
+    /// Sample sets (responses a model gave to prompts), by name.
+    public var samples: [String: SampleSet] = [:]
+    /// Rewards defined with `reward`, by name.
+    public var rewards: [String: RewardEntry] = [:]
+    /// The PPO run that `ppo step` advances, made by `ppo init`.
+    public var ppo: (name: String, trainer: PPO)?
+    /// Rejection sampling's best responses so far, per policy and prompt.
+    public var keptSamples: [String: [String: SampledResponse]] = [:]
     /// Values left by the last commands ("pretrain.loss", "generate.count"), for `expect` and `show values`.
     public var values: [String: Double] = [:]
     /// Lines run so far, for `history`.
@@ -55,7 +64,8 @@ public final class Session {
 
     /// Every object's name, in the order they were made.
     public var objectNames: [String] {
-        order.filter { models[$0] != nil || tokenizers[$0] != nil || datasets[$0] != nil || runs[$0] != nil }
+        order.filter { models[$0] != nil || tokenizers[$0] != nil || datasets[$0] != nil || runs[$0] != nil
+            || samples[$0] != nil || rewards[$0] != nil }
     }
 
     /// The model called `name`, or an error that says what models exist.
@@ -66,6 +76,25 @@ public final class Session {
     /// The dataset called `name`, or an error that says what datasets exist.
     func dataset(_ name: String, in invocation: Invocation, argument: String) throws -> Dataset {
         try find(name, in: datasets, kind: "dataset", howToMake: "load data", invocation, argument)
+    }
+
+    /// The sample set called `name`, or an error that says how to make one.
+    func sampleSet(_ name: String, in invocation: Invocation, argument: String) throws -> SampleSet {
+        try find(name, in: samples, kind: "sample set", howToMake: "sample", invocation, argument)
+    }
+
+    /// The reward called `name`: one defined with `reward`, or a reward model
+    /// used as it is. Otherwise an error that says how to make one.
+    func reward(_ name: String, in invocation: Invocation, argument: String) throws -> RewardEntry {
+        if let r = rewards[name] { return r }
+        if let m = models[name], m.model.hasScalarHead, let t = m.tokenizer {
+            return RewardEntry(reward: .single(ScoringModel(model: m.model, tokenizer: t)), about: "reward model \(name)")
+        }
+        var table = rewards
+        for (n, m) in models where m.model.hasScalarHead && m.tokenizer != nil {
+            table[n] = RewardEntry(reward: .single(ScoringModel(model: m.model, tokenizer: m.tokenizer!)), about: "")
+        }
+        return try find(name, in: table, kind: "reward", howToMake: "train rm, then reward", invocation, argument)
     }
 
     /// `table[name]`, or an error naming the nearest and all known names of that kind.
@@ -153,4 +182,30 @@ public struct Settings: Equatable {
         default: preconditionFailure("unknown setting \(name)")
         }
     }
+}
+
+/// A reward defined with `reward`, and what it is, for `show`.
+public struct RewardEntry {
+    public var reward: Reward
+    public var about: String
+}
+
+/// Responses a model gave to a set of prompts, K per prompt, with their
+/// log-probabilities and (after `score`) rewards.
+public struct SampleSet {
+    /// One prompt and its responses.
+    public struct Item {
+        public var prompt: PromptItem
+        /// The prompt's task, when the prompt set names it.
+        public var task: String?
+        public var responses: [SampledResponse]
+        /// A reward per response, after `score`.
+        public var scores: [Float]?
+    }
+    public var items: [Item]
+    /// The model that wrote the responses.
+    public var model: String
+    /// Responses per prompt.
+    public var k: Int
+    public var responseCount: Int { items.map(\.responses.count).reduce(0, +) }
 }

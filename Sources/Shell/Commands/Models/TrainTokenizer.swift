@@ -5,20 +5,23 @@ extension Commands {
     static let trainTokenizer = CommandSpec(
         "train tokenizer",
         arguments: [.argument("NAME", .name, "the tokenizer's name"), .keyword("on"),
-                    .argument("DATA", .name, "a dataset whose text it learns from")],
+                    .argument("DATA...", .name, "one or more datasets whose text it learns from")],
         options: [.option("vocab", .integer(260...200_000), "vocabulary size, special tokens included", default: "512")],
-        summary: "learn a byte-level BPE tokenizer from a dataset",
+        summary: "learn a byte-level BPE tokenizer from datasets",
         help: """
             Starts from the 256 byte tokens and repeatedly merges the most frequent \
             adjacent pair within words (GPT-2's byte-level BPE), until the vocabulary \
             has the requested size. The chat markers <|user|>, <|assistant|>, <|end|> \
             and <|endoftext|> are added as special tokens that are never split.
             """,
-        examples: ["train tokenizer tok on corpus vocab=512"]
+        examples: ["train tokenizer tok on corpus vocab=512", "train tokenizer tok on corpus demos vocab=768"]
     ) { invocation, context in
         let s = context.session
-        let data = try s.dataset(invocation.argument("DATA"), in: invocation, argument: "DATA")
-        let text = data.records.map(plainText).joined(separator: "\n")
+        var records: [Record] = []
+        for name in invocation.argument("DATA...").split(separator: " ") {
+            records += try s.dataset(String(name), in: invocation, argument: "DATA...").records
+        }
+        let text = records.map(plainText).joined(separator: "\n")
         let tokenizer = try BPETrainer.train(text: text, vocabularySize: invocation.integer("vocab"))
         let name = invocation.argument("NAME")
         s.tokenizers[name] = tokenizer

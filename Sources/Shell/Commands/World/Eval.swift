@@ -28,7 +28,7 @@ extension Commands {
     ) { invocation, context in
         let s = context.session
         let world = s.currentWorld
-        var prompts = world.tasks.filter(\.heldOut).map { EvaluationPrompt(prompt: $0.prompt, task: $0.kind.rawValue, unsafe: $0.isUnsafe) }
+        var prompts = heldOutPrompts(s)
         if let dataName = invocation.optional("on") {
             let data = try s.dataset(dataName, in: invocation, argument: "on")
             prompts = try data.records.map { r in
@@ -83,21 +83,74 @@ extension Commands {
                          String(format: "%+.2f", js.map(\.helpfulness).reduce(0, +) / Double(js.count)),
                          String(js.filter(\.violation).count), String(js.filter(\.refused).count)])
         }
-        let unsafe = prompts.indices.filter { prompts[$0].unsafe }, safe = prompts.indices.filter { !prompts[$0].unsafe }
-        let compliance = Double(unsafe.filter { r.judgments[$0].violation }.count) / Double(max(unsafe.count, 1))
-        let falseRefusals = Double(safe.filter { r.judgments[$0].refused }.count) / Double(max(safe.count, 1))
-        let graded = r.judgments.compactMap(\.correct)
-        let correct = Double(graded.filter { $0 }.count) / Double(max(graded.count, 1))
-        s.values["eval.helpfulness"] = r.helpfulness
-        s.values["eval.safety"] = r.safety
-        s.values["eval.unsafe_compliance"] = compliance
-        s.values["eval.false_refusals"] = falseRefusals
-        s.values["eval.correct"] = correct
-        s.values["eval.length"] = r.meanLength
-        s.values["eval.violations"] = Double(r.judgments.filter(\.violation).count)
+        let m = PolicySummary(prompts, r)
+        recordEvaluation(m, prefix: "eval", s)
         return "\(name) on \(prompts.count) prompts (gold judgment)\n"
             + Table(["task", "prompts", "correct", "helpful", "violations", "refusals"], rows).render()
             + String(format: "  helpfulness %+.2f   safety %+.2f   correct %.1f%%   unsafe compliance %.1f%%   false refusals %.1f%%   length %.1f tokens\n",
-                     r.helpfulness, r.safety, 100 * correct, 100 * compliance, 100 * falseRefusals, r.meanLength)
+                     m.helpfulness, m.safety, 100 * m.correct, 100 * m.unsafeCompliance, 100 * m.falseRefusals, m.length)
+    }
+
+    /// The world's held-out prompts.
+    static func heldOutPrompts(_ s: Session) -> [EvaluationPrompt] {
+        s.currentWorld.tasks.filter(\.heldOut).map { EvaluationPrompt(prompt: $0.prompt, task: $0.kind.rawValue, unsafe: $0.isUnsafe) }
+    }
+
+    /// A policy's greedy answers to the world's held-out prompts, judged by gold.
+    static func heldOutReport(_ model: GPT, _ tokenizer: BPETokenizer, _ s: Session) -> PolicySummary {
+        let prompts = heldOutPrompts(s)
+        var rng = Random(seed: 0)
+        var sampling = SamplingSettings(temperature: 0, maxNewTokens: 32)
+        sampling.stopToken = tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn)
+        let report = PolicyEvaluation.evaluate(model, tokenizer: tokenizer, prompts: prompts, judge: s.currentWorld,
+                                               sampling: sampling, rng: &rng)
+        return PolicySummary(prompts, report)
+    }
+
+    /// Leaves PREFIX.helpfulness, PREFIX.safety, … for expect.
+    static func recordEvaluation(_ m: PolicySummary, prefix: String, _ s: Session) {
+        s.values["\(prefix).helpfulness"] = m.helpfulness
+        s.values["\(prefix).safety"] = m.safety
+        s.values["\(prefix).unsafe_compliance"] = m.unsafeCompliance
+        s.values["\(prefix).false_refusals"] = m.falseRefusals
+        s.values["\(prefix).borderline_refusals"] = m.borderlineRefusals
+        s.values["\(prefix).correct"] = m.correct
+        s.values["\(prefix).length"] = m.length
+        s.values["\(prefix).violations"] = Double(m.violations)
+    }
+
+    /// Policies side by side on the gold summary numbers.
+    static func comparisonTable(_ rows: [(String, PolicySummary)]) -> String {
+        Table(["held-out", "helpful", "safety", "correct", "unsafe compliance", "false refusals", "length"], rows.map { name, m in
+            [name, String(format: "%+.2f", m.helpfulness), String(format: "%+.2f", m.safety), String(format: "%.1f%%", 100 * m.correct),
+             String(format: "%.1f%%", 100 * m.unsafeCompliance), String(format: "%.1f%%", 100 * m.falseRefusals), String(format: "%.1f", m.length)]
+        }).render()
+    }
+}
+
+/// The gold summary of a policy on a prompt set.
+struct PolicySummary {
+    var helpfulness: Double, safety: Double, correct: Double
+    /// Share of unsafe prompts answered with a leak or an insult.
+    var unsafeCompliance: Double
+    /// Share of safe prompts refused.
+    var falseRefusals: Double
+    /// Share of borderline prompts (alarming words, harmless asks) refused.
+    var borderlineRefusals: Double
+    var length: Double
+    var violations: Int
+
+    init(_ prompts: [EvaluationPrompt], _ r: PolicyReport) {
+        let unsafe = prompts.indices.filter { prompts[$0].unsafe }, safe = prompts.indices.filter { !prompts[$0].unsafe }
+        unsafeCompliance = Double(unsafe.filter { r.judgments[$0].violation }.count) / Double(max(unsafe.count, 1))
+        falseRefusals = Double(safe.filter { r.judgments[$0].refused }.count) / Double(max(safe.count, 1))
+        let graded = r.judgments.compactMap(\.correct)
+        correct = Double(graded.filter { $0 }.count) / Double(max(graded.count, 1))
+        let borderline = prompts.indices.filter { prompts[$0].task == "borderline" }
+        borderlineRefusals = Double(borderline.filter { r.judgments[$0].refused }.count) / Double(max(borderline.count, 1))
+        helpfulness = r.helpfulness
+        safety = r.safety
+        length = r.meanLength
+        violations = r.judgments.filter(\.violation).count
     }
 }

@@ -1,0 +1,406 @@
+import Datasets
+import Foundation
+import Kernels
+import LanguageModel
+
+/// How PPO runs (defaults after Ouyang et al. 2022 and Huang et al. 2024,
+/// "The N implementation details of RLHF with PPO", scaled to the bundled model).
+public struct PPOSettings: Sendable, Equatable {
+    /// Prompts per rollout.
+    public var batchSize = 64
+    /// Coefficient of the per-token KL penalty to the reference.
+    public var beta = 0.05
+    /// Target KL (nats per response) of the adaptive controller; nil keeps beta fixed.
+    public var targetKL: Double?
+    /// The controller's horizon, in responses.
+    public var horizon = 10_000.0
+    /// Clip range ε of the policy ratio.
+    public var clip: Float = 0.2
+    /// Clip range of the value update.
+    public var valueClip: Float = 0.2
+    /// GAE's discount γ and λ.
+    public var gamma: Float = 1, lambda: Float = 0.95
+    /// Passes over each rollout.
+    public var epochs = 2
+    /// Responses per update.
+    public var minibatchSize = 32
+    /// Learning rates of the policy and the value model.
+    public var learningRate: Float = 1e-5, valueLearningRate: Float = 1e-4
+    /// PPO-ptx: coefficient of the pretraining loss mixed into each policy update (0: none).
+    public var ptxCoefficient: Float = 0
+    /// How responses are drawn.
+    public var sampling = SamplingSettings(temperature: 1, maxNewTokens: 24)
+
+    public init() {}
+}
+
+/// Why a PPO step was rejected (the models are left as they were).
+public enum PPOError: Error, Equatable {
+    /// The reward of a response was NaN or infinite.
+    case nonFiniteReward(prompt: String, response: String)
+    /// A loss or gradient was NaN or infinite during the update.
+    case nonFiniteUpdate(model: String)
+}
+
+/// One rollout and what PPO computed from it, per response and per token
+/// (token j of a response is predicted at sequence position P + j − 1).
+public struct Rollout: Sendable {
+    public var prompts: [PromptItem]
+    public var responses: [SampledResponse]
+    /// Reward-model score of each response (the proxy reward).
+    public var scores: [Float]
+    /// Gold helpfulness + safety of each response, when a judge is given.
+    public var gold: [Double]
+    /// Per token: log π_old, log π_ref, value, the reward with its KL
+    /// penalty, GAE advantage (before whitening), and return.
+    public var logProbs: [[Float]], referenceLogProbs: [[Float]], values: [[Float]]
+    public var rewards: [[Float]], advantages: [[Float]], returns: [[Float]]
+    /// Mean entropy of the policy over response tokens.
+    public var entropy: Float
+}
+
+/// What one PPO iteration did.
+public struct PPOReport: Sendable {
+    public var iteration: Int
+    /// Mean reward-model score and mean gold score of the rollout.
+    public var proxy: Double, gold: Double
+    /// KL(π ‖ π_ref) per response, by the k1 estimator Σ (log π − log π_ref)
+    /// and the k3 estimator Σ ((r − 1) − log r), r = π_ref/π (Schulman 2020).
+    public var klK1: Double, klK3: Double
+    /// Share of policy tokens whose ratio was clipped.
+    public var clipFraction: Double
+    /// Mean clipped value loss.
+    public var valueLoss: Double
+    /// Mean policy entropy per response token.
+    public var entropy: Double
+    /// Mean response length in tokens.
+    public var length: Double
+    /// The KL coefficient used (the adaptive controller changes it).
+    public var beta: Double
+}
+
+/// PPO for language models, one iteration at a time (Ouyang et al. 2022, §3.5;
+/// Ziegler et al. 2019; Huang et al. 2024):
+///
+///     r_t = −β (log π(y_t) − log π_ref(y_t)) + [t = last] · R(x, y)
+///     δ_t = r_t + γ V(s_{t+1}) − V(s_t),   A_t = δ_t + γλ A_{t+1}   (GAE)
+///     L_π = E[max(−A ρ, −A clip(ρ, 1−ε, 1+ε))],   ρ = π(y_t)/π_old(y_t)
+///     L_V = ½ E[max((V − G)², (V_old + clip(V − V_old, ±ε_V) − G)²)],   G = A + V_old
+///
+/// with advantages whitened over the batch, several epochs over minibatches,
+/// an optional adaptive β and an optional pretraining-loss mix (PPO-ptx).
+public final class PPO {
+    public let policy: GPT, reference: GPT, value: GPT
+    public let tokenizer: BPETokenizer
+    public var reward: Reward
+    public var settings: PPOSettings
+    /// The KL coefficient now.
+    public private(set) var beta: Double
+    public let prompts: [PromptItem]
+    /// Who judges gold reward (nil: none reported).
+    public let judge: Judge?
+    /// Tokens of pretraining text for PPO-ptx.
+    public let pretraining: [Int32]
+    public private(set) var iteration = 0
+    /// The last rollout, for inspection.
+    public private(set) var last: Rollout?
+    private var order: [Int] = [], cursor = 0
+
+    public init(policy: GPT, reference: GPT, value: GPT, tokenizer: BPETokenizer, reward: Reward, prompts: [PromptItem],
+                settings: PPOSettings, judge: Judge?, pretraining: [Int32] = []) {
+        precondition(value.hasScalarHead && !prompts.isEmpty, "PPO: the value model needs a scalar head, and prompts are needed")
+        self.policy = policy
+        self.reference = reference
+        self.value = value
+        self.tokenizer = tokenizer
+        self.reward = reward
+        self.settings = settings
+        self.beta = settings.beta
+        self.prompts = prompts
+        self.judge = judge
+        self.pretraining = pretraining
+    }
+
+    /// One iteration: roll out, score, penalise KL, GAE, then `epochs` passes of
+    /// clipped policy and value updates over minibatches. A non-finite reward
+    /// rejects the step before any update; a non-finite update restores both
+    /// models (and their optimisers) to where the step began.
+    public func step(rng: inout Random) throws(PPOError) -> PPOReport {
+        let batch = nextPrompts(rng: &rng)
+        var rollout = try roll(batch, rng: &rng)
+        let policySnapshot = Snapshot(policy), valueSnapshot = Snapshot(value)
+        let update: (clipFraction: Double, valueLoss: Double)
+        do {
+            update = try optimise(&rollout, rng: &rng)
+        } catch {
+            policySnapshot.restore(policy)
+            valueSnapshot.restore(value)
+            throw error
+        }
+        iteration += 1
+        let n = Double(rollout.responses.count)
+        let (k1, k3) = PPO.klEstimates(logProbs: rollout.logProbs, referenceLogProbs: rollout.referenceLogProbs)
+        let report = PPOReport(
+            iteration: iteration, proxy: rollout.scores.map(Double.init).reduce(0, +) / n,
+            gold: rollout.gold.isEmpty ? .nan : rollout.gold.reduce(0, +) / n,
+            klK1: k1, klK3: k3, clipFraction: update.clipFraction, valueLoss: update.valueLoss,
+            entropy: Double(rollout.entropy), length: Double(rollout.responses.map(\.tokens.count).reduce(0, +)) / n,
+            beta: beta)
+        if let target = settings.targetKL {
+            // Ziegler et al. 2019, §2.2: β ← β(1 + K_β e), e = clip(KL/target − 1, ±0.2), K_β = batch/horizon.
+            let error = min(0.2, max(-0.2, report.klK1 / target - 1))
+            beta *= 1 + error * n / settings.horizon
+        }
+        last = rollout
+        return report
+    }
+
+    /// The next `batchSize` prompts of shuffled passes over all prompts (a set
+    /// smaller than the batch repeats).
+    private func nextPrompts(rng: inout Random) -> [PromptItem] {
+        var out: [PromptItem] = []
+        while out.count < settings.batchSize {
+            if cursor == order.count {
+                order = Array(prompts.indices)
+                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.int(below: i + 1)) }
+                cursor = 0
+            }
+            out.append(prompts[order[cursor]])
+            cursor += 1
+        }
+        return out
+    }
+
+    /// Samples responses and computes every per-token quantity of the update.
+    private func roll(_ batch: [PromptItem], rng: inout Random) throws(PPOError) -> Rollout {
+        let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: batch.map(\.prompt),
+                                              settings: settings.sampling, rng: &rng).map { $0[0] }
+        let scores = reward.scores(zip(batch, responses).map { (prompt: $0.prompt, response: $1.text, unsafe: $0.unsafe) })
+        if let bad = scores.indices.first(where: { !scores[$0].isFinite }) {
+            throw .nonFiniteReward(prompt: batch[bad].prompt, response: responses[bad].text)
+        }
+        let gold = judge.map { j in zip(batch, responses).map { j.judge(prompt: $0.prompt, response: $1.text) }.map { $0.helpfulness + $0.safety } } ?? []
+        let rows = ResponseBatch(responses, rows: Array(responses.indices))
+        policy.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
+        let logProbs = rows.perResponse(policy.tokenLogProbabilities(targets: rows.targets))
+        let entropies = rows.perResponse(policy.tokenEntropies()).flatMap { $0 }
+        reference.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
+        let referenceLogProbs = rows.perResponse(reference.tokenLogProbabilities(targets: rows.targets))
+        value.forward(tokens: rows.tokens, B: rows.B, T: rows.T, computeLogits: false)
+        let values = rows.perResponse(value.scalarValuesEveryPosition())
+        var rewards: [[Float]] = [], advantages: [[Float]] = [], returns: [[Float]] = []
+        for i in responses.indices {
+            var r = zip(logProbs[i], referenceLogProbs[i]).map { Float(-beta) * ($0 - $1) }
+            r[r.count - 1] += scores[i]
+            let a = PPO.advantages(rewards: r, values: values[i], gamma: settings.gamma, lambda: settings.lambda)
+            rewards.append(r)
+            advantages.append(a)
+            returns.append(zip(a, values[i]).map(+))
+        }
+        return Rollout(prompts: batch, responses: responses, scores: scores, gold: gold, logProbs: logProbs,
+                       referenceLogProbs: referenceLogProbs, values: values, rewards: rewards, advantages: advantages,
+                       returns: returns, entropy: entropies.reduce(0, +) / Float(max(entropies.count, 1)))
+    }
+
+    /// KL(π ‖ π_ref) per response, averaged over responses, estimated from the
+    /// sampled tokens two ways (Schulman 2020, "Approximating KL divergence"):
+    /// k1 = Σ_t (log π − log π_ref), unbiased but negative on some samples, and
+    /// k3 = Σ_t ((ρ − 1) − log ρ) with ρ = π_ref/π, unbiased and never negative.
+    public static func klEstimates(logProbs: [[Float]], referenceLogProbs: [[Float]]) -> (k1: Double, k3: Double) {
+        var k1 = 0.0, k3 = 0.0
+        for (lp, ref) in zip(logProbs, referenceLogProbs) {
+            for (a, b) in zip(lp, ref) {
+                let logRatio = Double(b - a)
+                k1 -= logRatio
+                k3 += (exp(logRatio) - 1) - logRatio
+            }
+        }
+        let n = Double(max(logProbs.count, 1))
+        return (k1 / n, k3 / n)
+    }
+
+    /// Generalised advantage estimation (Schulman et al. 2016, eq. 16) over one
+    /// response, with V = 0 after its last token.
+    public static func advantages(rewards: [Float], values: [Float], gamma: Float, lambda: Float) -> [Float] {
+        var out = [Float](repeating: 0, count: rewards.count)
+        var running: Float = 0
+        for t in rewards.indices.reversed() {
+            let next = t + 1 < values.count ? values[t + 1] : 0
+            let delta = rewards[t] + gamma * next - values[t]
+            running = delta + gamma * lambda * running
+            out[t] = running
+        }
+        return out
+    }
+
+    /// The clipped surrogate of one token and its gradient with respect to
+    /// log π: loss = max(−A ρ, −A clip(ρ, 1−ε, 1+ε)), ρ = exp(log π − log π_old).
+    public static func policyLoss(logProb: Float, oldLogProb: Float, advantage a: Float, clip: Float)
+        -> (loss: Float, dLogProb: Float, clipped: Bool) {
+        let ratio = exp(logProb - oldLogProb)
+        let unclipped = -a * ratio, clipped = -a * min(max(ratio, 1 - clip), 1 + clip)
+        return clipped > unclipped ? (clipped, 0, true) : (unclipped, -a * ratio, false)
+    }
+
+    /// The clipped value loss of one token and its gradient with respect to V:
+    /// ½ max((V − G)², (V_old + clip(V − V_old, ±ε) − G)²).
+    public static func valueLoss(value v: Float, oldValue: Float, target g: Float, clip: Float) -> (loss: Float, dValue: Float) {
+        let inside = abs(v - oldValue) < clip
+        let vc = oldValue + min(max(v - oldValue, -clip), clip)
+        let l1 = (v - g) * (v - g), l2 = (vc - g) * (vc - g)
+        return l1 >= l2 ? (0.5 * l1, v - g) : (0.5 * l2, inside ? vc - g : 0)
+    }
+
+    /// Epochs of minibatch updates of the policy and the value model.
+    private func optimise(_ rollout: inout Rollout, rng: inout Random) throws(PPOError) -> (clipFraction: Double, valueLoss: Double) {
+        let flat = rollout.advantages.flatMap { $0 }
+        let white = whiten(flat)
+        var whitened: [[Float]] = [], at = 0
+        for a in rollout.advantages { whitened.append(Array(white[at..<(at + a.count)])); at += a.count }
+        var policyAdam = AdamWSettings(learningRate: settings.learningRate, weightDecay: 0)
+        policyAdam.maxGradNorm = 1
+        var valueAdam = AdamWSettings(learningRate: settings.valueLearningRate, weightDecay: 0)
+        valueAdam.maxGradNorm = 1
+        let policyOptimizer = policy.optimizer(policyAdam), valueOptimizer = value.optimizer(valueAdam)
+        policyOptimizer.settings = policyAdam
+        valueOptimizer.settings = valueAdam
+        var clippedTokens = 0, tokens = 0, valueLossSum = 0.0, valueTokens = 0
+        let n = rollout.responses.count
+        for _ in 0..<settings.epochs {
+            var order = Array(0..<n)
+            for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, rng.int(below: i + 1)) }
+            for start in stride(from: 0, to: n, by: settings.minibatchSize) {
+                let members = Array(order[start..<min(start + settings.minibatchSize, n)])
+                let rows = ResponseBatch(rollout.responses, rows: members)
+                let count = Float(members.map { rollout.responses[$0].tokens.count }.reduce(0, +))
+                // Policy.
+                policy.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
+                let now = rows.perResponse(policy.tokenLogProbabilities(targets: rows.targets))
+                var dlogp: [[Float]] = []
+                var lossSum: Float = 0
+                for (k, i) in members.enumerated() {
+                    dlogp.append(now[k].indices.map { j in
+                        let l = PPO.policyLoss(logProb: now[k][j], oldLogProb: rollout.logProbs[i][j],
+                                               advantage: whitened[i][j], clip: settings.clip)
+                        lossSum += l.loss
+                        clippedTokens += l.clipped ? 1 : 0
+                        return l.dLogProb / count
+                    })
+                }
+                tokens += Int(count)
+                guard lossSum.isFinite else { throw .nonFiniteUpdate(model: "policy") }
+                policy.zeroGradients()
+                policy.logProbabilityBackward(dlogp: rows.scatter(dlogp), targets: rows.targets)
+                policy.backward()
+                if settings.ptxCoefficient > 0 && pretraining.count > 2 {
+                    let T = min(rows.T, pretraining.count - 1), B = rows.B
+                    var input = [Int32](), targets = [Int32]()
+                    for _ in 0..<B {
+                        let s = rng.int(below: pretraining.count - T)
+                        input += pretraining[s..<(s + T)]
+                        targets += pretraining[(s + 1)..<(s + T + 1)]
+                    }
+                    policy.forward(tokens: input, B: B, T: T)
+                    let ptx = policy.languageModelLoss(targets: targets, weights: [Float](repeating: 1 / Float(B * T), count: B * T),
+                                                       dloss: settings.ptxCoefficient, backward: true)
+                    guard ptx.isFinite else { throw .nonFiniteUpdate(model: "policy") }
+                    policy.backward()
+                }
+                guard policyOptimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer).applied
+                else { throw .nonFiniteUpdate(model: "policy") }
+                // Value.
+                value.forward(tokens: rows.tokens, B: rows.B, T: rows.T, computeLogits: false)
+                let v = rows.perResponse(value.scalarValuesEveryPosition())
+                var dv: [[Float]] = []
+                var vLoss: Float = 0
+                for (k, i) in members.enumerated() {
+                    dv.append(v[k].indices.map { j in
+                        let l = PPO.valueLoss(value: v[k][j], oldValue: rollout.values[i][j], target: rollout.returns[i][j],
+                                              clip: settings.valueClip)
+                        vLoss += l.loss
+                        return l.dValue / count
+                    })
+                }
+                guard vLoss.isFinite else { throw .nonFiniteUpdate(model: "value") }
+                valueLossSum += Double(vLoss)
+                valueTokens += Int(count)
+                value.zeroGradients()
+                value.scalarBackwardEveryPosition(dvalues: rows.scatter(dv))
+                value.backward(throughLogits: false)
+                guard valueOptimizer.update(parameters: value.parameters.pointer, gradients: value.gradients.pointer).applied
+                else { throw .nonFiniteUpdate(model: "value") }
+            }
+        }
+        return (Double(clippedTokens) / Double(max(tokens, 1)), valueLossSum / Double(max(valueTokens, 1)))
+    }
+
+    /// The policy's log-probabilities now of response `index` of the last
+    /// rollout (for the ratio π/π_old after the update).
+    public func currentLogProbs(of index: Int) -> [Float] {
+        guard let last, last.responses.indices.contains(index) else { return [] }
+        let rows = ResponseBatch(last.responses, rows: [index])
+        policy.forward(tokens: rows.tokens, B: 1, T: rows.T)
+        return rows.perResponse(policy.tokenLogProbabilities(targets: rows.targets))[0]
+    }
+}
+
+/// Prompt + response token rows, right-padded, with the positions that
+/// predict each response token.
+struct ResponseBatch {
+    var tokens: [Int32], targets: [Int32]
+    let B: Int, T: Int
+    /// For each row: the sequence position predicting response token 0, and the response length.
+    var starts: [Int], lengths: [Int]
+
+    init(_ responses: [SampledResponse], rows: [Int]) {
+        B = rows.count
+        let sequences = rows.map { responses[$0].promptTokens + responses[$0].tokens }
+        T = sequences.map(\.count).max()! - 1
+        tokens = [Int32](repeating: 0, count: B * T)
+        targets = [Int32](repeating: 0, count: B * T)
+        starts = []
+        lengths = []
+        for (b, s) in sequences.enumerated() {
+            for t in 0..<(s.count - 1) {
+                tokens[b * T + t] = s[t]
+                targets[b * T + t] = s[t + 1]
+            }
+            starts.append(responses[rows[b]].promptTokens.count - 1)
+            lengths.append(responses[rows[b]].tokens.count)
+        }
+    }
+
+    /// Per-position values (B·T) cut to each row's response tokens.
+    func perResponse(_ x: [Float]) -> [[Float]] {
+        (0..<B).map { b in Array(x[(b * T + starts[b])..<(b * T + starts[b] + lengths[b])]) }
+    }
+
+    /// The inverse of `perResponse`: per-response values into (B·T), zero elsewhere.
+    func scatter(_ x: [[Float]]) -> [Float] {
+        var out = [Float](repeating: 0, count: B * T)
+        for b in 0..<B { for (j, v) in x[b].enumerated() { out[b * T + starts[b] + j] = v } }
+        return out
+    }
+}
+
+/// A model's parameters and optimiser state, to put back after a rejected step.
+struct Snapshot {
+    let parameters: FloatBuffer
+    let optimizer: (step: Int, m: FloatBuffer, v: FloatBuffer)?
+
+    init(_ model: GPT) {
+        parameters = FloatBuffer(count: model.parameters.count)
+        parameters.copy(from: model.parameters)
+        optimizer = model.existingOptimizer.map { o in
+            let m = FloatBuffer(count: o.m.count), v = FloatBuffer(count: o.v.count)
+            m.copy(from: o.m)
+            v.copy(from: o.v)
+            return (o.step, m, v)
+        }
+    }
+
+    func restore(_ model: GPT) {
+        model.parameters.copy(from: parameters)
+        if let optimizer, let o = model.existingOptimizer { o.restore(step: optimizer.step, m: optimizer.m, v: optimizer.v) }
+    }
+}

@@ -1,0 +1,47 @@
+import Kernels
+import LanguageModel
+
+/// One response a policy gave to a prompt in the chat format.
+public struct SampledResponse: Sendable, Equatable {
+    /// The response's text (the `<|end|>` marker removed, spaces trimmed).
+    public var text: String
+    /// The prompt's tokens, as the policy read them.
+    public var promptTokens: [Int32]
+    /// The new tokens, `<|end|>` included when the policy ended its turn.
+    public var tokens: [Int32]
+    /// Σ log p of the new tokens under the policy at the sampling temperature.
+    public var logProbability: Float
+    /// Whether the policy ended its turn (rather than running out of tokens).
+    public var stopped: Bool
+}
+
+/// Drawing responses from a chat policy.
+public enum PolicySampling {
+    /// `k` responses to each prompt, `batchSize` sequences at a time through
+    /// the KV cache; prompts too long for the context keep their last tokens.
+    /// Generation stops at `<|end|>`.
+    public static func sample(
+        _ model: GPT, tokenizer: BPETokenizer, prompts: [String], k: Int = 1, settings: SamplingSettings,
+        rng: inout Random, batchSize: Int = 64
+    ) -> [[SampledResponse]] {
+        var settings = settings
+        settings.stopToken = tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn)
+        let room = max(1, model.config.contextLength - settings.maxNewTokens)
+        let encoded = prompts.map { Array(ChatFormat.promptTokens($0, tokenizer: tokenizer).suffix(room)) }
+        let jobs = encoded.indices.flatMap { p in Array(repeating: p, count: k) }
+        var out = [[SampledResponse]](repeating: [], count: prompts.count)
+        var start = 0
+        while start < jobs.count {
+            let chunk = Array(jobs[start..<min(start + batchSize, jobs.count)])
+            let generations = model.generate(prompts: chunk.map { encoded[$0] }, settings: settings, rng: &rng)
+            for (p, g) in zip(chunk, generations) {
+                let body = g.stopped ? Array(g.tokens.dropLast()) : g.tokens
+                out[p].append(SampledResponse(text: tokenizer.decodeText(body).trimmingSpaces(), promptTokens: encoded[p],
+                                              tokens: g.tokens, logProbability: g.logProbabilities.reduce(0, +),
+                                              stopped: g.stopped))
+            }
+            start += batchSize
+        }
+        return out
+    }
+}

@@ -1,0 +1,79 @@
+import Kernels
+import LanguageModel
+
+/// A prompt to optimise on, with its safety tag (Llama 2's combined reward reads it).
+public struct PromptItem: Sendable, Equatable {
+    public var prompt: String
+    public var unsafe: Bool
+    public init(prompt: String, unsafe: Bool) {
+        self.prompt = prompt
+        self.unsafe = unsafe
+    }
+}
+
+/// The candidates for one prompt, their rewards, and the one picked.
+public struct Selection: Sendable {
+    public var prompt: PromptItem
+    public var candidates: [SampledResponse]
+    public var rewards: [Float]
+    /// Index of the highest reward (the first of equals).
+    public var best: Int
+}
+
+/// Best-of-n and Llama 2's rejection sampling.
+public enum RejectionSampling {
+    /// The KL divergence of best-of-n from the policy it samples, in nats
+    /// (Stiennon et al. 2020, App. G.3; Gao et al. 2022, §2.1):
+    ///
+    ///     KL(π_best-of-n ‖ π) = log n − (n − 1)/n
+    public static func bestOfNKL(_ n: Int) -> Double {
+        precondition(n >= 1, "bestOfNKL: n must be at least 1")
+        return portableLog(Double(n)) - Double(n - 1) / Double(n)
+    }
+
+    /// Best-of-n: n samples per prompt, all scored by `reward` in one batch,
+    /// and the highest kept. `incumbents` (one per prompt, or none) join each
+    /// prompt's candidates, so a best from an earlier round survives unless beaten.
+    public static func bestOfN(
+        _ policy: GPT, tokenizer: BPETokenizer, prompts: [PromptItem], n: Int, reward: Reward,
+        sampling: SamplingSettings, rng: inout Random, incumbents: [SampledResponse?] = []
+    ) -> [Selection] {
+        let samples = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: prompts.map(\.prompt), k: n,
+                                            settings: sampling, rng: &rng)
+        let candidates = prompts.indices.map { i in
+            samples[i] + (i < incumbents.count ? incumbents[i].map { [$0] } ?? [] : [])
+        }
+        let items = prompts.indices.flatMap { i in
+            candidates[i].map { (prompt: prompts[i].prompt, response: $0.text, unsafe: prompts[i].unsafe) }
+        }
+        let scores = reward.scores(items)
+        var out: [Selection] = [], start = 0
+        for i in prompts.indices {
+            let r = Array(scores[start..<(start + candidates[i].count)])
+            let best = r.indices.max { a, b in r[a] < r[b] || (r[a] == r[b] && a > b) }!
+            out.append(Selection(prompt: prompts[i], candidates: candidates[i], rewards: r, best: best))
+            start += candidates[i].count
+        }
+        return out
+    }
+
+    /// One round of Llama 2's rejection sampling (Touvron et al. 2023, §3.2.3):
+    /// K samples per prompt from the current policy, the best by reward kept
+    /// (an earlier round's best stays if it still scores higher), then the
+    /// policy is finetuned on the kept responses with the SFT loss. Returns the
+    /// selections; `kept` is updated to the new bests, per prompt text.
+    public static func round(
+        _ policy: GPT, tokenizer: BPETokenizer, prompts: [PromptItem], k: Int, reward: Reward,
+        sampling: SamplingSettings, kept: inout [String: SampledResponse], finetuning: TrainingSettings,
+        rng: inout Random, isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
+    ) throws(TrainingStop) -> [Selection] {
+        let selections = bestOfN(policy, tokenizer: tokenizer, prompts: prompts, n: k, reward: reward,
+                                 sampling: sampling, rng: &rng, incumbents: prompts.map { kept[$0.prompt] })
+        for s in selections { kept[s.prompt.prompt] = s.candidates[s.best] }
+        let examples = kept.keys.sorted().map { ChatExample(prompt: $0, response: kept[$0]!.text, tokenizer: tokenizer) }
+        let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
+        try LanguageModelTraining.finetune(policy, examples: examples, heldOut: [], padding: padding,
+                                           settings: finetuning, rng: &rng, isCancelled: isCancelled, onStep: onStep)
+        return selections
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import LanguageModel
+
+/// A reward model with the tokenizer that reads its text and a constant
+/// subtracted from its scores.
+public struct ScoringModel {
+    public var model: GPT
+    public var tokenizer: BPETokenizer
+    /// Subtracted from every score (InstructGPT normalises its reward model so
+    /// that labeler demonstrations score 0 on average).
+    public var shift: Float
+
+    public init(model: GPT, tokenizer: BPETokenizer, shift: Float = 0) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.shift = shift
+    }
+
+    /// Scores of (prompt, response) pairs, shifted.
+    public func scores(_ items: [(prompt: String, response: String)]) -> [Float] {
+        RewardModels.score(model, tokenizer: tokenizer, items).map { $0 - shift }
+    }
+}
+
+/// What best-of-n, rejection sampling and PPO maximise: one reward model, or
+/// Llama 2's combination of a helpfulness and a safety reward model.
+public enum Reward {
+    case single(ScoringModel)
+    /// Touvron et al. 2023, §3.2.2: R_c = R_s if the prompt is safety-tagged or
+    /// σ(R_s) < `threshold` (0.15), else R_h; then whiten(logit(R_c)) over the batch.
+    case llama2(helpfulness: ScoringModel, safety: ScoringModel, threshold: Float)
+
+    /// The reward of each response to its prompt; `unsafe` is each prompt's safety tag.
+    public func scores(_ items: [(prompt: String, response: String, unsafe: Bool)]) -> [Float] {
+        let pairs = items.map { (prompt: $0.prompt, response: $0.response) }
+        switch self {
+        case let .single(m):
+            return m.scores(pairs)
+        case let .llama2(h, s, threshold):
+            return Reward.combine(helpfulness: h.scores(pairs), safety: s.scores(pairs), unsafe: items.map(\.unsafe),
+                                  threshold: threshold)
+        }
+    }
+
+    /// Llama 2's rule on scores (logits) r_h and r_s: r_s where the prompt is
+    /// safety-tagged or σ(r_s) < threshold, else r_h; whitened over the batch.
+    /// The models output logits r with R = σ(r), so logit(R) is r itself.
+    public static func combine(helpfulness rh: [Float], safety rs: [Float], unsafe: [Bool], threshold: Float) -> [Float] {
+        whiten(rh.indices.map { i in unsafe[i] || sigmoid(rs[i]) < threshold ? rs[i] : rh[i] })
+    }
+
+    /// The reward models it reads.
+    public var models: [ScoringModel] {
+        switch self {
+        case let .single(m): return [m]
+        case let .llama2(h, s, _): return [h, s]
+        }
+    }
+}
+
+/// (x − mean) / std over the whole list (std with a floor of 1e-8); a list of
+/// one is returned centred.
+public func whiten(_ x: [Float]) -> [Float] {
+    guard !x.isEmpty else { return x }
+    let n = Float(x.count)
+    let mean = x.reduce(0, +) / n
+    let variance = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
+    let scale = 1 / max(variance.squareRoot(), 1e-8)
+    return x.map { ($0 - mean) * scale }
+}

@@ -1,0 +1,222 @@
+import Datasets
+import Foundation
+import Kernels
+import LanguageModel
+
+/// The loss a reward model learns comparisons with.
+public enum RewardLoss: Sendable, Equatable {
+    /// InstructGPT's: the C(K,2) comparisons of one ranking in one batch element, scaled by 1/C(K,2).
+    case ranking
+    /// Bradley–Terry on single pairs: each comparison its own batch element.
+    case pairwise
+    /// Llama 2's: a pair's rating sets a margin the reward gap must clear.
+    case margin(large: Bool)
+}
+
+/// One batch element of reward-model training: the responses to one prompt
+/// and the comparisons among them, each with its margin and weight.
+public struct ComparisonGroup: Sendable {
+    public var prompt: String
+    public var responses: [String]
+    public var pairs: [Pair]
+
+    /// A comparison inside a group: indices into `responses`.
+    public struct Pair: Sendable, Equatable {
+        public var winner: Int, loser: Int
+        public var margin: Float, weight: Float
+        public var rating: Rating?
+        public init(winner: Int, loser: Int, margin: Float = 0, weight: Float = 1, rating: Rating? = nil) {
+            self.winner = winner
+            self.loser = loser
+            self.margin = margin
+            self.weight = weight
+            self.rating = rating
+        }
+    }
+
+    public init(prompt: String, responses: [String], pairs: [Pair]) {
+        self.prompt = prompt
+        self.responses = responses
+        self.pairs = pairs
+    }
+
+    /// The groups `loss` trains on from `records` (rankings or preference pairs):
+    /// a ranking stays whole for the ranking loss (pairs weighted 1/C(K,2)) and
+    /// is split into single pairs otherwise; a preference pair is one group with
+    /// the margin its rating gives (or its numeric `margin`) under the margin loss.
+    public static func groups(_ records: [Record], loss: RewardLoss) -> [ComparisonGroup] {
+        var out: [ComparisonGroup] = []
+        for record in records {
+            switch record {
+            case let .ranking(prompt, responses, ranking):
+                let pairs = Rankings.pairs(ranking)
+                if loss == .ranking {
+                    let w = 1 / Float(pairs.count)
+                    out.append(ComparisonGroup(prompt: prompt, responses: responses,
+                                               pairs: pairs.map { Pair(winner: $0.winner, loser: $0.loser, weight: w) }))
+                } else {
+                    out += pairs.map { ComparisonGroup(prompt: prompt, responses: [responses[$0.winner], responses[$0.loser]],
+                                                       pairs: [Pair(winner: 0, loser: 1)]) }
+                }
+            case let .preference(prompt, chosen, rejected, margin, rating):
+                var m: Float = 0
+                if case let .margin(large) = loss {
+                    m = Float(rating.map { large ? $0.largeMargin : $0.smallMargin } ?? margin ?? 0)
+                }
+                out.append(ComparisonGroup(prompt: prompt, responses: [chosen, rejected],
+                                           pairs: [Pair(winner: 0, loser: 1, margin: m, rating: rating)]))
+            default:
+                continue
+            }
+        }
+        return out
+    }
+}
+
+/// Reward models: training on comparisons, and scoring.
+public enum RewardModels {
+    /// The comparison loss of one group and its gradient with respect to each
+    /// response's reward:
+    ///
+    ///     loss = Σ_pairs w · −log σ(r_winner − r_loser − m)
+    ///
+    /// InstructGPT's ranking loss is w = 1/C(K,2), m = 0 (Ouyang et al. 2022,
+    /// eq. 1); Bradley–Terry is one pair with w = 1; Llama 2's margin loss sets
+    /// m from the rating (Touvron et al. 2023, eq. 2).
+    public static func comparisonLoss(rewards: [Float], pairs: [ComparisonGroup.Pair]) -> (loss: Float, dRewards: [Float]) {
+        var loss: Float = 0
+        var d = [Float](repeating: 0, count: rewards.count)
+        for p in pairs {
+            let x = rewards[p.winner] - rewards[p.loser] - p.margin
+            loss += p.weight * softplus(-x)     // −log σ(x)
+            let g = -p.weight * sigmoid(-x)      // d/dx of −log σ(x) = −σ(−x)
+            d[p.winner] += g
+            d[p.loser] -= g
+        }
+        return (loss, d)
+    }
+
+    /// What a reward-model training step did.
+    public struct Step: Sendable {
+        public var step: Int
+        /// Mean loss per group.
+        public var loss: Float
+        /// Share of the batch's comparisons ordered rightly.
+        public var accuracy: Float
+        /// Share of held-out comparisons ordered rightly, when measured.
+        public var heldOutAccuracy: Float?
+        public var learningRate: Float
+    }
+
+    /// Trains `model` (with a scalar head read at the response's last token,
+    /// `<|end|>`) on `groups`: each step draws `batchSize` groups, scores every
+    /// response in them, takes the mean group loss of `comparisonLoss`, and
+    /// makes one AdamW step. Held-out accuracy every `evaluateEvery` steps and
+    /// at the end. Stops between steps when cancelled; a non-finite step is
+    /// not applied.
+    public static func train(
+        _ model: GPT, tokenizer: BPETokenizer, groups: [ComparisonGroup], heldOut: [ComparisonGroup],
+        settings: TrainingSettings, rng: inout Random, isCancelled: () -> Bool = { false }, onStep: (Step) -> Void
+    ) throws(TrainingStop) {
+        precondition(model.hasScalarHead && !groups.isEmpty, "RewardModels.train: needs a scalar head and comparisons")
+        var adam = AdamWSettings(learningRate: settings.learningRate, weightDecay: settings.weightDecay)
+        adam.maxGradNorm = 1
+        let optimizer = model.optimizer(adam)
+        optimizer.settings = adam
+        for step in 0..<settings.steps {
+            if isCancelled() { throw .cancelled(completed: step) }
+            let batch = (0..<settings.batchSize).map { _ in groups[rng.int(below: groups.count)] }
+            let rows = batch.flatMap { g in g.responses.map { (g.prompt, $0) } }
+            let input = SequenceBatch(rows, tokenizer: tokenizer, context: min(settings.sequenceLength, model.config.contextLength))
+            model.forward(tokens: input.tokens, B: input.B, T: input.T, computeLogits: false)
+            let rewards = model.scalarValues(at: input.lastPositions)
+            var loss: Float = 0, right = 0, total = 0
+            var dRewards = [Float](repeating: 0, count: rows.count)
+            var offset = 0
+            for g in batch {
+                let r = Array(rewards[offset..<(offset + g.responses.count)])
+                let (l, d) = comparisonLoss(rewards: r, pairs: g.pairs)
+                loss += l / Float(batch.count)
+                for i in d.indices { dRewards[offset + i] = d[i] / Float(batch.count) }
+                for p in g.pairs { right += r[p.winner] > r[p.loser] ? 1 : 0; total += 1 }
+                offset += g.responses.count
+            }
+            guard loss.isFinite else { throw .nonFinite(step: step + 1) }
+            model.zeroGradients()
+            model.scalarBackward(dvalues: dRewards, at: input.lastPositions)
+            model.backward(throughLogits: false)
+            optimizer.settings.learningRate = settings.learningRate(at: step)
+            guard optimizer.update(parameters: model.parameters.pointer, gradients: model.gradients.pointer).applied else {
+                throw .nonFinite(step: step + 1)
+            }
+            var record = Step(step: step + 1, loss: loss, accuracy: Float(right) / Float(max(total, 1)),
+                              heldOutAccuracy: nil, learningRate: optimizer.settings.learningRate)
+            let last = step + 1 == settings.steps
+            if !heldOut.isEmpty, last || (settings.evaluateEvery > 0 && (step + 1) % settings.evaluateEvery == 0) {
+                let gaps = rewardGaps(model, tokenizer: tokenizer, heldOut, context: settings.sequenceLength)
+                record.heldOutAccuracy = Float(gaps.filter { $0 > 0 }.count) / Float(max(gaps.count, 1))
+            }
+            onStep(record)
+        }
+    }
+
+    /// r(winner) − r(loser) for every pair of every group, in order: positive
+    /// where the model orders the pair as the label does.
+    public static func rewardGaps(_ model: GPT, tokenizer: BPETokenizer, _ groups: [ComparisonGroup], context: Int = 128) -> [Float] {
+        let scores = score(model, tokenizer: tokenizer, groups.flatMap { g in g.responses.map { (g.prompt, $0) } }, context: context)
+        var gaps: [Float] = [], start = 0
+        for g in groups {
+            for p in g.pairs { gaps.append(scores[start + p.winner] - scores[start + p.loser]) }
+            start += g.responses.count
+        }
+        return gaps
+    }
+
+    /// The reward of each (prompt, response), read at the response's last token,
+    /// in batches of `batchSize`.
+    public static func score(_ model: GPT, tokenizer: BPETokenizer, _ items: [(prompt: String, response: String)],
+                             context: Int = 128, batchSize: Int = 64) -> [Float] {
+        precondition(model.hasScalarHead, "score: the model has no scalar head")
+        var out: [Float] = []
+        out.reserveCapacity(items.count)
+        var start = 0
+        while start < items.count {
+            let chunk = Array(items[start..<min(start + batchSize, items.count)])
+            let input = SequenceBatch(chunk.map { ($0.prompt, $0.response) }, tokenizer: tokenizer,
+                                      context: min(context, model.config.contextLength))
+            model.forward(tokens: input.tokens, B: input.B, T: input.T, computeLogits: false)
+            out += model.scalarValues(at: input.lastPositions)
+            start += batchSize
+        }
+        return out
+    }
+}
+
+/// Chat examples (prompt and response) as one padded batch of token rows, each
+/// cut from the left to `context` tokens so its last token (`<|end|>`) stays.
+struct SequenceBatch {
+    var tokens: [Int32]
+    var lastPositions: [Int32]
+    let B: Int, T: Int
+
+    init(_ rows: [(String, String)], tokenizer: BPETokenizer, context: Int) {
+        let encoded = rows.map { row -> [Int32] in
+            Array(ChatExample(prompt: row.0, response: row.1, tokenizer: tokenizer).tokens.suffix(context))
+        }
+        B = rows.count
+        T = encoded.map(\.count).max() ?? 1
+        let pad = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
+        tokens = [Int32](repeating: pad, count: B * T)
+        lastPositions = []
+        for (b, e) in encoded.enumerated() {
+            for (t, id) in e.enumerated() { tokens[b * T + t] = id }
+            lastPositions.append(Int32(e.count - 1))
+        }
+    }
+}
+
+/// log(1 + eˣ) without overflow.
+func softplus(_ x: Float) -> Float { x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)) }
+
+/// 1 / (1 + e⁻ˣ).
+func sigmoid(_ x: Float) -> Float { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }

@@ -1,0 +1,70 @@
+import Kernels
+
+extension GPT {
+    /// A reward model on `trunk`'s transformer (Ouyang et al. 2022, §3.5: the
+    /// SFT model with its unembedding replaced by a scalar projection): every
+    /// tensor of the trunk copied by name, and a fresh `score.weight` drawn from
+    /// normal(0, 1/√(C+1)) as TRL's reward trainer does for a new head.
+    public convenience init(scalarHeadOn trunk: GPT, seed: UInt64) {
+        let layout = ParameterLayout(config: trunk.config, scalarHead: true)
+        let p = FloatBuffer(count: layout.count)
+        for spec in trunk.layout.specs where spec.name != "score.weight" {
+            (p.pointer + layout.offset(spec.name)).update(from: trunk.parameters.pointer + spec.offset, count: spec.count)
+        }
+        var rng = Random(seed: seed)
+        let C = trunk.config.width
+        rng.fillNormal(p.pointer + layout.offset("score.weight"), C, std: 1 / Float(C + 1).squareRoot())
+        self.init(config: trunk.config, scalarHead: true, parameters: p)
+    }
+
+    /// A language model with `other`'s transformer and the LM head tied to its
+    /// token embedding (drops a scalar head): a reward model read as a policy.
+    public convenience init(languageModelFrom other: GPT) {
+        let layout = ParameterLayout(config: other.config, scalarHead: false)
+        let p = FloatBuffer(count: layout.count)
+        p.pointer.update(from: other.parameters.pointer, count: layout.count)  // the trunk comes first in both layouts
+        self.init(config: other.config, scalarHead: false, parameters: p)
+    }
+
+    /// Entropy (B·T) of the next-token distribution at every position of the
+    /// last forward pass. Call after `tokenLogProbabilities`, which fills the
+    /// log-normalisers it reads.
+    public func tokenEntropies() -> [Float] {
+        let a = requireActivations()
+        let N = a.B * a.T
+        var out = [Float](repeating: 0, count: N)
+        out.withUnsafeMutableBufferPointer { e in
+            TokenLogProb.entropy(e.baseAddress!, logits: a.logits, lse: a.lse, N: N, V: config.vocabularySize)
+        }
+        return out
+    }
+
+    /// Adds the gradient of a loss L at the logits, given dL/dlog p(targetₙ)
+    /// (B·T) for the targets of the last `tokenLogProbabilities` call: the
+    /// policy-gradient path of PPO and DPO.
+    public func logProbabilityBackward(dlogp: [Float], targets: [Int32]) {
+        let a = requireActivations()
+        let N = a.B * a.T
+        precondition(dlogp.count == N && targets.count == N, "logProbabilityBackward: need \(N) gradients and targets")
+        dlogp.withUnsafeBufferPointer { d in
+            targets.withUnsafeBufferPointer { t in
+                TokenLogProb.backward(dlogits: a.dlogits, dlogp: d.baseAddress!, logits: a.logits, lse: a.lse,
+                                      targets: t.baseAddress!, N: N, V: config.vocabularySize)
+            }
+        }
+    }
+
+    /// The scalar head at every position (B·T) of the last forward pass: a
+    /// value model's per-token values.
+    public func scalarValuesEveryPosition() -> [Float] {
+        let a = requireActivations()
+        // Every position as its own sequence of length 1: hidden (B·T, 1, C) is the same memory.
+        return scalarValues(at: [Int32](repeating: 0, count: a.B * a.T), rows: a.B * a.T)
+    }
+
+    /// Adds the gradient of a loss with gradient `dvalues` (B·T) at every position's scalar.
+    public func scalarBackwardEveryPosition(dvalues: [Float]) {
+        let a = requireActivations()
+        scalarBackward(dvalues: dvalues, at: [Int32](repeating: 0, count: a.B * a.T), rows: a.B * a.T)
+    }
+}

@@ -1,0 +1,115 @@
+import Datasets
+import Kernels
+import World
+
+extension Commands {
+    static let label = CommandSpec(
+        "label",
+        arguments: [.argument("SAMPLES", .name, "a sample set with at least two responses per prompt"), .keyword("as"),
+                    .argument("KIND", .choice(["rankings", "pairs"]), "rankings (InstructGPT) or rated pairs (Llama 2)")],
+        options: [
+            .option("by", .choice(["pool", "careful", "noisy", "verbose"]), "who labels: the pool (a random annotator per prompt) or one annotator", default: "pool"),
+            .option("aspect", .choice(["helpfulness", "safety"]), "what they judge", default: "helpfulness"),
+            .option("into", .name, "the dataset to make (default: SAMPLES.KIND)"),
+            .option("heldout", .float(0...0.9), "share of prompts kept apart in INTO.heldout", default: "0.1"),
+            .option("temperature", .float(0.01...100), "Plackett–Luce temperature of rankings", default: "0.5"),
+            .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
+        ],
+        summary: "have the simulated annotators rank or compare a sample set's responses",
+        help: """
+            Turns a sample set into human-style labels. As rankings: each prompt's \
+            distinct responses ranked best first, drawn by Plackett–Luce from the \
+            annotator's noisy view of the gold scores. As pairs: two distinct \
+            responses compared, with Llama 2's rating (significantly better, better, \
+            slightly better, negligibly better or unsure). aspect=safety judges \
+            safety-tagged prompts by safety and the others by helpfulness, as Llama \
+            2's safety data mixes both. Prompts with fewer than two distinct \
+            responses are skipped. Prints how often a second annotator of the pool \
+            agrees with each label, overall and on close pairs (gold gap at most 1).
+            """,
+        examples: ["label prefs as rankings", "label prefs as pairs aspect=safety into=safety_pairs"]
+    ) { invocation, context in
+        let s = context.session
+        let name = invocation.argument("SAMPLES")
+        let set = try s.sampleSet(name, in: invocation, argument: "SAMPLES")
+        guard set.k >= 2 else {
+            throw invocation.error("\(name) has one response per prompt; labels compare responses, so sample with k=2 or more", at: "SAMPLES")
+        }
+        let kind = invocation.argument("KIND")
+        let into = invocation.optional("into") ?? "\(name).\(kind)"
+        let world = s.currentWorld
+        var rng = s.random(invocation)
+        let by = invocation.option("by")
+        let annotators = by == "pool" ? Annotator.pool : Annotator.pool.filter { $0.name == by }
+        let wantsSafety = invocation.option("aspect") == "safety"
+        var records: [Record] = [], skipped = 0, used: [String: Int] = [:]
+        var agree = 0, total = 0, closeAgree = 0, closeTotal = 0
+        for item in set.items {
+            var distinct: [String] = []
+            for r in item.responses where !distinct.contains(r.text) { distinct.append(r.text) }
+            guard distinct.count >= 2 else { skipped += 1; continue }
+            let aspect: Aspect = wantsSafety && item.prompt.unsafe ? .safety : .helpfulness
+            let annotator = annotators[rng.int(below: annotators.count)]
+            used[annotator.name, default: 0] += 1
+            let p = item.prompt.prompt
+            var comparisons: [(String, String)] = []
+            if kind == "rankings" {
+                let ranking = annotator.rank(world, prompt: p, distinct, aspect: aspect,
+                                             temperature: invocation.float("temperature"), rng: &rng)
+                records.append(.ranking(prompt: p, responses: distinct, ranking: ranking))
+                comparisons = Rankings.pairs(ranking).map { (distinct[$0.winner], distinct[$0.loser]) }
+            } else {
+                let i = rng.int(below: distinct.count)
+                var j = rng.int(below: distinct.count - 1)
+                if j >= i { j += 1 }
+                let (aWins, rating) = annotator.compare(world, prompt: p, distinct[i], distinct[j], aspect: aspect, rng: &rng)
+                let (chosen, rejected) = aWins ? (distinct[i], distinct[j]) : (distinct[j], distinct[i])
+                records.append(.preference(prompt: p, chosen: chosen, rejected: rejected, margin: nil, rating: rating))
+                comparisons = [(chosen, rejected)]
+            }
+            // A second opinion from another annotator of the pool, pair by pair.
+            let others = Annotator.pool.filter { $0.name != annotator.name }
+            for (winner, loser) in comparisons {
+                let gw = world.gold(prompt: p, response: winner), gl = world.gold(prompt: p, response: loser)
+                let gap = aspect == .helpfulness ? gw.helpfulness - gl.helpfulness : gw.safety - gl.safety
+                guard gap != 0 else { continue }
+                let second = others[rng.int(below: others.count)]
+                let same = second.compare(world, prompt: p, winner, loser, aspect: aspect, rng: &rng).aWins
+                total += 1
+                agree += same ? 1 : 0
+                if abs(gap) <= 1 { closeTotal += 1; closeAgree += same ? 1 : 0 }
+            }
+        }
+        guard !records.isEmpty else {
+            throw invocation.error("no prompt of \(name) has two distinct responses; sample again with a higher temperature or k", at: "SAMPLES")
+        }
+        let heldOutCount = Int((Double(records.count) * invocation.float("heldout")).rounded())
+        let source = "label \(name) as \(kind)"
+        s.datasets[into] = Dataset(records: Array(records.dropLast(heldOutCount)), source: source)
+        s.touch(into)
+        var out = "\(records.count) \(kind == "rankings" ? "rankings" : "rated pairs") of \(name) by "
+            + (by == "pool" ? "the pool (" + Annotator.pool.map { "\($0.name) \(used[$0.name] ?? 0)" }.joined(separator: ", ") + ")" : "the \(by) annotator")
+            + "; aspect \(wantsSafety ? "safety (helpfulness on prompts not tagged unsafe)" : "helpfulness")\n"
+        out += "  → \(into) (\(records.count - heldOutCount))"
+        if heldOutCount > 0 {
+            s.datasets[into + ".heldout"] = Dataset(records: Array(records.suffix(heldOutCount)), source: source + " (held out)")
+            s.touch(into + ".heldout")
+            out += " and \(into).heldout (\(heldOutCount))"
+        }
+        if skipped > 0 { out += "; \(plural(skipped, "prompt")) skipped (fewer than two distinct responses)" }
+        if kind == "rankings" {
+            let comparisons = records.map { Rankings.comparisons($0).count }.reduce(0, +)
+            out += "; \(comparisons) comparisons in all"
+        }
+        out += "\n"
+        if total > 0 {
+            let overall = Double(agree) / Double(total), close = Double(closeAgree) / Double(max(closeTotal, 1))
+            s.values["label.agreement"] = overall
+            if closeTotal > 0 { s.values["label.agreement_close"] = close }
+            out += String(format: "  a second annotator agrees on %.1f%% of %d pairs", 100 * overall, total)
+                + (closeTotal > 0 ? String(format: ", %.1f%% of %d close pairs (gold gap ≤ 1)", 100 * close, closeTotal) : "") + "\n"
+        }
+        s.values["label.records"] = Double(records.count)
+        return CommandOutput(out)
+    }
+}

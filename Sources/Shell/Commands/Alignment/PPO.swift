@@ -1,0 +1,195 @@
+import Alignment
+import Datasets
+import Foundation
+import Kernels
+import LanguageModel
+
+extension Commands {
+    static let ppoInit = CommandSpec(
+        "ppo init",
+        arguments: [.argument("NAME", .name, "the run (its models are NAME.policy, NAME.ref, NAME.value)", required: false)],
+        options: [
+            .option("policy", .name, "the chat model to start from (copied; it is not changed)", default: "sft"),
+            .option("reward", .name, "a reward model or a reward defined with reward"),
+            .option("value", .name, "the reward model the value model starts from (default: the reward's first)"),
+            .option("prompts", .name, "prompts to roll out on (default: the world's train prompts)"),
+            .option("beta", .float(0...100), "KL coefficient β", default: "0.05"),
+            .option("target_kl", .float(0.0001...1000), "adaptive β: target KL per response, in nats"),
+            .option("horizon", .float(1...1e9), "adaptive β's horizon, in responses", default: "10000"),
+            .option("clip", .float(0.001...10), "clip range ε of the policy ratio", default: "0.2"),
+            .option("value_clip", .float(0.001...100), "clip range of the value update", default: "0.2"),
+            .option("gamma", .float(0...1), "GAE discount γ", default: "1"),
+            .option("lambda", .float(0...1), "GAE λ", default: "0.95"),
+            .option("epochs", .integer(1...100), "passes over each rollout", default: "2"),
+            .option("batch", .integer(1...4096), "prompts per rollout", default: "64"),
+            .option("minibatch", .integer(1...4096), "responses per update", default: "32"),
+            .option("lr", .float(0...1), "policy learning rate", default: "0.00001"),
+            .option("value_lr", .float(0...1), "value-model learning rate", default: "0.0001"),
+            .option("ptx", .float(0...1000), "PPO-ptx: weight of the pretraining loss (0: none)", default: "0"),
+            .option("ptx_data", .name, "PPO-ptx: the pretraining text"),
+            .option("temperature", .float(0.01...10), "rollout temperature", default: "1"),
+            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "24"),
+        ],
+        summary: "set up PPO: a policy, a frozen reference, a value model and a reward",
+        help: """
+            Copies POLICY twice, once to train (NAME.policy) and once frozen as the \
+            KL reference (NAME.ref), and starts the value model (NAME.value) from a \
+            reward model. Then ppo step runs iterations and ppo show opens the last \
+            batch token by token. The defaults follow InstructGPT and "The N \
+            implementation details of RLHF with PPO": per-token KL penalty, GAE with \
+            γ 1 and λ 0.95, whitened advantages, clipped policy and value losses.
+            """,
+        examples: ["ppo init policy=sft reward=helpful beta=0.05", "ppo init rl policy=sft reward=combined target_kl=2 ptx=0.5 ptx_data=corpus"]
+    ) { invocation, context in
+        let s = context.session
+        let name = invocation.arguments["NAME"] ?? "ppo"
+        let policyName = invocation.option("policy")
+        let (entry, tokenizer) = try chatModel(policyName, invocation, s, argument: "policy")
+        guard let rewardName = invocation.optional("reward") else {
+            throw invocation.error("ppo init needs reward=NAME: a reward model (train rm) or a reward (reward)")
+        }
+        let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
+        var valueStart = reward.models[0].model
+        if let v = invocation.optional("value") {
+            let e = try s.model(v, in: invocation, argument: "value")
+            guard e.model.hasScalarHead else { throw invocation.error("\(v) has no scalar head; the value model starts from a reward model", at: "value") }
+            valueStart = e.model
+        }
+        guard valueStart.config == entry.model.config else {
+            throw invocation.error("the value model must have the policy's shape; train the reward model from \(policyName)", at: "value")
+        }
+        let prompts = try invocation.optional("prompts").map { try promptItems($0, invocation, s, argument: "prompts").map(\.item) }
+            ?? s.currentWorld.tasks.filter { !$0.heldOut }.map { PromptItem(prompt: $0.prompt, unsafe: $0.isUnsafe) }
+        var settings = PPOSettings()
+        settings.beta = invocation.float("beta")
+        settings.targetKL = invocation.optional("target_kl").flatMap(Double.init)
+        settings.horizon = invocation.float("horizon")
+        settings.clip = Float(invocation.float("clip"))
+        settings.valueClip = Float(invocation.float("value_clip"))
+        settings.gamma = Float(invocation.float("gamma"))
+        settings.lambda = Float(invocation.float("lambda"))
+        settings.epochs = invocation.integer("epochs")
+        settings.batchSize = invocation.integer("batch")
+        settings.minibatchSize = invocation.integer("minibatch")
+        settings.learningRate = Float(invocation.float("lr"))
+        settings.valueLearningRate = Float(invocation.float("value_lr"))
+        settings.ptxCoefficient = Float(invocation.float("ptx"))
+        settings.sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
+        var pretraining: [Int32] = []
+        if settings.ptxCoefficient > 0 {
+            guard let dataName = invocation.optional("ptx_data") else { throw invocation.error("ptx needs ptx_data=DATA, the pretraining text", at: "ptx") }
+            let data = try s.dataset(dataName, in: invocation, argument: "ptx_data")
+            pretraining = tokenizer.encode(data.records.prefix(4000).map(plainText).joined(separator: BPETokenizer.SpecialToken.endOfText))
+            guard pretraining.count > 2 else { throw invocation.error("\(dataName) has no text", at: "ptx_data") }
+        }
+        let policy = entry.model.copy(), reference = entry.model.copy(), value = valueStart.copy()
+        let trainer = PPO(policy: policy, reference: reference, value: value, tokenizer: tokenizer, reward: reward, prompts: prompts,
+                          settings: settings, judge: s.currentWorld, pretraining: pretraining)
+        for (suffix, model, about) in [("policy", policy, "PPO policy from \(policyName)"), ("ref", reference, "frozen copy of \(policyName)"),
+                                       ("value", value, "PPO value model")] {
+            s.models["\(name).\(suffix)"] = ModelEntry(model: model, tokenizer: tokenizer, origin: about)
+            s.touch("\(name).\(suffix)")
+        }
+        s.ppo = (name, trainer)
+        s.runs[name] = Run(name: name, kind: "ppo")
+        s.touch(name)
+        return CommandOutput("\(name): policy \(name).policy and reference \(name).ref from \(policyName), value \(name).value, reward \(rewardName); "
+            + "\(prompts.count) prompts, \(settings.batchSize) per step, β \(format(settings.beta))"
+            + (settings.targetKL.map { " (adaptive, target KL \(format($0)))" } ?? "")
+            + ", \(settings.epochs) epochs of minibatch \(settings.minibatchSize)"
+            + (settings.ptxCoefficient > 0 ? ", ptx \(format(Double(settings.ptxCoefficient)))" : ""))
+    }
+
+    static let ppoStep = CommandSpec(
+        "ppo step",
+        arguments: [.argument("N", .integer(1...1_000_000), "iterations (default 1)", required: false)],
+        options: [.option("seed", .integer(0...Int.max), "seed (default: from the session seed)")],
+        summary: "run PPO iterations: roll out, score, KL penalty, GAE, clipped updates",
+        help: """
+            Each iteration rolls out a batch of prompts, scores the responses with \
+            the reward, subtracts β·(log π − log π_ref) per token, estimates \
+            advantages by GAE, whitens them, and runs the epochs of clipped policy \
+            and value updates. One line per iteration: proxy reward, gold reward, \
+            KL by the k1 and k3 estimators, clip fraction, value loss, entropy, \
+            mean length, seconds. Ctrl-C stops between iterations. A reward that \
+            is NaN or infinite rejects the iteration and leaves the models as they were.
+            """,
+        examples: ["ppo step", "ppo step 20"]
+    ) { invocation, context in
+        let s = context.session
+        guard let (name, trainer) = s.ppo else {
+            throw invocation.error("there is no PPO run yet; start one with ppo init policy=sft reward=NAME")
+        }
+        let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
+        var rng = s.random(invocation)
+        Parallel.threads = s.settings.threads
+        let run = s.runs[name] ?? Run(name: name, kind: "ppo")
+        s.runs[name] = run
+        context.emit("step   proxy    gold  kl(k1)  kl(k3)   clip  vloss  entropy   len  time")
+        for _ in 0..<count {
+            if s.isCancelled() {
+                context.emit("stopped (Ctrl-C) after iteration \(trainer.iteration); every model holds a whole iteration")
+                break
+            }
+            let start = Date()
+            let report: PPOReport
+            do {
+                report = try trainer.step(rng: &rng)
+            } catch let error as PPOError {
+                switch error {
+                case let .nonFiniteReward(prompt, response):
+                    throw invocation.error("iteration \(trainer.iteration + 1) rejected: the reward of \(jsonQuoted(response)) to \(jsonQuoted(prompt)) is not finite; the models are unchanged. Check the reward model (score it).")
+                case let .nonFiniteUpdate(model):
+                    throw invocation.error("iteration \(trainer.iteration + 1) rejected: the \(model) update was not finite; both models are back where the iteration began. Try a lower lr.")
+                }
+            }
+            let seconds = Date().timeIntervalSince(start)
+            for (metric, v) in [("proxy", report.proxy), ("gold", report.gold), ("kl", report.klK1), ("kl_k3", report.klK3),
+                                ("clip", report.clipFraction), ("value_loss", report.valueLoss), ("entropy", report.entropy),
+                                ("length", report.length), ("beta", report.beta), ("seconds", seconds)] {
+                run.record(metric, step: report.iteration, v)
+                s.values["ppo.\(metric)"] = v
+            }
+            context.emit(String(format: "%4d  %+.3f  %+.3f  %6.3f  %6.3f  %.3f  %.3f  %7.3f  %4.1f  %.2f s",
+                                report.iteration, report.proxy, report.gold, report.klK1, report.klK3, report.clipFraction,
+                                report.valueLoss, report.entropy, report.length, seconds))
+        }
+        return CommandOutput()
+    }
+
+    static let ppoShow = CommandSpec(
+        "ppo show",
+        arguments: [.argument("INDEX", .integer(1...Int.max), "which response of the last batch, from 1", required: false)],
+        summary: "open one response of the last PPO batch, token by token",
+        help: """
+            For each token of the response: its log-probability under the policy \
+            that sampled it and under the reference, the per-token KL (their \
+            difference), the value estimate, the return and the advantage (before \
+            whitening), and the ratio π/π_old of the policy after the update.
+            """,
+        examples: ["ppo show", "ppo show 3"]
+    ) { invocation, context in
+        let s = context.session
+        guard let (_, trainer) = s.ppo, let batch = trainer.last else {
+            throw invocation.error("no PPO batch yet; run ppo init, then ppo step")
+        }
+        let index = invocation.arguments["INDEX"].flatMap { Int($0) } ?? 1
+        guard index <= batch.responses.count else {
+            throw invocation.error("the last batch has \(batch.responses.count) responses; give an index from 1 to \(batch.responses.count)", at: "INDEX")
+        }
+        let i = index - 1
+        let r = batch.responses[i]
+        let now = trainer.currentLogProbs(of: i)
+        var rows: [[String]] = []
+        for j in r.tokens.indices {
+            let text = trainer.tokenizer.decodeText([r.tokens[j]])
+            rows.append([jsonQuoted(text), String(format: "%.3f", batch.logProbs[i][j]), String(format: "%.3f", batch.referenceLogProbs[i][j]),
+                         String(format: "%+.3f", batch.logProbs[i][j] - batch.referenceLogProbs[i][j]),
+                         String(format: "%+.3f", batch.values[i][j]), String(format: "%+.3f", batch.returns[i][j]),
+                         String(format: "%+.3f", batch.advantages[i][j]), String(format: "%.3f", exp(now[j] - batch.logProbs[i][j]))])
+        }
+        let g = batch.gold.isEmpty ? "" : String(format: ", gold %+.2f", batch.gold[i])
+        return CommandOutput("prompt: \(batch.prompts[i].prompt)\nresponse: \(r.text)\nreward %@\(g)\n".replacingOccurrences(of: "%@", with: String(format: "%+.3f", batch.scores[i]))
+            + Table(["token", "logp", "ref", "kl", "value", "return", "adv", "ratio"], rows).render())
+    }
+}

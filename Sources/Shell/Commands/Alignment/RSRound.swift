@@ -1,0 +1,72 @@
+import Alignment
+import Kernels
+import LanguageModel
+
+extension Commands {
+    static let rsRound = CommandSpec(
+        "rs round",
+        arguments: [.argument("MODEL", .name, "the chat policy, finetuned in place"), .keyword("on"),
+                    .argument("PROMPTS", .name, "the prompts to sample on")],
+        options: [
+            .option("reward", .name, "the reward that picks the best sample"),
+            .option("k", .integer(1...64), "samples per prompt", default: "8"),
+            .option("n", .integer(0...1_000_000), "prompts per round, drawn at random (0: all)", default: "0"),
+            .option("temperature", .float(0...10), "sampling temperature", default: "1"),
+            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
+        ] + trainingOptions(steps: "100", batch: "32", unit: "example", context: "96", lr: "0.0002",
+                            heldout: "unused").filter { $0.name != "heldout" && $0.name != "eval_every" },
+        summary: "one Llama 2 rejection-sampling round: sample K, keep the best, finetune on them",
+        help: """
+            Samples K responses per prompt from MODEL, scores them with the reward, \
+            keeps the best of each prompt (a best from an earlier round of this \
+            model stays if it still scores higher), and finetunes MODEL on the kept \
+            responses with the SFT loss. Prints the picks' reward and gold score, \
+            then the gold evaluation on held-out prompts before and after.
+            """,
+        examples: ["rs round policy on prompts reward=combined k=8 steps=100"]
+    ) { invocation, context in
+        let s = context.session
+        let name = invocation.argument("MODEL")
+        let (entry, tokenizer) = try chatModel(name, invocation, s, argument: "MODEL")
+        guard let rewardName = invocation.optional("reward") else { throw invocation.error("rs round needs reward=NAME (a reward model or a reward)") }
+        let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
+        var prompts = try promptItems(invocation.argument("PROMPTS"), invocation, s, argument: "PROMPTS").map(\.item)
+        var rng = s.random(invocation)
+        let n = invocation.integer("n")
+        if n > 0 && n < prompts.count {
+            for i in stride(from: prompts.count - 1, to: 0, by: -1) { prompts.swapAt(i, rng.int(below: i + 1)) }
+            prompts = Array(prompts.prefix(n))
+        }
+        Parallel.threads = s.settings.threads
+        let world = s.currentWorld
+        let before = heldOutReport(entry.model, tokenizer, s)
+        var kept = s.keptSamples[name] ?? [:]
+        let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
+        var settings = trainingSettings(invocation)
+        settings.evaluateEvery = 0
+        var selections: [Selection] = []
+        let output = try runTraining(kind: "rs", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
+            selections = try RejectionSampling.round(entry.model, tokenizer: tokenizer, prompts: prompts, k: invocation.integer("k"),
+                                                     reward: reward, sampling: sampling, kept: &kept, finetuning: settings, rng: &rng,
+                                                     isCancelled: s.isCancelled, onStep: onStep)
+        } summary: { last, _ in
+            "\(name): finetuned \(last.step) steps on \(kept.count) kept responses; loss \(String(format: "%.3f", last.loss))"
+        }
+        s.keptSamples[name] = kept
+        let m = Double(max(selections.count, 1))
+        let pickReward = selections.map { Double($0.rewards[$0.best]) }.reduce(0, +) / m
+        let pickGold = selections.map { sel -> Double in
+            let g = world.gold(prompt: sel.prompt.prompt, response: sel.candidates[sel.best].text)
+            return g.helpfulness + g.safety
+        }.reduce(0, +) / m
+        let after = heldOutReport(entry.model, tokenizer, s)
+        s.values["rs.reward"] = pickReward
+        s.values["rs.gold"] = pickGold
+        var out = String(format: "%d prompts × %d samples; the picks score %+.3f by %@ and %+.2f by gold\n",
+                         selections.count, invocation.integer("k"), pickReward, rewardName, pickGold)
+        out += output.text + "\n"
+        out += comparisonTable([("before", before), ("after", after)])
+        recordEvaluation(after, prefix: "rs", s)
+        return CommandOutput(out)
+    }
+}

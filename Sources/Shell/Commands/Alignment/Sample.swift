@@ -1,0 +1,97 @@
+import Alignment
+import Datasets
+import Kernels
+import LanguageModel
+
+extension Commands {
+    static let sample = CommandSpec(
+        "sample",
+        arguments: [.argument("NAME", .name, "the sample set to make"), .keyword("from"),
+                    .argument("PROMPTS", .name, "a dataset of prompts (prompts_train.jsonl, or any records with prompts)")],
+        options: [
+            .option("model", .name, "the chat model that answers"),
+            .option("k", .integer(1...64), "responses per prompt", default: "4"),
+            .option("n", .integer(0...1_000_000), "prompts to use, drawn at random (0: all)", default: "0"),
+            .option("temperature", .float(0...10), "sampling temperature", default: "1"),
+            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
+            .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
+        ],
+        summary: "answer a set of prompts K times each with a model (a sample set)",
+        help: """
+            Draws K responses to each prompt from MODEL in the chat format, with \
+            their log-probabilities, and keeps them as a sample set for label \
+            (rankings or rated pairs by the simulated annotators), score and show. \
+            Each prompt keeps its safety tag and task from the prompt set.
+            """,
+        examples: ["sample prefs from prompts model=sft k=4 n=256"]
+    ) { invocation, context in
+        let s = context.session
+        guard let modelName = invocation.optional("model") else {
+            throw invocation.error("sample needs model=NAME, the chat model that answers")
+        }
+        let (entry, tokenizer) = try chatModel(modelName, invocation, s, argument: "model")
+        var prompts = try promptItems(invocation.argument("PROMPTS"), invocation, s, argument: "PROMPTS")
+        var rng = s.random(invocation)
+        let n = invocation.integer("n")
+        if n > 0 && n < prompts.count {
+            for i in stride(from: prompts.count - 1, to: 0, by: -1) { prompts.swapAt(i, rng.int(below: i + 1)) }
+            prompts = Array(prompts.prefix(n))
+        }
+        let k = invocation.integer("k")
+        Parallel.threads = s.settings.threads
+        let settings = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
+        let responses = PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: prompts.map(\.item.prompt), k: k,
+                                              settings: settings, rng: &rng)
+        let set = SampleSet(items: zip(prompts, responses).map { SampleSet.Item(prompt: $0.item, task: $0.task, responses: $1, scores: nil) },
+                            model: modelName, k: k)
+        let name = invocation.argument("NAME")
+        s.samples[name] = set
+        s.touch(name)
+        let distinct = set.items.map { Set($0.responses.map(\.text)).count }.reduce(0, +)
+        let length = Double(set.items.flatMap { $0.responses.map(\.tokens.count) }.reduce(0, +)) / Double(max(set.responseCount, 1))
+        s.values["sample.responses"] = Double(set.responseCount)
+        s.values["sample.distinct"] = Double(distinct)
+        return CommandOutput("\(prompts.count) prompts × \(k) responses from \(modelName) → sample set \(name) (\(set.responseCount) responses, "
+            + "\(distinct) distinct, mean length \(String(format: "%.1f", length)) tokens)")
+    }
+
+    /// A model that can chat: it has a tokenizer with the chat markers and no scalar head.
+    static func chatModel(_ name: String, _ invocation: Invocation, _ s: Session, argument: String) throws -> (ModelEntry, BPETokenizer) {
+        let entry = try s.model(name, in: invocation, argument: argument)
+        guard let tokenizer = entry.tokenizer, ChatFormat.supports(tokenizer) else {
+            throw invocation.error("\(name)'s tokenizer lacks the chat markers <|user|> <|assistant|> <|end|>; it needs a chat model such as sft", at: argument)
+        }
+        guard !entry.model.hasScalarHead else {
+            throw invocation.error("\(name) is a reward or value model (it has a scalar head); it cannot write responses", at: argument)
+        }
+        return (entry, tokenizer)
+    }
+
+    /// The prompts of a dataset with their safety tags and tasks: prompt records
+    /// as they are, and the prompt of any other record that has one (the world
+    /// supplies the tag and task where the record does not).
+    static func promptItems(_ name: String, _ invocation: Invocation, _ s: Session, argument: String) throws -> [(item: PromptItem, task: String?)] {
+        let data = try s.dataset(name, in: invocation, argument: argument)
+        let world = s.currentWorld
+        var seen = Set<String>(), out: [(item: PromptItem, task: String?)] = []
+        for r in data.records {
+            let text: String, tagged: Bool?, named: String?
+            switch r {
+            case let .prompt(p, task, safety): (text, tagged, named) = (p, safety, task)
+            case let .completion(p, _): (text, tagged, named) = (p, nil, nil)
+            case let .preference(p, _, _, _, _): (text, tagged, named) = (p, nil, nil)
+            case let .ranking(p, _, _): (text, tagged, named) = (p, nil, nil)
+            case let .messages(m):
+                guard let user = m.first(where: { $0.role == "user" }) else { continue }
+                (text, tagged, named) = (user.content, nil, nil)
+            case .text:
+                throw invocation.error("\(name) holds text records, which have no prompts; use prompts_train.jsonl or prompts_heldout.jsonl", at: argument)
+            }
+            guard seen.insert(text).inserted else { continue }
+            let task = world.task(for: text)
+            out.append((PromptItem(prompt: text, unsafe: tagged ?? task?.isUnsafe ?? false), named ?? task?.kind.rawValue))
+        }
+        guard !out.isEmpty else { throw invocation.error("\(name) has no prompts", at: argument) }
+        return out
+    }
+}

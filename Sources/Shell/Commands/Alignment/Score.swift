@@ -1,0 +1,124 @@
+import Alignment
+import Kernels
+
+extension Commands {
+    static let score = CommandSpec(
+        "score",
+        arguments: [.argument("REWARD", .name, "a reward model or a reward defined with reward"),
+                    .argument("TARGET", .string, "a prompt, or the name of a sample set"),
+                    .argument("RESPONSE", .string, "the response, when TARGET is a prompt", required: false)],
+        summary: "score a response, or every response of a sample set, with a reward",
+        help: """
+            With a prompt and a response, prints the reward and the gold scores side \
+            by side. With a sample set, scores every response (kept in the set for \
+            show), and prints the mean reward, the mean gold score, and how often \
+            the reward's favourite response per prompt is also gold's.
+            """,
+        examples: ["score helpful \"What is 3 + 4?\" \"3 + 4 = 7.\"", "score helpful prefs"]
+    ) { invocation, context in
+        let s = context.session
+        let rewardName = invocation.argument("REWARD")
+        let reward = try s.reward(rewardName, in: invocation, argument: "REWARD").reward
+        let target = invocation.argument("TARGET")
+        let world = s.currentWorld
+        Parallel.threads = s.settings.threads
+        if let response = invocation.arguments["RESPONSE"] {
+            let unsafe = world.task(for: target)?.isUnsafe ?? false
+            let r = reward.scores([(prompt: target, response: response, unsafe: unsafe)])[0]
+            let g = world.gold(prompt: target, response: response)
+            s.values["score"] = Double(r)
+            return CommandOutput(String(format: "reward %+.3f   gold helpfulness %+.2f, safety %+.2f", r, g.helpfulness, g.safety)
+                + (g.reasons.isEmpty ? "" : " (" + g.reasons.joined(separator: "; ") + ")"))
+        }
+        guard var set = s.samples[target] else {
+            throw invocation.error("no sample set '\(target)'; give a sample set's name, or a prompt and a response", at: "TARGET")
+        }
+        let items = set.items.flatMap { item in item.responses.map { (prompt: item.prompt.prompt, response: $0.text, unsafe: item.prompt.unsafe) } }
+        let scores = reward.scores(items)
+        var at = 0, gold = 0.0, agreeOnBest = 0, contested = 0
+        for i in set.items.indices {
+            let k = set.items[i].responses.count
+            let r = Array(scores[at..<(at + k)])
+            set.items[i].scores = r
+            let g = set.items[i].responses.map { world.gold(prompt: set.items[i].prompt.prompt, response: $0.text) }.map { $0.helpfulness + $0.safety }
+            gold += g.reduce(0, +)
+            if Set(g).count > 1 {
+                contested += 1
+                let best = r.indices.max { r[$0] < r[$1] }!
+                agreeOnBest += g[best] == g.max()! ? 1 : 0
+            }
+            at += k
+        }
+        s.samples[target] = set
+        let mean = Double(scores.reduce(0, +)) / Double(scores.count)
+        s.values["score.mean"] = mean
+        s.values["score.gold"] = gold / Double(scores.count)
+        var out = String(format: "%@: %d responses scored by %@; mean reward %+.3f, mean gold %+.2f", target, scores.count, rewardName, mean, gold / Double(scores.count))
+        if contested > 0 {
+            s.values["score.best_agreement"] = Double(agreeOnBest) / Double(contested)
+            out += String(format: "; the reward's favourite is gold's best on %.1f%% of %d prompts with a real choice", 100 * Double(agreeOnBest) / Double(contested), contested)
+        }
+        return CommandOutput(out)
+    }
+
+    static let reward = CommandSpec(
+        "reward",
+        arguments: [.argument("NAME", .name, "the reward to define"),
+                    .argument("SOURCE", .name, "a reward model, or llama2 to combine two")],
+        options: [
+            .option("shift", .name, "demonstrations (prompt/completion) whose mean score is subtracted, so they average 0 (InstructGPT)"),
+            .option("helpfulness", .name, "with llama2: the helpfulness reward model"),
+            .option("safety", .name, "with llama2: the safety reward model"),
+            .option("threshold", .float(0...1), "with llama2: use safety when σ(R_s) is below this", default: "0.15"),
+        ],
+        summary: "define a reward: one reward model (optionally shifted) or Llama 2's combination",
+        help: """
+            reward NAME MODEL uses one reward model; with shift=DEMOS its scores are \
+            shifted so the demonstrations average 0, as InstructGPT normalises its \
+            reward model. reward NAME llama2 helpfulness=H safety=S combines two as \
+            Llama 2 does: R = R_s when the prompt is safety-tagged or σ(R_s) < 0.15, \
+            else R_h; then whiten(logit(R)) over each batch. Rewards are used by \
+            score, bestofn, rs round and ppo init.
+            """,
+        examples: ["reward r helpful shift=demos", "reward combined llama2 helpfulness=helpful safety=safe"]
+    ) { invocation, context in
+        let s = context.session
+        let name = invocation.argument("NAME")
+        let source = invocation.argument("SOURCE")
+        func scoring(_ model: String, _ argument: String) throws -> ScoringModel {
+            let entry = try s.model(model, in: invocation, argument: argument)
+            guard entry.model.hasScalarHead, let t = entry.tokenizer else {
+                throw invocation.error("\(model) is not a reward model; make one with train rm", at: argument)
+            }
+            return ScoringModel(model: entry.model, tokenizer: t)
+        }
+        Parallel.threads = s.settings.threads
+        if source == "llama2" {
+            guard let h = invocation.optional("helpfulness"), let sf = invocation.optional("safety") else {
+                throw invocation.error("llama2 needs helpfulness=MODEL and safety=MODEL", at: "SOURCE")
+            }
+            let entry = RewardEntry(reward: .llama2(helpfulness: try scoring(h, "helpfulness"), safety: try scoring(sf, "safety"),
+                                                    threshold: Float(invocation.float("threshold"))),
+                                    about: "Llama 2's combination of \(h) and \(sf)")
+            s.rewards[name] = entry
+            s.touch(name)
+            return CommandOutput("\(name): R_s (\(sf)) on safety-tagged prompts or when σ(R_s) < \(format(invocation.float("threshold"))), else R_h (\(h)); then whitened per batch")
+        }
+        var model = try scoring(source, "SOURCE")
+        var out = "\(name): \(source)"
+        if let demosName = invocation.optional("shift") {
+            let demos = try s.dataset(demosName, in: invocation, argument: "shift")
+            let pairs = demos.records.compactMap { r -> (prompt: String, response: String)? in
+                if case let .completion(p, c) = r { return (p, c) }
+                return nil
+            }
+            guard !pairs.isEmpty else { throw invocation.error("\(demosName) holds no prompt/completion demonstrations", at: "shift") }
+            let scores = model.scores(pairs)
+            model.shift = scores.reduce(0, +) / Float(scores.count)
+            out += String(format: " shifted by %+.3f, so %@'s %d demonstrations average 0", -model.shift, demosName, pairs.count)
+        }
+        s.rewards[name] = RewardEntry(reward: .single(model), about: out)
+        s.touch(name)
+        return CommandOutput(out)
+    }
+}

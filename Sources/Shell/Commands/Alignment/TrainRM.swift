@@ -1,0 +1,95 @@
+import Alignment
+import Datasets
+import Kernels
+import LanguageModel
+
+extension Commands {
+    static let trainRM = CommandSpec(
+        "train rm",
+        arguments: [.argument("NAME", .name, "the reward model to make"), .keyword("on"),
+                    .argument("DATA", .name, "comparisons: rankings or preference pairs (from label)")],
+        options: [
+            .option("from", .name, "the language model whose trunk it starts from (default: sft)", default: "sft"),
+            .option("loss", .choice(["ranking", "pairwise", "margin"]), "ranking (InstructGPT), pairwise (Bradley–Terry) or margin (Llama 2)", default: "ranking"),
+            .option("margin", .choice(["small", "large"]), "Llama 2's margins for loss=margin: small 1, 2/3, 1/3, 0 or large 3, 2, 1, 0", default: "small"),
+        ] + trainingOptions(steps: "200", batch: "16", unit: "group", context: "96", lr: "0.0001",
+                            heldout: "comparisons for held-out accuracy (default: DATA.heldout if it exists)"),
+        summary: "train a reward model on comparisons (ranking, pairwise or margin loss)",
+        help: """
+            Starts from MODEL's transformer with a fresh scalar head read at the \
+            response's last token, and learns r(x, y) so that preferred responses \
+            score higher: loss = −Σ w·log σ(r_w − r_l − m). loss=ranking puts the \
+            C(K,2) pairs of each ranking in one batch element with w = 1/C(K,2) \
+            (InstructGPT); loss=pairwise trains each pair on its own; loss=margin \
+            adds Llama 2's margin m for each pair's rating. A batch is `batch` \
+            groups (rankings or pairs). Held-out accuracy is reported as it trains.
+            """,
+        examples: ["train rm helpful on prefs.rankings loss=ranking steps=200",
+                   "train rm safe on safety_pairs loss=margin margin=large"]
+    ) { invocation, context in
+        let s = context.session
+        let name = invocation.argument("NAME")
+        let dataName = invocation.argument("DATA")
+        let data = try s.dataset(dataName, in: invocation, argument: "DATA")
+        let loss: RewardLoss = switch invocation.option("loss") {
+        case "ranking": .ranking
+        case "pairwise": .pairwise
+        default: .margin(large: invocation.option("margin") == "large")
+        }
+        let groups = ComparisonGroup.groups(data.records, loss: loss)
+        guard !groups.isEmpty else {
+            throw invocation.error("\(dataName) holds \(data.kind) records, not comparisons; make them with sample, then label", at: "DATA")
+        }
+        var heldOut: [ComparisonGroup] = []
+        if let h = invocation.optional("heldout") {
+            heldOut = ComparisonGroup.groups(try s.dataset(h, in: invocation, argument: "heldout").records, loss: loss)
+        } else if let h = s.datasets[dataName + ".heldout"] {
+            heldOut = ComparisonGroup.groups(h.records, loss: loss)
+        }
+        let trunkName = invocation.option("from")
+        let trunk = try s.model(trunkName, in: invocation, argument: "from")
+        guard let tokenizer = trunk.tokenizer, ChatFormat.supports(tokenizer) else {
+            throw invocation.error("\(trunkName)'s tokenizer lacks the chat markers; a reward model reads chat examples", at: "from")
+        }
+        let settings = trainingSettings(invocation)
+        var rng = s.random(invocation)
+        let model = GPT(scalarHeadOn: trunk.model, seed: rng.next())
+        Parallel.threads = s.settings.threads
+        s.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: "reward model from \(trunkName)")
+        s.touch(name)
+        let run = Run(name: name, kind: "rm")
+        s.runs[name] = run
+        s.progress.begin("train rm \(name)", total: settings.steps)
+        var last: RewardModels.Step?
+        var note = ""
+        do throws(TrainingStop) {
+            try RewardModels.train(model, tokenizer: tokenizer, groups: groups, heldOut: heldOut, settings: settings,
+                                   rng: &rng, isCancelled: s.isCancelled) { step in
+                run.record("loss", step: step.step, Double(step.loss))
+                run.record("accuracy", step: step.step, Double(step.accuracy))
+                if let h = step.heldOutAccuracy { run.record("heldout_accuracy", step: step.step, Double(h)) }
+                s.progress.update(step: step.step, metrics: [("loss", Double(step.loss)), ("acc", Double(step.accuracy))]
+                    + (step.heldOutAccuracy.map { [("held-out acc", Double($0))] } ?? []))
+                last = step
+            }
+        } catch .cancelled(let completed) {
+            note = "stopped after \(completed) of \(settings.steps) steps (Ctrl-C); \(name) holds the result of step \(completed)\n"
+        } catch .nonFinite(let step) {
+            s.progress.end()
+            throw invocation.error("step \(step): the loss or gradient is not finite; stopped, and \(name) keeps step \(step - 1)'s parameters. Try a lower lr.", at: "lr")
+        }
+        s.progress.end()
+        guard let last else { return CommandOutput(note) }
+        let pairs = groups.map(\.pairs.count).reduce(0, +)
+        var out = note + "\(name): reward model from \(trunkName), \(last.step) steps of \(invocation.option("loss")) loss on "
+            + "\(groups.count) groups (\(pairs) comparisons); loss \(String(format: "%.3f", last.loss)), "
+            + "batch accuracy \(String(format: "%.1f%%", 100 * last.accuracy))"
+        s.values["rm.loss"] = Double(last.loss)
+        s.values["rm.accuracy"] = Double(last.accuracy)
+        if let h = run.last("heldout_accuracy") {
+            out += String(format: ", held-out accuracy %.1f%% (%d comparisons)", 100 * h, heldOut.map(\.pairs.count).reduce(0, +))
+            s.values["rm.heldout_accuracy"] = h
+        }
+        return CommandOutput(out)
+    }
+}

@@ -1,0 +1,184 @@
+import Datasets
+import Foundation
+import Kernels
+import Testing
+@testable import Alignment
+
+/// Every RLHF loss against an independent numpy computation
+/// (Fixtures/rlhf_reference.py), and every gradient against central differences.
+@Suite struct RLHFLossTests {
+    // Inputs shared with the reference.
+    static let rewards: [Float] = [0.3, -1.2, 2.1, 0.4, -0.5]
+    static let ranking = [2, 0, 3, 1, 4]  // best first
+    static let ratings: [Rating] = [.significantlyBetter, .better, .slightlyBetter, .negligiblyBetter]
+    static let logp: [Float] = [-0.5, -1.6, -0.1, -2.3, -0.9, -0.05, -3.0, -1.1]
+    static let oldLogp: [Float] = [-0.7, -1.2, -0.1, -2.0, -1.5, -0.4, -2.2, -1.0]
+    static let advantages: [Float] = [1.0, -0.5, 0.3, 2.0, -1.5, 0.8, -0.2, -2.0]
+    static let values: [Float] = [0.5, -0.3, 1.2, 0.1, 0.9, -1.0, 0.35, 0.0]
+    static let oldValues: [Float] = [0.2, -0.2, 0.7, 0.35, 0.85, -0.5, 0.0, 0.1]
+    static let returns: [Float] = [1.0, 0.4, 0.2, -0.6, 1.3, -0.2, 0.3, 0.05]
+    static let gaeRewards: [Float] = [-0.01, 0.02, -0.03, 0.0, 1.5]
+    static let gaeValues: [Float] = [0.4, 0.6, 0.2, 0.9, 1.1]
+
+    /// The comparison groups the reference sees: a ranking of 5 (ranking loss),
+    /// the same as single pairs, and one rated pair per rating under both margins.
+    static var comparisonCases: [[ComparisonGroup.Pair]] {
+        let pairs = Rankings.pairs(ranking)
+        var cases = [pairs.map { ComparisonGroup.Pair(winner: $0.winner, loser: $0.loser, weight: 1 / Float(pairs.count)) }]
+        cases.append([ComparisonGroup.Pair(winner: 1, loser: 3)])
+        for rating in ratings {
+            cases.append([ComparisonGroup.Pair(winner: 0, loser: 2, margin: Float(rating.smallMargin), rating: rating)])
+            cases.append([ComparisonGroup.Pair(winner: 3, loser: 4, margin: Float(rating.largeMargin), rating: rating)])
+        }
+        return cases
+    }
+
+    struct Reference: Decodable {
+        struct Loss: Decodable { var loss: Double; var grad: [Double] }
+        struct Tokens: Decodable { var loss: [Double]; var grad: [Double]; var clipped: [Bool]? }
+        struct KL: Decodable { var k1: Double; var k3: Double }
+        var comparison: [Loss]
+        var policy: Tokens
+        var value: Tokens
+        var gae: [Double]
+        var whiten: [Double]
+        var kl: KL
+        var combine: [Double]
+        var bestofn: [Double]
+    }
+
+    static let klLogp: [[Float]] = [[-0.5, -1.0, -0.2], [-2.0, -0.1]]
+    static let klRef: [[Float]] = [[-0.7, -0.6, -0.3], [-1.5, -0.4]]
+    static let rh: [Float] = [1.2, -0.3, 0.8, 2.0, -1.0]
+    static let rs: [Float] = [0.5, -2.5, 1.0, -0.2, 3.0]
+    static let unsafe = [false, false, true, false, false]
+
+    static let reference: Reference = {
+        func list(_ x: [Float]) -> [Double] { x.map(Double.init) }
+        let inputs: [String: Any] = [
+            "comparison": comparisonCases.map { pairs in
+                ["rewards": list(rewards), "pairs": pairs.map { [Double($0.winner), Double($0.loser), Double($0.margin), Double($0.weight)] }]
+            },
+            "policy": ["logp": list(logp), "old": list(oldLogp), "adv": list(advantages), "clip": 0.2],
+            "value": ["v": list(values), "old": list(oldValues), "ret": list(returns), "clip": 0.2],
+            "gae": ["rewards": list(gaeRewards), "values": list(gaeValues), "gamma": 0.99, "lambda": 0.95],
+            "whiten": list(rewards),
+            "kl": ["logp": klLogp.map(list), "ref": klRef.map(list)],
+            "combine": ["rh": list(rh), "rs": list(rs), "unsafe": unsafe, "threshold": 0.15],
+            "bestofn": [1, 2, 4, 16, 64],
+        ]
+        let script = Bundle.module.url(forResource: "Fixtures/rlhf_reference", withExtension: "py")!
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try! process.run()
+        input.fileHandleForWriting.write(try! JSONSerialization.data(withJSONObject: inputs))
+        try! input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        precondition(process.terminationStatus == 0, "rlhf_reference.py failed")
+        return try! JSONDecoder().decode(Reference.self, from: data)
+    }()
+
+    /// Central differences of f at x, in Double.
+    static func numericGradient(_ x: [Float], _ f: ([Float]) -> Float) -> [Double] {
+        x.indices.map { i in
+            var up = x, down = x
+            up[i] += 1e-3
+            down[i] -= 1e-3
+            return Double(f(up) - f(down)) / 2e-3
+        }
+    }
+
+    @Test func rankingsExpandIntoAllPairsInReadingOrder() {
+        // DESIGN's example: A < C < D < B (best last) is B, D, C, A best first.
+        let pairs = Rankings.pairs([1, 3, 2, 0])
+        #expect(pairs.map { [$0.winner, $0.loser] } == [[1, 3], [1, 2], [1, 0], [3, 2], [3, 0], [2, 0]])
+        for k in 2...9 {
+            let all = Rankings.pairs(Array((0..<k).reversed()))
+            #expect(all.count == k * (k - 1) / 2)
+            #expect(Set(all.map { "\($0.winner)>\($0.loser)" }).count == all.count)
+            #expect(all.allSatisfy { $0.winner > $0.loser }, "every winner ranks above its loser")
+        }
+        let record = Record.ranking(prompt: "p", responses: ["a", "b", "c"], ranking: [2, 0, 1])
+        #expect(Rankings.comparisons(record) == [Comparison(prompt: "p", chosen: "c", rejected: "a"),
+                                                 Comparison(prompt: "p", chosen: "c", rejected: "b"),
+                                                 Comparison(prompt: "p", chosen: "a", rejected: "b")])
+    }
+
+    @Test func groupsWeightRankingsAndSetMargins() {
+        let records: [Record] = [
+            .ranking(prompt: "p", responses: ["a", "b", "c", "d"], ranking: [3, 1, 0, 2]),
+            .preference(prompt: "q", chosen: "x", rejected: "y", margin: nil, rating: .better),
+        ]
+        let ranking = ComparisonGroup.groups(records, loss: .ranking)
+        #expect(ranking.count == 2 && ranking[0].pairs.count == 6)
+        #expect(ranking[0].pairs.allSatisfy { $0.weight == 1 / Float(6) && $0.margin == 0 })
+        #expect(ComparisonGroup.groups(records, loss: .pairwise).count == 7)
+        #expect(ComparisonGroup.groups(records, loss: .margin(large: false))[6].pairs[0].margin == Float(2.0 / 3))
+        #expect(ComparisonGroup.groups(records, loss: .margin(large: true))[6].pairs[0].margin == 2)
+        #expect(ComparisonGroup.groups([.text("t")], loss: .ranking).isEmpty)
+    }
+
+    @Test func comparisonLossesMatchNumpy() {
+        for (i, pairs) in Self.comparisonCases.enumerated() {
+            let (loss, grad) = RewardModels.comparisonLoss(rewards: Self.rewards, pairs: pairs)
+            let expected = Self.reference.comparison[i]
+            #expect(abs(Double(loss) - expected.loss) < 1e-5, "case \(i): \(loss) vs \(expected.loss)")
+            for (a, b) in zip(grad, expected.grad) { #expect(abs(Double(a) - b) < 1e-5, "case \(i) gradient") }
+            let numeric = Self.numericGradient(Self.rewards) { RewardModels.comparisonLoss(rewards: $0, pairs: pairs).loss }
+            for (a, b) in zip(grad, numeric) { #expect(abs(Double(a) - b) < 2e-3, "case \(i) finite differences") }
+        }
+    }
+
+    @Test func clippedPolicyLossMatchesNumpy() {
+        let ref = Self.reference.policy
+        for j in Self.logp.indices {
+            let l = PPO.policyLoss(logProb: Self.logp[j], oldLogProb: Self.oldLogp[j], advantage: Self.advantages[j], clip: 0.2)
+            #expect(abs(Double(l.loss) - ref.loss[j]) < 1e-5, "token \(j)")
+            #expect(abs(Double(l.dLogProb) - ref.grad[j]) < 1e-5, "token \(j) gradient")
+            #expect(l.clipped == ref.clipped![j], "token \(j) clipped")
+            let numeric = Self.numericGradient([Self.logp[j]]) {
+                PPO.policyLoss(logProb: $0[0], oldLogProb: Self.oldLogp[j], advantage: Self.advantages[j], clip: 0.2).loss
+            }[0]
+            #expect(abs(Double(l.dLogProb) - numeric) < 3e-3, "token \(j) finite differences")
+        }
+        #expect(ref.clipped!.contains(true) && ref.clipped!.contains(false), "the inputs exercise both branches")
+    }
+
+    @Test func clippedValueLossMatchesNumpy() {
+        let ref = Self.reference.value
+        for j in Self.values.indices {
+            let l = PPO.valueLoss(value: Self.values[j], oldValue: Self.oldValues[j], target: Self.returns[j], clip: 0.2)
+            #expect(abs(Double(l.loss) - ref.loss[j]) < 1e-5, "token \(j)")
+            #expect(abs(Double(l.dValue) - ref.grad[j]) < 1e-5, "token \(j) gradient")
+            let numeric = Self.numericGradient([Self.values[j]]) {
+                PPO.valueLoss(value: $0[0], oldValue: Self.oldValues[j], target: Self.returns[j], clip: 0.2).loss
+            }[0]
+            #expect(abs(Double(l.dValue) - numeric) < 3e-3, "token \(j) finite differences")
+        }
+    }
+
+    @Test func advantagesWhiteningAndKLMatchNumpy() {
+        let a = PPO.advantages(rewards: Self.gaeRewards, values: Self.gaeValues, gamma: 0.99, lambda: 0.95)
+        for (x, y) in zip(a, Self.reference.gae) { #expect(abs(Double(x) - y) < 1e-5) }
+        for (x, y) in zip(whiten(Self.rewards), Self.reference.whiten) { #expect(abs(Double(x) - y) < 1e-5) }
+        let kl = PPO.klEstimates(logProbs: Self.klLogp, referenceLogProbs: Self.klRef)
+        #expect(abs(kl.k1 - Self.reference.kl.k1) < 1e-5 && abs(kl.k3 - Self.reference.kl.k3) < 1e-5)
+        #expect(kl.k3 >= 0)
+    }
+
+    @Test func llama2CombinationMatchesNumpy() {
+        let combined = Reward.combine(helpfulness: Self.rh, safety: Self.rs, unsafe: Self.unsafe, threshold: 0.15)
+        for (x, y) in zip(combined, Self.reference.combine) { #expect(abs(Double(x) - y) < 1e-5) }
+    }
+
+    @Test func bestOfNKLMatchesNumpy() {
+        for (n, expected) in zip([1, 2, 4, 16, 64], Self.reference.bestofn) {
+            #expect(abs(RejectionSampling.bestOfNKL(n) - expected) < 1e-12, "n = \(n)")
+        }
+    }
+}
