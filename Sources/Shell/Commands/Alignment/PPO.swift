@@ -150,7 +150,7 @@ extension Commands {
                 run.record(metric, step: report.iteration, v)
                 s.values["ppo.\(metric)"] = v
             }
-            context.emit(String(format: "%4d  %+.3f  %+.3f  %6.3f  %6.3f  %.3f  %.3f  %7.3f  %4.1f  %.2f s",
+            context.emit(String(format: "%4d  %+.3f  %+.3f  %6.3f  %6.3f  %.3f  %.3f  %7.3f  %4.1f  [%.2f s]",
                                 report.iteration, report.proxy, report.gold, report.klK1, report.klK3, report.clipFraction,
                                 report.valueLoss, report.entropy, report.length, seconds))
         }

@@ -51,7 +51,7 @@ extension Commands {
         let length = Double(set.items.flatMap { $0.responses.map(\.tokens.count) }.reduce(0, +)) / Double(max(set.responseCount, 1))
         s.values["sample.responses"] = Double(set.responseCount)
         s.values["sample.distinct"] = Double(distinct)
-        return CommandOutput("\(prompts.count) prompts × \(k) responses from \(modelName) → sample set \(name) (\(set.responseCount) responses, "
+        return CommandOutput("\(plural(prompts.count, "prompt")) × \(plural(k, "response")) from \(modelName) → sample set \(name) (\(set.responseCount) responses, "
             + "\(distinct) distinct, mean length \(String(format: "%.1f", length)) tokens)")
     }
 

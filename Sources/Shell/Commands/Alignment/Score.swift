@@ -105,7 +105,7 @@ extension Commands {
             return CommandOutput("\(name): R_s (\(sf)) on safety-tagged prompts or when σ(R_s) < \(format(invocation.float("threshold"))), else R_h (\(h)); then whitened per batch")
         }
         var model = try scoring(source, "SOURCE")
-        var out = "\(name): \(source)"
+        var about = "reward model \(source)"
         if let demosName = invocation.optional("shift") {
             let demos = try s.dataset(demosName, in: invocation, argument: "shift")
             let pairs = demos.records.compactMap { r -> (prompt: String, response: String)? in
@@ -115,10 +115,10 @@ extension Commands {
             guard !pairs.isEmpty else { throw invocation.error("\(demosName) holds no prompt/completion demonstrations", at: "shift") }
             let scores = model.scores(pairs)
             model.shift = scores.reduce(0, +) / Float(scores.count)
-            out += String(format: " shifted by %+.3f, so %@'s %d demonstrations average 0", -model.shift, demosName, pairs.count)
+            about += String(format: " shifted by %+.3f, so %@'s %d demonstrations average 0", -model.shift, demosName, pairs.count)
         }
-        s.rewards[name] = RewardEntry(reward: .single(model), about: out)
+        s.rewards[name] = RewardEntry(reward: .single(model), about: about)
         s.touch(name)
-        return CommandOutput(out)
+        return CommandOutput("\(name): \(about)")
     }
 }

@@ -47,6 +47,9 @@ extension Commands {
             heldOut = ComparisonGroup.groups(h.records, loss: loss)
         }
         let trunkName = invocation.option("from")
+        guard invocation.given.contains("from") || s.models[trunkName] != nil else {
+            throw invocation.error("train rm starts from a language model's trunk: give from=MODEL (the default, sft, is not loaded)")
+        }
         let trunk = try s.model(trunkName, in: invocation, argument: "from")
         guard let tokenizer = trunk.tokenizer, ChatFormat.supports(tokenizer) else {
             throw invocation.error("\(trunkName)'s tokenizer lacks the chat markers; a reward model reads chat examples", at: "from")

@@ -24,7 +24,7 @@ extension Commands {
         settings.sequenceLength = invocation.integer("context")
         settings.learningRate = Float(invocation.float("lr"))
         settings.warmup = invocation.integer("warmup")
-        settings.evaluateEvery = invocation.integer("eval_every")
+        settings.evaluateEvery = invocation.optional("eval_every").flatMap { Int($0) } ?? 0
         return settings
     }
 

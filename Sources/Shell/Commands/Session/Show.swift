@@ -28,6 +28,8 @@ extension Commands {
         if let m = s.models[name] { return CommandOutput(describe(name, m)) }
         if let t = s.tokenizers[name] { return CommandOutput("\(name): tokenizer, \(t.vocabularySize) tokens, special: \(t.specialTokens.keys.sorted().joined(separator: " "))") }
         if let d = s.datasets[name] { return CommandOutput(describe(name, d)) }
+        if let set = s.samples[name] { return CommandOutput(describe(name, set)) }
+        if let r = s.rewards[name] { return CommandOutput("\(name): reward, \(r.about)") }
         if let r = s.runs[name] {
             let rows = r.metrics.map { m in [m, String(r.series[m]!.count), formatValue(r.series[m]!.last!.value)] }
             return CommandOutput("\(name): \(r.kind) run\n" + Table(["metric", "points", "last"], rows).render())
@@ -45,6 +47,10 @@ extension Commands {
         if let t = s.tokenizers[name] { return ["tokenizer", "\(t.vocabularySize) tokens"] }
         if let d = s.datasets[name] { return ["dataset", "\(d.records.count) \(d.kind) records"] }
         if let r = s.runs[name] { return ["run", "\(r.kind): " + r.metrics.joined(separator: ", ")] }
+        if let set = s.samples[name] {
+            return ["sample set", "\(plural(set.items.count, "prompt")) × \(set.k) from \(set.model)" + (set.items.first?.scores != nil ? ", scored" : "")]
+        }
+        if let r = s.rewards[name] { return ["reward", r.about] }
         return ["?", ""]
     }
 
@@ -52,6 +58,20 @@ extension Commands {
         var out = "\(name): \(d.records.count) \(d.kind) records from \(d.source)\n"
         for (i, r) in d.records.prefix(3).enumerated() { out += "  \(i + 1). \(preview(r))\n" }
         if d.records.count > 3 { out += "  …\n" }
+        return out
+    }
+
+    static func describe(_ name: String, _ set: SampleSet) -> String {
+        var out = "\(name): \(plural(set.items.count, "prompt")) × \(set.k) responses from \(set.model)\n"
+        for (i, item) in set.items.prefix(2).enumerated() {
+            out += "  \(i + 1). \(item.prompt.prompt)\(item.prompt.unsafe ? " (safety)" : "")\n"
+            var rows: [[String]] = []
+            for (j, r) in item.responses.enumerated() {
+                rows.append([String(format: "%.2f", r.logProbability), item.scores.map { String(format: "%+.3f", $0[j]) } ?? "-", r.text])
+            }
+            out += Table(["log p", "reward", "response"], rows).render().split(separator: "\n").map { "     " + $0 }.joined(separator: "\n") + "\n"
+        }
+        if set.items.count > 2 { out += "  …\n" }
         return out
     }
 
