@@ -180,14 +180,20 @@ public final class PPO {
             throw .nonFiniteReward(prompt: batch[bad].prompt, response: responses[bad].text)
         }
         let gold = judge.map { j in zip(batch, responses).map { j.judge(prompt: $0.prompt, response: $1.text) }.map { $0.helpfulness + $0.safety } } ?? []
-        let rows = ResponseBatch(responses, rows: Array(responses.indices))
-        policy.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
-        let logProbs = rows.perResponse(policy.tokenLogProbabilities(targets: rows.targets))
-        let entropies = rows.perResponse(policy.tokenEntropies()).flatMap { $0 }
-        reference.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
-        let referenceLogProbs = rows.perResponse(reference.tokenLogProbabilities(targets: rows.targets))
-        value.forward(tokens: rows.tokens, B: rows.B, T: rows.T, computeLogits: false)
-        let values = rows.perResponse(value.scalarValuesEveryPosition())
+        var logProbs = [[Float]](repeating: [], count: responses.count), referenceLogProbs = logProbs, values = logProbs
+        var entropies: [Float] = []
+        // Rows of similar length together, so a long prompt pads few others.
+        for chunk in PPO.lengthGroups(responses, Array(responses.indices), size: settings.minibatchSize) {
+            let rows = ResponseBatch(responses, rows: chunk)
+            policy.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
+            let lp = rows.perResponse(policy.tokenLogProbabilities(targets: rows.targets))
+            entropies += rows.perResponse(policy.tokenEntropies()).flatMap { $0 }
+            reference.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
+            let ref = rows.perResponse(reference.tokenLogProbabilities(targets: rows.targets))
+            value.forward(tokens: rows.tokens, B: rows.B, T: rows.T, computeLogits: false)
+            let v = rows.perResponse(value.scalarValuesEveryPosition())
+            for (k, i) in chunk.enumerated() { (logProbs[i], referenceLogProbs[i], values[i]) = (lp[k], ref[k], v[k]) }
+        }
         var rewards: [[Float]] = [], advantages: [[Float]] = [], returns: [[Float]] = []
         for i in responses.indices {
             var r = zip(logProbs[i], referenceLogProbs[i]).map { Float(-beta) * ($0 - $1) }
@@ -269,8 +275,9 @@ public final class PPO {
         for _ in 0..<settings.epochs {
             var order = Array(0..<n)
             for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, rng.int(below: i + 1)) }
-            for start in stride(from: 0, to: n, by: settings.minibatchSize) {
-                let members = Array(order[start..<min(start + settings.minibatchSize, n)])
+            var minibatches = PPO.lengthGroups(rollout.responses, order, size: settings.minibatchSize)
+            for i in stride(from: minibatches.count - 1, to: 0, by: -1) { minibatches.swapAt(i, rng.int(below: i + 1)) }
+            for members in minibatches {
                 let rows = ResponseBatch(rollout.responses, rows: members)
                 let count = Float(members.map { rollout.responses[$0].tokens.count }.reduce(0, +))
                 // Policy.
@@ -332,6 +339,16 @@ public final class PPO {
             }
         }
         return (Double(clippedTokens) / Double(max(tokens, 1)), valueLossSum / Double(max(valueTokens, 1)))
+    }
+
+    /// `indices` split into groups of `size` by sequence length (a stable sort,
+    /// so equal lengths keep their shuffled order): padding to the longest row
+    /// of a group then wastes little, where a random minibatch with one long
+    /// prompt would pad every row to it.
+    static func lengthGroups(_ responses: [SampledResponse], _ indices: [Int], size: Int) -> [[Int]] {
+        func length(_ i: Int) -> Int { responses[i].promptTokens.count + responses[i].tokens.count }
+        let sorted = indices.enumerated().sorted { (length($0.element), $0.offset) < (length($1.element), $1.offset) }.map(\.element)
+        return stride(from: 0, to: sorted.count, by: size).map { Array(sorted[$0..<min($0 + size, sorted.count)]) }
     }
 
     /// The policy's log-probabilities now of response `index` of the last

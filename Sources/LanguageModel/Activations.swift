@@ -52,7 +52,12 @@ final class Activations {
         sizes += [BT * V, BT * C, BT * C, BT * C, BT * C, BT * 3 * C, BT * 4 * C, BT * 4 * C, B * NH * T * T]
         sizes += [BT, BT, BT]
         let total = sizes.reduce(0, +)
-        if let reusing, reusing.count >= total { buffer = reusing } else { buffer = FloatBuffer(count: total) }
+        if let reusing, reusing.count >= total {
+            buffer = reusing
+        } else {
+            // Shapes that vary (rollouts, reward-model batches) grow the buffer by at least half, so it settles.
+            buffer = FloatBuffer(count: reusing.map { max(total, $0.count + $0.count / 2) } ?? total)
+        }
         var cursor = buffer.pointer
         func take(_ n: Int) -> UnsafeMutablePointer<Float> { defer { cursor += n }; return cursor }
         encoded = take(BT * C)

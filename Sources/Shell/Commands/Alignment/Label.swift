@@ -13,6 +13,8 @@ extension Commands {
             .option("into", .name, "the dataset to make (default: SAMPLES.KIND)"),
             .option("heldout", .float(0...0.9), "share of prompts kept apart in INTO.heldout", default: "0.1"),
             .option("temperature", .float(0.01...100), "Plackett–Luce temperature of rankings", default: "0.5"),
+            .option("min_k", .integer(2...64), "rankings: fewest distinct responses a prompt needs", default: "2"),
+            .option("max_k", .integer(2...64), "rankings: most responses ranked per prompt (a random K from min_k to max_k)", default: "9"),
             .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
         ],
         summary: "have the simulated annotators rank or compare a sample set's responses",
@@ -23,11 +25,13 @@ extension Commands {
             responses compared, with Llama 2's rating (significantly better, better, \
             slightly better, negligibly better or unsure). aspect=safety judges \
             safety-tagged prompts by safety and the others by helpfulness, as Llama \
-            2's safety data mixes both. Prompts with fewer than two distinct \
-            responses are skipped. Prints how often a second annotator of the pool \
-            agrees with each label, overall and on close pairs (gold gap at most 1).
+            2's safety data mixes both. A ranking takes a random K from min_k to \
+            max_k of a prompt's distinct responses (InstructGPT's K = 4..9); prompts \
+            with fewer than min_k (pairs: two) are skipped. Prints how often a \
+            second annotator of the pool agrees with each label, overall and on \
+            close pairs (gold gap at most 1).
             """,
-        examples: ["label prefs as rankings", "label prefs as pairs aspect=safety into=safety_pairs"]
+        examples: ["label prefs as rankings min_k=4 max_k=9", "label prefs as pairs aspect=safety into=safety_pairs"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("SAMPLES")
@@ -47,13 +51,18 @@ extension Commands {
         for item in set.items {
             var distinct: [String] = []
             for r in item.responses where !distinct.contains(r.text) { distinct.append(r.text) }
-            guard distinct.count >= 2 else { skipped += 1; continue }
+            let fewest = kind == "rankings" ? invocation.integer("min_k") : 2
+            guard distinct.count >= fewest else { skipped += 1; continue }
             let aspect: Aspect = wantsSafety && item.prompt.unsafe ? .safety : .helpfulness
             let annotator = annotators[rng.int(below: annotators.count)]
             used[annotator.name, default: 0] += 1
             let p = item.prompt.prompt
             var comparisons: [(String, String)] = []
             if kind == "rankings" {
+                // InstructGPT showed labelers K = 4..9 responses: a random K in [min_k, max_k], at most what there is.
+                let most = min(distinct.count, max(fewest, invocation.integer("max_k")))
+                let k = fewest + rng.int(below: most - fewest + 1)
+                distinct = Array(distinct.prefix(k))
                 let ranking = annotator.rank(world, prompt: p, distinct, aspect: aspect,
                                              temperature: invocation.float("temperature"), rng: &rng)
                 records.append(.ranking(prompt: p, responses: distinct, ranking: ranking))
@@ -96,7 +105,7 @@ extension Commands {
             s.touch(into + ".heldout")
             out += " and \(into).heldout (\(heldOutCount))"
         }
-        if skipped > 0 { out += "; \(plural(skipped, "prompt")) skipped (fewer than two distinct responses)" }
+        if skipped > 0 { out += "; \(plural(skipped, "prompt")) skipped (fewer than \(kind == "rankings" ? invocation.integer("min_k") : 2) distinct responses)" }
         if kind == "rankings" {
             let comparisons = records.map { Rankings.comparisons($0).count }.reduce(0, +)
             out += "; \(comparisons) comparisons in all"
