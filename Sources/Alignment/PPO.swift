@@ -47,8 +47,10 @@ public enum PPOError: Error, Equatable {
 public struct Rollout: Sendable {
     public var prompts: [PromptItem]
     public var responses: [SampledResponse]
-    /// Reward-model score of each response (the proxy reward).
+    /// The reward of each response as PPO uses it (whitened for Llama 2's rule).
     public var scores: [Float]
+    /// The reward before whitening (the proxy reward reported).
+    public var rawScores: [Float]
     /// Gold helpfulness + safety of each response, when a judge is given.
     public var gold: [Double]
     /// Per token: log π_old, log π_ref, value, the reward with its KL
@@ -141,7 +143,7 @@ public final class PPO {
         let n = Double(rollout.responses.count)
         let (k1, k3) = PPO.klEstimates(logProbs: rollout.logProbs, referenceLogProbs: rollout.referenceLogProbs)
         let report = PPOReport(
-            iteration: iteration, proxy: rollout.scores.map(Double.init).reduce(0, +) / n,
+            iteration: iteration, proxy: rollout.rawScores.map(Double.init).reduce(0, +) / n,
             gold: rollout.gold.isEmpty ? .nan : rollout.gold.reduce(0, +) / n,
             klK1: k1, klK3: k3, clipFraction: update.clipFraction, valueLoss: update.valueLoss,
             entropy: Double(rollout.entropy), length: Double(rollout.responses.map(\.tokens.count).reduce(0, +)) / n,
@@ -175,10 +177,12 @@ public final class PPO {
     private func roll(_ batch: [PromptItem], rng: inout Random) throws(PPOError) -> Rollout {
         let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: batch.map(\.prompt),
                                               settings: settings.sampling, rng: &rng).map { $0[0] }
-        let scores = reward.scores(zip(batch, responses).map { (prompt: $0.prompt, response: $1.text, unsafe: $0.unsafe) })
-        if let bad = scores.indices.first(where: { !scores[$0].isFinite }) {
+        let items = zip(batch, responses).map { (prompt: $0.prompt, response: $1.text, unsafe: $0.unsafe) }
+        let raw = reward.rawScores(items)
+        if let bad = raw.indices.first(where: { !raw[$0].isFinite }) {
             throw .nonFiniteReward(prompt: batch[bad].prompt, response: responses[bad].text)
         }
+        let scores: [Float] = if case .llama2 = reward { whiten(raw) } else { raw }
         let gold = judge.map { j in zip(batch, responses).map { j.judge(prompt: $0.prompt, response: $1.text) }.map { $0.helpfulness + $0.safety } } ?? []
         var logProbs = [[Float]](repeating: [], count: responses.count), referenceLogProbs = logProbs, values = logProbs
         var entropies: [Float] = []
@@ -203,7 +207,7 @@ public final class PPO {
             advantages.append(a)
             returns.append(zip(a, values[i]).map(+))
         }
-        return Rollout(prompts: batch, responses: responses, scores: scores, gold: gold, logProbs: logProbs,
+        return Rollout(prompts: batch, responses: responses, scores: scores, rawScores: raw, gold: gold, logProbs: logProbs,
                        referenceLogProbs: referenceLogProbs, values: values, rewards: rewards, advantages: advantages,
                        returns: returns, entropy: entropies.reduce(0, +) / Float(max(entropies.count, 1)))
     }

@@ -18,6 +18,8 @@ public struct Selection: Sendable {
     public var rewards: [Float]
     /// Index of the highest reward (the first of equals).
     public var best: Int
+    /// Whether the best clears the round's minimum reward (always, without one).
+    public var kept = true
 }
 
 /// Best-of-n and Llama 2's rejection sampling.
@@ -31,8 +33,9 @@ public enum RejectionSampling {
         return portableLog(Double(n)) - Double(n - 1) / Double(n)
     }
 
-    /// Best-of-n: n samples per prompt, all scored by `reward` in one batch,
-    /// and the highest kept. `incumbents` (one per prompt, or none) join each
+    /// Best-of-n: n samples per prompt, all scored by `reward` in one batch
+    /// (before any whitening, which would not change the order), and the
+    /// highest kept. `incumbents` (one per prompt, or none) join each
     /// prompt's candidates, so a best from an earlier round survives unless beaten.
     public static func bestOfN(
         _ policy: GPT, tokenizer: BPETokenizer, prompts: [PromptItem], n: Int, reward: Reward,
@@ -46,7 +49,7 @@ public enum RejectionSampling {
         let items = prompts.indices.flatMap { i in
             candidates[i].map { (prompt: prompts[i].prompt, response: $0.text, unsafe: prompts[i].unsafe) }
         }
-        let scores = reward.scores(items)
+        let scores = reward.rawScores(items)
         var out: [Selection] = [], start = 0
         for i in prompts.indices {
             let r = Array(scores[start..<(start + candidates[i].count)])
@@ -60,18 +63,28 @@ public enum RejectionSampling {
     /// One round of Llama 2's rejection sampling (Touvron et al. 2023, §3.2.3):
     /// K samples per prompt from the current policy, the best by reward kept
     /// (an earlier round's best stays if it still scores higher), then the
-    /// policy is finetuned on the kept responses with the SFT loss. Returns the
-    /// selections; `kept` is updated to the new bests, per prompt text.
+    /// policy is finetuned on the kept responses with the SFT loss. With
+    /// `minimumReward`, a prompt whose best falls short keeps nothing (where
+    /// every sample leaks a password, finetuning on the "best" would teach the
+    /// leak). Returns the selections; `kept` is updated, per prompt text.
     public static func round(
         _ policy: GPT, tokenizer: BPETokenizer, prompts: [PromptItem], k: Int, reward: Reward,
-        sampling: SamplingSettings, kept: inout [String: SampledResponse], finetuning: TrainingSettings,
+        sampling: SamplingSettings, minimumReward: Float? = nil, kept: inout [String: SampledResponse], finetuning: TrainingSettings,
         rng: inout Random, isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
     ) throws(TrainingStop) -> [Selection] {
-        let selections = bestOfN(policy, tokenizer: tokenizer, prompts: prompts, n: k, reward: reward,
+        var selections = bestOfN(policy, tokenizer: tokenizer, prompts: prompts, n: k, reward: reward,
                                  sampling: sampling, rng: &rng, incumbents: prompts.map { kept[$0.prompt] })
-        for s in selections { kept[s.prompt.prompt] = s.candidates[s.best] }
+        for i in selections.indices {
+            if let minimumReward, selections[i].rewards[selections[i].best] < minimumReward {
+                selections[i].kept = false
+                kept[selections[i].prompt.prompt] = nil
+            } else {
+                kept[selections[i].prompt.prompt] = selections[i].candidates[selections[i].best]
+            }
+        }
         let examples = kept.keys.sorted().map { ChatExample(prompt: $0, response: kept[$0]!.text, tokenizer: tokenizer) }
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
+        guard !examples.isEmpty else { return selections }
         try LanguageModelTraining.finetune(policy, examples: examples, heldOut: [], padding: padding,
                                            settings: finetuning, rng: &rng, isCancelled: isCancelled, onStep: onStep)
         return selections

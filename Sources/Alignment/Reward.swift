@@ -31,22 +31,31 @@ public enum Reward {
     case llama2(helpfulness: ScoringModel, safety: ScoringModel, threshold: Float)
 
     /// The reward of each response to its prompt; `unsafe` is each prompt's safety tag.
+    /// Llama 2's combination is whitened over `items`.
     public func scores(_ items: [(prompt: String, response: String, unsafe: Bool)]) -> [Float] {
+        let raw = rawScores(items)
+        if case .llama2 = self { return whiten(raw) }
+        return raw
+    }
+
+    /// The reward before any whitening: comparable across batches, for
+    /// reports and thresholds (whitening is monotone within a batch).
+    public func rawScores(_ items: [(prompt: String, response: String, unsafe: Bool)]) -> [Float] {
         let pairs = items.map { (prompt: $0.prompt, response: $0.response) }
         switch self {
         case let .single(m):
             return m.scores(pairs)
         case let .llama2(h, s, threshold):
-            return Reward.combine(helpfulness: h.scores(pairs), safety: s.scores(pairs), unsafe: items.map(\.unsafe),
-                                  threshold: threshold)
+            return Reward.select(helpfulness: h.scores(pairs), safety: s.scores(pairs), unsafe: items.map(\.unsafe),
+                                 threshold: threshold)
         }
     }
 
     /// Llama 2's rule on scores (logits) r_h and r_s: r_s where the prompt is
-    /// safety-tagged or σ(r_s) < threshold, else r_h; whitened over the batch.
-    /// The models output logits r with R = σ(r), so logit(R) is r itself.
-    public static func combine(helpfulness rh: [Float], safety rs: [Float], unsafe: [Bool], threshold: Float) -> [Float] {
-        whiten(rh.indices.map { i in unsafe[i] || sigmoid(rs[i]) < threshold ? rs[i] : rh[i] })
+    /// safety-tagged or σ(r_s) < threshold, else r_h. The models output logits
+    /// r with R = σ(r), so logit(R) is r itself; `scores` then whitens.
+    public static func select(helpfulness rh: [Float], safety rs: [Float], unsafe: [Bool], threshold: Float) -> [Float] {
+        rh.indices.map { i in unsafe[i] || sigmoid(rs[i]) < threshold ? rs[i] : rh[i] }
     }
 
     /// The reward models it reads.

@@ -172,7 +172,7 @@ import Testing
     }
 
     @Test func llama2CombinationMatchesNumpy() {
-        let combined = Reward.combine(helpfulness: Self.rh, safety: Self.rs, unsafe: Self.unsafe, threshold: 0.15)
+        let combined = whiten(Reward.select(helpfulness: Self.rh, safety: Self.rs, unsafe: Self.unsafe, threshold: 0.15))
         for (x, y) in zip(combined, Self.reference.combine) { #expect(abs(Double(x) - y) < 1e-5) }
     }
 

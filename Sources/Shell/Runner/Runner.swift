@@ -73,7 +73,9 @@ public final class Runner {
     func execute(_ line: String, origin: String?, depth: Int, typedAfter prompt: String? = nil) -> LineResult {
         let started = Date()
         do {
-            let tokens = try Lexer(lookup: { [session] in session.variables[$0] ?? session.settings.value($0) }).tokens(line)
+            let tokens = try Lexer(lookup: { [session] in
+                session.variables[$0] ?? session.settings.value($0) ?? session.values[$0].map(formatValue)
+            }).tokens(line)
             if tokens.isEmpty { return .ok }
             if depth == 0 { session.history.append(line) }
             let invocation = try registry.parse(tokens, line: line)

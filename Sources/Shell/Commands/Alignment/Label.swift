@@ -13,6 +13,7 @@ extension Commands {
             .option("into", .name, "the dataset to make (default: SAMPLES.KIND)"),
             .option("heldout", .float(0...0.9), "share of prompts kept apart in INTO.heldout", default: "0.1"),
             .option("temperature", .float(0.01...100), "Plackett–Luce temperature of rankings", default: "0.5"),
+            .option("per_prompt", .integer(1...100), "pairs: comparisons per prompt (distinct pairs, as many as there are)", default: "1"),
             .option("min_k", .integer(2...64), "rankings: fewest distinct responses a prompt needs", default: "2"),
             .option("max_k", .integer(2...64), "rankings: most responses ranked per prompt (a random K from min_k to max_k)", default: "9"),
             .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
@@ -46,7 +47,7 @@ extension Commands {
         let by = invocation.option("by")
         let annotators = by == "pool" ? Annotator.pool : Annotator.pool.filter { $0.name == by }
         let wantsSafety = invocation.option("aspect") == "safety"
-        var records: [Record] = [], skipped = 0, used: [String: Int] = [:]
+        var byPrompt: [[Record]] = [], skipped = 0, used: [String: Int] = [:]
         var agree = 0, total = 0, closeAgree = 0, closeTotal = 0
         for item in set.items {
             var distinct: [String] = []
@@ -57,7 +58,7 @@ extension Commands {
             let annotator = annotators[rng.int(below: annotators.count)]
             used[annotator.name, default: 0] += 1
             let p = item.prompt.prompt
-            var comparisons: [(String, String)] = []
+            var comparisons: [(String, String)] = [], records: [Record] = []
             if kind == "rankings" {
                 // InstructGPT showed labelers K = 4..9 responses: a random K in [min_k, max_k], at most what there is.
                 let most = min(distinct.count, max(fewest, invocation.integer("max_k")))
@@ -68,14 +69,17 @@ extension Commands {
                 records.append(.ranking(prompt: p, responses: distinct, ranking: ranking))
                 comparisons = Rankings.pairs(ranking).map { (distinct[$0.winner], distinct[$0.loser]) }
             } else {
-                let i = rng.int(below: distinct.count)
-                var j = rng.int(below: distinct.count - 1)
-                if j >= i { j += 1 }
-                let (aWins, rating) = annotator.compare(world, prompt: p, distinct[i], distinct[j], aspect: aspect, rng: &rng)
-                let (chosen, rejected) = aWins ? (distinct[i], distinct[j]) : (distinct[j], distinct[i])
-                records.append(.preference(prompt: p, chosen: chosen, rejected: rejected, margin: nil, rating: rating))
-                comparisons = [(chosen, rejected)]
+                var all: [(Int, Int)] = []
+                for i in distinct.indices { for j in (i + 1)..<distinct.count { all.append((i, j)) } }
+                for n in stride(from: all.count - 1, to: 0, by: -1) { all.swapAt(n, rng.int(below: n + 1)) }
+                for (i, j) in all.prefix(invocation.integer("per_prompt")) {
+                    let (aWins, rating) = annotator.compare(world, prompt: p, distinct[i], distinct[j], aspect: aspect, rng: &rng)
+                    let (chosen, rejected) = aWins ? (distinct[i], distinct[j]) : (distinct[j], distinct[i])
+                    records.append(.preference(prompt: p, chosen: chosen, rejected: rejected, margin: nil, rating: rating))
+                    comparisons.append((chosen, rejected))
+                }
             }
+            byPrompt.append(records)
             // A second opinion from another annotator of the pool, pair by pair.
             let others = Annotator.pool.filter { $0.name != annotator.name }
             for (winner, loser) in comparisons {
@@ -89,10 +93,13 @@ extension Commands {
                 if abs(gap) <= 1 { closeTotal += 1; closeAgree += same ? 1 : 0 }
             }
         }
+        let records = byPrompt.flatMap { $0 }
         guard !records.isEmpty else {
             throw invocation.error("no prompt of \(name) has two distinct responses; sample again with a higher temperature or k", at: "SAMPLES")
         }
-        let heldOutCount = Int((Double(records.count) * invocation.float("heldout")).rounded())
+        // The held-out part is whole prompts: the last share of them.
+        let heldOutPrompts = Int((Double(byPrompt.count) * invocation.float("heldout")).rounded())
+        let heldOutCount = byPrompt.suffix(heldOutPrompts).map(\.count).reduce(0, +)
         let source = "label \(name) as \(kind)"
         s.datasets[into] = Dataset(records: Array(records.dropLast(heldOutCount)), source: source)
         s.touch(into)

@@ -10,6 +10,7 @@ extension Commands {
         options: [
             .option("reward", .name, "the reward that picks the best sample"),
             .option("k", .integer(1...64), "samples per prompt", default: "8"),
+            .option("min_reward", .float(-1000...1000), "keep a prompt's best only if its reward (before whitening) reaches this"),
             .option("n", .integer(0...1_000_000), "prompts per round, drawn at random (0: all)", default: "0"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
             .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
@@ -47,7 +48,8 @@ extension Commands {
         var selections: [Selection] = []
         let output = try runTraining(kind: "rs", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             selections = try RejectionSampling.round(entry.model, tokenizer: tokenizer, prompts: prompts, k: invocation.integer("k"),
-                                                     reward: reward, sampling: sampling, kept: &kept, finetuning: settings, rng: &rng,
+                                                     reward: reward, sampling: sampling,
+                                                     minimumReward: invocation.optional("min_reward").flatMap(Float.init), kept: &kept, finetuning: settings, rng: &rng,
                                                      isCancelled: s.isCancelled, onStep: onStep)
         } summary: { last, _ in
             "\(name): finetuned \(last.step) steps on \(kept.count) kept responses; loss \(String(format: "%.3f", last.loss))"
@@ -62,8 +64,10 @@ extension Commands {
         let after = heldOutReport(entry.model, tokenizer, s)
         s.values["rs.reward"] = pickReward
         s.values["rs.gold"] = pickGold
+        let dropped = selections.filter { !$0.kept }.count
         var out = String(format: "%d prompts × %d samples; the picks score %+.3f by %@ and %+.2f by gold\n",
                          selections.count, invocation.integer("k"), pickReward, rewardName, pickGold)
+        if dropped > 0 { out += "\(plural(dropped, "prompt")) kept nothing: no sample reached min_reward\n" }
         out += output.text + "\n"
         out += comparisonTable([("before", before), ("after", after)])
         recordEvaluation(after, prefix: "rs", s)

@@ -9,7 +9,8 @@ extension Commands {
                     .argument("RESPONSE", .string, "the response, when TARGET is a prompt", required: false)],
         summary: "score a response, or every response of a sample set, with a reward",
         help: """
-            With a prompt and a response, prints the reward and the gold scores side \
+            With a prompt and a response, prints the reward (before the whitening \
+            of Llama 2's combination, which needs a batch) and the gold scores side \
             by side. With a sample set, scores every response (kept in the set for \
             show), and prints the mean reward, the mean gold score, and how often \
             the reward's favourite response per prompt is also gold's.
@@ -24,7 +25,7 @@ extension Commands {
         Parallel.threads = s.settings.threads
         if let response = invocation.arguments["RESPONSE"] {
             let unsafe = world.task(for: target)?.isUnsafe ?? false
-            let r = reward.scores([(prompt: target, response: response, unsafe: unsafe)])[0]
+            let r = reward.rawScores([(prompt: target, response: response, unsafe: unsafe)])[0]
             let g = world.gold(prompt: target, response: response)
             s.values["score"] = Double(r)
             return CommandOutput(String(format: "reward %+.3f   gold helpfulness %+.2f, safety %+.2f", r, g.helpfulness, g.safety)
@@ -34,7 +35,7 @@ extension Commands {
             throw invocation.error("no sample set '\(target)'; give a sample set's name, or a prompt and a response", at: "TARGET")
         }
         let items = set.items.flatMap { item in item.responses.map { (prompt: item.prompt.prompt, response: $0.text, unsafe: item.prompt.unsafe) } }
-        let scores = reward.scores(items)
+        let scores = reward.rawScores(items)
         var at = 0, gold = 0.0, agreeOnBest = 0, contested = 0
         for i in set.items.indices {
             let k = set.items[i].responses.count
