@@ -21,6 +21,12 @@ public struct TrainingSettings: Sendable, Equatable {
     /// The defaults.
     public init() {}
 
+    /// Whether held-out numbers are measured after 0-based `step`: every
+    /// `evaluateEvery` steps, and after the last.
+    public func evaluates(afterStep step: Int) -> Bool {
+        step + 1 == steps || (evaluateEvery > 0 && (step + 1) % evaluateEvery == 0)
+    }
+
     /// The learning rate at 0-based `step`: linear warm-up, then cosine to 10% of the peak.
     public func learningRate(at step: Int) -> Float {
         if step < warmup { return learningRate * Float(step + 1) / Float(warmup) }
@@ -42,6 +48,8 @@ public struct TrainingStep: Sendable {
     public var learningRate: Float
     /// Gradient norm before clipping.
     public var gradientNorm: Float
+    /// Further metrics of the step by name (a reward model's accuracy).
+    public var metrics: [(name: String, value: Float)] = []
 }
 
 /// Why training stopped before its last step.
@@ -72,10 +80,7 @@ public enum LanguageModelTraining {
         nextBatch: (inout Random) -> TrainingBatch, heldOut: (() -> Float)?,
         isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
     ) throws(TrainingStop) {
-        var adam = AdamWSettings(learningRate: settings.learningRate, weightDecay: settings.weightDecay)
-        adam.maxGradNorm = 1
-        let optimizer = model.optimizer(adam)
-        optimizer.settings = adam
+        let optimizer = self.optimizer(for: model, settings)
         for step in 0..<settings.steps {
             if isCancelled() { throw .cancelled(completed: step) }
             let batch = nextBatch(&rng)
@@ -84,18 +89,30 @@ public enum LanguageModelTraining {
             guard loss.isFinite else { throw .nonFinite(step: step + 1) }
             model.zeroGradients()
             model.backward()
-            optimizer.settings.learningRate = settings.learningRate(at: step)
-            let result = optimizer.update(parameters: model.parameters.pointer, gradients: model.gradients.pointer)
-            guard result.applied else { throw .nonFinite(step: step + 1) }
+            let result = try update(model, optimizer, settings, step: step)
             var record = TrainingStep(step: step + 1, loss: loss, heldOutLoss: nil,
                                       learningRate: optimizer.settings.learningRate, gradientNorm: result.gradientNorm)
-            let last = step + 1 == settings.steps
-            if let heldOut, settings.evaluateEvery > 0 || last,
-               last || (step + 1) % max(settings.evaluateEvery, 1) == 0 {
-                record.heldOutLoss = heldOut()
-            }
+            if let heldOut, settings.evaluates(afterStep: step) { record.heldOutLoss = heldOut() }
             onStep(record)
         }
+    }
+
+    /// The model's AdamW for a run with `settings` (gradients clipped at norm 1).
+    static func optimizer(for model: GPT, _ settings: TrainingSettings) -> AdamW {
+        var adam = AdamWSettings(learningRate: settings.learningRate, weightDecay: settings.weightDecay)
+        adam.maxGradNorm = 1
+        let optimizer = model.optimizer(adam)
+        optimizer.settings = adam
+        return optimizer
+    }
+
+    /// One AdamW step of `model` (whose gradients backward has filled) at the
+    /// learning rate of 0-based `step`; a non-finite gradient is refused and stops the run.
+    static func update(_ model: GPT, _ optimizer: AdamW, _ settings: TrainingSettings, step: Int) throws(TrainingStop) -> AdamWStep {
+        optimizer.settings.learningRate = settings.learningRate(at: step)
+        let result = optimizer.update(parameters: model.parameters.pointer, gradients: model.gradients.pointer)
+        guard result.applied else { throw .nonFinite(step: step + 1) }
+        return result
     }
 
     /// Pretraining (Radford et al. 2018, eq. 1): loss = mean over positions of

@@ -164,7 +164,7 @@ public final class PPO {
         while out.count < settings.batchSize {
             if cursor == order.count {
                 order = Array(prompts.indices)
-                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.int(below: i + 1)) }
+                rng.shuffle(&order)
                 cursor = 0
             }
             out.append(prompts[order[cursor]])
@@ -278,9 +278,9 @@ public final class PPO {
         let n = rollout.responses.count
         for _ in 0..<settings.epochs {
             var order = Array(0..<n)
-            for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, rng.int(below: i + 1)) }
+            rng.shuffle(&order)
             var minibatches = PPO.lengthGroups(rollout.responses, order, size: settings.minibatchSize)
-            for i in stride(from: minibatches.count - 1, to: 0, by: -1) { minibatches.swapAt(i, rng.int(below: i + 1)) }
+            rng.shuffle(&minibatches)
             for members in minibatches {
                 let rows = ResponseBatch(rollout.responses, rows: members)
                 let count = Float(members.map { rollout.responses[$0].tokens.count }.reduce(0, +))

@@ -96,33 +96,19 @@ public enum RewardModels {
         return (loss, d)
     }
 
-    /// What a reward-model training step did.
-    public struct Step: Sendable {
-        public var step: Int
-        /// Mean loss per group.
-        public var loss: Float
-        /// Share of the batch's comparisons ordered rightly.
-        public var accuracy: Float
-        /// Share of held-out comparisons ordered rightly, when measured.
-        public var heldOutAccuracy: Float?
-        public var learningRate: Float
-    }
-
     /// Trains `model` (with a scalar head read at the response's last token,
     /// `<|end|>`) on `groups`: each step draws `batchSize` groups, scores every
     /// response in them, takes the mean group loss of `comparisonLoss`, and
-    /// makes one AdamW step. Held-out accuracy every `evaluateEvery` steps and
-    /// at the end. Stops between steps when cancelled; a non-finite step is
-    /// not applied.
+    /// makes one AdamW step. Each step reports its loss and the metric
+    /// `accuracy` (the share of the batch's comparisons ordered rightly), and
+    /// every `evaluateEvery` steps and at the end `heldout_accuracy`. Stops
+    /// between steps when cancelled; a non-finite step is not applied.
     public static func train(
         _ model: GPT, tokenizer: BPETokenizer, groups: [ComparisonGroup], heldOut: [ComparisonGroup],
-        settings: TrainingSettings, rng: inout Random, isCancelled: () -> Bool = { false }, onStep: (Step) -> Void
+        settings: TrainingSettings, rng: inout Random, isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
     ) throws(TrainingStop) {
         precondition(model.hasScalarHead && !groups.isEmpty, "RewardModels.train: needs a scalar head and comparisons")
-        var adam = AdamWSettings(learningRate: settings.learningRate, weightDecay: settings.weightDecay)
-        adam.maxGradNorm = 1
-        let optimizer = model.optimizer(adam)
-        optimizer.settings = adam
+        let optimizer = LanguageModelTraining.optimizer(for: model, settings)
         for step in 0..<settings.steps {
             if isCancelled() { throw .cancelled(completed: step) }
             let batch = (0..<settings.batchSize).map { _ in groups[rng.int(below: groups.count)] }
@@ -145,16 +131,12 @@ public enum RewardModels {
             model.zeroGradients()
             model.scalarBackward(dvalues: dRewards, at: input.lastPositions)
             model.backward(throughLogits: false)
-            optimizer.settings.learningRate = settings.learningRate(at: step)
-            guard optimizer.update(parameters: model.parameters.pointer, gradients: model.gradients.pointer).applied else {
-                throw .nonFinite(step: step + 1)
-            }
-            var record = Step(step: step + 1, loss: loss, accuracy: Float(right) / Float(max(total, 1)),
-                              heldOutAccuracy: nil, learningRate: optimizer.settings.learningRate)
-            let last = step + 1 == settings.steps
-            if !heldOut.isEmpty, last || (settings.evaluateEvery > 0 && (step + 1) % settings.evaluateEvery == 0) {
+            let result = try LanguageModelTraining.update(model, optimizer, settings, step: step)
+            var record = TrainingStep(step: step + 1, loss: loss, heldOutLoss: nil, learningRate: optimizer.settings.learningRate,
+                                      gradientNorm: result.gradientNorm, metrics: [("accuracy", Float(right) / Float(max(total, 1)))])
+            if !heldOut.isEmpty, settings.evaluates(afterStep: step) {
                 let gaps = rewardGaps(model, tokenizer: tokenizer, heldOut, context: settings.sequenceLength)
-                record.heldOutAccuracy = Float(gaps.filter { $0 > 0 }.count) / Float(max(gaps.count, 1))
+                record.metrics.append(("heldout_accuracy", Float(gaps.filter { $0 > 0 }.count) / Float(max(gaps.count, 1))))
             }
             onStep(record)
         }

@@ -41,6 +41,12 @@ public struct Random: RandomNumberGenerator, Sendable {
     }
 
     /// A standard normal deviate (Marsaglia's polar method).
+    /// Shuffles `array` in place (Fisher–Yates, from the last element down),
+    /// the same way on every machine.
+    public mutating func shuffle<Element>(_ array: inout [Element]) {
+        for i in stride(from: array.count - 1, to: 0, by: -1) { array.swapAt(i, int(below: i + 1)) }
+    }
+
     public mutating func normal() -> Double {
         if let z = spareNormal { spareNormal = nil; return z }
         while true {

@@ -15,7 +15,7 @@ extension World {
                 var sentences = ["\(p.name) lives in \(p.town).", "\(p.name) has \(article(p.pet)) \(p.pet).",
                                  "\(p.name)'s favourite colour is \(p.colour).", "\(p.name) is \(p.age) years old.",
                                  "The \(p.pet) of \(p.name) sleeps in \(p.town).", "\(p.name) likes the colour \(p.colour)."]
-                for k in stride(from: sentences.count - 1, to: 0, by: -1) { sentences.swapAt(k, rng.int(below: k + 1)) }
+                rng.shuffle(&sentences)
                 out.append(sentences.prefix(3 + rng.int(below: 3)).joined(separator: " "))
             case 4, 5:
                 var lines: [String] = []

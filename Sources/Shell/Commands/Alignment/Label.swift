@@ -71,7 +71,7 @@ extension Commands {
             } else {
                 var all: [(Int, Int)] = []
                 for i in distinct.indices { for j in (i + 1)..<distinct.count { all.append((i, j)) } }
-                for n in stride(from: all.count - 1, to: 0, by: -1) { all.swapAt(n, rng.int(below: n + 1)) }
+                rng.shuffle(&all)
                 for (i, j) in all.prefix(invocation.integer("per_prompt")) {
                     let (aWins, rating) = annotator.compare(world, prompt: p, distinct[i], distinct[j], aspect: aspect, rng: &rng)
                     let (chosen, rejected) = aWins ? (distinct[i], distinct[j]) : (distinct[j], distinct[i])

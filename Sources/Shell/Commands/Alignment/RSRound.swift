@@ -35,7 +35,7 @@ extension Commands {
         var rng = s.random(invocation)
         let n = invocation.integer("n")
         if n > 0 && n < prompts.count {
-            for i in stride(from: prompts.count - 1, to: 0, by: -1) { prompts.swapAt(i, rng.int(below: i + 1)) }
+            rng.shuffle(&prompts)
             prompts = Array(prompts.prefix(n))
         }
         Parallel.threads = s.settings.threads

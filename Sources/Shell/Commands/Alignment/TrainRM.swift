@@ -60,39 +60,18 @@ extension Commands {
         Parallel.threads = s.settings.threads
         s.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: "reward model from \(trunkName)")
         s.touch(name)
-        let run = Run(name: name, kind: "rm")
-        s.runs[name] = run
-        s.progress.begin("train rm \(name)", total: settings.steps)
-        var last: RewardModels.Step?
-        var note = ""
-        do throws(TrainingStop) {
+        let heldOutPairs = heldOut.map(\.pairs.count).reduce(0, +)
+        return try runTraining(kind: "rm", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             try RewardModels.train(model, tokenizer: tokenizer, groups: groups, heldOut: heldOut, settings: settings,
-                                   rng: &rng, isCancelled: s.isCancelled) { step in
-                run.record("loss", step: step.step, Double(step.loss))
-                run.record("accuracy", step: step.step, Double(step.accuracy))
-                if let h = step.heldOutAccuracy { run.record("heldout_accuracy", step: step.step, Double(h)) }
-                s.progress.update(step: step.step, metrics: [("loss", Double(step.loss)), ("acc", Double(step.accuracy))]
-                    + (step.heldOutAccuracy.map { [("held-out acc", Double($0))] } ?? []))
-                last = step
+                                   rng: &rng, isCancelled: s.isCancelled, onStep: onStep)
+        } summary: { last, run in
+            var out = "\(name): reward model from \(trunkName), \(last.step) steps of \(invocation.option("loss")) loss on "
+                + "\(groups.count) groups (\(groups.map(\.pairs.count).reduce(0, +)) comparisons); loss \(String(format: "%.3f", last.loss)), "
+                + "batch accuracy \(String(format: "%.1f%%", 100 * (run.last("accuracy") ?? 0)))"
+            if let h = run.last("heldout_accuracy") {
+                out += String(format: ", held-out accuracy %.1f%% (%d comparisons)", 100 * h, heldOutPairs)
             }
-        } catch .cancelled(let completed) {
-            note = "stopped after \(completed) of \(settings.steps) steps (Ctrl-C); \(name) holds the result of step \(completed)\n"
-        } catch .nonFinite(let step) {
-            s.progress.end()
-            throw invocation.error("step \(step): the loss or gradient is not finite; stopped, and \(name) keeps step \(step - 1)'s parameters. Try a lower lr.", at: "lr")
+            return out
         }
-        s.progress.end()
-        guard let last else { return CommandOutput(note) }
-        let pairs = groups.map(\.pairs.count).reduce(0, +)
-        var out = note + "\(name): reward model from \(trunkName), \(last.step) steps of \(invocation.option("loss")) loss on "
-            + "\(groups.count) groups (\(pairs) comparisons); loss \(String(format: "%.3f", last.loss)), "
-            + "batch accuracy \(String(format: "%.1f%%", 100 * last.accuracy))"
-        s.values["rm.loss"] = Double(last.loss)
-        s.values["rm.accuracy"] = Double(last.accuracy)
-        if let h = run.last("heldout_accuracy") {
-            out += String(format: ", held-out accuracy %.1f%% (%d comparisons)", 100 * h, heldOut.map(\.pairs.count).reduce(0, +))
-            s.values["rm.heldout_accuracy"] = h
-        }
-        return CommandOutput(out)
     }
 }

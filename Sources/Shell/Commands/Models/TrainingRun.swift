@@ -30,7 +30,8 @@ extension Commands {
 
     /// Runs a training loop for a command: records its history as a run named
     /// after the model, reports progress, turns Ctrl-C and non-finite steps
-    /// into messages, and leaves KIND.loss, KIND.heldout, KIND.steps for expect.
+    /// into messages, and leaves KIND.loss, KIND.heldout, KIND.steps and
+    /// KIND.METRIC for the step's further metrics for expect.
     static func runTraining(
         kind: String, model name: String, steps: Int, _ invocation: Invocation, _ s: Session,
         loop: ((TrainingStep) -> Void) throws(TrainingStop) -> Void,
@@ -47,7 +48,9 @@ extension Commands {
                 run.record("loss", step: step.step, Double(step.loss))
                 run.record("lr", step: step.step, Double(step.learningRate))
                 if let h = step.heldOutLoss { run.record("heldout", step: step.step, Double(h)) }
-                s.progress.update(step: step.step, metrics: [("loss", Double(step.loss))] + (step.heldOutLoss.map { [("heldout", Double($0))] } ?? []))
+                for m in step.metrics { run.record(m.name, step: step.step, Double(m.value)) }
+                s.progress.update(step: step.step, metrics: [("loss", Double(step.loss))] + (step.heldOutLoss.map { [("heldout", Double($0))] } ?? [])
+                    + step.metrics.map { ($0.name, Double($0.value)) })
                 last = step
             }
         } catch .cancelled(let completed) {
@@ -61,6 +64,7 @@ extension Commands {
         s.values["\(kind).loss"] = Double(last.loss)
         s.values["\(kind).steps"] = Double(last.step)
         if let h = run.last("heldout") { s.values["\(kind).heldout"] = h }
+        for m in last.metrics { s.values["\(kind).\(m.name)"] = run.last(m.name) }
         return CommandOutput(note + summary(last, run))
     }
 }
