@@ -8,8 +8,9 @@ extension GPT {
     /// Writes `config.json` and `model.safetensors` (F32, GPT-2 names and
     /// Conv1D layout, the tied LM head not repeated, a scalar head as
     /// `score.weight`) into `directory`, creating it if needed. Each file is
-    /// replaced atomically. `endToken` becomes the config's bos/eos/pad id.
-    public func save(to directory: URL, endToken: Int? = nil) throws {
+    /// replaced atomically. `endToken` becomes the config's bos/eos/pad id;
+    /// `chatFormat` marks a model that answers in the chat format.
+    public func save(to directory: URL, endToken: Int? = nil, chatFormat: Bool = false) throws {
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -22,13 +23,21 @@ extension GPT {
                               metadata: ["format": "pt"])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = try encoder.encode(HuggingFaceConfig(config, scalarHead: hasScalarHead, endToken: endToken))
+        let json = try encoder.encode(HuggingFaceConfig(config, scalarHead: hasScalarHead, endToken: endToken, chatFormat: chatFormat))
         let configURL = directory.appendingPathComponent(Self.configFileName)
         do {
             try (json + Data("\n".utf8)).write(to: configURL, options: .atomic)
         } catch {
             throw CheckpointError.io(path: configURL.path, operation: "write", reason: error.localizedDescription)
         }
+    }
+
+    /// Whether the model in `directory` was saved as a chat model (false when
+    /// its config.json says nothing or cannot be read).
+    public static func isChatModel(at directory: URL) -> Bool {
+        guard let data = try? Data(contentsOf: directory.appendingPathComponent(configFileName)),
+              let hf = try? JSONDecoder().decode(HuggingFaceConfig.self, from: data) else { return false }
+        return hf.chatFormat ?? false
     }
 
     /// Loads a model directory written by `save` or by Hugging Face (GPT2LMHeadModel

@@ -24,6 +24,9 @@ struct HuggingFaceConfig: Codable {
     var torchDtype: String?
     var scaleAttnWeights: Bool?
     var scaleAttnByInverseLayerIdx: Bool?
+    /// This project's key: true for a model trained to answer in the chat
+    /// format (`<|user|> … <|assistant|> … <|end|>`); other readers ignore it.
+    var chatFormat: Bool?
 
     enum CodingKeys: String, CodingKey {
         case architectures, modelType = "model_type", vocabSize = "vocab_size", nPositions = "n_positions"
@@ -33,6 +36,7 @@ struct HuggingFaceConfig: Codable {
         case bosTokenId = "bos_token_id", eosTokenId = "eos_token_id", padTokenId = "pad_token_id"
         case torchDtype = "torch_dtype", scaleAttnWeights = "scale_attn_weights"
         case scaleAttnByInverseLayerIdx = "scale_attn_by_inverse_layer_idx"
+        case chatFormat = "rlhf_chat_format"
     }
 
     init(from decoder: Decoder) throws {
@@ -52,10 +56,12 @@ struct HuggingFaceConfig: Codable {
         numLabels = try c.decodeIfPresent(Int.self, forKey: .numLabels)
         scaleAttnWeights = try c.decodeIfPresent(Bool.self, forKey: .scaleAttnWeights)
         scaleAttnByInverseLayerIdx = try c.decodeIfPresent(Bool.self, forKey: .scaleAttnByInverseLayerIdx)
+        chatFormat = try c.decodeIfPresent(Bool.self, forKey: .chatFormat)
     }
 
     /// The config.json this engine writes for a model.
-    init(_ config: GPTConfig, scalarHead: Bool, endToken: Int?) {
+    init(_ config: GPTConfig, scalarHead: Bool, endToken: Int?, chatFormat: Bool = false) {
+        self.chatFormat = chatFormat ? true : nil
         architectures = [scalarHead ? "GPT2ForSequenceClassification" : "GPT2LMHeadModel"]
         modelType = "gpt2"
         vocabSize = config.vocabularySize

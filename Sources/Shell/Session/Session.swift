@@ -130,6 +130,9 @@ public struct ModelEntry {
     public var tokenizer: BPETokenizer?
     /// Where it came from: "new", a path, "copy of sft".
     public var origin: String
+    /// Whether it answers in the chat format (finetuned with sft, or saved so):
+    /// `generate` then wraps prompts as a conversation by default.
+    public var chat = false
 }
 
 /// Settings with types, changed by `set NAME VALUE`.

@@ -87,7 +87,7 @@ extension Commands {
                           settings: settings, judge: s.currentWorld, pretraining: pretraining)
         for (suffix, model, about) in [("policy", policy, "PPO policy from \(policyName)"), ("ref", reference, "frozen copy of \(policyName)"),
                                        ("value", value, "PPO value model")] {
-            s.models["\(name).\(suffix)"] = ModelEntry(model: model, tokenizer: tokenizer, origin: about)
+            s.models["\(name).\(suffix)"] = ModelEntry(model: model, tokenizer: tokenizer, origin: about, chat: suffix != "value")
             s.touch("\(name).\(suffix)")
         }
         s.ppo = (name, trainer)

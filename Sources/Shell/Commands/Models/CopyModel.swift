@@ -11,7 +11,7 @@ extension Commands {
         let s = context.session
         let source = try s.model(invocation.argument("FROM"), in: invocation, argument: "FROM")
         let to = invocation.argument("TO")
-        s.models[to] = ModelEntry(model: source.model.copy(), tokenizer: source.tokenizer, origin: "copy of \(invocation.argument("FROM"))")
+        s.models[to] = ModelEntry(model: source.model.copy(), tokenizer: source.tokenizer, origin: "copy of \(invocation.argument("FROM"))", chat: source.chat)
         s.touch(to)
         return CommandOutput("\(to): copy of \(invocation.argument("FROM"))")
     }

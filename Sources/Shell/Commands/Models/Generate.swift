@@ -13,7 +13,7 @@ extension Commands {
             .option("top_k", .integer(0...1_000_000), "keep the k likeliest tokens; 0 keeps all (default: setting)"),
             .option("top_p", .float(0...1), "keep the likeliest tokens up to this mass (default: setting)"),
             .option("max_tokens", .integer(1...100_000), "new tokens at most (default: setting)"),
-            .option("chat", .bool, "wrap the prompt as <|user|> PROMPT <|assistant|> and stop at <|end|>", default: "false"),
+            .option("chat", .bool, "wrap the prompt as <|user|> PROMPT <|assistant|> and stop at <|end|> (default: true for chat models)"),
             .option("seed", .integer(0...Int.max), "seed for this call (default: from the session seed)"),
         ],
         summary: "sample continuations of a prompt, with their log-probabilities",
@@ -32,7 +32,7 @@ extension Commands {
             throw invocation.error("model \(name) has no tokenizer; give it one with new model … tokenizer=NAME", at: "MODEL")
         }
         guard !entry.model.hasScalarHead else { throw invocation.error("\(name) is a scalar-head model; it scores, it does not generate", at: "MODEL") }
-        let chat = invocation.bool("chat")
+        let chat = invocation.optional("chat").flatMap(parseBool) ?? entry.chat
         if chat, !ChatFormat.supports(tokenizer) {
             throw invocation.error("\(name)'s tokenizer has no chat markers; use chat=false", at: "chat")
         }

@@ -34,7 +34,7 @@ extension Commands {
         if let t = tokenizer, t.vocabularySize > model.config.vocabularySize {
             throw invocation.error("the tokenizer has \(t.vocabularySize) tokens but the model only \(model.config.vocabularySize)", at: "PATH")
         }
-        context.session.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: typed)
+        context.session.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: typed, chat: GPT.isChatModel(at: dir))
         context.session.touch(name)
         return CommandOutput("\(name): loaded \(formatCount(model.parameterCount)) parameters from \(typed)"
             + (tokenizer == nil ? " (no tokenizer found)" : ""))

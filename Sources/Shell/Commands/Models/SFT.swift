@@ -52,6 +52,7 @@ extension Commands {
         var rng = s.random(invocation)
         Parallel.threads = s.settings.threads
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
+        s.models[name]?.chat = true
         return try runTraining(kind: "sft", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             try LanguageModelTraining.finetune(entry.model, examples: train, heldOut: heldOut, padding: padding,
                                                settings: settings, rng: &rng, isCancelled: s.isCancelled, onStep: onStep)

@@ -17,7 +17,7 @@ extension Commands {
         let entry = try context.session.model(name, in: invocation, argument: "NAME")
         let dir = URL(fileURLWithPath: (invocation.argument("PATH") as NSString).expandingTildeInPath)
         let end = entry.tokenizer?.id(of: BPETokenizer.SpecialToken.endOfText).map(Int.init)
-        try entry.model.save(to: dir, endToken: end)
+        try entry.model.save(to: dir, endToken: end, chatFormat: entry.chat)
         var files = "config.json, model.safetensors"
         if let t = entry.tokenizer {
             try TokenizerJSON.save(t, to: dir.appendingPathComponent("tokenizer.json"))
