@@ -42,7 +42,7 @@ def main(binary):
     check("rlhf -c help lists every command and exits 0", code == 0 and "generate" in out and "pretrain" in out)
     code, _, err = run([], stdin="generate\n")
     check("piped 'generate' fails with a caret and status 1",
-          code == 1 and "<stdin>:1: generate" in err and "^ generate needs MODEL" in err)
+          code == 1 and "<stdin>:1: generate" in err and "^ generate needs PROMPT" in err)
     with open(os.path.join(work, "script.rlhf"), "w") as f:
         f.write("echo one\nset seed 3\nnew model m layers=zero\necho never\n")
     code, out, err = run(["script.rlhf"])
@@ -64,7 +64,7 @@ def main(binary):
     # (the terminal only redraws the new part, so run the line to see it whole)
     child.send("gene\t")
     child.send("\r")
-    completed = child.expect_exact(["generate needs MODEL", pexpect.TIMEOUT], timeout=5) == 0
+    completed = child.expect_exact(["generate needs PROMPT", pexpect.TIMEOUT], timeout=5) == 0
     check("Tab completes 'gene' to 'generate'", completed)
     child.expect_exact(PROMPT)
     child.send("echo never-run")

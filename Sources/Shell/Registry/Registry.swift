@@ -56,9 +56,14 @@ public struct Registry: Sendable {
                 invocation.columns[key] = token.columns
                 continue
             }
-            guard let parameter = positional.next() else {
+            guard var parameter = positional.next() else {
                 throw ShellError("unexpected \(token.kind == .string ? "string" : "word") '\(token.text)': usage: \(spec.usage)",
                                  at: token.columns, hint: "help \(spec.name)")
+            }
+            // A quoted string where an optional name may stand skips the name:
+            // `generate "PROMPT"` leaves MODEL to its default.
+            if !parameter.required, parameter.kind == .name, token.kind == .string, let next = positional.next() {
+                parameter = next
             }
             if case let .literal(word) = parameter.kind {
                 guard token.kind == .word && token.text == word else {

@@ -6,7 +6,8 @@ import LanguageModel
 extension Commands {
     static let generate = CommandSpec(
         "generate",
-        arguments: [.argument("MODEL", .name, "a model with a tokenizer"), .argument("PROMPT", .string, "the text to continue")],
+        arguments: [.argument("MODEL", .name, "a model with a tokenizer (default: the language model loaded or made last)", required: false),
+                    .argument("PROMPT", .string, "the text to continue (quoted)")],
         options: [
             .option("n", .integer(1...256), "samples", default: "1"),
             .option("temperature", .float(0...10), "0 is greedy (default: the temperature setting)"),
@@ -26,7 +27,10 @@ extension Commands {
         examples: ["generate base \"Ada lives in\" n=4 temperature=0.8", "generate sft \"What is 3 + 4?\" chat=true"]
     ) { invocation, context in
         let s = context.session
-        let name = invocation.argument("MODEL")
+        guard let name = invocation.arguments["MODEL"]
+            ?? s.objectNames.last(where: { s.models[$0].map { !$0.model.hasScalarHead } ?? false }) else {
+            throw invocation.error("there is no language model yet: load model sft, or name one: generate MODEL \"PROMPT\"")
+        }
         let entry = try s.model(name, in: invocation, argument: "MODEL")
         guard let tokenizer = entry.tokenizer else {
             throw invocation.error("model \(name) has no tokenizer; give it one with new model … tokenizer=NAME", at: "MODEL")
