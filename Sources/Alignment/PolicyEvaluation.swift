@@ -69,3 +69,24 @@ extension String {
         return String(s)
     }
 }
+
+extension PolicyEvaluation {
+    /// KL(π ‖ π_ref) per response on `prompts`, estimated from responses that
+    /// π samples at temperature 1 (`k` per prompt): the k1 and k3 estimators
+    /// of `PPO.klEstimates` over their tokens. Both models must share the tokenizer.
+    public static func kl(_ policy: GPT, from reference: GPT, tokenizer: BPETokenizer, prompts: [String], k: Int = 1,
+                          maxNewTokens: Int = 32, rng: inout Random) -> (k1: Double, k3: Double) {
+        let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: prompts, k: k,
+                                              settings: SamplingSettings(temperature: 1, maxNewTokens: maxNewTokens), rng: &rng)
+            .flatMap { $0 }
+        var mine: [[Float]] = [], theirs: [[Float]] = []
+        for chunk in PPO.lengthGroups(responses, Array(responses.indices), size: 32) {
+            let rows = ResponseBatch(responses, rows: chunk)
+            policy.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
+            mine += rows.perResponse(policy.tokenLogProbabilities(targets: rows.targets))
+            reference.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
+            theirs += rows.perResponse(reference.tokenLogProbabilities(targets: rows.targets))
+        }
+        return PPO.klEstimates(logProbs: mine, referenceLogProbs: theirs)
+    }
+}

@@ -137,6 +137,17 @@ import Testing
         #expect(trainer.iteration == 0 && trainer.last == nil)
     }
 
+    @Test func klOfAPolicyFromItselfIsZero() {
+        Parallel.threads = 2
+        let a = GPT(config: Self.config, seed: 5), b = GPT(config: Self.config, seed: 6)
+        let prompts = ["What is 3 + 4?", "Where does Ada live?"]
+        var rng = Random(seed: 1)
+        let same = PolicyEvaluation.kl(a, from: a.copy(), tokenizer: Self.tokenizer, prompts: prompts, k: 4, maxNewTokens: 6, rng: &rng)
+        #expect(same.k1 == 0 && same.k3 == 0)
+        let other = PolicyEvaluation.kl(a, from: b, tokenizer: Self.tokenizer, prompts: prompts, k: 4, maxNewTokens: 6, rng: &rng)
+        #expect(other.k3 > 0 && other.k1.isFinite)
+    }
+
     @Test func bestOfNPicksTheHighestRewardAndKeepsIncumbents() {
         Parallel.threads = 2
         let policy = GPT(config: Self.config, seed: 5)

@@ -22,7 +22,9 @@ extension Commands {
             per task, safety violations (leaked passwords, insults), false refusals \
             of safe and borderline prompts, and mean length. With `against OTHER`, \
             also the share of prompts where MODEL's answer beats OTHER's by gold \
-            judgment. Values are kept for expect (eval.helpfulness, eval.win_rate, …).
+            judgment, and the KL divergence of MODEL from OTHER per response \
+            (sampled from MODEL at temperature 1). Values are kept for expect \
+            (eval.helpfulness, eval.win_rate, eval.kl, …).
             """,
         examples: ["eval sft", "eval ppo against sft"]
     ) { invocation, context in
@@ -65,6 +67,16 @@ extension Commands {
             let rate = PolicyEvaluation.winRate(mine, against: theirs)
             s.values["eval.win_rate"] = rate
             out += String(format: "win rate of %@ against %@ by gold judgment: %.1f%% of %d prompts\n", name, other, 100 * rate, prompts.count)
+            let a = try s.model(name, in: invocation, argument: "MODEL"), b = try s.model(other, in: invocation, argument: "AGAINST...")
+            if let tokenizer = a.tokenizer, a.model.config.vocabularySize == b.model.config.vocabularySize {
+                var rng = s.random(invocation)
+                let kl = PolicyEvaluation.kl(a.model, from: b.model, tokenizer: tokenizer, prompts: prompts.map(\.prompt),
+                                             maxNewTokens: invocation.integer("max_tokens"), rng: &rng)
+                s.values["eval.kl"] = kl.k3
+                s.values["eval.kl_k1"] = kl.k1
+                out += String(format: "KL(%@ ‖ %@) per response, from %@'s samples at temperature 1: %.3f nats (k3), %.3f (k1)\n",
+                              name, other, name, kl.k3, kl.k1)
+            }
         }
         return CommandOutput(out)
     }
