@@ -124,3 +124,46 @@ public enum DataFile {
         throw fail("a record with \"prompt\" needs \"completion\", \"chosen\"/\"rejected\" or \"responses\"/\"ranking\"")
     }
 }
+
+extension Record {
+    /// The record as one JSONL line in TRL's field names (no newline), which
+    /// `DataFile.jsonl` reads back as the same record.
+    public var jsonLine: String {
+        func field(_ key: String, _ value: String) -> String { "\(jsonQuoted(key)): \(value)" }
+        let q = jsonQuoted
+        switch self {
+        case let .text(t):
+            return "{\(field("text", q(t)))}"
+        case let .completion(p, c):
+            return "{\(field("prompt", q(p))), \(field("completion", q(c)))}"
+        case let .messages(m):
+            let turns = m.map { "{\(field("role", q($0.role))), \(field("content", q($0.content)))}" }
+            return "{\(field("messages", "[" + turns.joined(separator: ", ") + "]"))}"
+        case let .preference(p, c, r, margin, rating):
+            var parts = [field("prompt", q(p)), field("chosen", q(c)), field("rejected", q(r))]
+            if let margin { parts.append(field("margin", "\(margin)")) }
+            if let rating { parts.append(field("rating", q(rating.key))) }
+            return "{" + parts.joined(separator: ", ") + "}"
+        case let .ranking(p, responses, ranking):
+            return "{\(field("prompt", q(p))), \(field("responses", "[" + responses.map(q).joined(separator: ", ") + "]")), "
+                + "\(field("ranking", "[" + ranking.map(String.init).joined(separator: ", ") + "]"))}"
+        case let .prompt(p, task, safety):
+            var parts = [field("prompt", q(p))]
+            if let task { parts.append(field("task", q(task))) }
+            parts.append(field("safety", safety ? "true" : "false"))
+            return "{" + parts.joined(separator: ", ") + "}"
+        }
+    }
+}
+
+extension DataFile {
+    /// Writes `records` as JSONL to `url`, atomically (a temporary file, then a rename).
+    public static func write(_ records: [Record], to url: URL) throws {
+        let text = records.map { $0.jsonLine + "\n" }.joined()
+        do {
+            try Data(text.utf8).write(to: url, options: .atomic)
+        } catch {
+            throw DataFileError(path: url.path, line: nil, problem: "cannot write the file (\(error.localizedDescription))")
+        }
+    }
+}

@@ -7,7 +7,7 @@ extension Registry {
         Commands.help, Commands.run, Commands.set, Commands.unset, Commands.show, Commands.echo,
         Commands.history, Commands.timer, Commands.expect, Commands.quit, Commands.exit,
         Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.info,
-        Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.generate, Commands.pretrain, Commands.sft,
+        Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.saveData, Commands.generate, Commands.pretrain, Commands.sft,
         Commands.plot, Commands.worldGenerate, Commands.gold, Commands.eval,
         Commands.sample, Commands.label, Commands.showComparisons, Commands.trainRM, Commands.evalRM,
         Commands.score, Commands.reward, Commands.bestofn, Commands.rsRound,

@@ -10,7 +10,8 @@ extension Commands {
         help: """
             A .jsonl file holds one JSON object per line, all of one kind: {"text"}, \
             {"prompt", "completion"}, {"messages"}, {"prompt", "chosen", "rejected", \
-            "margin"?} or {"prompt", "responses", "ranking"}. Any other file is plain \
+            "margin"?, "rating"?}, {"prompt", "responses", "ranking"} or {"prompt", \
+            "task"?, "safety"?}. Any other file is plain \
             text, one record per paragraph. The first bad line is reported as \
             file:line and nothing is loaded.
             """,

@@ -1,0 +1,23 @@
+import Datasets
+import Testing
+
+/// Every kind of record survives a JSONL round trip (save data, then load data).
+@Suite struct RecordJSONLTests {
+    static let awkward = "He said \"hi\"\\ then\nleft\t— ünïcödé \u{01}"
+
+    @Test(arguments: [
+        [Record.text(awkward), .text("")],
+        [.completion(prompt: awkward, completion: "3 + 4 = 7.")],
+        [.messages([Message(role: "user", content: awkward), Message(role: "assistant", content: "ok")])],
+        [.preference(prompt: "p", chosen: awkward, rejected: "b", margin: nil, rating: .slightlyBetter),
+         .preference(prompt: "p", chosen: "a", rejected: "b", margin: 0.5, rating: nil),
+         .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: nil)],
+        [.ranking(prompt: awkward, responses: ["a", "b", awkward], ranking: [2, 0, 1])],
+        [.prompt(awkward, task: "fact", safety: true), .prompt("q", task: nil, safety: false)],
+    ])
+    func roundTrip(_ records: [Record]) throws {
+        let text = records.map { $0.jsonLine + "\n" }.joined()
+        let back = try DataFile.jsonl(text, path: "test.jsonl")
+        #expect(back.records == records, "\(text)")
+    }
+}
