@@ -107,6 +107,8 @@ public final class PPO {
     /// The last rollout, for inspection.
     public private(set) var last: Rollout?
     private var order: [Int] = [], cursor = 0
+    /// Where each step saves the models, to put back after a rejected update (made once).
+    private let policySnapshot = Snapshot(), valueSnapshot = Snapshot()
 
     public init(policy: GPT, reference: GPT, value: GPT, tokenizer: BPETokenizer, reward: Reward, prompts: [PromptItem],
                 settings: PPOSettings, judge: Judge?, pretraining: [Int32] = []) {
@@ -130,13 +132,15 @@ public final class PPO {
     public func step(rng: inout Random) throws(PPOError) -> PPOReport {
         let batch = nextPrompts(rng: &rng)
         var rollout = try roll(batch, rng: &rng)
-        let policySnapshot = Snapshot(policy), valueSnapshot = Snapshot(value)
+        let optimizers = makeOptimizers()
+        policySnapshot.capture(policy, optimizers.policy)
+        valueSnapshot.capture(value, optimizers.value)
         let update: (clipFraction: Double, valueLoss: Double)
         do {
-            update = try optimise(&rollout, rng: &rng)
+            update = try optimise(&rollout, optimizers, rng: &rng)
         } catch {
-            policySnapshot.restore(policy)
-            valueSnapshot.restore(value)
+            policySnapshot.restore(policy, optimizers.policy)
+            valueSnapshot.restore(value, optimizers.value)
             throw error
         }
         iteration += 1
@@ -262,18 +266,25 @@ public final class PPO {
     }
 
     /// Epochs of minibatch updates of the policy and the value model.
-    private func optimise(_ rollout: inout Rollout, rng: inout Random) throws(PPOError) -> (clipFraction: Double, valueLoss: Double) {
+    /// The policy's and the value model's AdamW (no weight decay, gradients clipped at norm 1).
+    private func makeOptimizers() -> (policy: AdamW, value: AdamW) {
+        func adam(_ model: GPT, _ learningRate: Float) -> AdamW {
+            var settings = AdamWSettings(learningRate: learningRate, weightDecay: 0)
+            settings.maxGradNorm = 1
+            let optimizer = model.optimizer(settings)
+            optimizer.settings = settings
+            return optimizer
+        }
+        return (adam(policy, settings.learningRate), adam(value, settings.valueLearningRate))
+    }
+
+    private func optimise(_ rollout: inout Rollout, _ optimizers: (policy: AdamW, value: AdamW),
+                          rng: inout Random) throws(PPOError) -> (clipFraction: Double, valueLoss: Double) {
         let flat = rollout.advantages.flatMap { $0 }
         let white = whiten(flat)
         var whitened: [[Float]] = [], at = 0
         for a in rollout.advantages { whitened.append(Array(white[at..<(at + a.count)])); at += a.count }
-        var policyAdam = AdamWSettings(learningRate: settings.learningRate, weightDecay: 0)
-        policyAdam.maxGradNorm = 1
-        var valueAdam = AdamWSettings(learningRate: settings.valueLearningRate, weightDecay: 0)
-        valueAdam.maxGradNorm = 1
-        let policyOptimizer = policy.optimizer(policyAdam), valueOptimizer = value.optimizer(valueAdam)
-        policyOptimizer.settings = policyAdam
-        valueOptimizer.settings = valueAdam
+        let (policyOptimizer, valueOptimizer) = optimizers
         var clippedTokens = 0, tokens = 0, valueLossSum = 0.0, valueTokens = 0
         let n = rollout.responses.count
         for _ in 0..<settings.epochs {
@@ -404,24 +415,26 @@ struct ResponseBatch {
     }
 }
 
-/// A model's parameters and optimiser state, to put back after a rejected step.
-struct Snapshot {
-    let parameters: FloatBuffer
-    let optimizer: (step: Int, m: FloatBuffer, v: FloatBuffer)?
+/// A model's parameters and optimiser state, to put back after a rejected
+/// step. Its buffers are made on the first capture and reused after.
+final class Snapshot {
+    private var parameters: FloatBuffer?, m: FloatBuffer?, v: FloatBuffer?
+    private var step = 0
 
-    init(_ model: GPT) {
-        parameters = FloatBuffer(count: model.parameters.count)
-        parameters.copy(from: model.parameters)
-        optimizer = model.existingOptimizer.map { o in
-            let m = FloatBuffer(count: o.m.count), v = FloatBuffer(count: o.v.count)
-            m.copy(from: o.m)
-            v.copy(from: o.v)
-            return (o.step, m, v)
+    func capture(_ model: GPT, _ optimizer: AdamW) {
+        func copy(_ source: FloatBuffer, into kept: inout FloatBuffer?) {
+            if kept?.count != source.count { kept = FloatBuffer(count: source.count) }
+            kept!.copy(from: source)
         }
+        copy(model.parameters, into: &parameters)
+        copy(optimizer.m, into: &m)
+        copy(optimizer.v, into: &v)
+        step = optimizer.step
     }
 
-    func restore(_ model: GPT) {
+    func restore(_ model: GPT, _ optimizer: AdamW) {
+        guard let parameters, let m, let v else { return }
         model.parameters.copy(from: parameters)
-        if let optimizer, let o = model.existingOptimizer { o.restore(step: optimizer.step, m: optimizer.m, v: optimizer.v) }
+        optimizer.restore(step: step, m: m, v: v)
     }
 }
