@@ -83,18 +83,26 @@ public final class Session {
         try find(name, in: samples, kind: "sample set", howToMake: "sample", invocation, argument)
     }
 
+    /// The reward model called `name` with its tokenizer, or an error that
+    /// says it is missing or is not a reward model.
+    func rewardModel(_ name: String, in invocation: Invocation, argument: String) throws -> ScoringModel {
+        let entry = try model(name, in: invocation, argument: argument)
+        guard entry.model.hasScalarHead, let tokenizer = entry.tokenizer else {
+            throw invocation.error("\(name) is not a reward model; make one with train rm", at: argument)
+        }
+        return ScoringModel(model: entry.model, tokenizer: tokenizer)
+    }
+
     /// The reward called `name`: one defined with `reward`, or a reward model
-    /// used as it is. Otherwise an error that says how to make one.
+    /// used as it is. Otherwise an error that lists both and says how to make one.
     func reward(_ name: String, in invocation: Invocation, argument: String) throws -> RewardEntry {
         if let r = rewards[name] { return r }
-        if let m = models[name], m.model.hasScalarHead, let t = m.tokenizer {
-            return RewardEntry(reward: .single(ScoringModel(model: m.model, tokenizer: t)), about: "reward model \(name)")
+        if let m = models[name], m.model.hasScalarHead {
+            return RewardEntry(reward: .single(try rewardModel(name, in: invocation, argument: argument)), about: "reward model \(name)")
         }
-        var table = rewards
-        for (n, m) in models where m.model.hasScalarHead && m.tokenizer != nil {
-            table[n] = RewardEntry(reward: .single(ScoringModel(model: m.model, tokenizer: m.tokenizer!)), about: "")
-        }
-        return try find(name, in: table, kind: "reward", howToMake: "train rm, then reward", invocation, argument)
+        let known = Set(rewards.keys).union(models.filter { $0.value.model.hasScalarHead }.keys)
+        return try find(name, in: Dictionary(uniqueKeysWithValues: known.map { ($0, RewardEntry?.none) }), kind: "reward",
+                        howToMake: "train rm, then reward", invocation, argument)!
     }
 
     /// `table[name]`, or an error naming the nearest and all known names of that kind.

@@ -27,10 +27,7 @@ extension Commands {
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("NAME")
-        let entry = try s.model(name, in: invocation, argument: "NAME")
-        guard entry.model.hasScalarHead, let tokenizer = entry.tokenizer else {
-            throw invocation.error("\(name) is not a reward model; make one with train rm", at: "NAME")
-        }
+        let scoring = try s.rewardModel(name, in: invocation, argument: "NAME")
         let dataName = invocation.argument("DATA")
         let data = try s.dataset(dataName, in: invocation, argument: "DATA")
         let comparisons = data.records.flatMap(Rankings.comparisons)
@@ -39,7 +36,7 @@ extension Commands {
         }
         Parallel.threads = s.settings.threads
         let groups = comparisons.map { ComparisonGroup(prompt: $0.prompt, responses: [$0.chosen, $0.rejected], pairs: [.init(winner: 0, loser: 1)]) }
-        let gaps = RewardModels.rewardGaps(entry.model, tokenizer: tokenizer, groups)
+        let gaps = RewardModels.rewardGaps(scoring.model, tokenizer: scoring.tokenizer, groups)
         let world = s.currentWorld
         var rng = s.random(invocation)
         let safety = invocation.option("aspect") == "safety"

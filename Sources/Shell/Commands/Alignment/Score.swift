@@ -86,26 +86,19 @@ extension Commands {
         let s = context.session
         let name = invocation.argument("NAME")
         let source = invocation.argument("SOURCE")
-        func scoring(_ model: String, _ argument: String) throws -> ScoringModel {
-            let entry = try s.model(model, in: invocation, argument: argument)
-            guard entry.model.hasScalarHead, let t = entry.tokenizer else {
-                throw invocation.error("\(model) is not a reward model; make one with train rm", at: argument)
-            }
-            return ScoringModel(model: entry.model, tokenizer: t)
-        }
         Parallel.threads = s.settings.threads
         if source == "llama2" {
             guard let h = invocation.optional("helpfulness"), let sf = invocation.optional("safety") else {
                 throw invocation.error("llama2 needs helpfulness=MODEL and safety=MODEL", at: "SOURCE")
             }
-            let entry = RewardEntry(reward: .llama2(helpfulness: try scoring(h, "helpfulness"), safety: try scoring(sf, "safety"),
+            let entry = RewardEntry(reward: .llama2(helpfulness: try s.rewardModel(h, in: invocation, argument: "helpfulness"), safety: try s.rewardModel(sf, in: invocation, argument: "safety"),
                                                     threshold: Float(invocation.float("threshold"))),
                                     about: "Llama 2's combination of \(h) and \(sf)")
             s.rewards[name] = entry
             s.touch(name)
             return CommandOutput("\(name): R_s (\(sf)) on safety-tagged prompts or when σ(R_s) < \(format(invocation.float("threshold"))), else R_h (\(h)); then whitened per batch")
         }
-        var model = try scoring(source, "SOURCE")
+        var model = try s.rewardModel(source, in: invocation, argument: "SOURCE")
         var about = "reward model \(source)"
         if let demosName = invocation.optional("shift") {
             let demos = try s.dataset(demosName, in: invocation, argument: "shift")
