@@ -14,8 +14,7 @@ extension Commands {
             .option("n", .integer(0...1_000_000), "prompts per round, drawn at random (0: all)", default: "0"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
             .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
-        ] + trainingOptions(steps: "100", batch: "32", unit: "example", context: "96", lr: "0.0002",
-                            heldout: "unused").filter { $0.name != "heldout" && $0.name != "eval_every" },
+        ] + trainingOptions(steps: "100", batch: "32", unit: "example", context: "96", lr: "0.0002", heldout: nil),
         summary: "one Llama 2 rejection-sampling round: sample K, keep the best, finetune on them",
         help: """
             Samples K responses per prompt from MODEL, scores them with the reward, \
@@ -43,8 +42,7 @@ extension Commands {
         let before = heldOutReport(entry.model, tokenizer, s)
         var kept = s.keptSamples[name] ?? [:]
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
-        var settings = trainingSettings(invocation)
-        settings.evaluateEvery = 0
+        let settings = trainingSettings(invocation)
         var selections: [Selection] = []
         let output = try runTraining(kind: "rs", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             selections = try RejectionSampling.round(entry.model, tokenizer: tokenizer, prompts: prompts, k: invocation.integer("k"),

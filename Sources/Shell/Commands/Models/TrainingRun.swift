@@ -1,19 +1,23 @@
 import Alignment
 
 extension Commands {
-    /// The options pretrain and sft share, with each command's defaults and wording.
+    /// The options the training commands share, with each command's defaults
+    /// and wording; `heldout` nil for a command without held-out data (then
+    /// neither heldout nor eval_every is offered).
     static func trainingOptions(steps: String, batch: String, unit: String, context: String, lr: String,
-                                heldout: String) -> [Parameter] {
-        [
+                                heldout: String?) -> [Parameter] {
+        var options: [Parameter] = [
             .option("steps", .integer(1...10_000_000), "optimiser steps", default: steps),
             .option("batch", .integer(1...4096), "\(unit)s per step", default: batch),
             .option("context", .integer(2...65536), "tokens per \(unit) at most (and at most the model's)", default: context),
             .option("lr", .float(0...1), "peak learning rate", default: lr),
             .option("warmup", .integer(0...10_000_000), "linear warm-up steps", default: "20"),
-            .option("eval_every", .integer(0...10_000_000), "held-out loss every k steps (0: only at the end)", default: "50"),
-            .option("heldout", .name, heldout),
-            .option("seed", .integer(0...Int.max), "seed of the batch order (default: from the session seed)"),
         ]
+        if let heldout {
+            options += [.option("eval_every", .integer(0...10_000_000), "held-out loss every k steps (0: only at the end)", default: "50"),
+                        .option("heldout", .name, heldout)]
+        }
+        return options + [.option("seed", .integer(0...Int.max), "seed of the run's randomness (default: from the session seed)")]
     }
 
     /// The settings those options give.
@@ -24,7 +28,7 @@ extension Commands {
         settings.sequenceLength = invocation.integer("context")
         settings.learningRate = Float(invocation.float("lr"))
         settings.warmup = invocation.integer("warmup")
-        settings.evaluateEvery = invocation.optional("eval_every").flatMap { Int($0) } ?? 0
+        settings.evaluateEvery = invocation.optional("eval_every").flatMap { Int($0) } ?? 0  // 0 where it is not offered
         return settings
     }
 
