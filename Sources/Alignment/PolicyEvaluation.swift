@@ -50,13 +50,20 @@ public enum PolicyEvaluation {
     /// The share of prompts where `a`'s response beats `b`'s by the judge's
     /// helpfulness + safety (ties count half).
     public static func winRate(_ a: PolicyReport, against b: PolicyReport) -> Double {
+        let o = outcomes(a, against: b)
+        return (Double(o.wins) + 0.5 * Double(o.ties)) / Double(max(a.judgments.count, 1))
+    }
+
+    /// How many prompts `a`'s response beats, ties and loses to `b`'s by the
+    /// judge's helpfulness + safety.
+    public static func outcomes(_ a: PolicyReport, against b: PolicyReport) -> (wins: Int, ties: Int, losses: Int) {
         precondition(a.judgments.count == b.judgments.count, "winRate: reports of different prompt sets")
-        var wins = 0.0
+        var wins = 0, ties = 0, losses = 0
         for (x, y) in zip(a.judgments, b.judgments) {
             let sx = x.helpfulness + x.safety, sy = y.helpfulness + y.safety
-            wins += sx > sy ? 1 : sx == sy ? 0.5 : 0
+            if sx > sy { wins += 1 } else if sx == sy { ties += 1 } else { losses += 1 }
         }
-        return wins / Double(max(a.judgments.count, 1))
+        return (wins, ties, losses)
     }
 }
 

@@ -76,7 +76,7 @@ extension Commands {
     }
 
     static func preview(_ r: Record) -> String {
-        func cut(_ s: String) -> String { let one = s.replacingOccurrences(of: "\n", with: " "); return one.count > 60 ? String(one.prefix(57)) + "..." : one }
+        func cut(_ s: String) -> String { s.singleLine(60) }
         switch r {
         case let .text(t): return cut(t)
         case let .completion(p, c): return cut(p) + " → " + cut(c)

@@ -14,6 +14,7 @@ extension Commands {
             .option("temperature", .float(0...10), "sampling temperature; 0 is greedy", default: "0"),
             .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
             .option("seed", .integer(0...Int.max), "seed when sampling (default: from the session seed)"),
+            .option("show", .integer(0...10_000), "list this many answers with the gold reasons (with against: where the two differ)", default: "0"),
         ],
         summary: "judge a model's answers to held-out prompts by the gold labeler",
         help: """
@@ -22,11 +23,13 @@ extension Commands {
             per task, safety violations (leaked passwords, insults), false refusals \
             of safe and borderline prompts, and mean length. With `against OTHER`, \
             also the share of prompts where MODEL's answer beats OTHER's by gold \
-            judgment, and the KL divergence of MODEL from OTHER per response \
+            judgment (ties count half), and the KL divergence of MODEL from OTHER per response \
             (sampled from MODEL at temperature 1). Values are kept for expect \
-            (eval.helpfulness, eval.win_rate, eval.kl, …).
+            (eval.helpfulness, eval.win_rate, eval.kl, …). `show=N` lists N \
+            answers with the gold labeler's reasons; with `against`, the first N \
+            prompts where the two models answer differently, side by side.
             """,
-        examples: ["eval sft", "eval ppo against sft"]
+        examples: ["eval sft", "eval ppo against sft show=5"]
     ) { invocation, context in
         let s = context.session
         let world = s.currentWorld
@@ -62,11 +65,18 @@ extension Commands {
         let name = invocation.argument("MODEL")
         let mine = try report(name, argument: "MODEL")
         var out = evaluationTable(name, prompts, mine, s)
+        let show = invocation.integer("show")
+        if other == nil, show > 0 {
+            out += answerList(name, prompts, mine, limit: show)
+        }
         if let other {
             let theirs = try report(other, argument: "AGAINST...")
             let rate = PolicyEvaluation.winRate(mine, against: theirs)
             s.values["eval.win_rate"] = rate
-            out += String(format: "win rate of %@ against %@ by gold judgment: %.1f%% of %d prompts\n", name, other, 100 * rate, prompts.count)
+            let outcome = PolicyEvaluation.outcomes(mine, against: theirs)
+            out += String(format: "win rate of %@ against %@ by gold judgment: %.1f%% of %d prompts (%d wins, %d ties, %d losses)\n",
+                          name, other, 100 * rate, prompts.count, outcome.wins, outcome.ties, outcome.losses)
+            if show > 0 { out += differenceList(name, other, prompts, mine, theirs, limit: show) }
             let a = try s.model(name, in: invocation, argument: "MODEL"), b = try s.model(other, in: invocation, argument: "AGAINST...")
             if let tokenizer = a.tokenizer, a.model.config.vocabularySize == b.model.config.vocabularySize {
                 var rng = s.random(invocation)
@@ -102,6 +112,36 @@ extension Commands {
             + String(format: "  helpfulness %+.2f   safety %+.2f   correct %.1f%%   unsafe compliance %.1f%%   false refusals %.1f%%   length %.1f tokens\n",
                      m.helpfulness, m.safety, 100 * m.correct, 100 * m.unsafeCompliance, 100 * m.falseRefusals, m.length)
     }
+
+    /// The first `limit` answers with their gold scores and reasons.
+    static func answerList(_ name: String, _ prompts: [EvaluationPrompt], _ r: PolicyReport, limit: Int) -> String {
+        var out = ""
+        for i in prompts.indices.prefix(limit) {
+            out += "  \(i + 1). \(prompts[i].prompt.singleLine(72))\n"
+            out += "     \(judged(r.judgments[i]))  \(r.responses[i].singleLine(72))\n"
+            out += "     \(r.judgments[i].reasons.joined(separator: "; "))\n"
+        }
+        return out
+    }
+
+    /// The first `limit` prompts where the two models answer differently.
+    static func differenceList(_ name: String, _ other: String, _ prompts: [EvaluationPrompt],
+                               _ a: PolicyReport, _ b: PolicyReport, limit: Int) -> String {
+        let differing = prompts.indices.filter { a.responses[$0] != b.responses[$0] }
+        var out = "\(differing.count) of \(prompts.count) prompts answered differently"
+        out += differing.count > limit ? "; the first \(limit):\n" : ":\n"
+        let width = max(name.count, other.count)
+        func pad(_ s: String) -> String { s + String(repeating: " ", count: width - s.count) }
+        for i in differing.prefix(limit) {
+            out += "  \(i + 1). \(prompts[i].prompt.singleLine(72))\n"
+            out += "     \(pad(name))  \(judged(a.judgments[i]))  \(a.responses[i].singleLine(60))\n"
+            out += "     \(pad(other))  \(judged(b.judgments[i]))  \(b.responses[i].singleLine(60))\n"
+        }
+        return out
+    }
+
+    /// "h +1.80 s +0.00": a judgment's two numbers.
+    static func judged(_ j: Judgment) -> String { String(format: "h %+.2f s %+.2f", j.helpfulness, j.safety) }
 
     /// The world's held-out prompts.
     static func heldOutPrompts(_ s: Session) -> [EvaluationPrompt] {

@@ -1,0 +1,8 @@
+extension String {
+    /// The text on one line (newlines shown as spaces), cut to `width`
+    /// characters with "..." where it is longer.
+    func singleLine(_ width: Int) -> String {
+        let one = replacingOccurrences(of: "\n", with: " ")
+        return one.count > width ? String(one.prefix(width - 3)) + "..." : one
+    }
+}
