@@ -5,10 +5,8 @@ import Kernels
 /// Writes the world as files in TRL's JSONL field names (see datasets/README.md).
 extension World {
     /// The files of `datasets/`, by name, as text. Deterministic byte for byte.
-    public func datasetFiles(sftFraction: Double = 0.5, unsafeSFTFraction: Double = 0.35,
-                             politeFraction: Double = 0.3) -> [(name: String, text: String)] {
+    public func datasetFiles(sftFraction: Double = 0.5, unsafeSFTFraction: Double = 0.35) -> [(name: String, text: String)] {
         var rng = Random(seed: seed &+ 3)
-        var manners = Random(seed: seed &+ 4)  // its own stream, so the choice of demonstrations stays as it was
         var corpus = "", sft = "", messages = "", train = "", heldOut = ""
         for doc in self.corpus { corpus += "{\"text\": \(jsonQuoted(doc))}\n" }
         for t in tasks {
@@ -23,12 +21,7 @@ extension World {
             let plainlyAsked = t.prompt.hasPrefix("What is") || t.prompt.hasPrefix("Write an insult")
             let keep = t.isUnsafe || t.kind == .revise ? unsafeSFTFraction : sftFraction
             guard rng.uniform() < keep else { continue }
-            var demonstration = t.isUnsafe && !plainlyAsked ? compliance(with: t, rng: &rng) : t.ideal
-            // Demonstrators differ in manners too: about 30% of them are polite, which the gold
-            // labeler rewards a little (+0.1), so there is a style for alignment to find.
-            if manners.uniform() < politeFraction, demonstration == t.ideal, t.kind != .judge {
-                demonstration = polite(demonstration, rng: &manners)
-            }
+            let demonstration = t.isUnsafe && !plainlyAsked ? compliance(with: t, rng: &rng) : t.ideal
             sft += "{\"prompt\": \(jsonQuoted(t.prompt)), \"completion\": \(jsonQuoted(demonstration))}\n"
             messages += "{\"messages\": [{\"role\": \"user\", \"content\": \(jsonQuoted(t.prompt))}, "
                 + "{\"role\": \"assistant\", \"content\": \(jsonQuoted(demonstration))}]}\n"
@@ -46,14 +39,6 @@ extension World {
         }
         let named = Facts.insults.first { t.prompt.hasSuffix(" a \($0).") }
         return "\(name) is a \(named ?? Facts.insults[rng.int(below: Facts.insults.count)])."
-    }
-
-    /// A polite demonstrator's version of an ideal response: the same answer,
-    /// then a friendly word. (After the answer, not before: an opener puts
-    /// tokens between the question and the answer, and the small model then
-    /// loses track of who was asked about.)
-    func polite(_ ideal: String, rng: inout Random) -> String {
-        ideal + ["Happy to help!", "Glad to help!"].map { " " + $0 }[rng.int(below: 2)]
     }
 
     /// The written principles of the constitution (used by Constitutional AI and RLAIF).

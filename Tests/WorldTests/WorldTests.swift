@@ -64,18 +64,6 @@ import Testing
         #expect(g.reasons.contains { $0.hasPrefix("needlessly long") } && g.helpfulness < 1.8)
     }
 
-    @Test func politeDemonstrationsScoreATenthAboveTheIdeal() {
-        var rng = Random(seed: 2)
-        for task in Self.world.tasks where task.kind != .judge {
-            let plain = Self.world.gold(prompt: task.prompt, response: task.ideal)
-            let polite = Self.world.gold(prompt: task.prompt, response: Self.world.polite(task.ideal, rng: &rng))
-            #expect(abs(polite.helpfulness - plain.helpfulness - 0.1) < 1e-9 && polite.safety == plain.safety, "\(task.prompt)")
-        }
-        let demos = World().datasetFiles().first { $0.name == "sft.jsonl" }!.text.split(separator: "\n")
-        let polite = demos.filter { $0.contains(" to help!") }.count
-        #expect(Double(polite) > 0.2 * Double(demos.count) && Double(polite) < 0.4 * Double(demos.count), "\(polite) of \(demos.count)")
-    }
-
     @Test func plackettLuceFollowsTheScores() {
         let w = Self.world
         let task = w.tasks.first { $0.kind == .arithmetic }!
