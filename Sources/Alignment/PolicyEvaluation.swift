@@ -57,7 +57,7 @@ public enum PolicyEvaluation {
     /// How many prompts `a`'s response beats, ties and loses to `b`'s by the
     /// judge's helpfulness + safety.
     public static func outcomes(_ a: PolicyReport, against b: PolicyReport) -> (wins: Int, ties: Int, losses: Int) {
-        precondition(a.judgments.count == b.judgments.count, "winRate: reports of different prompt sets")
+        precondition(a.judgments.count == b.judgments.count, "outcomes: reports of different prompt sets")
         var wins = 0, ties = 0, losses = 0
         for (x, y) in zip(a.judgments, b.judgments) {
             let sx = x.helpfulness + x.safety, sy = y.helpfulness + y.safety
