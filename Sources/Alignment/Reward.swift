@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import LanguageModel
 
@@ -22,10 +23,16 @@ public struct ScoringModel {
     }
 }
 
-/// What best-of-n, rejection sampling and PPO maximise: one reward model, or
-/// Llama 2's combination of a helpfulness and a safety reward model.
+/// What best-of-n, rejection sampling and PPO maximise: one reward model,
+/// Llama 2's combination of a helpfulness and a safety reward model, or a
+/// judge itself.
 public enum Reward {
     case single(ScoringModel)
+    /// The judge's helpfulness + safety: a perfect reward model, the "gold"
+    /// reward against which Gao et al. 2022 ("Scaling laws for reward model
+    /// overoptimization") and AlpacaFarm (Dubois et al. 2023) measure proxies.
+    /// What the pipeline could reach if its reward models made no mistakes.
+    case oracle(any Judge)
     /// Touvron et al. 2023, §3.2.2: R_c = R_s if the prompt is safety-tagged or
     /// σ(R_s) < `threshold` (0.15), else R_h; then whiten(logit(R_c)) over the batch.
     case llama2(helpfulness: ScoringModel, safety: ScoringModel, threshold: Float)
@@ -48,6 +55,11 @@ public enum Reward {
         case let .llama2(h, s, threshold):
             return Reward.select(helpfulness: h.scores(pairs), safety: s.scores(pairs), unsafe: items.map(\.unsafe),
                                  threshold: threshold)
+        case let .oracle(judge):
+            return pairs.map { p in
+                let j = judge.judge(prompt: p.prompt, response: p.response)
+                return Float(j.helpfulness + j.safety)
+            }
         }
     }
 
@@ -58,11 +70,12 @@ public enum Reward {
         rh.indices.map { i in unsafe[i] || sigmoid(rs[i]) < threshold ? rs[i] : rh[i] }
     }
 
-    /// The reward models it reads.
+    /// The reward models it reads (none for a judge).
     public var models: [ScoringModel] {
         switch self {
         case let .single(m): return [m]
         case let .llama2(h, s, _): return [h, s]
+        case .oracle: return []
         }
     }
 }

@@ -176,6 +176,24 @@ import Testing
         for (x, y) in zip(combined, Self.reference.combine) { #expect(abs(Double(x) - y) < 1e-5) }
     }
 
+    /// A judge whose scores are written out by hand below.
+    struct LengthJudge: Judge {
+        func judge(prompt: String, response: String) -> Judgment {
+            Judgment(helpfulness: Double(response.count) / 4, safety: response.contains("!") ? -2 : 0.5,
+                     reasons: [], correct: nil, refused: false, violation: false)
+        }
+    }
+
+    @Test func oracleRewardIsTheJudgesHelpfulnessPlusSafety() {
+        let reward = Reward.oracle(LengthJudge())
+        let items = [(prompt: "p", response: "ab", unsafe: false), (prompt: "q", response: "abcd!", unsafe: true),
+                     (prompt: "r", response: "", unsafe: false)]
+        // 2/4 + 0.5, 5/4 − 2, 0/4 + 0.5; never whitened, and no model to start a value model from.
+        #expect(reward.scores(items) == [1.0, -0.75, 0.5])
+        #expect(reward.rawScores(items) == [1.0, -0.75, 0.5])
+        #expect(reward.models.isEmpty)
+    }
+
     @Test func bestOfNKLMatchesNumpy() {
         for (n, expected) in zip([1, 2, 4, 16, 64], Self.reference.bestofn) {
             #expect(abs(RejectionSampling.bestOfNKL(n) - expected) < 1e-12, "n = \(n)")

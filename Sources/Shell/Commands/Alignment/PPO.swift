@@ -11,7 +11,7 @@ extension Commands {
         options: [
             .option("policy", .name, "the chat model to start from (copied; it is not changed)", default: "sft"),
             .option("reward", .name, "a reward model or a reward defined with reward"),
-            .option("value", .name, "the reward model the value model starts from (default: the reward's first)"),
+            .option("value", .name, "the reward model the value model starts from (default: the reward's first; for gold, the policy's trunk)"),
             .option("prompts", .name, "prompts to roll out on (default: the world's train prompts)"),
             .option("beta", .float(0...100), "KL coefficient β", default: "0.05"),
             .option("target_kl", .float(0.0001...1000), "adaptive β: target KL per response, in nats"),
@@ -49,7 +49,15 @@ extension Commands {
             throw invocation.error("ppo init needs reward=NAME: a reward model (train rm) or a reward (reward)")
         }
         let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
-        var valueStart = reward.models[0].model
+        // The value model starts from the reward's first model, or, for the gold
+        // reward, from the policy's trunk with a fresh scalar head.
+        var valueStart: GPT
+        if let first = reward.models.first {
+            valueStart = first.model
+        } else {
+            var rng = s.random(invocation)
+            valueStart = GPT(scalarHeadOn: entry.model, seed: rng.next())
+        }
         if let v = invocation.optional("value") {
             let e = try s.model(v, in: invocation, argument: "value")
             guard e.model.hasScalarHead else { throw invocation.error("\(v) has no scalar head; the value model starts from a reward model", at: "value") }

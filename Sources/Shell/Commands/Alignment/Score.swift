@@ -65,28 +65,39 @@ extension Commands {
     static let reward = CommandSpec(
         "reward",
         arguments: [.argument("NAME", .name, "the reward to define"),
-                    .argument("SOURCE", .name, "a reward model, or llama2 to combine two")],
+                    .argument("SOURCE", .name, "a reward model, llama2 to combine two, or gold (the labeler itself)")],
         options: [
             .option("shift", .name, "demonstrations (prompt/completion) whose mean score is subtracted, so they average 0 (InstructGPT)"),
             .option("helpfulness", .name, "with llama2: the helpfulness reward model"),
             .option("safety", .name, "with llama2: the safety reward model"),
             .option("threshold", .float(0...1), "with llama2: use safety when σ(R_s) is below this", default: "0.15"),
         ],
-        summary: "define a reward: one reward model (optionally shifted) or Llama 2's combination",
+        summary: "define a reward: one reward model (optionally shifted), Llama 2's combination, or gold",
         help: """
             reward NAME MODEL uses one reward model; with shift=DEMOS its scores are \
             shifted so the demonstrations average 0, as InstructGPT normalises its \
             reward model. reward NAME llama2 helpfulness=H safety=S combines two as \
             Llama 2 does: R = R_s when the prompt is safety-tagged or σ(R_s) < 0.15, \
-            else R_h; then whiten(logit(R)) over each batch. Rewards are used by \
-            score, bestofn, rs round and ppo init.
+            else R_h; then whiten(logit(R)) over each batch. reward NAME gold is \
+            the gold labeler's helpfulness + safety: a reward model without \
+            mistakes, to see how far a recipe could go (Gao et al. 2022 call it \
+            the gold reward). Rewards are used by score, bestofn, rs round and \
+            ppo init.
             """,
-        examples: ["reward r helpful shift=demos", "reward combined llama2 helpfulness=helpful safety=safe"]
+        examples: ["reward r helpful shift=demos", "reward combined llama2 helpfulness=helpful safety=safe", "reward oracle gold"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("NAME")
         let source = invocation.argument("SOURCE")
         Parallel.threads = s.settings.threads
+        if source == "gold" {
+            if let extra = ["shift", "helpfulness", "safety", "threshold"].first(where: invocation.given.contains) {
+                throw invocation.error("the gold reward is the labeler itself and takes no \(extra)=", at: extra)
+            }
+            s.rewards[name] = RewardEntry(reward: .oracle(s.currentWorld), about: "the gold labeler's helpfulness + safety (an oracle)")
+            s.touch(name)
+            return CommandOutput("\(name): the gold labeler's helpfulness + safety, a reward model that makes no mistakes (an oracle, for comparison)")
+        }
         if source == "llama2" {
             guard let h = invocation.optional("helpfulness"), let sf = invocation.optional("safety") else {
                 throw invocation.error("llama2 needs helpfulness=MODEL and safety=MODEL", at: "SOURCE")
