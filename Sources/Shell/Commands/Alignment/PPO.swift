@@ -49,19 +49,18 @@ extension Commands {
             throw invocation.error("ppo init needs reward=NAME: a reward model (train rm) or a reward (reward)")
         }
         let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
-        // The value model starts from the reward's first model, or, for the gold
-        // reward, from the policy's trunk with a fresh scalar head.
-        var valueStart: GPT
-        if let first = reward.models.first {
-            valueStart = first.model
-        } else {
-            var rng = s.random(invocation)
-            valueStart = GPT(scalarHeadOn: entry.model, seed: rng.next())
-        }
+        // The value model starts from value=, else from the reward's first model,
+        // else (the gold reward has none) from the policy's trunk with a fresh scalar head.
+        let valueStart: GPT
         if let v = invocation.optional("value") {
             let e = try s.model(v, in: invocation, argument: "value")
             guard e.model.hasScalarHead else { throw invocation.error("\(v) has no scalar head; the value model starts from a reward model", at: "value") }
             valueStart = e.model
+        } else if let first = reward.models.first {
+            valueStart = first.model
+        } else {
+            var rng = s.random(invocation)
+            valueStart = GPT(scalarHeadOn: entry.model, seed: rng.next())
         }
         guard valueStart.config == entry.model.config else {
             throw invocation.error("the value model must have the policy's shape; train the reward model from \(policyName)", at: "value")

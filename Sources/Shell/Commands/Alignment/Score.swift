@@ -91,7 +91,7 @@ extension Commands {
         let source = invocation.argument("SOURCE")
         Parallel.threads = s.settings.threads
         if source == "gold" {
-            if let extra = ["shift", "helpfulness", "safety", "threshold"].first(where: invocation.given.contains) {
+            if let extra = invocation.given.sorted().first {  // every option of reward belongs to a model or to llama2
                 throw invocation.error("the gold reward is the labeler itself and takes no \(extra)=", at: extra)
             }
             s.rewards[name] = RewardEntry(reward: .oracle(s.currentWorld), about: "the gold labeler's helpfulness + safety (an oracle)")
