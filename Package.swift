@@ -19,10 +19,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CBLAS", pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: kernels),
+        // OpenBLAS is opened at run time, after its kernel is chosen from the
+        // CPU's features (Sources/CBLAS/include/CBLAS.h says why); CMachine
+        // probes the CPU (cpuid, FMA peak, memory bandwidth).
+        .target(name: "CBLAS"),
+        .target(name: "CMachine"),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CMachine"], swiftSettings: kernels),
         .target(name: "LanguageModel", dependencies: ["Kernels"], swiftSettings: fast),
         .target(name: "Datasets"),
         .target(name: "Alignment", dependencies: ["Kernels", "LanguageModel", "Datasets"], swiftSettings: fast),

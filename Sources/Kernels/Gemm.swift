@@ -15,7 +15,7 @@ public func gemm(
     beta: Float = 0, C: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     if M == 0 || N == 0 { return }
-    Parallel.serialBLAS
+    BLAS.loaded
     if M == 1 {
         gemv(transA: transA, transB: transB, N: N, K: K, alpha: alpha, a: A, lda: lda, B: B, ldb: ldb,
              beta: beta, c: C)
@@ -29,8 +29,7 @@ public func gemm(
         }
         return
     }
-    let ta = transA ? CblasTrans : CblasNoTrans
-    let tb = transB ? CblasTrans : CblasNoTrans
+    let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0
     // The output is cut into pieces whose number depends only on the shape
     // (about 4 MFLOP each, at most 8), so every sgemm call has the same shape,
     // and OpenBLAS picks the same kernel, whatever the thread count.
@@ -42,11 +41,11 @@ public func gemm(
             let lo = side * piece / pieces, count = side * (piece + 1) / pieces - lo
             if splitRows {
                 let a = transA ? A + lo : A + lo * lda
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(count), Int32(N), Int32(K), alpha,
+                blas_sgemm(ta, tb, Int32(count), Int32(N), Int32(K), alpha,
                             a, Int32(lda), B, Int32(ldb), beta, C + lo * ldc, Int32(ldc))
             } else {
                 let b = transB ? B + lo * ldb : B + lo
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(M), Int32(count), Int32(K), alpha,
+                blas_sgemm(ta, tb, Int32(M), Int32(count), Int32(K), alpha,
                             A, Int32(lda), b, Int32(ldb), beta, C + lo, Int32(ldc))
             }
         }
@@ -78,7 +77,7 @@ private func gemv(
     }
     if transB {
         Parallel.forEach(N, grain: max(16, 131_072 / max(K, 1))) { r in
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(r.count), Int32(K), alpha,
+            blas_sgemv(0, Int32(r.count), Int32(K), alpha,
                         B + r.lowerBound * ldb, Int32(ldb), a, Int32(incA), beta, c + r.lowerBound, 1)
         }
         return
@@ -141,7 +140,6 @@ public func gemmSerial(
     B: UnsafePointer<Float>, ldb: Int,
     beta: Float = 0, C: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    Parallel.serialBLAS
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
+    BLAS.loaded
+    blas_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
 }

@@ -1,5 +1,3 @@
-import CBLAS
-
 /// How many threads the kernels use, and the one place that splits work.
 ///
 /// Every kernel that runs in parallel splits its rows into contiguous chunks
@@ -9,9 +7,6 @@ import CBLAS
 /// ours.
 public enum Parallel {
     nonisolated(unsafe) private static var threadCount = 1
-
-    /// Makes OpenBLAS run on its caller's thread; evaluated once, before the first BLAS call.
-    public static let serialBLAS: Void = openblas_set_num_threads(1)
 
     /// The number of threads kernels split work over (at least 1).
     public static var threads: Int {

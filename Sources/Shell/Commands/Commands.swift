@@ -5,7 +5,7 @@ extension Registry {
     /// Every command of the shell, in the order `help` lists them.
     public static let standard = Registry([
         Commands.help, Commands.run, Commands.set, Commands.unset, Commands.show, Commands.echo,
-        Commands.history, Commands.timer, Commands.expect, Commands.quit, Commands.exit,
+        Commands.history, Commands.timer, Commands.about, Commands.expect, Commands.quit, Commands.exit,
         Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.info,
         Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.saveData, Commands.generate, Commands.pretrain, Commands.sft,
         Commands.plot, Commands.worldGenerate, Commands.gold, Commands.eval,

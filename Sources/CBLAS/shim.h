@@ -1,2 +1,0 @@
-// OpenBLAS's C interface (Debian's libopenblas-dev, pthread build).
-#include <cblas.h>

@@ -1,0 +1,116 @@
+import CMachine
+import Foundation
+
+/// The processor the engine runs on, as cpuid describes it.
+public struct CPU: Sendable {
+    /// "GenuineIntel", "AuthenticAMD".
+    public let vendor: String
+    /// The marketing name, or "unknown CPU".
+    public let name: String
+    /// cpuid's display family, model and stepping.
+    public let family: Int, model: Int, stepping: Int
+    /// Vector features that both the CPU and the OS support, by their usual names.
+    public let features: [String]
+
+    /// A CPU described by hand (tests, or a machine to reason about).
+    public init(vendor: String, name: String, family: Int, model: Int, stepping: Int = 0, features: [String]) {
+        self.vendor = vendor
+        self.name = name
+        self.family = family
+        self.model = model
+        self.stepping = stepping
+        self.features = features
+    }
+
+    /// Whether the CPU and the OS support `feature` ("avx2", "avx512f", …).
+    public func has(_ feature: String) -> Bool { features.contains(feature) }
+
+    /// The widest float vector the CPU can use, in bits: 512 (AVX-512), 256 (AVX2
+    /// with FMA) or 128 (SSE).
+    public var vectorBits: Int {
+        if has("avx512f") { return 512 }
+        if has("avx2") && has("fma") { return 256 }
+        return 128
+    }
+
+    /// "AMD EPYC 9R14 (family 25, model 17), AVX-512" and the like.
+    public var summary: String {
+        let isa = vectorBits == 512 ? "AVX-512" : vectorBits == 256 ? "AVX2" : "SSE"
+        return "\(name) (family \(family), model \(model)), \(isa)"
+    }
+}
+
+/// What this machine can do, measured from the inside: its CPU, its FMA peak
+/// and its memory bandwidth, against which the engine's speed is judged.
+public enum Machine {
+    /// The CPU this process runs on.
+    public static let cpu: CPU = {
+        var raw = machine_cpu()
+        machine_cpu_probe(&raw)
+        func text<T>(_ field: T) -> String {
+            withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        let flags: [(String, Bool)] = [
+            ("sse3", raw.sse3), ("avx", raw.avx), ("fma", raw.fma), ("avx2", raw.avx2),
+            ("avx512f", raw.avx512f), ("avx512dq", raw.avx512dq), ("avx512bw", raw.avx512bw),
+            ("avx512vl", raw.avx512vl), ("avx512_bf16", raw.avx512bf16), ("amx", raw.amx),
+        ]
+        let name = text(raw.brand)
+        return CPU(vendor: text(raw.vendor), name: name.isEmpty ? "unknown CPU" : name,
+                   family: Int(raw.family), model: Int(raw.model), stepping: Int(raw.stepping),
+                   features: flags.filter(\.1).map(\.0))
+    }()
+
+    /// GFLOP/s of fused multiply-adds kept in registers, at the CPU's widest
+    /// vector, on `threads` threads at once: the most arithmetic the cores can
+    /// do. The best of `repeats` runs of about `seconds` each.
+    public static func fmaPeak(threads: Int, seconds: Double = 0.1, repeats: Int = 3) -> Double {
+        let bits = Int32(cpu.vectorBits >= 256 ? cpu.vectorBits : 0)
+        guard bits > 0 else { return .nan }
+        let flopsPerRound = Double(12 * Int(bits) / 32 * 2)
+        // Calibrate the rounds to the time asked for, on one thread.
+        let probe = 1_000_000
+        let probeTime = wallTime { _ = machine_fma_loop(bits, probe) }
+        let rounds = max(probe, Int(Double(probe) * seconds / max(probeTime, 1e-6)))
+        var best = 0.0
+        for _ in 0..<repeats {
+            let t = wallTime {
+                onThreads(threads) { _ in _ = machine_fma_loop(bits, rounds) }
+            }
+            best = max(best, Double(threads) * Double(rounds) * flopsPerRound / t / 1e9)
+        }
+        return best
+    }
+
+    /// GB/s of a streaming read of `megabytes` (far beyond the caches) split over
+    /// `threads` threads: the rate at which weights can reach the cores. The best
+    /// of `repeats` reads.
+    public static func readBandwidth(threads: Int, megabytes: Int = 256, repeats: Int = 3) -> Double {
+        let count = megabytes << 18
+        let buffer = FloatBuffer(count: count)
+        buffer.pointer.update(repeating: 1, count: count)  // touch every page first
+        var best = 0.0
+        for _ in 0..<repeats {
+            let t = wallTime {
+                onThreads(threads) { part in
+                    let lo = count * part / threads, hi = count * (part + 1) / threads
+                    _ = machine_read_sum(buffer.pointer + lo, hi - lo)
+                }
+            }
+            best = max(best, Double(count * 4) / t / 1e9)
+        }
+        return best
+    }
+
+    /// Runs `body(i)` for i in 0..<threads, each on its own thread at once.
+    private static func onThreads(_ threads: Int, _ body: (Int) -> Void) {
+        WorkerPool.shared.run(chunks: threads, body)
+    }
+
+    /// Seconds `body` took on the wall clock.
+    static func wallTime(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}

@@ -1,0 +1,27 @@
+import Kernels
+
+extension Commands {
+    static let about = CommandSpec(
+        "about",
+        summary: "what the engine runs on: CPU, vector width, BLAS and its kernel, threads",
+        help: """
+            Names the CPU (as cpuid does), the widest vectors it can use, the BLAS library \
+            with the kernel it runs and how that kernel was chosen, and the threads the \
+            kernels use. OpenBLAS's kernel is chosen from the CPU's features before the \
+            library loads (OPENBLAS_CORETYPE, when you set it, wins); a kernel narrower \
+            than the CPU's vectors is flagged, since GEMM then runs several times slower. \
+            rlhf-bench measures the speeds against this machine's own FMA peak.
+            """,
+        examples: ["about"]
+    ) { _, context in
+        let cpu = Machine.cpu, blas = BLAS.status
+        var rows = [
+            ["cpu", cpu.summary],
+            ["vectors", "\(cpu.vectorBits)-bit; " + cpu.features.joined(separator: " ")],
+            ["blas", blas.summary + " (\(blas.library))"],
+            ["threads", "\(context.session.settings.threads) (set threads N)"],
+        ]
+        if let problem = blas.mismatch(on: cpu) { rows.append(["warning", problem]) }
+        return CommandOutput(Table(["", ""], rows).render(header: false))
+    }
+}
