@@ -57,13 +57,21 @@ struct Bench: ParsableCommand {
             return n
         }
         let reps = repeats ?? (quick ? 3 : 5)
+        print("cpu:     \(Machine.cpu.summary); \(ProcessInfo.processInfo.activeProcessorCount) cores online")
+        print("blas:    \(BLAS.status.summary) (\(BLAS.status.library))")
+        print("kernels: Swift SIMD, compiled for this CPU (-target-cpu native)")
+        if let problem = BLAS.status.mismatch(on: Machine.cpu) { print("warning: \(problem)") }
         var table = ResultTable(threads: threadCounts)
         for config in chosen {
             let measure = Measurements(config: config, quick: quick)
             if wanted.contains("train") {
+            // The FMA peak is measured beside each repeat, so that a slow minute
+            // of the host lowers the peak and the rate together.
+            let peakRow = "FMA peak GFLOP/s (\(Machine.cpu.vectorBits)-bit)"
             for _ in 0..<reps {
                 for t in threadCounts {
                     Parallel.threads = t
+                    table.add(peakRow, t, Machine.fmaPeak(threads: t, seconds: 0.1, repeats: 1))
                     table.add("sgemm GFLOP/s at \(config.name)'s shapes", t, measure.gemmRate())
                 }
             }
@@ -72,12 +80,13 @@ struct Bench: ParsableCommand {
                     Parallel.threads = t
                     let rate = measure.trainingRate()
                     table.add("train \(config.name) tok/s", t, rate)
+                    table.add(peakRow, t, Machine.fmaPeak(threads: t, seconds: 0.1, repeats: 1))
                 }
             }
             for t in threadCounts {
-                let train = table.median("train \(config.name) tok/s", t)
-                let gemm = table.median("sgemm GFLOP/s at \(config.name)'s shapes", t)
-                table.add("train \(config.name) MFU vs sgemm %", t, 100 * train * measure.flopsPerToken / (gemm * 1e9))
+                let train = table.median("train \(config.name) tok/s", t) * measure.flopsPerToken / 1e9
+                table.add("train \(config.name) MFU vs FMA peak %", t, 100 * train / table.median(peakRow, t))
+                table.add("train \(config.name) MFU vs sgemm %", t, 100 * train / table.median("sgemm GFLOP/s at \(config.name)'s shapes", t))
             }
             table.note("peak RSS after training \(config.name): \(peakResidentMiB()) MiB "
                 + "(model, gradients, AdamW moments and activations: \(measure.model.byteCount >> 20) MiB)")
@@ -86,6 +95,7 @@ struct Bench: ParsableCommand {
             for _ in 0..<reps {
                 for t in threadCounts {
                     Parallel.threads = t
+                    table.add("read bandwidth GB/s (256 MB)", t, Machine.readBandwidth(threads: t, repeats: 1))
                     table.add("decode weights GB/s \(config.name) (batch 1)", t, measure.decodeStreamRate())
                 }
             }
@@ -95,6 +105,13 @@ struct Bench: ParsableCommand {
                         Parallel.threads = t
                         table.add("sample \(config.name) batch \(batch) tok/s", t, measure.samplingRate(batch: batch))
                     }
+                }
+                guard batch == 1 else { continue }
+                // Batch 1 streams every weight once per token: its bound is the bandwidth.
+                for t in threadCounts {
+                    let streamed = table.median("sample \(config.name) batch 1 tok/s", t) * measure.weightBytesPerToken / 1e9
+                    table.add("sample \(config.name) batch 1 vs bandwidth %", t,
+                              100 * streamed / table.median("read bandwidth GB/s (256 MB)", t))
                 }
             }
             }

@@ -40,6 +40,13 @@ final class Measurements {
         return Double(6 * n + 12 * c.layers * c.width * config.sequence)
     }
 
+    /// Bytes of weights a batch-1 decode step reads: every parameter but the
+    /// position table, of which it reads one row.
+    var weightBytesPerToken: Double {
+        let c = config.model
+        return Double(4 * (model.parameterCount - (c.contextLength - 1) * c.width))
+    }
+
     /// GFLOP/s of `gemm` over the forward shapes of one training batch.
     func gemmRate() -> Double {
         let N = config.batch * config.sequence, C = config.model.width, V = config.model.vocabularySize
