@@ -28,6 +28,21 @@ struct FileDescriptor {
         }
     }
 
+    /// Opens `name` inside the open `directory` (`openat`; relative to the
+    /// working directory when nil), so that a directory renamed or swapped
+    /// meanwhile is still the one read. Nil when nothing is there (`ENOENT`,
+    /// or `ENOTDIR` for a file where a directory was named); errors name `path`.
+    static func openIfPresent(
+        _ name: String, in directory: FileDescriptor?, flags: Int32, reporting path: String, operation: String
+    ) throws -> FileDescriptor? {
+        while true {
+            let descriptor = openat(directory?.rawValue ?? AT_FDCWD, name, flags | O_CLOEXEC)
+            if descriptor >= 0 { return FileDescriptor(rawValue: descriptor, path: path) }
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            if errno != EINTR { throw currentError(path: path, operation: operation) }
+        }
+    }
+
     /// `CheckpointError.io` for the current `errno`.
     static func currentError(path: String, operation: String) -> CheckpointError {
         .io(path: path, operation: operation, reason: String(cString: strerror(errno)))
@@ -56,6 +71,25 @@ struct FileDescriptor {
             done += result
         }
         return done
+    }
+
+    /// The whole file from its start, read until end of file.
+    func readToEnd() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { try readFully(into: $0, at: bytes.count) }
+            bytes += chunk[0..<count]
+            if count < chunk.count { return bytes }
+        }
+    }
+
+    /// Whether `path` still names the file or directory open here (same device
+    /// and inode): false once another has been renamed or swapped into its place.
+    func isStill(at path: String) -> Bool {
+        var mine = stat(), theirs = stat()
+        guard fstat(rawValue, &mine) == 0, stat(path, &theirs) == 0 else { return false }
+        return mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino
     }
 
     /// Writes all of `buffer` at the current position.

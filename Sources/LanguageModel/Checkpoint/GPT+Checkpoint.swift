@@ -3,7 +3,8 @@ import Kernels
 
 extension GPT {
     /// The file names of a model directory, as Hugging Face's `save_pretrained` writes them.
-    public static let configFileName = "config.json", weightsFileName = "model.safetensors"
+    public static let configFileName = "config.json", weightsFileName = "model.safetensors",
+                      tokenizerFileName = "tokenizer.json"
 
     /// Writes `config.json` and `model.safetensors` (F32, GPT-2 names and
     /// Conv1D layout, the tied LM head not repeated, a scalar head as
@@ -32,35 +33,23 @@ extension GPT {
         }
     }
 
-    /// Whether the model in `directory` was saved as a chat model (false when
-    /// its config.json says nothing or cannot be read).
-    public static func isChatModel(at directory: URL) -> Bool {
-        guard let data = try? Data(contentsOf: directory.appendingPathComponent(configFileName)),
-              let hf = try? JSONDecoder().decode(HuggingFaceConfig.self, from: data) else { return false }
-        return hf.chatFormat ?? false
-    }
-
     /// Loads a model directory written by `save` or by Hugging Face (GPT2LMHeadModel
     /// or GPT2ForSequenceClassification with one label; names with or without the
-    /// `transformer.` prefix; F32, F16 or BF16). Every shape is checked against
-    /// config.json before the parameters are allocated.
+    /// `transformer.` prefix; F32, F16 or BF16), from one snapshot of its files
+    /// (`ModelDirectorySnapshot`). Every shape is checked against config.json
+    /// before the parameters are allocated.
     public static func load(from directory: URL) throws -> GPT {
-        let configURL = directory.appendingPathComponent(configFileName)
-        guard FileManager.default.fileExists(atPath: configURL.path) else {
-            throw ModelFileError.badConfig(path: directory.path, reason: "no config.json here (is it a model directory?)")
-        }
-        let hf: HuggingFaceConfig
-        do {
-            hf = try JSONDecoder().decode(HuggingFaceConfig.self, from: Data(contentsOf: configURL))
-        } catch let error as DecodingError {
-            throw ModelFileError.badConfig(path: configURL.path, reason: "config.json is not valid (\(describe(error)))")
-        } catch {
-            throw ModelFileError.badConfig(path: configURL.path, reason: "cannot read config.json (\(error.localizedDescription))")
-        }
+        try load(from: ModelDirectorySnapshot.open(directory))
+    }
+
+    /// Loads the model of an open `snapshot`: its config.json and the tensors of
+    /// its model.safetensors, all read from the files opened with it.
+    public static func load(from snapshot: ModelDirectorySnapshot) throws -> GPT {
+        let hf = snapshot.config
+        let configURL = snapshot.url.appendingPathComponent(configFileName)
         let config = try hf.engineConfig(path: configURL.path)
-        let weightsURL = directory.appendingPathComponent(weightsFileName)
-        let file = try SafetensorsFile.open(weightsURL)
-        let path = weightsURL.path
+        let file = snapshot.weights
+        let path = file.url.path
         // Map each of our names to the file's name for it.
         func fileName(_ name: String) -> String? {
             if file.tensors[name] != nil { return name }
@@ -92,16 +81,5 @@ extension GPT {
             try file.readFloats(fileName(spec.name)!, into: parameters.pointer + spec.offset, count: spec.count)
         }
         return GPT(config: config, scalarHead: scalarHead, parameters: parameters)
-    }
-}
-
-/// A decoding error as one line: the key path and what was wrong.
-private func describe(_ error: DecodingError) -> String {
-    switch error {
-    case let .typeMismatch(_, c), let .valueNotFound(_, c), let .keyNotFound(_, c), let .dataCorrupted(c):
-        let path = c.codingPath.map(\.stringValue).joined(separator: ".")
-        return path.isEmpty ? c.debugDescription : "\(path): \(c.debugDescription)"
-    @unknown default:
-        return "\(error)"
     }
 }

@@ -21,20 +21,21 @@ extension Commands {
         let name = invocation.argument("NAME")
         let typed = try invocation.arguments["PATH"] ?? bundledModel(name, invocation)
         let dir = URL(fileURLWithPath: (typed as NSString).expandingTildeInPath)
-        let model = try GPT.load(from: dir)
+        let snapshot = try ModelDirectorySnapshot.open(dir)
+        let model = try GPT.load(from: snapshot)
         var tokenizer: BPETokenizer?
         let fm = FileManager.default
-        let json = dir.appendingPathComponent("tokenizer.json")
         let vocab = dir.appendingPathComponent("vocab.json"), merges = dir.appendingPathComponent("merges.txt")
-        if fm.fileExists(atPath: json.path) {
-            tokenizer = try TokenizerJSON.load(contentsOf: json)
+        if let json = snapshot.tokenizerJSON {
+            tokenizer = try TokenizerJSON.load(data: json, fileName: GPT.tokenizerFileName)
         } else if fm.fileExists(atPath: vocab.path) && fm.fileExists(atPath: merges.path) {
+            // GPT-2's own pair of files, which saves here never write.
             tokenizer = try TokenizerJSON.loadGPT2(vocabulary: vocab, merges: merges)
         }
         if let t = tokenizer, t.vocabularySize > model.config.vocabularySize {
             throw invocation.error("the tokenizer has \(t.vocabularySize) tokens but the model only \(model.config.vocabularySize)", at: "PATH")
         }
-        context.session.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: typed, chat: GPT.isChatModel(at: dir))
+        context.session.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: typed, chat: snapshot.isChatModel)
         context.session.touch(name)
         return CommandOutput("\(name): loaded \(formatCount(model.parameterCount)) parameters from \(typed)"
             + (tokenizer == nil ? " (no tokenizer found)" : ""))
