@@ -23,7 +23,9 @@ let package = Package(
             name: "CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: kernels),
-        .target(name: "LanguageModel", dependencies: ["Kernels"], swiftSettings: fast),
+        .target(name: "LanguageModel", dependencies: ["Kernels", "CFileSystem"], swiftSettings: fast),
+        // A header-only shim: the atomic directory swap that model saves end with.
+        .systemLibrary(name: "CFileSystem"),
         .target(name: "Datasets"),
         .target(name: "Alignment", dependencies: ["Kernels", "LanguageModel", "Datasets"], swiftSettings: fast),
         .target(name: "World", dependencies: ["Kernels", "Datasets"], swiftSettings: fast),

@@ -43,6 +43,33 @@ struct FileDescriptor {
         }
     }
 
+    /// Creates the file `filePath` (it must not exist), writes `bytes`, flushes
+    /// it to the storage device and closes it; on failure the file is removed.
+    /// Errors name `path`.
+    static func writeNewFile(_ filePath: String, reporting path: String, bytes: [UInt8]) throws {
+        let file = try openFile(filePath, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644, reporting: path, operation: "create")
+        var isOpen = true
+        do {
+            try bytes.withUnsafeBytes { try file.writeFully($0) }
+            try file.synchronize()
+            isOpen = false
+            try file.closeFile()
+        } catch {
+            if isOpen { file.closeIgnoringErrors() }
+            _ = unlink(filePath)
+            throw error
+        }
+    }
+
+    /// Flushes a directory's entries to the storage device (after a rename in
+    /// it); a failure only weakens crash safety, so it is ignored.
+    static func synchronizeDirectory(_ path: String) {
+        guard let handle = try? openFile(path, flags: O_RDONLY | O_DIRECTORY, reporting: path, operation: "open")
+        else { return }
+        try? handle.synchronize()
+        handle.closeIgnoringErrors()
+    }
+
     /// `CheckpointError.io` for the current `errno`.
     static func currentError(path: String, operation: String) -> CheckpointError {
         .io(path: path, operation: operation, reason: String(cString: strerror(errno)))

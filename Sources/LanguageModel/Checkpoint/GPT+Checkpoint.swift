@@ -6,30 +6,42 @@ extension GPT {
     public static let configFileName = "config.json", weightsFileName = "model.safetensors",
                       tokenizerFileName = "tokenizer.json"
 
-    /// Writes `config.json` and `model.safetensors` (F32, GPT-2 names and
-    /// Conv1D layout, the tied LM head not repeated, a scalar head as
-    /// `score.weight`) into `directory`, creating it if needed. Each file is
-    /// replaced atomically. `endToken` becomes the config's bos/eos/pad id;
-    /// `chatFormat` marks a model that answers in the chat format.
-    public func save(to directory: URL, endToken: Int? = nil, chatFormat: Bool = false) throws {
-        let fm = FileManager.default
-        do {
-            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw CheckpointError.io(path: directory.path, operation: "create directory", reason: error.localizedDescription)
-        }
+    /// Writes `config.json`, `model.safetensors` (F32, GPT-2 names and Conv1D
+    /// layout, the tied LM head not repeated, a scalar head as `score.weight`)
+    /// and, given a `tokenizer`, `tokenizer.json` as one directory at `directory`:
+    /// built beside it and swapped in whole (`ModelDirectory.replace`), so that
+    /// a crash leaves the old model there or the new one, never a mix.
+    /// `endToken` becomes the config's bos/eos/pad id; `chatFormat` marks a
+    /// model that answers in the chat format.
+    ///
+    /// - Parameter replacingModel: whether a model already at `directory` may
+    ///   be replaced; other files there are never replaced (the save is refused).
+    /// - Throws: `ModelFileError` when `directory` is a file, holds a model (and
+    ///   `replacingModel` is false) or other files; `CheckpointError` when a
+    ///   file cannot be written. `directory` is then as it was.
+    public func save(
+        to directory: URL, tokenizer: BPETokenizer? = nil, endToken: Int? = nil, chatFormat: Bool = false,
+        replacingModel: Bool = false
+    ) throws {
         let tensors = layout.specs.map { (name: $0.name, shape: $0.shape, data: UnsafePointer(parameters.pointer + $0.offset)) }
-        // transformers refuses safetensors files without this format tag.
-        try Safetensors.write(directory.appendingPathComponent(Self.weightsFileName), tensors: tensors,
-                              metadata: ["format": "pt"])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let json = try encoder.encode(HuggingFaceConfig(config, scalarHead: hasScalarHead, endToken: endToken, chatFormat: chatFormat))
-        let configURL = directory.appendingPathComponent(Self.configFileName)
-        do {
-            try (json + Data("\n".utf8)).write(to: configURL, options: .atomic)
-        } catch {
-            throw CheckpointError.io(path: configURL.path, operation: "write", reason: error.localizedDescription)
+        try ModelDirectory.replace(directory, replacingModel: replacingModel) { building in
+            // Errors name the file at its final place, not in the hidden directory.
+            func paths(_ name: String) -> (write: String, report: String) {
+                (building.appendingPathComponent(name).path, directory.appendingPathComponent(name).path)
+            }
+            // transformers refuses safetensors files without this format tag.
+            try Safetensors.write(paths(Self.weightsFileName).write, reporting: paths(Self.weightsFileName).report,
+                                  tensors: tensors, metadata: ["format": "pt"])
+            try FileDescriptor.writeNewFile(paths(Self.configFileName).write, reporting: paths(Self.configFileName).report,
+                                            bytes: Array(json) + Array("\n".utf8))
+            if let tokenizer {
+                try FileDescriptor.writeNewFile(paths(Self.tokenizerFileName).write,
+                                                reporting: paths(Self.tokenizerFileName).report,
+                                                bytes: Array(TokenizerJSON.jsonText(for: tokenizer).utf8))
+            }
         }
     }
 
