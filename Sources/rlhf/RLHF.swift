@@ -31,9 +31,7 @@ struct RLHF: ParsableCommand {
     @Flag(help: "Plain ASCII output (also when NO_COLOR is set).")
     var noColor = false
 
-    @Option(help: ArgumentHelp(
-        "Load every model directory in this folder at the start, and find its models by name in `load model NAME` (scripts/rlhf gives the bundled models/).",
-        discussion: "May be given more than once; the folders are searched in order."))
+    @Option(help: "Load every model directory in this folder at the start, and find its models by name in `load model NAME`; may be repeated, searched in order (scripts/rlhf gives the bundled models/).")
     var models: [String] = []
 
     static func main() {
