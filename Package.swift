@@ -25,7 +25,9 @@ let package = Package(
         .target(name: "CBLAS"),
         .target(name: "CMachine"),
         .target(name: "Kernels", dependencies: ["CBLAS", "CMachine"], swiftSettings: kernels),
-        .target(name: "LanguageModel", dependencies: ["Kernels"], swiftSettings: fast),
+        .target(name: "LanguageModel", dependencies: ["Kernels", "CFileSystem"], swiftSettings: fast),
+        // A header-only shim: the atomic directory swap that model saves end with.
+        .systemLibrary(name: "CFileSystem"),
         .target(name: "Datasets"),
         .target(name: "Alignment", dependencies: ["Kernels", "LanguageModel", "Datasets"], swiftSettings: fast),
         .target(name: "World", dependencies: ["Kernels", "Datasets"], swiftSettings: fast),

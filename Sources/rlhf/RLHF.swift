@@ -31,8 +31,8 @@ struct RLHF: ParsableCommand {
     @Flag(help: "Plain ASCII output (also when NO_COLOR is set).")
     var noColor = false
 
-    @Option(help: "Load every model directory in this folder at the start (scripts/rlhf gives the bundled models/).")
-    var models: String?
+    @Option(help: "Load every model directory in this folder at the start, and find its models by name in `load model NAME`; may be repeated, searched in order (scripts/rlhf gives the bundled models/).")
+    var models: [String] = []
 
     static func main() {
         do {
@@ -60,15 +60,18 @@ struct RLHF: ParsableCommand {
                             write: { FileHandle.standardOutput.write(Data($0.utf8)) },
                             writeError: { FileHandle.standardError.write(Data($0.utf8)) })
         runner.keepGoing = keepGoing
+        session.modelFolders = models
         var loaded: [String] = []
-        if let models {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: models)) ?? []).sorted()
-                .filter { FileManager.default.fileExists(atPath: models + "/" + $0 + "/config.json") }
-            for name in names {
+        for folder in models {
+            // Hidden entries are not models (a killed save leaves .NAME.rlhf-save-…);
+            // a name in an earlier folder wins, as it does for load model NAME.
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+                .filter { !$0.hasPrefix(".") && FileManager.default.fileExists(atPath: folder + "/" + $0 + "/config.json") }
+            for name in names where session.models[name] == nil {
                 // Through the shell's own command, so errors read as everywhere else.
                 var errors = ""
                 let quiet = Runner(session: session, write: { _ in }, writeError: { errors += $0 })
-                _ = quiet.run(TextSource("load model \(name) \"\(models)/\(name)\"", name: nil))
+                _ = quiet.run(TextSource("load model \(name) \"\(folder)/\(name)\"", name: nil))
                 if errors.isEmpty { loaded.append(name) } else { FileHandle.standardError.write(Data(errors.utf8)) }
             }
         }

@@ -65,6 +65,20 @@ import Testing
         #expect(message?.contains("\(copy.path): the file is truncated: tensor 'weight'") == true)
     }
 
+    @Test func readsTheFileItOpenedThoughAnotherWasRenamedOverIt() throws {
+        let directory = try SafetensorsFixtures.makeDirectory()
+        defer { SafetensorsFixtures.removeDirectory(directory) }
+        let url = directory.appendingPathComponent("w.safetensors")
+        let other = directory.appendingPathComponent("other.safetensors")
+        let old: [Float] = [1, 2, 3, 4], new: [Float] = [5, 6, 7, 8]
+        try old.withUnsafeBufferPointer { try Safetensors.write(url, tensors: [(name: "w", shape: [4], data: $0.baseAddress!)]) }
+        try new.withUnsafeBufferPointer { try Safetensors.write(other, tensors: [(name: "w", shape: [4], data: $0.baseAddress!)]) }
+        let file = try SafetensorsFile.open(url)
+        #expect(rename(other.path, url.path) == 0)
+        #expect(try file.readFloats("w") == old, "every tensor comes from the file whose header was read")
+        #expect(try SafetensorsFile.open(url).readFloats("w") == new)
+    }
+
     /// One hostile fixture: where it must fail and what the message must say.
     struct Hostile: Sendable, CustomTestStringConvertible {
         let file: String

@@ -5,12 +5,20 @@ a pseudo-terminal:
 Tab completes a command name, up-arrow recalls the previous line from the
 history, history persists in the file, Ctrl-C at the prompt clears the line,
 and Ctrl-C during a long pretrain returns to the prompt with the model
-still usable. Prints '4 passed, 0 failed' style results; exits 1 on failure.
+still usable. Saves: `--models DIR` then `load model NAME` finds DIR/NAME, and
+a save over an existing model killed with SIGKILL at several moments leaves
+at PATH one of the two models whole (byte for byte the old or the new one, and
+loadable), while the hidden directories killed saves leave do not stop the
+next save, which removes them. Prints '4 passed, 0 failed' style results;
+exits 1 on failure.
 
 Usage: python3 repl_test.py PATH/TO/rlhf
 """
 
+import filecmp
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -54,6 +62,8 @@ def main(binary):
     check("a wrong flag is a usage error with status 2", code == 2 and "no-such-flag" in err)
     code, out, _ = run(["-c", "echo a; echo 'b;c'"])
     check("-c runs several commands separated by ;", code == 0 and out == "a\nb;c\n")
+    check_model_folders(run, check)
+    check_killed_saves(binary, work, env, run, check)
 
     started = time.monotonic()
     child = pexpect.spawn(binary, cwd=work, env=env, encoding="utf-8", timeout=60, dimensions=(40, 160))
@@ -117,6 +127,98 @@ def main(binary):
     failed = sum(1 for _, ok in results if not ok)
     print(f"{len(results) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def check_model_folders(run, check):
+    """--models DIR: its models load at the start and `load model NAME` finds them."""
+    code, _, err = run(["-c", "new model tiny vocab=300 layers=1 heads=2 width=32 context=16 seed=1; "
+                              "save model tiny folder/tiny"])
+    check("a model saved for the --models test", code == 0)
+    code, out, err = run(["--models", "folder", "-c", "show; load model tiny"])
+    check("rlhf --models DIR -c 'load model NAME' loads DIR/NAME",
+          code == 0 and "tiny" in out and "tiny: loaded 22.9k parameters from folder/tiny" in out)
+    code, _, err = run(["-c", "load model tiny"])
+    check("without --models the same load model NAME is refused", code == 1 and "no bundled model 'tiny'" in err)
+
+
+# Two models of different shapes; A has a tokenizer and B none, so a mix of
+# their files would not even load, and each directory is compared byte for byte.
+KILL_MODELS = {
+    "A": ["load data notes notes.txt", "train tokenizer tok on notes vocab=280",
+          "new model A tokenizer=tok layers=8 heads=8 width=512 context=64 seed=1"],
+    "B": ["new model B vocab=300 layers=6 heads=8 width=768 context=64 seed=2"],
+}
+
+
+def directory_is(path, reference):
+    """Whether directory `path` holds exactly the files of `reference`, byte for byte."""
+    names = sorted(os.listdir(path))
+    return names == sorted(os.listdir(reference)) and all(
+        filecmp.cmp(os.path.join(path, n), os.path.join(reference, n), shallow=False) for n in names)
+
+
+def check_killed_saves(binary, work, env, run, check):
+    """SIGKILL `save model N saves/m force=true` over the other model at several
+    moments of the save; saves/m must then be A or B whole, and load."""
+    refs, target = os.path.join(work, "refs"), os.path.join(work, "saves", "m")
+    leftovers = lambda: [n for n in os.listdir(os.path.dirname(target)) if n.startswith(".m.rlhf-save-")]
+
+    def session(name):
+        child = pexpect.spawn(binary, cwd=work, env=env, encoding="utf-8", timeout=60)
+        child.expect_exact(PROMPT)
+        for line in KILL_MODELS[name]:
+            child.sendline(line)
+            child.expect_exact(PROMPT)
+        return child
+
+    # The references, and how long each save takes on this machine.
+    seconds, sizes = {}, {}
+    for name in "AB":
+        child = session(name)
+        child.sendline(f"info {name}")
+        child.expect(r"parameters\s+(\S+) \(")
+        sizes[name] = child.match.group(1)
+        child.expect_exact(PROMPT)
+        started = time.monotonic()
+        child.sendline(f"save model {name} refs/{name}")
+        child.expect_exact(PROMPT)
+        seconds[name] = time.monotonic() - started
+        child.sendline("quit")
+        child.expect(pexpect.EOF)
+    print(f"saving A ({sizes['A']} parameters) takes {seconds['A']:.3f} s, B ({sizes['B']}) {seconds['B']:.3f} s",
+          flush=True)
+    code, _, _ = run(["-c", "load data notes notes.txt; train tokenizer tok on notes vocab=280; "
+                            "new model A tokenizer=tok layers=8 heads=8 width=512 context=64 seed=1; "
+                            "save model A saves/m"])
+    check("the model that killed saves replace is saved", code == 0 and directory_is(target, os.path.join(refs, "A")))
+
+    outcomes, torn, mid_save = [], [], 0
+    for fraction in [0.0, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 1.1, 1.5]:
+        old = "A" if directory_is(target, os.path.join(refs, "A")) else "B"
+        new = "B" if old == "A" else "A"
+        child = session(new)
+        child.sendline(f"save model {new} saves/m force=true")
+        time.sleep(fraction * seconds[new])
+        child.kill(signal.SIGKILL)
+        child.close(force=True)
+        mid_save += bool(leftovers())
+        found = [n for n in "AB" if directory_is(target, os.path.join(refs, n))]
+        code, out, err = run(["-c", "load model x saves/m"])
+        loads = code == 0 and f"x: loaded {sizes[found[0]] if found else '?'} parameters" in out
+        loads = loads and (("no tokenizer found" in out) == (found == ["B"]))
+        outcomes.append(f"{fraction}:{old}->{found[0] if found else '?'}{'' if loads else '(does not load)'}")
+        if len(found) != 1 or not loads:
+            torn.append(f"at {fraction} of the save: {sorted(os.listdir(target))} {err.strip()}")
+    print("killed saves (fraction of the save: before -> after): " + ", ".join(outcomes), flush=True)
+    check("a save killed with SIGKILL leaves the old or the new model whole, and it loads" + "".join(
+        "\n       " + t for t in torn), not torn)
+    check(f"some kills landed mid-save (a hidden directory was left: {mid_save} of {len(outcomes)})", mid_save > 0)
+    code, _, err = run(["-c", "new model B vocab=300 layers=6 heads=8 width=768 context=64 seed=2; "
+                              "save model B saves/m force=true"])
+    check("the next save succeeds and removes what killed saves left",
+          code == 0 and directory_is(target, os.path.join(refs, "B")) and not leftovers())
+    shutil.rmtree(refs)
+    shutil.rmtree(os.path.dirname(target))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,48 @@ struct FileDescriptor {
         }
     }
 
+    /// Opens `name` inside the open `directory` (`openat`; relative to the
+    /// working directory when nil), so that a directory renamed or swapped
+    /// meanwhile is still the one read. Nil when nothing is there (`ENOENT`,
+    /// or `ENOTDIR` for a file where a directory was named); errors name `path`.
+    static func openIfPresent(
+        _ name: String, in directory: FileDescriptor?, flags: Int32, reporting path: String, operation: String
+    ) throws -> FileDescriptor? {
+        while true {
+            let descriptor = openat(directory?.rawValue ?? AT_FDCWD, name, flags | O_CLOEXEC)
+            if descriptor >= 0 { return FileDescriptor(rawValue: descriptor, path: path) }
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            if errno != EINTR { throw currentError(path: path, operation: operation) }
+        }
+    }
+
+    /// Creates the file `filePath` (it must not exist), writes `bytes`, flushes
+    /// it to the storage device and closes it; on failure the file is removed.
+    /// Errors name `path`.
+    static func writeNewFile(_ filePath: String, reporting path: String, bytes: [UInt8]) throws {
+        let file = try openFile(filePath, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644, reporting: path, operation: "create")
+        var isOpen = true
+        do {
+            try bytes.withUnsafeBytes { try file.writeFully($0) }
+            try file.synchronize()
+            isOpen = false
+            try file.closeFile()
+        } catch {
+            if isOpen { file.closeIgnoringErrors() }
+            _ = unlink(filePath)
+            throw error
+        }
+    }
+
+    /// Flushes a directory's entries to the storage device (after a rename in
+    /// it); a failure only weakens crash safety, so it is ignored.
+    static func synchronizeDirectory(_ path: String) {
+        guard let handle = try? openFile(path, flags: O_RDONLY | O_DIRECTORY, reporting: path, operation: "open")
+        else { return }
+        try? handle.synchronize()
+        handle.closeIgnoringErrors()
+    }
+
     /// `CheckpointError.io` for the current `errno`.
     static func currentError(path: String, operation: String) -> CheckpointError {
         .io(path: path, operation: operation, reason: String(cString: strerror(errno)))
@@ -56,6 +98,25 @@ struct FileDescriptor {
             done += result
         }
         return done
+    }
+
+    /// The whole file from its start, read until end of file.
+    func readToEnd() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { try readFully(into: $0, at: bytes.count) }
+            bytes += chunk[0..<count]
+            if count < chunk.count { return bytes }
+        }
+    }
+
+    /// Whether `path` still names the file or directory open here (same device
+    /// and inode): false once another has been renamed or swapped into its place.
+    func isStill(at path: String) -> Bool {
+        var mine = stat(), theirs = stat()
+        guard fstat(rawValue, &mine) == 0, stat(path, &theirs) == 0 else { return false }
+        return mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino
     }
 
     /// Writes all of `buffer` at the current position.

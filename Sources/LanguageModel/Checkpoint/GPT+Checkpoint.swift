@@ -3,64 +3,65 @@ import Kernels
 
 extension GPT {
     /// The file names of a model directory, as Hugging Face's `save_pretrained` writes them.
-    public static let configFileName = "config.json", weightsFileName = "model.safetensors"
+    public static let configFileName = "config.json", weightsFileName = "model.safetensors",
+                      tokenizerFileName = "tokenizer.json"
 
-    /// Writes `config.json` and `model.safetensors` (F32, GPT-2 names and
-    /// Conv1D layout, the tied LM head not repeated, a scalar head as
-    /// `score.weight`) into `directory`, creating it if needed. Each file is
-    /// replaced atomically. `endToken` becomes the config's bos/eos/pad id;
-    /// `chatFormat` marks a model that answers in the chat format.
-    public func save(to directory: URL, endToken: Int? = nil, chatFormat: Bool = false) throws {
-        let fm = FileManager.default
-        do {
-            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw CheckpointError.io(path: directory.path, operation: "create directory", reason: error.localizedDescription)
-        }
+    /// Writes `config.json`, `model.safetensors` (F32, GPT-2 names and Conv1D
+    /// layout, the tied LM head not repeated, a scalar head as `score.weight`)
+    /// and, given a `tokenizer`, `tokenizer.json` as one directory at `directory`:
+    /// built beside it and swapped in whole (`ModelDirectory.replace`), so that
+    /// a crash leaves the old model there or the new one, never a mix.
+    /// `endToken` becomes the config's bos/eos/pad id; `chatFormat` marks a
+    /// model that answers in the chat format.
+    ///
+    /// - Parameter replacingModel: whether a model already at `directory` may
+    ///   be replaced; other files there are never replaced (the save is refused).
+    /// - Throws: `ModelFileError` when `directory` is a file, holds a model (and
+    ///   `replacingModel` is false) or other files; `CheckpointError` when a
+    ///   file cannot be written. `directory` is then as it was.
+    public func save(
+        to directory: URL, tokenizer: BPETokenizer? = nil, endToken: Int? = nil, chatFormat: Bool = false,
+        replacingModel: Bool = false
+    ) throws {
         let tensors = layout.specs.map { (name: $0.name, shape: $0.shape, data: UnsafePointer(parameters.pointer + $0.offset)) }
-        // transformers refuses safetensors files without this format tag.
-        try Safetensors.write(directory.appendingPathComponent(Self.weightsFileName), tensors: tensors,
-                              metadata: ["format": "pt"])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let json = try encoder.encode(HuggingFaceConfig(config, scalarHead: hasScalarHead, endToken: endToken, chatFormat: chatFormat))
-        let configURL = directory.appendingPathComponent(Self.configFileName)
-        do {
-            try (json + Data("\n".utf8)).write(to: configURL, options: .atomic)
-        } catch {
-            throw CheckpointError.io(path: configURL.path, operation: "write", reason: error.localizedDescription)
+        try ModelDirectory.replace(directory, replacingModel: replacingModel) { building in
+            // Errors name the file at its final place, not in the hidden directory.
+            func paths(_ name: String) -> (write: String, report: String) {
+                (building.appendingPathComponent(name).path, directory.appendingPathComponent(name).path)
+            }
+            // transformers refuses safetensors files without this format tag.
+            try Safetensors.write(paths(Self.weightsFileName).write, reporting: paths(Self.weightsFileName).report,
+                                  tensors: tensors, metadata: ["format": "pt"])
+            try FileDescriptor.writeNewFile(paths(Self.configFileName).write, reporting: paths(Self.configFileName).report,
+                                            bytes: Array(json) + Array("\n".utf8))
+            if let tokenizer {
+                try FileDescriptor.writeNewFile(paths(Self.tokenizerFileName).write,
+                                                reporting: paths(Self.tokenizerFileName).report,
+                                                bytes: Array(TokenizerJSON.jsonText(for: tokenizer).utf8))
+            }
         }
-    }
-
-    /// Whether the model in `directory` was saved as a chat model (false when
-    /// its config.json says nothing or cannot be read).
-    public static func isChatModel(at directory: URL) -> Bool {
-        guard let data = try? Data(contentsOf: directory.appendingPathComponent(configFileName)),
-              let hf = try? JSONDecoder().decode(HuggingFaceConfig.self, from: data) else { return false }
-        return hf.chatFormat ?? false
     }
 
     /// Loads a model directory written by `save` or by Hugging Face (GPT2LMHeadModel
     /// or GPT2ForSequenceClassification with one label; names with or without the
-    /// `transformer.` prefix; F32, F16 or BF16). Every shape is checked against
-    /// config.json before the parameters are allocated.
+    /// `transformer.` prefix; F32, F16 or BF16), from one snapshot of its files
+    /// (`ModelDirectorySnapshot`). Every shape is checked against config.json
+    /// before the parameters are allocated.
     public static func load(from directory: URL) throws -> GPT {
-        let configURL = directory.appendingPathComponent(configFileName)
-        guard FileManager.default.fileExists(atPath: configURL.path) else {
-            throw ModelFileError.badConfig(path: directory.path, reason: "no config.json here (is it a model directory?)")
-        }
-        let hf: HuggingFaceConfig
-        do {
-            hf = try JSONDecoder().decode(HuggingFaceConfig.self, from: Data(contentsOf: configURL))
-        } catch let error as DecodingError {
-            throw ModelFileError.badConfig(path: configURL.path, reason: "config.json is not valid (\(describe(error)))")
-        } catch {
-            throw ModelFileError.badConfig(path: configURL.path, reason: "cannot read config.json (\(error.localizedDescription))")
-        }
+        try load(from: ModelDirectorySnapshot.open(directory))
+    }
+
+    /// Loads the model of an open `snapshot`: its config.json and the tensors of
+    /// its model.safetensors, all read from the files opened with it.
+    public static func load(from snapshot: ModelDirectorySnapshot) throws -> GPT {
+        let hf = snapshot.config
+        let configURL = snapshot.url.appendingPathComponent(configFileName)
         let config = try hf.engineConfig(path: configURL.path)
-        let weightsURL = directory.appendingPathComponent(weightsFileName)
-        let file = try SafetensorsFile.open(weightsURL)
-        let path = weightsURL.path
+        let file = snapshot.weights
+        let path = file.url.path
         // Map each of our names to the file's name for it.
         func fileName(_ name: String) -> String? {
             if file.tensors[name] != nil { return name }
@@ -92,16 +93,5 @@ extension GPT {
             try file.readFloats(fileName(spec.name)!, into: parameters.pointer + spec.offset, count: spec.count)
         }
         return GPT(config: config, scalarHead: scalarHead, parameters: parameters)
-    }
-}
-
-/// A decoding error as one line: the key path and what was wrong.
-private func describe(_ error: DecodingError) -> String {
-    switch error {
-    case let .typeMismatch(_, c), let .valueNotFound(_, c), let .keyNotFound(_, c), let .dataCorrupted(c):
-        let path = c.codingPath.map(\.stringValue).joined(separator: ".")
-        return path.isEmpty ? c.debugDescription : "\(path): \(c.debugDescription)"
-    @unknown default:
-        return "\(error)"
     }
 }

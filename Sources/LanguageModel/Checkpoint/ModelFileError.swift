@@ -1,7 +1,7 @@
 import Foundation
 
-/// Why a model directory (config.json + model.safetensors) could not be used.
-/// Problems inside the safetensors file itself are `CheckpointError`s.
+/// Why a model directory (config.json + model.safetensors) could not be read
+/// or saved. Problems inside the safetensors file itself are `CheckpointError`s.
 public enum ModelFileError: Error, Equatable, Sendable, LocalizedError {
     /// config.json is missing, not JSON, or lacks a key.
     case badConfig(path: String, reason: String)
@@ -11,6 +11,14 @@ public enum ModelFileError: Error, Equatable, Sendable, LocalizedError {
     case wrongShape(path: String, tensor: String, expected: [Int], found: [Int])
     /// A tensor this loader does not know: not a GPT-2 checkpoint, or another head.
     case unexpectedTensor(path: String, tensor: String)
+    /// A save's target is a file, not a directory.
+    case notADirectory(path: String)
+    /// A save's target already holds a model, and replacing it was not asked for.
+    case holdsModel(path: String)
+    /// A save's target holds entries that are not a model's files (`names`, sorted).
+    case holdsOtherFiles(path: String, names: [String])
+    /// The file system cannot swap two directories in one step (`reason` is the system's).
+    case cannotSwap(path: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -24,6 +32,17 @@ public enum ModelFileError: Error, Equatable, Sendable, LocalizedError {
         case let .unexpectedTensor(path, tensor):
             return "\(path): unexpected tensor '\(tensor)'; only GPT-2 language models "
                 + "(GPT2LMHeadModel) and scalar-head models (GPT2ForSequenceClassification, 1 label) load here."
+        case let .notADirectory(path):
+            return "\(path) is a file, not a directory; give a directory for the model (its files go inside)."
+        case let .holdsModel(path):
+            return "\(path) holds a model already; it was kept. Save to another directory, or ask to replace it."
+        case let .holdsOtherFiles(path, names):
+            let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? " and \(names.count - 5) more" : "")
+            return "\(path) holds files that are not a model's (\(shown)); a save replaces the whole directory, "
+                + "so nothing was written. Save to a new or empty directory, or move them away."
+        case let .cannotSwap(path, reason):
+            return "\(path): this file system cannot swap two directories in one step (\(reason)), so the model "
+                + "there was kept. Save to a new directory instead."
         }
     }
 }

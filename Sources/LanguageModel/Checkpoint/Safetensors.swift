@@ -35,7 +35,15 @@ public enum Safetensors {
         tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)],
         metadata: [String: String] = [:]
     ) throws {
-        let path = url.path
+        try write(url.path, reporting: url.path, tensors: tensors, metadata: metadata)
+    }
+
+    /// `write(_:tensors:metadata:)` to `filePath`, with errors naming `path`
+    /// (a file written in a hidden directory is named where it will be).
+    static func write(
+        _ filePath: String, reporting path: String,
+        tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)], metadata: [String: String]
+    ) throws {
         let counts = try validate(tensors, path: path)
         let header = headerBytes(
             tensors: zip(tensors, counts).map { (name: $0.name, shape: $0.shape, count: $1) }, metadata: metadata)
@@ -45,6 +53,7 @@ public enum Safetensors {
                 reason: "the header would be \(header.count) bytes, over the \(maximumHeaderLength)-byte limit")
         }
 
+        let url = URL(fileURLWithPath: filePath)
         let directory = url.deletingLastPathComponent().path
         let temporaryPath = directory + "/." + url.lastPathComponent
             + ".tmp-\(getpid())-\(String(UInt32.random(in: .min ... .max), radix: 16))"
@@ -62,7 +71,7 @@ public enum Safetensors {
             try file.synchronize()
             isOpen = false
             try file.closeFile()
-            guard rename(temporaryPath, path) == 0 else {
+            guard rename(temporaryPath, filePath) == 0 else {
                 throw FileDescriptor.currentError(path: path, operation: "rename \(temporaryPath) over it")
             }
         } catch {
@@ -70,7 +79,7 @@ public enum Safetensors {
             _ = unlink(temporaryPath)
             throw error
         }
-        synchronizeDirectory(directory)
+        FileDescriptor.synchronizeDirectory(directory)
     }
 
     /// The element count of each tensor, after checking names, shapes and values.
@@ -139,14 +148,5 @@ public enum Safetensors {
             start += length
         }
         #endif
-    }
-
-    /// Makes the rename durable; failure only weakens crash safety, so it is ignored.
-    private static func synchronizeDirectory(_ directory: String) {
-        guard let handle = try? FileDescriptor.openFile(
-            directory, flags: O_RDONLY, reporting: directory, operation: "open the directory")
-        else { return }
-        try? handle.synchronize()
-        handle.closeIgnoringErrors()
     }
 }

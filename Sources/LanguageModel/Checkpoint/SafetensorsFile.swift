@@ -1,16 +1,19 @@
 import Foundation
 
-/// A safetensors file whose header has been read and validated; tensor data
-/// is read on demand with `readFloats`.
+/// An open safetensors file whose header has been read and validated; tensor
+/// data is read on demand with `readFloats`.
 ///
 /// Format (huggingface/safetensors README, "Format"): 8 bytes little-endian
 /// u64 `N`, then `N` bytes of UTF-8 JSON (see `SafetensorsHeader`), then the
 /// data section, tensors row-major and little-endian.
 ///
+/// The file stays open, and every read goes to that one descriptor, so the
+/// header and all tensors come from the same file even if another is renamed
+/// over the path meanwhile (as a save does); it is closed when the value goes.
 /// Data is read with `pread`, not memory-mapped: a mapped file that another
 /// process truncates kills the reader with SIGBUS, while `pread` reports a
 /// short read that becomes a `CheckpointError.truncated`.
-public struct SafetensorsFile: Sendable {
+public final class SafetensorsFile: Sendable {
     /// Where the file is.
     public let url: URL
     /// Its size in bytes when it was opened.
@@ -23,6 +26,8 @@ public struct SafetensorsFile: Sendable {
     public let names: [String]
     /// The header's `__metadata__` strings (empty when absent).
     public let metadata: [String: String]
+    /// The open file every read goes to.
+    private let file: FileDescriptor
 
     /// Reads and validates the header of the file at `url` (the first `8 + N`
     /// bytes only); refuses a hostile or inconsistent header before allocating
@@ -33,7 +38,14 @@ public struct SafetensorsFile: Sendable {
     public static func open(_ url: URL) throws -> SafetensorsFile {
         let path = url.path
         let file = try FileDescriptor.openFile(path, flags: O_RDONLY, reporting: path, operation: "open for reading")
-        defer { file.closeIgnoringErrors() }
+        return try SafetensorsFile(reading: file, url: url)
+    }
+
+    /// Takes over the open `file` (closing it on failure too) and reads its header.
+    init(reading file: FileDescriptor, url: URL) throws {
+        let path = url.path
+        var isOwned = false
+        defer { if !isOwned { file.closeIgnoringErrors() } }
         let fileSize = try file.size()
         guard fileSize >= 8 else { throw CheckpointError.fileTooShort(path: path, size: fileSize) }
 
@@ -58,13 +70,20 @@ public struct SafetensorsFile: Sendable {
 
         var tensors: [String: SafetensorsTensor] = [:]
         for tensor in header.tensors { tensors[tensor.name] = tensor }
-        return SafetensorsFile(
-            url: url, fileSize: fileSize, headerLength: Int(headerLength), tensors: tensors,
-            names: header.tensors.map(\.name), metadata: header.metadata)
+        self.url = url
+        self.fileSize = fileSize
+        self.headerLength = Int(headerLength)
+        self.tensors = tensors
+        self.names = header.tensors.map(\.name)
+        self.metadata = header.metadata
+        self.file = file
+        isOwned = true
     }
 
+    deinit { file.closeIgnoringErrors() }
+
     /// Reads tensor `name` into `destination` as `Float`s, converting F16 and
-    /// BF16 exactly; the file is opened, read with `pread` and closed again.
+    /// BF16 exactly, with `pread` from the file opened by `open`.
     ///
     /// `count` must equal the tensor's element count. On error the contents
     /// of `destination` are unspecified.
@@ -80,8 +99,6 @@ public struct SafetensorsFile: Sendable {
             throw CheckpointError.countMismatch(path: path, tensor: name, expected: tensor.elementCount, requested: count)
         }
         guard count > 0 else { return }
-        let file = try FileDescriptor.openFile(path, flags: O_RDONLY, reporting: path, operation: "open for reading")
-        defer { file.closeIgnoringErrors() }
 
         func readExactly(_ buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
             guard try file.readFully(into: buffer, at: offset) == buffer.count else {

@@ -42,6 +42,9 @@ public final class Session {
         world = made
         return made
     }
+    /// Folders whose model directories `load model NAME` finds by name, searched
+    /// first, in order (the executable's --models); then $RLHF_HOME/models and ./models.
+    public var modelFolders: [String] = []
     /// Whether each command's time is printed after it.
     public var timer = false
     /// Charts in ASCII only (NO_COLOR set, or a terminal without Unicode).

@@ -14,44 +14,55 @@ extension Commands {
             names, GPT2LMHeadModel or a one-label GPT2ForSequenceClassification) and, \
             when present, tokenizer.json or GPT-2's vocab.json and merges.txt. A bad \
             file is refused with the file and tensor named; the session is unchanged. \
-            Without PATH, loads the bundled model of that name (base, sft) from models/.
+            config.json, model.safetensors and tokenizer.json are read from one \
+            snapshot of the directory, so a save over it meanwhile cannot mix two \
+            models. Without PATH, loads the model of that name from the folders given \
+            with --models, then $RLHF_HOME/models, then ./models (the bundled base, sft).
             """,
         examples: ["load model sft", "load model gpt2 ~/models/gpt2", "load model mine saved/mine"]
     ) { invocation, context in
         let name = invocation.argument("NAME")
-        let typed = try invocation.arguments["PATH"] ?? bundledModel(name, invocation)
+        let typed = try invocation.arguments["PATH"] ?? bundledModel(name, context.session, invocation)
         let dir = URL(fileURLWithPath: (typed as NSString).expandingTildeInPath)
-        let model = try GPT.load(from: dir)
+        let snapshot = try ModelDirectorySnapshot.open(dir)
+        let model = try GPT.load(from: snapshot)
         var tokenizer: BPETokenizer?
         let fm = FileManager.default
-        let json = dir.appendingPathComponent("tokenizer.json")
         let vocab = dir.appendingPathComponent("vocab.json"), merges = dir.appendingPathComponent("merges.txt")
-        if fm.fileExists(atPath: json.path) {
-            tokenizer = try TokenizerJSON.load(contentsOf: json)
+        if let json = snapshot.tokenizerJSON {
+            tokenizer = try TokenizerJSON.load(data: json, fileName: GPT.tokenizerFileName)
         } else if fm.fileExists(atPath: vocab.path) && fm.fileExists(atPath: merges.path) {
+            // GPT-2's own pair of files, which saves here never write.
             tokenizer = try TokenizerJSON.loadGPT2(vocabulary: vocab, merges: merges)
         }
         if let t = tokenizer, t.vocabularySize > model.config.vocabularySize {
             throw invocation.error("the tokenizer has \(t.vocabularySize) tokens but the model only \(model.config.vocabularySize)", at: "PATH")
         }
-        context.session.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: typed, chat: GPT.isChatModel(at: dir))
+        context.session.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: typed, chat: snapshot.isChatModel)
         context.session.touch(name)
         return CommandOutput("\(name): loaded \(formatCount(model.parameterCount)) parameters from \(typed)"
             + (tokenizer == nil ? " (no tokenizer found)" : ""))
     }
 
-    /// The folders searched for bundled models: $RLHF_HOME/models, then ./models.
-    static var bundledFolders: [String] {
-        (ProcessInfo.processInfo.environment["RLHF_HOME"].map { [$0 + "/models"] } ?? []) + ["models"]
+    /// The folders searched for a model by name: the session's `modelFolders`
+    /// (given with --models), then $RLHF_HOME/models, then ./models.
+    static func bundledFolders(_ session: Session) -> [String] {
+        let folders = session.modelFolders
+            + (ProcessInfo.processInfo.environment["RLHF_HOME"].map { [$0 + "/models"] } ?? []) + ["models"]
+        var seen: Set<String> = []
+        return folders.filter { seen.insert($0).inserted }
     }
 
     /// The path of the bundled model `name`, or an error listing the bundled ones.
-    static func bundledModel(_ name: String, _ invocation: Invocation) throws -> String {
+    static func bundledModel(_ name: String, _ session: Session, _ invocation: Invocation) throws -> String {
         let fm = FileManager.default
-        for folder in bundledFolders where fm.fileExists(atPath: folder + "/" + name + "/config.json") {
+        let folders = bundledFolders(session)
+        for folder in folders where fm.fileExists(atPath: folder + "/" + name + "/config.json") {
             return folder + "/" + name
         }
-        let known = bundledFolders.flatMap { (try? fm.contentsOfDirectory(atPath: $0)) ?? [] }.sorted()
+        let known = Set(folders.flatMap { folder in
+            ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") && fm.fileExists(atPath: folder + "/" + $0 + "/config.json") }
+        }).sorted()
         throw invocation.error("no bundled model '\(name)'" + (known.isEmpty ? "; give a PATH" : " (bundled: \(known.joined(separator: ", "))); or give a PATH"), at: "NAME")
     }
 }

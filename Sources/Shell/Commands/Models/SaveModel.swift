@@ -6,23 +6,38 @@ extension Commands {
     static let saveModel = CommandSpec(
         "save model",
         arguments: [.argument("NAME", .name, "a model"), .argument("PATH", .path, "a directory (made if missing)")],
+        options: [.option("force", .bool, "replace a model already at PATH", default: "false")],
         summary: "save a model as config.json + model.safetensors (+ tokenizer.json)",
         help: """
             Writes the model in Hugging Face's GPT-2 layout, so transformers can load it \
-            too, with its tokenizer as tokenizer.json. Each file is replaced atomically.
+            too, with its tokenizer as tokenizer.json. The directory is written whole: \
+            every file goes into a hidden directory beside PATH and is flushed to disk, \
+            then that directory takes PATH's place in one atomic swap, so a crash or \
+            kill leaves the old model at PATH or the new one, never a mix (the hidden \
+            .DIR.rlhf-save-… a killed save leaves is removed by the next save). A model \
+            already at PATH is kept unless force=true. Files that are not a model's \
+            (anything but config.json, model.safetensors and tokenizer.json) are never \
+            deleted: a PATH holding any is refused, naming them, force=true or not.
             """,
-        examples: ["save model sft saved/sft"]
+        examples: ["save model sft saved/sft", "save model sft saved/sft force=true"]
     ) { invocation, context in
         let name = invocation.argument("NAME")
         let entry = try context.session.model(name, in: invocation, argument: "NAME")
-        let dir = URL(fileURLWithPath: (invocation.argument("PATH") as NSString).expandingTildeInPath)
+        let path = invocation.argument("PATH")
+        let dir = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
         let end = entry.tokenizer?.id(of: BPETokenizer.SpecialToken.endOfText).map(Int.init)
-        try entry.model.save(to: dir, endToken: end, chatFormat: entry.chat)
-        var files = "config.json, model.safetensors"
-        if let t = entry.tokenizer {
-            try TokenizerJSON.save(t, to: dir.appendingPathComponent("tokenizer.json"))
-            files += ", tokenizer.json"
+        do {
+            try entry.model.save(to: dir, tokenizer: entry.tokenizer, endToken: end, chatFormat: entry.chat,
+                                 replacingModel: invocation.bool("force"))
+        } catch ModelFileError.holdsModel {
+            throw invocation.error("\(path) holds a model; give force=true to replace it", at: "PATH")
+        } catch let ModelFileError.holdsOtherFiles(_, names) {
+            // The library's words, with the path as typed.
+            throw invocation.error(ModelFileError.holdsOtherFiles(path: path, names: names).errorDescription!, at: "PATH")
+        } catch ModelFileError.notADirectory {
+            throw invocation.error(ModelFileError.notADirectory(path: path).errorDescription!, at: "PATH")
         }
-        return CommandOutput("saved \(name) to \(invocation.argument("PATH")) (\(files))")
+        let files = "config.json, model.safetensors" + (entry.tokenizer == nil ? "" : ", tokenizer.json")
+        return CommandOutput("saved \(name) to \(path) (\(files))")
     }
 }
