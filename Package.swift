@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Shell", dependencies: ["Kernels", "LanguageModel", "Datasets", "Alignment", "World"]),
         .executableTarget(
             name: "rlhf",
-            dependencies: ["Shell", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Shell", "Kernels", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .systemLibrary(
             name: "CEditLine", pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]),

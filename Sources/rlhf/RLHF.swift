@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import Shell
 
 /// `rlhf`: the REPL and script runner.
@@ -49,6 +50,10 @@ struct RLHF: ParsableCommand {
 
     mutating func run() throws {
         Interrupt.install()
+        // A BLAS kernel narrower than the CPU (SSE3 on AVX-512) is said at once, in every mode.
+        if let problem = BLAS.status.mismatch(on: Machine.cpu) {
+            FileHandle.standardError.write(Data("warning: \(problem)\n".utf8))
+        }
         let environment = ProcessInfo.processInfo.environment
         let session = Session()
         if let seed { session.settings.seed = seed }
@@ -95,6 +100,7 @@ struct RLHF: ParsableCommand {
             let home = environment["HOME"] ?? "."
             let historyFile = environment["RLHF_HISTORY"] ?? (home + "/.rlhf_history")
             print("rlhf 0.1 — the LLM alignment pipeline, step by step.   help · quit")
+            print("engine: \(Machine.cpu.summary); \(BLAS.status.summary.split(separator: ",").prefix(2).joined(separator: ","))   (about)")
             if !loaded.isEmpty {
                 print("loaded models: " + loaded.map { "\($0) (\(session.models[$0].map { String(format: "%.1fM", Double($0.model.parameterCount) / 1e6) } ?? "?") params)" }
                     .joined(separator: ", "))

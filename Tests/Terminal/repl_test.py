@@ -29,6 +29,22 @@ import pexpect
 PROMPT = "rlhf> "
 
 
+def check_engine(binary, work, env, run, check):
+    """about names the CPU and OpenBLAS's kernel; a kernel narrower than the
+    CPU's vectors (forced here with OPENBLAS_CORETYPE=Prescott, as OpenBLAS
+    0.3.21 chooses by itself on an Intel Xeon of model 207) is flagged, in
+    about and at start, with what to set."""
+    code, out, err = run(["-c", "about"])
+    check("about names the CPU, its vectors and the BLAS kernel, with no warning",
+          code == 0 and "cpu " in out and "-bit" in out and "kernel " in out and "warning" not in out + err)
+    if "512-bit;" in out or "256-bit;" in out:
+        p = subprocess.run([binary, "-c", "about"], cwd=work, env=dict(env, OPENBLAS_CORETYPE="Prescott"),
+                           capture_output=True, text=True, timeout=60)
+        check("an SSE3 kernel on a wider CPU is flagged at start and by about",
+              p.returncode == 0 and "warning: OpenBLAS runs its 128-bit Prescott kernels" in p.stderr
+              and "OPENBLAS_CORETYPE=" in p.stdout and "set by OPENBLAS_CORETYPE" in p.stdout)
+
+
 def main(binary):
     work = tempfile.mkdtemp(prefix="rlhf-pty-")
     history = os.path.join(work, "history")
@@ -64,10 +80,12 @@ def main(binary):
     check("-c runs several commands separated by ;", code == 0 and out == "a\nb;c\n")
     check_model_folders(run, check)
     check_killed_saves(binary, work, env, run, check)
+    check_engine(binary, work, env, run, check)
 
     started = time.monotonic()
     child = pexpect.spawn(binary, cwd=work, env=env, encoding="utf-8", timeout=60, dimensions=(40, 160))
     child.expect_exact(PROMPT)
+    check("the banner names the CPU and the BLAS kernel", "engine: " in child.before and "kernel " in child.before)
     print(f"REPL ready for input after {time.monotonic() - started:.3f} s", flush=True)
 
     # Tab completes a partial command name.
