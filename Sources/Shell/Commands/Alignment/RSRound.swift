@@ -43,12 +43,12 @@ extension Commands {
         var kept = s.keptSamples[name] ?? [:]
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
         let settings = trainingSettings(invocation)
-        var selections: [Selection] = []
+        let selections = RejectionSampling.select(entry.model, tokenizer: tokenizer, prompts: prompts, k: invocation.integer("k"),
+                                                  reward: reward, sampling: sampling,
+                                                  minimumReward: invocation.optional("min_reward").flatMap(Float.init), kept: &kept, rng: &rng)
         let output = try runTraining(kind: "rs", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
-            selections = try RejectionSampling.round(entry.model, tokenizer: tokenizer, prompts: prompts, k: invocation.integer("k"),
-                                                     reward: reward, sampling: sampling,
-                                                     minimumReward: invocation.optional("min_reward").flatMap(Float.init), kept: &kept, finetuning: settings, rng: &rng,
-                                                     isCancelled: s.isCancelled, onStep: onStep)
+            try RejectionSampling.finetune(entry.model, tokenizer: tokenizer, kept: kept, settings: settings, rng: &rng,
+                                           isCancelled: s.isCancelled, onStep: onStep)
         } summary: { last, _ in
             "\(name): finetuned \(last.step) steps on \(kept.count) kept responses; loss \(String(format: "%.3f", last.loss))"
         }
