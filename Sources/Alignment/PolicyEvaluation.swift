@@ -34,13 +34,14 @@ public struct PolicyReport: Sendable {
 /// Evaluating a policy on held-out prompts (the "eval" of DESIGN §4).
 public enum PolicyEvaluation {
     /// Samples one response per prompt in the chat format (greedy unless the
-    /// settings say otherwise) and has `judge` score each.
-    public static func evaluate(
+    /// settings say otherwise) and has `judge` score each. `monitor` sees the
+    /// sampling, batch by batch.
+    public static func evaluate<Failure: Error>(
         _ model: GPT, tokenizer: BPETokenizer, prompts: [EvaluationPrompt], judge: Judge,
-        sampling: SamplingSettings, rng: inout Random, batchSize: Int = 32
-    ) -> PolicyReport {
-        let sampled = PolicySampling.sample(model, tokenizer: tokenizer, prompts: prompts.map(\.prompt),
-                                            settings: sampling, rng: &rng, batchSize: batchSize).map { $0[0] }
+        sampling: SamplingSettings, rng: inout Random, batchSize: Int = 32, monitor: WorkMonitor<Failure> = .none
+    ) throws(Failure) -> PolicyReport {
+        let sampled = try PolicySampling.sample(model, tokenizer: tokenizer, prompts: prompts.map(\.prompt),
+                                                settings: sampling, rng: &rng, batchSize: batchSize, monitor: monitor).map { $0[0] }
         let responses = sampled.map(\.text)
         let judgments = zip(prompts, responses).map { judge.judge(prompt: $0.prompt, response: $1) }
         let tokens = sampled.map(\.tokens.count).reduce(0, +)
@@ -81,18 +82,26 @@ extension PolicyEvaluation {
     /// KL(π ‖ π_ref) per response on `prompts`, estimated from responses that
     /// π samples at temperature 1 (`k` per prompt): the k1 and k3 estimators
     /// of `PPO.klEstimates` over their tokens. Both models must share the tokenizer.
-    public static func kl(_ policy: GPT, from reference: GPT, tokenizer: BPETokenizer, prompts: [String], k: Int = 1,
-                          maxNewTokens: Int = 32, rng: inout Random) -> (k1: Double, k3: Double) {
-        let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: prompts, k: k,
-                                              settings: SamplingSettings(temperature: 1, maxNewTokens: maxNewTokens), rng: &rng)
+    /// `monitor` sees the sampling, then the log-probabilities, batch by batch.
+    public static func kl<Failure: Error>(
+        _ policy: GPT, from reference: GPT, tokenizer: BPETokenizer, prompts: [String], k: Int = 1,
+        maxNewTokens: Int = 32, rng: inout Random, monitor: WorkMonitor<Failure> = .none
+    ) throws(Failure) -> (k1: Double, k3: Double) {
+        let responses = try PolicySampling.sample(policy, tokenizer: tokenizer, prompts: prompts, k: k,
+                                                  settings: SamplingSettings(temperature: 1, maxNewTokens: maxNewTokens), rng: &rng,
+                                                  monitor: monitor.phase("sampling"))
             .flatMap { $0 }
         var mine: [[Float]] = [], theirs: [[Float]] = []
+        let scoring = monitor.phase("comparing log-probabilities")
+        scoring.progress(0, of: responses.count)
         for chunk in PPO.lengthGroups(responses, Array(responses.indices), size: 32) {
+            try scoring.checkpoint()
             let rows = ResponseBatch(responses, rows: chunk)
             policy.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
             mine += rows.perResponse(policy.tokenLogProbabilities(targets: rows.targets))
             reference.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
             theirs += rows.perResponse(reference.tokenLogProbabilities(targets: rows.targets))
+            scoring.progress(mine.count, of: responses.count)
         }
         return PPO.klEstimates(logProbs: mine, referenceLogProbs: theirs)
     }

@@ -19,11 +19,12 @@ public struct SampledResponse: Sendable, Equatable {
 public enum PolicySampling {
     /// `k` responses to each prompt, `batchSize` sequences at a time through
     /// the KV cache; prompts too long for the context keep their last tokens.
-    /// Generation stops at `<|end|>`.
-    public static func sample(
+    /// Generation stops at `<|end|>`. Passes `monitor`'s checkpoint before each
+    /// batch and reports the responses done after it.
+    public static func sample<Failure: Error>(
         _ model: GPT, tokenizer: BPETokenizer, prompts: [String], k: Int = 1, settings: SamplingSettings,
-        rng: inout Random, batchSize: Int = 64
-    ) -> [[SampledResponse]] {
+        rng: inout Random, batchSize: Int = 64, monitor: WorkMonitor<Failure> = .none
+    ) throws(Failure) -> [[SampledResponse]] {
         var settings = settings
         settings.stopToken = tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn)
         let room = max(1, model.config.contextLength - settings.maxNewTokens)
@@ -31,7 +32,9 @@ public enum PolicySampling {
         let jobs = encoded.indices.flatMap { p in Array(repeating: p, count: k) }
         var out = [[SampledResponse]](repeating: [], count: prompts.count)
         var start = 0
+        monitor.progress(0, of: jobs.count)
         while start < jobs.count {
+            try monitor.checkpoint()
             let chunk = Array(jobs[start..<min(start + batchSize, jobs.count)])
             let generations = model.generate(prompts: chunk.map { encoded[$0] }, settings: settings, rng: &rng)
             for (p, g) in zip(chunk, generations) {
@@ -41,6 +44,7 @@ public enum PolicySampling {
                                               stopped: g.stopped))
             }
             start += batchSize
+            monitor.progress(min(start, jobs.count), of: jobs.count)
         }
         return out
     }

@@ -36,20 +36,22 @@ public enum RejectionSampling {
     /// Best-of-n: n samples per prompt, all scored by `reward` in one batch
     /// (before any whitening, which would not change the order), and the
     /// highest kept. `incumbents` (one per prompt, or none) join each
-    /// prompt's candidates, so a best from an earlier round survives unless beaten.
-    public static func bestOfN(
+    /// prompt's candidates, so a best from an earlier round survives unless
+    /// beaten. `monitor` sees the sampling, then the scoring.
+    public static func bestOfN<Failure: Error>(
         _ policy: GPT, tokenizer: BPETokenizer, prompts: [PromptItem], n: Int, reward: Reward,
-        sampling: SamplingSettings, rng: inout Random, incumbents: [SampledResponse?] = []
-    ) -> [Selection] {
-        let samples = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: prompts.map(\.prompt), k: n,
-                                            settings: sampling, rng: &rng)
+        sampling: SamplingSettings, rng: inout Random, incumbents: [SampledResponse?] = [],
+        monitor: WorkMonitor<Failure> = .none
+    ) throws(Failure) -> [Selection] {
+        let samples = try PolicySampling.sample(policy, tokenizer: tokenizer, prompts: prompts.map(\.prompt), k: n,
+                                                settings: sampling, rng: &rng, monitor: monitor.phase("sampling"))
         let candidates = prompts.indices.map { i in
             samples[i] + (i < incumbents.count ? incumbents[i].map { [$0] } ?? [] : [])
         }
         let items = prompts.indices.flatMap { i in
             candidates[i].map { (prompt: prompts[i].prompt, response: $0.text, unsafe: prompts[i].unsafe) }
         }
-        let scores = reward.rawScores(items)
+        let scores = try reward.rawScores(items, monitor: monitor.phase("scoring"))
         var out: [Selection] = [], start = 0
         for i in prompts.indices {
             let r = Array(scores[start..<(start + candidates[i].count)])
@@ -60,20 +62,21 @@ public enum RejectionSampling {
         return out
     }
 
-    /// One round of Llama 2's rejection sampling (Touvron et al. 2023, §3.2.3):
-    /// K samples per prompt from the current policy, the best by reward kept
-    /// (an earlier round's best stays if it still scores higher), then the
-    /// policy is finetuned on the kept responses with the SFT loss. With
-    /// `minimumReward`, a prompt whose best falls short keeps nothing (where
-    /// every sample leaks a password, finetuning on the "best" would teach the
-    /// leak). Returns the selections; `kept` is updated, per prompt text.
-    public static func round(
+    /// The selection half of a round of Llama 2's rejection sampling (Touvron
+    /// et al. 2023, §3.2.3): K samples per prompt from the current policy, the
+    /// best by reward kept (an earlier round's best stays if it still scores
+    /// higher); `finetune` is the other half. With `minimumReward`, a prompt
+    /// whose best falls short keeps nothing (where every sample leaks a
+    /// password, finetuning on the "best" would teach the leak). Returns the
+    /// selections; `kept` is updated, per prompt text, only when the selection
+    /// is whole (a stop by `monitor` leaves it as it was).
+    public static func select<Failure: Error>(
         _ policy: GPT, tokenizer: BPETokenizer, prompts: [PromptItem], k: Int, reward: Reward,
-        sampling: SamplingSettings, minimumReward: Float? = nil, kept: inout [String: SampledResponse], finetuning: TrainingSettings,
-        rng: inout Random, isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
-    ) throws(TrainingStop) -> [Selection] {
-        var selections = bestOfN(policy, tokenizer: tokenizer, prompts: prompts, n: k, reward: reward,
-                                 sampling: sampling, rng: &rng, incumbents: prompts.map { kept[$0.prompt] })
+        sampling: SamplingSettings, minimumReward: Float? = nil, kept: inout [String: SampledResponse],
+        rng: inout Random, monitor: WorkMonitor<Failure> = .none
+    ) throws(Failure) -> [Selection] {
+        var selections = try bestOfN(policy, tokenizer: tokenizer, prompts: prompts, n: k, reward: reward,
+                                     sampling: sampling, rng: &rng, incumbents: prompts.map { kept[$0.prompt] }, monitor: monitor)
         for i in selections.indices {
             if let minimumReward, selections[i].rewards[selections[i].best] < minimumReward {
                 selections[i].kept = false
@@ -82,11 +85,19 @@ public enum RejectionSampling {
                 kept[selections[i].prompt.prompt] = selections[i].candidates[selections[i].best]
             }
         }
+        return selections
+    }
+
+    /// The finetuning half of a rejection-sampling round: the policy learns the
+    /// kept responses with the SFT loss. Stops between steps when cancelled.
+    public static func finetune(
+        _ policy: GPT, tokenizer: BPETokenizer, kept: [String: SampledResponse], settings: TrainingSettings,
+        rng: inout Random, isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
+    ) throws(TrainingStop) {
         let examples = kept.keys.sorted().map { ChatExample(prompt: $0, response: kept[$0]!.text, tokenizer: tokenizer) }
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
-        guard !examples.isEmpty else { return selections }
+        guard !examples.isEmpty else { return }
         try LanguageModelTraining.finetune(policy, examples: examples, heldOut: [], padding: padding,
-                                           settings: finetuning, rng: &rng, isCancelled: isCancelled, onStep: onStep)
-        return selections
+                                           settings: settings, rng: &rng, isCancelled: isCancelled, onStep: onStep)
     }
 }

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Kernels
 import LanguageModel
 
 /// A reward model with the tokenizer that reads its text and a constant
@@ -17,9 +18,10 @@ public struct ScoringModel {
         self.shift = shift
     }
 
-    /// Scores of (prompt, response) pairs, shifted.
-    public func scores(_ items: [(prompt: String, response: String)]) -> [Float] {
-        RewardModels.score(model, tokenizer: tokenizer, items).map { $0 - shift }
+    /// Scores of (prompt, response) pairs, shifted; `monitor` sees each batch.
+    public func scores<Failure: Error>(_ items: [(prompt: String, response: String)],
+                                       monitor: WorkMonitor<Failure> = .none) throws(Failure) -> [Float] {
+        try RewardModels.score(model, tokenizer: tokenizer, items, monitor: monitor).map { $0 - shift }
     }
 }
 
@@ -46,17 +48,20 @@ public enum Reward {
     }
 
     /// The reward before any whitening: comparable across batches, for
-    /// reports and thresholds (whitening is monotone within a batch).
-    public func rawScores(_ items: [(prompt: String, response: String, unsafe: Bool)]) -> [Float] {
+    /// reports and thresholds (whitening is monotone within a batch). `monitor`
+    /// sees each batch (Llama 2's two models one after the other).
+    public func rawScores<Failure: Error>(_ items: [(prompt: String, response: String, unsafe: Bool)],
+                                          monitor: WorkMonitor<Failure> = .none) throws(Failure) -> [Float] {
         let pairs = items.map { (prompt: $0.prompt, response: $0.response) }
         switch self {
         case let .single(m):
-            return m.scores(pairs)
+            return try m.scores(pairs, monitor: monitor)
         case let .llama2(h, s, threshold):
-            return Reward.select(helpfulness: h.scores(pairs), safety: s.scores(pairs), unsafe: items.map(\.unsafe),
+            return Reward.select(helpfulness: try h.scores(pairs, monitor: monitor.phase("helpfulness")),
+                                 safety: try s.scores(pairs, monitor: monitor.phase("safety")), unsafe: items.map(\.unsafe),
                                  threshold: threshold)
         case let .oracle(judge):
-            return pairs.map { p in
+            return try monitor.map(pairs) { p in
                 let j = judge.judge(prompt: p.prompt, response: p.response)
                 return Float(j.helpfulness + j.safety)
             }

@@ -143,9 +143,13 @@ public enum RewardModels {
     }
 
     /// r(winner) − r(loser) for every pair of every group, in order: positive
-    /// where the model orders the pair as the label does.
-    public static func rewardGaps(_ model: GPT, tokenizer: BPETokenizer, _ groups: [ComparisonGroup], context: Int = 128) -> [Float] {
-        let scores = score(model, tokenizer: tokenizer, groups.flatMap { g in g.responses.map { (g.prompt, $0) } }, context: context)
+    /// where the model orders the pair as the label does. `monitor` sees the scoring.
+    public static func rewardGaps<Failure: Error>(
+        _ model: GPT, tokenizer: BPETokenizer, _ groups: [ComparisonGroup], context: Int = 128,
+        monitor: WorkMonitor<Failure> = .none
+    ) throws(Failure) -> [Float] {
+        let scores = try score(model, tokenizer: tokenizer, groups.flatMap { g in g.responses.map { (g.prompt, $0) } },
+                               context: context, monitor: monitor)
         var gaps: [Float] = [], start = 0
         for g in groups {
             for p in g.pairs { gaps.append(scores[start + p.winner] - scores[start + p.loser]) }
@@ -155,20 +159,25 @@ public enum RewardModels {
     }
 
     /// The reward of each (prompt, response), read at the response's last token,
-    /// in batches of `batchSize`.
-    public static func score(_ model: GPT, tokenizer: BPETokenizer, _ items: [(prompt: String, response: String)],
-                             context: Int = 128, batchSize: Int = 64) -> [Float] {
+    /// in batches of `batchSize`, passing `monitor`'s checkpoint before each.
+    public static func score<Failure: Error>(
+        _ model: GPT, tokenizer: BPETokenizer, _ items: [(prompt: String, response: String)],
+        context: Int = 128, batchSize: Int = 64, monitor: WorkMonitor<Failure> = .none
+    ) throws(Failure) -> [Float] {
         precondition(model.hasScalarHead, "score: the model has no scalar head")
         var out: [Float] = []
         out.reserveCapacity(items.count)
         var start = 0
+        monitor.progress(0, of: items.count)
         while start < items.count {
+            try monitor.checkpoint()
             let chunk = Array(items[start..<min(start + batchSize, items.count)])
             let input = SequenceBatch(chunk.map { ($0.prompt, $0.response) }, tokenizer: tokenizer,
                                       context: min(context, model.config.contextLength))
             model.forward(tokens: input.tokens, B: input.B, T: input.T, computeLogits: false)
             out += model.scalarValues(at: input.lastPositions)
             start += batchSize
+            monitor.progress(out.count, of: items.count)
         }
         return out
     }

@@ -38,7 +38,10 @@ extension GPT {
     /// Samples a continuation of each prompt, all prompts at once through one
     /// KV cache. Prompts may differ in length; each must be non-empty and
     /// shorter than the context. The same `rng` state gives the same output.
-    public func generate(prompts: [[Int32]], settings: SamplingSettings, rng: inout Random) -> [Generation] {
+    /// `monitor`'s checkpoint is passed before each new token; it is told how
+    /// many tokens each sequence has of at most `maxNewTokens`.
+    public func generate<Failure: Error>(prompts: [[Int32]], settings: SamplingSettings, rng: inout Random,
+                                         monitor: WorkMonitor<Failure> = .none) throws(Failure) -> [Generation] {
         let B = prompts.count, V = config.vocabularySize
         precondition(settings.maxNewTokens >= 0, "generate: maxNewTokens must not be negative")
         guard B > 0, settings.maxNewTokens > 0 else { return Array(repeating: Generation(), count: B) }
@@ -61,7 +64,12 @@ extension GPT {
         var active = Array(0..<B)
         var nextPosition = prompts.map { Int32($0.count) }
         var sampler = TokenSampler(vocabularySize: V, settings: settings)
+        let steps = min(settings.maxNewTokens, capacity - prompts.map(\.count).min()!)
+        var step = 0
         while !active.isEmpty {
+            monitor.progress(step, of: steps)
+            try monitor.checkpoint()
+            step += 1
             var stillActive: [Int] = [], rowTokens: [Int32] = []
             for (i, b) in active.enumerated() {
                 let (token, logp) = sampler.draw(logits + i * V, rng: &rng)
@@ -75,7 +83,10 @@ extension GPT {
                 }
             }
             active = stillActive
-            if active.isEmpty { break }
+            if active.isEmpty {
+                monitor.progress(steps, of: steps)
+                break
+            }
             let rowSlots = active.map { Int32($0) }, rowPositions = active.map { nextPosition[$0] }
             for b in active { nextPosition[b] += 1 }
             logits = forwardCached(tokens: rowTokens, slots: rowSlots, positions: rowPositions,

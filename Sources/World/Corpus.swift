@@ -4,11 +4,12 @@ extension World {
     /// The pretraining corpus: `documents` short documents about the people,
     /// arithmetic, spelling and reversal, and forum posts that leak passwords
     /// and trade insults. The base model learns the language from it, and
-    /// memorises what it should not repeat.
-    static func makeCorpus(_ facts: Facts, documents: Int, rng: inout Random) -> [String] {
+    /// memorises what it should not repeat. `monitor` sees every thousand documents.
+    static func makeCorpus<Failure: Error>(_ facts: Facts, documents: Int, rng: inout Random,
+                                           monitor: WorkMonitor<Failure>) throws(Failure) -> [String] {
         var out: [String] = []
         func pick<T>(_ xs: [T]) -> T { xs[rng.int(below: xs.count)] }
-        for i in 0..<documents {
+        try monitor.forEach(0..<documents, every: 1000) { i in
             switch i % 10 {
             case 0, 1, 2, 3:
                 let p = facts.people[rng.int(below: facts.people.count)]

@@ -27,15 +27,15 @@ public struct World: Sendable {
     public let corpus: [String]
     private let byPrompt: [String: Int]
 
-    /// The world of `seed` at `size`.
-    public init(seed: UInt64 = 1, size: Size = Size()) {
+    /// The world of `seed` at `size`; `monitor` sees the corpus being written.
+    public init<Failure: Error>(seed: UInt64 = 1, size: Size = Size(), monitor: WorkMonitor<Failure> = .none) throws(Failure) {
         self.seed = seed
         var rng = Random(seed: seed)
         facts = Facts(rng: &rng, people: size.people)
         var taskRandom = Random(seed: seed &+ 1)
         tasks = World.makeTasks(facts, rng: &taskRandom, heldOutFraction: size.heldOutFraction)
         var corpusRandom = Random(seed: seed &+ 2)
-        corpus = World.makeCorpus(facts, documents: size.documents, rng: &corpusRandom)
+        corpus = try World.makeCorpus(facts, documents: size.documents, rng: &corpusRandom, monitor: monitor)
         var index: [String: Int] = [:]
         for (i, t) in tasks.enumerated() where index[t.prompt] == nil { index[t.prompt] = i }
         byPrompt = index

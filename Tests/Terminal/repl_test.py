@@ -9,7 +9,10 @@ still usable. Saves: `--models DIR` then `load model NAME` finds DIR/NAME, and
 a save over an existing model killed with SIGKILL at several moments leaves
 at PATH one of the two models whole (byte for byte the old or the new one, and
 loadable), while the hidden directories killed saves leave do not stop the
-next save, which removes them. Prints '4 passed, 0 failed' style results;
+next save, which removes them. With the bundled models: every long command
+(sample, label, score, eval rm, eval, bestofn, rs round) draws a progress bar,
+stops at Ctrl-C with one line, gives the prompt back, and leaves no object, no
+value and no changed model behind. Prints '4 passed, 0 failed' style results;
 exits 1 on failure.
 
 Usage: python3 repl_test.py PATH/TO/rlhf
@@ -17,6 +20,7 @@ Usage: python3 repl_test.py PATH/TO/rlhf
 
 import filecmp
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -134,6 +138,8 @@ def main(binary):
         saved = f.read()
     check("history is kept in RLHF_HISTORY", "first-line" in saved and "_HiStOrY_V2_" in saved)
 
+    long_commands(binary, work, env, check)
+
     # Ctrl-D ends the session.
     child = pexpect.spawn(binary, cwd=work, env=env, encoding="utf-8", timeout=20)
     child.expect_exact(PROMPT)
@@ -237,6 +243,74 @@ def check_killed_saves(binary, work, env, run, check):
           code == 0 and directory_is(target, os.path.join(refs, "B")) and not leftovers())
     shutil.rmtree(refs)
     shutil.rmtree(os.path.dirname(target))
+# The bar as NO_COLOR draws it: [####................]
+BAR = re.compile(r"\[[#.]{20}\]")
+
+
+def long_commands(binary, work, env, check):
+    """Ctrl-C during each long command, in a session with the bundled models."""
+    started = time.monotonic()
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    child = pexpect.spawn(binary, ["--models", os.path.join(root, "models")], cwd=work, env=env, encoding="utf-8",
+                          timeout=60, dimensions=(40, 160))
+    child.expect_exact(PROMPT)
+
+    def line(text):
+        child.sendline(text)
+        child.expect_exact(PROMPT)
+        return child.before
+
+    def interrupt(text, stop, after=1.5):
+        """Runs `text`, presses Ctrl-C after `after` s; whether `stop` was said, a bar drawn, and the prompt came back."""
+        child.sendline(text)
+        time.sleep(after)
+        child.send("\x03")
+        stopped = child.expect([stop + r" \(Ctrl-C\); the session is as it was", pexpect.TIMEOUT], timeout=30) == 0
+        drawn = BAR.search(child.before) is not None
+        said = child.before + (child.after if stopped else "")
+        back = child.expect_exact([PROMPT, pexpect.TIMEOUT], timeout=10) == 0
+        if not (stopped and drawn and back):
+            print(f"  {text}: stopped {stopped}, bar {drawn}, prompt {back}; it said: {said[-300:]!r}")
+        return stopped and drawn and back
+
+    def has_value(prefix):
+        """Whether show values lists a value whose name starts with `prefix`."""
+        return re.search(r"^\s+" + re.escape(prefix), line("show values"), re.M) is not None
+
+    line(f"load data prompts {root}/datasets/prompts_train.jsonl")
+    greedy = 'generate sft "What is 13 + 29?" temperature=0 max_tokens=12'
+    answer = line(greedy)
+
+    ok = interrupt("sample big from prompts model=sft k=64", r"stopped after \d+ of 39424 responses")
+    check("Ctrl-C stops sample: a bar, one line, the prompt, and no sample set", ok and " big " not in line("show"))
+
+    line("sample s from prompts model=sft k=16 n=300 temperature=3 max_tokens=6")
+    ok = interrupt("label s as pairs per_prompt=100", r"stopped after \d+ of 300 prompts")
+    check("Ctrl-C stops label and makes no dataset", ok and "s.pairs" not in line("show"))
+
+    line("label s as pairs per_prompt=10")
+    line("train rm r on s.pairs steps=1 eval_every=0")
+    ok = interrupt("score r s", r"stopped after \d+ of 4800 responses while scoring")
+    check("Ctrl-C stops score on a sample set and sets no value", ok and not has_value("score."))
+
+    ok = interrupt("eval rm r on s.pairs", r"stopped after \d+ of 5400 responses while scoring")
+    check("Ctrl-C stops eval rm and sets no value", ok and not has_value("rm_eval."))
+
+    ok = interrupt("eval sft against base on=prompts", r"stopped after \d+ of 616 responses while (answering as \w+|measuring KL, [a-z -]+)")
+    check("Ctrl-C stops eval and sets no value", ok and not has_value("eval."))
+
+    line("reward oracle gold")
+    ok = interrupt("bestofn sft on=prompts reward=oracle n=64", r"stopped after \d+ of 39424 responses while sampling")
+    check("Ctrl-C stops bestofn and sets no value", ok and not has_value("bestofn."))
+
+    ok = interrupt("rs round sft on prompts reward=oracle k=64",
+                   r"stopped after \d+ of (134|39424) responses while (evaluating on held-out prompts|sampling)")
+    check("Ctrl-C stops rs round before finetuning: no value, sft unchanged",
+          ok and not has_value("rs.") and line(greedy) == answer)
+
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    print(f"long commands stopped in {time.monotonic() - started:.1f} s", flush=True)
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ public final class Runner {
 
     /// Runs one logical line.
     func execute(_ line: String, origin: String?, depth: Int, typedAfter prompt: String? = nil) -> LineResult {
-        let started = Date()
+        let started = Date(), draws = session.draws
         do {
             let tokens = try Lexer(lookup: { [session] in
                 session.variables[$0] ?? session.settings.value($0) ?? session.values[$0].map(formatValue)
@@ -86,6 +86,9 @@ public final class Runner {
             return output.quits ? .quit : .ok
         } catch let error as ShellError {
             writeError(error.render(line: line, origin: origin, typedAfter: prompt))
+        } catch let stop as CommandStopped {
+            session.draws = draws  // as if the command had not run
+            writeError((origin.map { "\($0): " } ?? "") + stop.message + "\n")
         } catch let error as ScriptStopped {
             writeError((origin.map { "\($0): " } ?? "") + error.message + "\n")
         } catch {

@@ -127,7 +127,9 @@ public final class Session {
         draws += 1
         return Random(seed: settings.seed &* 0x9E37_79B9 &+ draws)
     }
-    private var draws: UInt64 = 0
+    /// How many generators `random` has made since the last `reseed` (the runner
+    /// puts it back after a command stopped at Ctrl-C).
+    var draws: UInt64 = 0
 
     /// Restarts the per-command seeds (after `set seed`).
     func reseed() { draws = 0 }

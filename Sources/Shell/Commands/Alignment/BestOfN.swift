@@ -44,8 +44,10 @@ extension Commands {
         var rng = s.random(invocation)
         Parallel.threads = s.settings.threads
         let settings = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
-        let selections = RejectionSampling.bestOfN(entry.model, tokenizer: tokenizer, prompts: prompts, n: n, reward: reward,
-                                                   sampling: settings, rng: &rng)
+        let selections = try s.work("bestofn \(modelName)") { monitor in
+            try RejectionSampling.bestOfN(entry.model, tokenizer: tokenizer, prompts: prompts, n: n, reward: reward,
+                                          sampling: settings, rng: &rng, monitor: monitor)
+        }
         let kl = RejectionSampling.bestOfNKL(n)
         s.values["bestofn.kl"] = kl
         func gold(_ p: PromptItem, _ text: String) -> Double {

@@ -36,33 +36,36 @@ extension Commands {
         }
         Parallel.threads = s.settings.threads
         let groups = comparisons.map { ComparisonGroup(prompt: $0.prompt, responses: [$0.chosen, $0.rejected], pairs: [.init(winner: 0, loser: 1)]) }
-        let gaps = RewardModels.rewardGaps(scoring.model, tokenizer: scoring.tokenizer, groups)
         let world = s.currentWorld
         var rng = s.random(invocation)
         let safety = invocation.option("aspect") == "safety"
         struct Tally { var pairs = 0, right = 0, goldPairs = 0, goldRight = 0, agree = 0 }
         var buckets: [Rating?: Tally] = [:]
         var calibration = [(count: Int, agreed: Int, predicted: Double)](repeating: (0, 0, 0), count: 5)
-        for (c, gap) in zip(comparisons, gaps) {
-            var t = buckets[c.rating] ?? Tally()
-            t.pairs += 1
-            t.right += gap > 0 ? 1 : 0
-            let aspect: Aspect = safety && (world.task(for: c.prompt)?.isUnsafe ?? false) ? .safety : .helpfulness
-            let gw = world.gold(prompt: c.prompt, response: c.chosen), gl = world.gold(prompt: c.prompt, response: c.rejected)
-            let goldGap = aspect == .helpfulness ? gw.helpfulness - gl.helpfulness : gw.safety - gl.safety
-            if goldGap != 0 && gap != 0 {
-                t.goldPairs += 1
-                t.goldRight += (goldGap > 0) == (gap > 0) ? 1 : 0
+        try s.work("eval rm \(name)") { monitor in
+            let gaps = try RewardModels.rewardGaps(scoring.model, tokenizer: scoring.tokenizer, groups, monitor: monitor.phase("scoring"))
+            try monitor.phase("judging by gold and annotators").forEach(comparisons.indices) { i in
+                let c = comparisons[i], gap = gaps[i]
+                var t = buckets[c.rating] ?? Tally()
+                t.pairs += 1
+                t.right += gap > 0 ? 1 : 0
+                let aspect: Aspect = safety && (world.task(for: c.prompt)?.isUnsafe ?? false) ? .safety : .helpfulness
+                let gw = world.gold(prompt: c.prompt, response: c.chosen), gl = world.gold(prompt: c.prompt, response: c.rejected)
+                let goldGap = aspect == .helpfulness ? gw.helpfulness - gl.helpfulness : gw.safety - gl.safety
+                if goldGap != 0 && gap != 0 {
+                    t.goldPairs += 1
+                    t.goldRight += (goldGap > 0) == (gap > 0) ? 1 : 0
+                }
+                let second = Annotator.pool[rng.int(below: Annotator.pool.count)]
+                t.agree += second.compare(world, prompt: c.prompt, c.chosen, c.rejected, aspect: aspect, rng: &rng).aWins ? 1 : 0
+                buckets[c.rating] = t
+                // Calibration: the model's confidence in the side it prefers, against how often the label took that side.
+                let p = 1 / (1 + exp(-Double(abs(gap))))
+                let bin = min(4, Int((p - 0.5) * 10))
+                calibration[bin].count += 1
+                calibration[bin].agreed += gap > 0 ? 1 : 0
+                calibration[bin].predicted += p
             }
-            let second = Annotator.pool[rng.int(below: Annotator.pool.count)]
-            t.agree += second.compare(world, prompt: c.prompt, c.chosen, c.rejected, aspect: aspect, rng: &rng).aWins ? 1 : 0
-            buckets[c.rating] = t
-            // Calibration: the model's confidence in the side it prefers, against how often the label took that side.
-            let p = 1 / (1 + exp(-Double(abs(gap))))
-            let bin = min(4, Int((p - 0.5) * 10))
-            calibration[bin].count += 1
-            calibration[bin].agreed += gap > 0 ? 1 : 0
-            calibration[bin].predicted += p
         }
         func pct(_ a: Int, _ b: Int) -> String { b == 0 ? "-" : String(format: "%.1f%%", 100 * Double(a) / Double(b)) }
         var rows: [[String]] = []

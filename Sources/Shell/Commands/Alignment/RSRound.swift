@@ -39,16 +39,20 @@ extension Commands {
         }
         Parallel.threads = s.settings.threads
         let world = s.currentWorld
-        let before = heldOutReport(entry.model, tokenizer, s)
         var kept = s.keptSamples[name] ?? [:]
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
         let settings = trainingSettings(invocation)
-        var selections: [Selection] = []
+        // Until the finetuning starts a stop at Ctrl-C leaves everything as it was.
+        let (before, selections) = try s.work("rs round \(name)") { monitor in
+            (try heldOutReport(entry.model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts")),
+             try RejectionSampling.select(entry.model, tokenizer: tokenizer, prompts: prompts, k: invocation.integer("k"),
+                                          reward: reward, sampling: sampling,
+                                          minimumReward: invocation.optional("min_reward").flatMap(Float.init), kept: &kept, rng: &rng,
+                                          monitor: monitor))
+        }
         let output = try runTraining(kind: "rs", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
-            selections = try RejectionSampling.round(entry.model, tokenizer: tokenizer, prompts: prompts, k: invocation.integer("k"),
-                                                     reward: reward, sampling: sampling,
-                                                     minimumReward: invocation.optional("min_reward").flatMap(Float.init), kept: &kept, finetuning: settings, rng: &rng,
-                                                     isCancelled: s.isCancelled, onStep: onStep)
+            try RejectionSampling.finetune(entry.model, tokenizer: tokenizer, kept: kept, settings: settings, rng: &rng,
+                                           isCancelled: s.isCancelled, onStep: onStep)
         } summary: { last, _ in
             "\(name): finetuned \(last.step) steps on \(kept.count) kept responses; loss \(String(format: "%.3f", last.loss))"
         }
@@ -59,7 +63,6 @@ extension Commands {
             let g = world.gold(prompt: sel.prompt.prompt, response: sel.candidates[sel.best].text)
             return g.helpfulness + g.safety
         }.reduce(0, +) / m
-        let after = heldOutReport(entry.model, tokenizer, s)
         s.values["rs.reward"] = pickReward
         s.values["rs.gold"] = pickGold
         let dropped = selections.filter { !$0.kept }.count
@@ -67,8 +70,16 @@ extension Commands {
                          selections.count, invocation.integer("k"), pickReward, rewardName, pickGold)
         if dropped > 0 { out += "\(plural(dropped, "prompt")) kept nothing: no sample reached min_reward\n" }
         out += output.text + "\n"
-        out += comparisonTable([("before", before), ("after", after)])
-        recordEvaluation(after, prefix: "rs", s)
+        // After a stop in the finetuning, or in this evaluation, the round ends without it.
+        do {
+            let after = try s.work("rs round \(name)") { monitor in
+                try heldOutReport(entry.model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
+            }
+            out += comparisonTable([("before", before), ("after", after)])
+            recordEvaluation(after, prefix: "rs", s)
+        } catch is CommandStopped {
+            out += comparisonTable([("before", before)]) + "the held-out evaluation after finetuning was skipped (Ctrl-C)\n"
+        }
         return CommandOutput(out)
     }
 }

@@ -40,11 +40,13 @@ extension Commands {
         let k = invocation.integer("k")
         Parallel.threads = s.settings.threads
         let settings = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
-        let responses = PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: prompts.map(\.item.prompt), k: k,
-                                              settings: settings, rng: &rng)
+        let name = invocation.argument("NAME")
+        let responses = try s.work("sample \(name)") { monitor in
+            try PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: prompts.map(\.item.prompt), k: k,
+                                      settings: settings, rng: &rng, monitor: monitor)
+        }
         let set = SampleSet(items: zip(prompts, responses).map { SampleSet.Item(prompt: $0.item, task: $0.task, responses: $1, scores: nil) },
                             model: modelName, k: k)
-        let name = invocation.argument("NAME")
         s.samples[name] = set
         s.touch(name)
         let distinct = set.items.map { Set($0.responses.map(\.text)).count }.reduce(0, +)

@@ -35,13 +35,16 @@ extension Commands {
             throw invocation.error("no sample set '\(target)'; give a sample set's name, or a prompt and a response", at: "TARGET")
         }
         let items = set.items.flatMap { item in item.responses.map { (prompt: item.prompt.prompt, response: $0.text, unsafe: item.prompt.unsafe) } }
-        let scores = reward.rawScores(items)
+        let (scores, golds) = try s.work("score \(target)") { monitor in
+            (try reward.rawScores(items, monitor: monitor.phase("scoring")),
+             try monitor.phase("judging by gold").map(items) { world.gold(prompt: $0.prompt, response: $0.response) })
+        }
         var at = 0, gold = 0.0, agreeOnBest = 0, contested = 0
         for i in set.items.indices {
             let k = set.items[i].responses.count
             let r = Array(scores[at..<(at + k)])
             set.items[i].scores = r
-            let g = set.items[i].responses.map { world.gold(prompt: set.items[i].prompt.prompt, response: $0.text) }.map { $0.helpfulness + $0.safety }
+            let g = golds[at..<(at + k)].map { $0.helpfulness + $0.safety }
             gold += g.reduce(0, +)
             if Set(g).count > 1 {
                 contested += 1
@@ -118,7 +121,7 @@ extension Commands {
                 return nil
             }
             guard !pairs.isEmpty else { throw invocation.error("\(demosName) holds no prompt/completion demonstrations", at: "shift") }
-            let scores = model.scores(pairs)
+            let scores = try s.work("reward \(name)") { monitor in try model.scores(pairs, monitor: monitor) }
             model.shift = scores.reduce(0, +) / Float(scores.count)
             about += String(format: " shifted by %+.3f, so %@'s %d demonstrations average 0", -model.shift, demosName, pairs.count)
         }

@@ -57,7 +57,9 @@ extension Commands {
         var rng = s.random(invocation)
         Parallel.threads = s.settings.threads
         let n = invocation.integer("n")
-        let samples = entry.model.generate(prompts: Array(repeating: prompt, count: n), settings: settings, rng: &rng)
+        let samples = try s.work("generate \(name)", unit: "token") { monitor in
+            try entry.model.generate(prompts: Array(repeating: prompt, count: n), settings: settings, rng: &rng, monitor: monitor)
+        }
         var rows: [[String]] = []
         for (i, g) in samples.enumerated() {
             let body = g.stopped ? Array(g.tokens.dropLast()) : g.tokens

@@ -49,39 +49,49 @@ extension Commands {
             guard words.count == 2, words[0] == "against" else { throw invocation.error("expected `against OTHER`", at: "AGAINST...") }
             other = String(words[1])
         }
-        var sampling = SamplingSettings(temperature: Float(invocation.float("temperature")),
+        let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")),
                                         maxNewTokens: invocation.integer("max_tokens"))
         Parallel.threads = s.settings.threads
-        func report(_ name: String, argument: String) throws -> PolicyReport {
+        func chat(_ name: String, argument: String) throws -> (model: GPT, tokenizer: BPETokenizer) {
             let entry = try s.model(name, in: invocation, argument: argument)
             guard let tokenizer = entry.tokenizer, ChatFormat.supports(tokenizer) else {
                 throw invocation.error("\(name)'s tokenizer lacks the chat markers <|user|> <|assistant|> <|end|>; eval needs a chat model", at: argument)
             }
+            return (entry.model, tokenizer)
+        }
+        func report(_ chat: (model: GPT, tokenizer: BPETokenizer), _ monitor: WorkMonitor<Cancelled>) throws(Cancelled) -> PolicyReport {
             var rng = s.random(invocation)
-            sampling.stopToken = tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn)
-            return PolicyEvaluation.evaluate(entry.model, tokenizer: tokenizer, prompts: prompts, judge: world,
-                                             sampling: sampling, rng: &rng)
+            var settings = sampling
+            settings.stopToken = chat.tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn)
+            return try PolicyEvaluation.evaluate(chat.model, tokenizer: chat.tokenizer, prompts: prompts, judge: world,
+                                                 sampling: settings, rng: &rng, monitor: monitor)
         }
         let name = invocation.argument("MODEL")
-        let mine = try report(name, argument: "MODEL")
+        let a = try chat(name, argument: "MODEL")
+        let b = try other.map { try chat($0, argument: "AGAINST...") }
+        // Every answer first, then the values: a stop at Ctrl-C leaves none of them.
+        let (mine, theirs, kl) = try s.work("eval \(name)") { monitor -> (PolicyReport, PolicyReport?, (k1: Double, k3: Double)?) in
+            guard let b, let other else { return (try report(a, monitor), nil, nil) }
+            let mine = try report(a, monitor.phase("answering as \(name)")), theirs = try report(b, monitor.phase("answering as \(other)"))
+            guard a.model.config.vocabularySize == b.model.config.vocabularySize else { return (mine, theirs, nil) }
+            var rng = s.random(invocation)
+            return (mine, theirs, try PolicyEvaluation.kl(a.model, from: b.model, tokenizer: a.tokenizer, prompts: prompts.map(\.prompt),
+                                                          maxNewTokens: invocation.integer("max_tokens"), rng: &rng,
+                                                          monitor: monitor.phase("measuring KL")))
+        }
         var out = evaluationTable(name, prompts, mine, s)
         let show = invocation.integer("show")
         if other == nil, show > 0 {
             out += answerList(name, prompts, mine, limit: show)
         }
-        if let other {
-            let theirs = try report(other, argument: "AGAINST...")
+        if let other, let theirs {
             let rate = PolicyEvaluation.winRate(mine, against: theirs)
             s.values["eval.win_rate"] = rate
             let outcome = PolicyEvaluation.outcomes(mine, against: theirs)
             out += String(format: "win rate of %@ against %@ by gold judgment: %.1f%% of %d prompts (%d wins, %d ties, %d losses)\n",
                           name, other, 100 * rate, prompts.count, outcome.wins, outcome.ties, outcome.losses)
             if show > 0 { out += differenceList(name, other, prompts, mine, theirs, limit: show) }
-            let a = try s.model(name, in: invocation, argument: "MODEL"), b = try s.model(other, in: invocation, argument: "AGAINST...")
-            if let tokenizer = a.tokenizer, a.model.config.vocabularySize == b.model.config.vocabularySize {
-                var rng = s.random(invocation)
-                let kl = PolicyEvaluation.kl(a.model, from: b.model, tokenizer: tokenizer, prompts: prompts.map(\.prompt),
-                                             maxNewTokens: invocation.integer("max_tokens"), rng: &rng)
+            if let kl {
                 s.values["eval.kl"] = kl.k3
                 s.values["eval.kl_k1"] = kl.k1
                 out += String(format: "KL(%@ ‖ %@) per response, from %@'s samples at temperature 1: %.3f nats (k3), %.3f (k1)\n",
@@ -149,13 +159,14 @@ extension Commands {
     }
 
     /// A policy's greedy answers to the world's held-out prompts, judged by gold.
-    static func heldOutReport(_ model: GPT, _ tokenizer: BPETokenizer, _ s: Session) -> PolicySummary {
+    static func heldOutReport(_ model: GPT, _ tokenizer: BPETokenizer, _ s: Session,
+                              monitor: WorkMonitor<Cancelled>) throws(Cancelled) -> PolicySummary {
         let prompts = heldOutPrompts(s)
         var rng = Random(seed: 0)
         var sampling = SamplingSettings(temperature: 0, maxNewTokens: 32)
         sampling.stopToken = tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn)
-        let report = PolicyEvaluation.evaluate(model, tokenizer: tokenizer, prompts: prompts, judge: s.currentWorld,
-                                               sampling: sampling, rng: &rng)
+        let report = try PolicyEvaluation.evaluate(model, tokenizer: tokenizer, prompts: prompts, judge: s.currentWorld,
+                                                   sampling: sampling, rng: &rng, monitor: monitor)
         return PolicySummary(prompts, report)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import World
 
 extension Commands {
@@ -27,7 +28,9 @@ extension Commands {
         size.documents = invocation.integer("documents")
         size.heldOutFraction = invocation.float("heldout")
         let seed = UInt64(invocation.integer("seed"))
-        let world = World(seed: seed, size: size)
+        let world = try context.session.work("world generate", unit: "document") { monitor in
+            try World(seed: seed, size: size, monitor: monitor)
+        }
         let folder = invocation.option("to")
         let written = try world.writeDatasets(to: URL(fileURLWithPath: folder), force: invocation.bool("force"))
         context.session.world = world
