@@ -16,6 +16,8 @@ public enum ValueKind: Sendable, Equatable {
     case choice([String])
     /// A fixed word of the grammar, such as `on` in `pretrain MODEL on DATA`.
     case literal(String)
+    /// A finite number, or a name (of a value, say), as `expect`'s right-hand side.
+    case numberOrName
 
     /// How the kind reads in help: `integer`, `name`, `one of: a, b`.
     public var description: String {
@@ -28,6 +30,7 @@ public enum ValueKind: Sendable, Equatable {
         case .string: return "text"
         case let .choice(words): return "one of: " + words.joined(separator: ", ")
         case let .literal(word): return "the word \(word)"
+        case .numberOrName: return "number or name"
         }
     }
 }

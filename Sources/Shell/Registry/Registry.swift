@@ -100,6 +100,12 @@ public struct Registry: Sendable {
         return invocation
     }
 
+    /// Whether `text` is a name: a letter or _ first, then letters, digits, _ - and dots.
+    private func isName(_ text: String) -> Bool {
+        guard let first = text.first, first.isLetter || first == "_" else { return false }
+        return text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }
+    }
+
     /// Checks a value against a parameter's kind.
     private func check(_ text: String, against p: Parameter, columns: Range<Int>, spec: CommandSpec) throws(ShellError) {
         func fail(_ what: String) -> ShellError {
@@ -115,9 +121,9 @@ public struct Registry: Sendable {
         case .bool:
             guard parseBool(text) != nil else { throw fail("true or false") }
         case .name:
-            guard let first = text.first, first.isLetter || first == "_",
-                  text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." })
-            else { throw fail("a name (letters, digits, _ - .)") }
+            guard isName(text) else { throw fail("a name (letters, digits, _ - .)") }
+        case .numberOrName:
+            guard Double(text).map(\.isFinite) ?? isName(text) else { throw fail("a number or a value's name") }
         case let .choice(words):
             guard words.contains(text) else {
                 let near = nearest(text, words).map { "; did you mean \($0)?" } ?? ""

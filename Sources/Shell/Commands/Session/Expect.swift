@@ -3,24 +3,34 @@ extension Commands {
         "expect",
         arguments: [.argument("VALUE", .name, "a value left by an earlier command (show values lists them)"),
                     .argument("OP", .choice(["<", "<=", ">", ">=", "==", "!="]), "the comparison"),
-                    .argument("NUMBER", .float(), "what to compare with")],
+                    .argument("NUMBER", .numberOrName, "what to compare with: a number, or another value's name")],
         summary: "assert a value from an earlier command (tutorials test themselves)",
         help: """
             Compares a value that an earlier command left in the session (a loss, a \
             count, a score; `show values` lists them) with a number. A failed \
             expectation is an error: a script stops there and reports file:line, \
-            so a tutorial script doubles as a test.
+            so a tutorial script doubles as a test. NUMBER may name another value, \
+            compared exactly: `eval A against B` leaves B's figures as eval.against.*, \
+            so `expect eval.safety > eval.against.safety` asserts that A is safer than B.
             """,
-        examples: ["expect pretrain.loss < 2.5", "expect generate.count == 4"]
+        examples: ["expect pretrain.loss < 2.5", "expect generate.count == 4",
+                   "expect eval.unsafe_compliance < eval.against.unsafe_compliance"]
     ) { invocation, context in
-        let name = invocation.argument("VALUE")
-        guard let value = context.session.values[name] else {
-            let known = context.session.values.keys.sorted()
+        let values = context.session.values
+        /// The value called `name`, or an error at `argument` listing the known ones.
+        func lookUp(_ name: String, at argument: String) throws -> Double {
+            if let v = values[name] { return v }
+            let known = values.keys.sorted()
             let near = nearest(name, known).map { "; did you mean \($0)?" } ?? ""
-            throw invocation.error("no value '\(name)'\(near)" + (known.isEmpty ? "; no command has left one yet" : "; values: \(known.joined(separator: ", "))"),
-                                   at: "VALUE")
+            throw invocation.error("no value '\(name)'" + near
+                                   + (known.isEmpty ? "; no command has left one yet" : "; values: \(known.joined(separator: ", "))"),
+                                   at: argument)
         }
-        let op = invocation.argument("OP"), target = Double(invocation.argument("NUMBER"))!
+        let name = invocation.argument("VALUE")
+        let value = try lookUp(name, at: "VALUE")
+        let op = invocation.argument("OP"), right = invocation.argument("NUMBER")
+        let number = Double(right).flatMap { $0.isFinite ? $0 : nil }  // "inf" is a name here
+        let target = try number ?? lookUp(right, at: "NUMBER")
         let holds: Bool
         switch op {
         case "<": holds = value < target
@@ -31,7 +41,8 @@ extension Commands {
         default: holds = value != target
         }
         guard holds else {
-            throw ShellError("expect failed: \(name) is \(formatValue(value)), not \(op) \(format(target))",
+            let against = number == nil ? "\(right) (\(formatValue(target)))" : format(target)
+            throw ShellError("expect failed: \(name) is \(formatValue(value)), not \(op) \(against)",
                              at: invocation.commandColumns.lowerBound..<(invocation.columns["NUMBER"]!.upperBound))
         }
         return CommandOutput()

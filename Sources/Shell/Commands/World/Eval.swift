@@ -25,7 +25,8 @@ extension Commands {
             also the share of prompts where MODEL's answer beats OTHER's by gold \
             judgment (ties count half), and the KL divergence of MODEL from OTHER per response \
             (sampled from MODEL at temperature 1). Values are kept for expect \
-            (eval.helpfulness, eval.win_rate, eval.kl, …). `show=N` lists N \
+            (eval.helpfulness, eval.win_rate, eval.kl, …; OTHER's figures as \
+            eval.against.helpfulness, …). `show=N` lists N \
             answers with the gold labeler's reasons; with `against`, the first N \
             prompts where the two models answer differently, side by side.
             """,
@@ -85,6 +86,7 @@ extension Commands {
             out += answerList(name, prompts, mine, limit: show)
         }
         if let other, let theirs {
+            recordEvaluation(PolicySummary(prompts, theirs), prefix: "eval.against", s)
             let rate = PolicyEvaluation.winRate(mine, against: theirs)
             s.values["eval.win_rate"] = rate
             let outcome = PolicyEvaluation.outcomes(mine, against: theirs)
