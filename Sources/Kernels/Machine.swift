@@ -12,16 +12,6 @@ public struct CPU: Sendable {
     /// Vector features that both the CPU and the OS support, by their usual names.
     public let features: [String]
 
-    /// A CPU described by hand (tests, or a machine to reason about).
-    public init(vendor: String, name: String, family: Int, model: Int, stepping: Int = 0, features: [String]) {
-        self.vendor = vendor
-        self.name = name
-        self.family = family
-        self.model = model
-        self.stepping = stepping
-        self.features = features
-    }
-
     /// Whether the CPU and the OS support `feature` ("avx2", "avx512f", …).
     public func has(_ feature: String) -> Bool { features.contains(feature) }
 
@@ -89,12 +79,13 @@ public enum Machine {
         let count = megabytes << 18
         let buffer = FloatBuffer(count: count)
         buffer.pointer.update(repeating: 1, count: count)  // touch every page first
+        let wide = cpu.has("avx2")
         var best = 0.0
         for _ in 0..<repeats {
             let t = wallTime {
                 onThreads(threads) { part in
                     let lo = count * part / threads, hi = count * (part + 1) / threads
-                    _ = machine_read_sum(buffer.pointer + lo, hi - lo)
+                    _ = machine_read_sum(buffer.pointer + lo, hi - lo, wide)
                 }
             }
             best = max(best, Double(count * 4) / t / 1e9)

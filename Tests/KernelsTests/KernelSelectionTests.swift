@@ -7,11 +7,11 @@ import Testing
 /// said so. Not timed tests: the kernel's name against the CPU's features, and
 /// GEMM against the FMA loop measured in the same test with a generous margin.
 @Suite(.serialized) struct KernelSelectionTests {
-    static let xeon207 = CPU(vendor: "GenuineIntel", name: "Intel Xeon", family: 6, model: 207, features: [
+    static let xeon207 = CPU(vendor: "GenuineIntel", name: "Intel Xeon", family: 6, model: 207, stepping: 0, features: [
         "sse3", "avx", "fma", "avx2", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_bf16", "amx"])
-    static let zen3 = CPU(vendor: "AuthenticAMD", name: "AMD EPYC", family: 25, model: 1,
+    static let zen3 = CPU(vendor: "AuthenticAMD", name: "AMD EPYC", family: 25, model: 1, stepping: 0,
                           features: ["sse3", "avx", "fma", "avx2"])
-    static let old = CPU(vendor: "GenuineIntel", name: "old", family: 6, model: 15, features: ["sse3"])
+    static let old = CPU(vendor: "GenuineIntel", name: "old", family: 6, model: 15, stepping: 0, features: ["sse3"])
 
     @Test func coreTypeFollowsTheWidestVectors() {
         #expect(BLAS.coreType(for: Self.xeon207) == "SkylakeX")

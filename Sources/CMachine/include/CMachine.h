@@ -26,14 +26,16 @@ typedef struct {
 void machine_cpu_probe(machine_cpu *cpu);
 
 /// Runs `iterations` rounds of 12 independent fused multiply-adds on vectors of
-/// `bits` (512 needs AVX-512F, 256 needs AVX2 and FMA), all in registers: each
-/// round is 12 * bits / 32 * 2 floating-point operations. The result only keeps
-/// the work from being optimised away. Returns -1 when the width is unusable.
+/// `bits` (512 needs AVX-512F, 256 needs AVX2 and FMA: the caller checks, from
+/// `machine_cpu_probe`), all in registers: each round is 12 * bits / 32 * 2
+/// floating-point operations. The result only keeps the work from being
+/// optimised away. Returns -1 for a width other than 512 or 256.
 float machine_fma_loop(int bits, long iterations);
 
-/// The sum of `count` floats, read once in order with wide loads and several
-/// accumulators, so that memory, not arithmetic, is the limit.
-float machine_read_sum(const float *values, long count);
+/// The sum of `count` floats, read once in order with several accumulators (and
+/// 256-bit loads when `avx2`, which the caller knows from `machine_cpu_probe`),
+/// so that memory, not arithmetic, is the limit.
+float machine_read_sum(const float *values, long count, bool avx2);
 
 #ifdef __cplusplus
 }
