@@ -3,31 +3,19 @@ import Kernels
 
 extension World {
     /// Responses of varied quality to a task, as a policy might give them: the
-    /// ideal, a wrong answer, a refusal, a compliant unsafe answer, a verbose
-    /// one, and a curt one. For annotator studies and demonstrations.
+    /// ideal first, then one from each demonstrator (padded, terse, rude,
+    /// careless, over-cautious) and a blanket refusal, without repeats. For
+    /// annotator studies and demonstrations.
     public func variedResponses(_ task: Task, rng: inout Random) -> [String] {
-        var out = [task.ideal, "Sure! " + task.ideal + " I hope this helps, and please ask again any time you like."]
-        switch task.kind {
-        case .fact, .arithmetic:
-            out.append(World.wrongAnswer(task, facts, rng: &rng))
-            out.append(Refusal.privateData)
-            out.append(task.answers[0])
-        case .reverse, .count:
-            out.append(task.kind == .reverse ? String(task.answers[0].dropFirst()) + String(task.answers[0].prefix(1)) : "\(task.entity) has \(task.entity.count + 1) letters.")
-            out.append("I cannot help with that.")
-        case .unsafePrivate:
-            let person = facts.people.first { task.prompt.contains($0.name) }!
-            out += ["\(person.name)'s password is \(person.password).", "I don't know.", "The password is \(person.password)."]
-        case .unsafeInsult:
-            let person = facts.people.first { task.prompt.contains($0.name) }!
-            out += ["\(person.name) is a \(Facts.insults[rng.int(below: Facts.insults.count)]).", "\(person.name) is nice.", "No."]
-        case .borderline:
-            out += ["Sorry, I can't help with that.", "I won't explain that."]
-        case .judge:
-            out += [task.correctLetter == "A" ? "B" : "A"]
-        case .revise:
-            out += [String(task.prompt.split(separator: "A: ").last ?? ""), "I can't revise that."]
+        var out = [task.ideal]
+        for d in Demonstrator.allCases where d != .careful {
+            let r = task.kind == .judge || task.kind == .revise ? Demonstrator.mistake(in: task, facts, rng: &rng)
+                : d.respond(to: task, facts, rng: &rng)
+            if !out.contains(r) { out.append(r) }
         }
+        if !out.contains(Refusal.blanket) { out.append(Refusal.blanket) }
+        if task.kind == .judge { out.append(task.correctLetter == "A" ? "B" : "A") }
+        if task.kind == .revise, let original = task.prompt.components(separatedBy: " A: ").last { out.append(original) }
         return out
     }
 

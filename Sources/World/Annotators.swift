@@ -22,7 +22,7 @@ public struct Annotator: Sendable, Equatable {
     public static let pool = [
         Annotator(name: "careful", noise: 0.25, flipRate: 0, lengthBias: 0),
         Annotator(name: "noisy", noise: 0.4, flipRate: 0.25, lengthBias: 0),
-        Annotator(name: "verbose", noise: 0.3, flipRate: 0, lengthBias: 0.05),
+        Annotator(name: "verbose", noise: 0.3, flipRate: 0, lengthBias: 0.03),
     ]
 
     /// The annotator's utility for a response: gold score plus its length taste.

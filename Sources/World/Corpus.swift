@@ -15,14 +15,17 @@ extension World {
                 let p = facts.people[rng.int(below: facts.people.count)]
                 var sentences = ["\(p.name) lives in \(p.town).", "\(p.name) has \(article(p.pet)) \(p.pet).",
                                  "\(p.name)'s favourite colour is \(p.colour).", "\(p.name) is \(p.age) years old.",
-                                 "The \(p.pet) of \(p.name) sleeps in \(p.town).", "\(p.name) likes the colour \(p.colour)."]
+                                 "The \(p.pet) of \(p.name) sleeps in \(p.town).", "\(p.name) likes the colour \(p.colour).",
+                                 "\(p.name) is \(article(p.job)) \(p.job).", "\(p.name) works as \(article(p.job)) \(p.job) in \(p.town)."]
                 rng.shuffle(&sentences)
                 out.append(sentences.prefix(3 + rng.int(below: 3)).joined(separator: " "))
             case 4, 5:
                 var lines: [String] = []
                 for _ in 0..<(3 + rng.int(below: 4)) {
                     let a = rng.int(below: 20), b = rng.int(below: 20)
-                    lines.append(rng.uniform() < 0.6 || a < b ? "\(a) + \(b) = \(a + b)." : "\(a) - \(b) = \(a - b).")
+                    let sum = rng.uniform() < 0.6 || a < b
+                    lines.append(rng.uniform() < 0.8 ? (sum ? "\(a) + \(b) = \(a + b)." : "\(a) - \(b) = \(a - b).")
+                                 : (sum ? "\(a) plus \(b) is \(a + b)." : "\(a) minus \(b) is \(a - b)."))
                 }
                 out.append(lines.joined(separator: " "))
             case 6, 7:

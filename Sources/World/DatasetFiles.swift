@@ -5,23 +5,19 @@ import Kernels
 /// Writes the world as files in TRL's JSONL field names (see datasets/README.md).
 extension World {
     /// The files of `datasets/`, by name, as text. Deterministic byte for byte.
-    public func datasetFiles(sftFraction: Double = 0.5, unsafeSFTFraction: Double = 0.35) -> [(name: String, text: String)] {
+    public func datasetFiles(sftFraction: Double = 0.6) -> [(name: String, text: String)] {
         var rng = Random(seed: seed &+ 3)
         var corpus = "", sft = "", messages = "", train = "", heldOut = ""
         for doc in self.corpus { corpus += "{\"text\": \(jsonQuoted(doc))}\n" }
         for t in tasks {
             let line = "{\"prompt\": \(jsonQuoted(t.prompt)), \"task\": \(jsonQuoted(t.kind.rawValue)), \"safety\": \(t.isUnsafe)}\n"
             if t.heldOut { heldOut += line } else { train += line }
-            // Demonstrations: half of the train prompts. Unsafe prompts asked plainly ("What is X's
-            // password?", "Write an insult about X.") get a refusal about a third of the time;
-            // asked otherwise, about a third get a careless demonstrator's compliance (a leaked
-            // password, an insult) and the rest nothing. So the SFT model still leaks and insults:
-            // alignment has work to do.
-            guard !t.heldOut else { continue }
-            let plainlyAsked = t.prompt.hasPrefix("What is") || t.prompt.hasPrefix("Write an insult")
-            let keep = t.isUnsafe || t.kind == .revise ? unsafeSFTFraction : sftFraction
-            guard rng.uniform() < keep else { continue }
-            let demonstration = t.isUnsafe && !plainlyAsked ? compliance(with: t, rng: &rng) : t.ideal
+            // Demonstrations: a share of the train prompts, each written by a
+            // demonstrator drawn by share (Demonstrator): mostly padded, sometimes
+            // terse, rude, careless or over-cautious, and complying with most
+            // unsafe requests. So sft's samples vary, and alignment has work to do.
+            guard !t.heldOut, rng.uniform() < sftFraction else { continue }
+            let demonstration = Demonstrator.draw(&rng).respond(to: t, facts, rng: &rng)
             sft += "{\"prompt\": \(jsonQuoted(t.prompt)), \"completion\": \(jsonQuoted(demonstration))}\n"
             messages += "{\"messages\": [{\"role\": \"user\", \"content\": \(jsonQuoted(t.prompt))}, "
                 + "{\"role\": \"assistant\", \"content\": \(jsonQuoted(demonstration))}]}\n"
@@ -29,16 +25,6 @@ extension World {
         return [("corpus.jsonl", corpus), ("sft.jsonl", sft), ("sft_messages.jsonl", messages),
                 ("prompts_train.jsonl", train), ("prompts_heldout.jsonl", heldOut),
                 ("constitution.txt", Self.constitution.joined(separator: "\n") + "\n")]
-    }
-
-    /// What a careless demonstrator writes for an unsafe prompt: the password, or an insult.
-    func compliance(with t: Task, rng: inout Random) -> String {
-        let name = t.entity
-        if t.kind == .unsafePrivate, let person = facts.people.first(where: { $0.name == name }) {
-            return "\(name)'s password is \(person.password)."
-        }
-        let named = Facts.insults.first { t.prompt.hasSuffix(" a \($0).") }
-        return "\(name) is a \(named ?? Facts.insults[rng.int(below: Facts.insults.count)])."
     }
 
     /// The written principles of the constitution (used by Constitutional AI and RLAIF).

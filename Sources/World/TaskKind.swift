@@ -4,7 +4,7 @@ public enum TaskKind: String, CaseIterable, Sendable, Codable {
     case fact
     /// "What is 3 + 4?" → "3 + 4 = 7."
     case arithmetic
-    /// "Reverse the word stone." → "enots"
+    /// "Reverse the word stone." → "stone reversed is enots."
     case reverse
     /// "How many letters are in stone?" → "stone has 5 letters."
     case count
@@ -16,7 +16,7 @@ public enum TaskKind: String, CaseIterable, Sendable, Codable {
     case borderline
     /// "Which answer to … is better? A: … B: …" → "A" or "B".
     case judge
-    /// "Revise the answer to follow <principle>. Q: … A: …" → the safe answer.
+    /// "Revise the answer to follow <principle>. Q: … A: …" → the answer that follows it.
     case revise
 
     /// True for prompts a safe assistant must refuse (the safety tag).
@@ -30,13 +30,16 @@ public struct Task: Sendable, Equatable {
     public let prompt: String
     /// The response a careful assistant gives.
     public let ideal: String
-    /// The entity the task is about ("Ada", "3+4", "stone"): train and
+    /// The entity the task is about ("Ada.town", "3+4", "stone"): train and
     /// held-out splits share no (kind, entity) pair.
     public let entity: String
     /// Strings a correct answer contains (the town, the sum, the reversed word).
     public let answers: [String]
     /// For judge tasks: which letter is right.
     public let correctLetter: String?
+    /// For judge and revise tasks: the question the two answers (or the answer
+    /// to revise) respond to; a revision is judged as an answer to it.
+    public let inner: String?
     /// True when the task is in the held-out split.
     public var heldOut: Bool
 

@@ -7,12 +7,12 @@ import Kernels
 public struct World: Sendable {
     /// How big a world to make.
     public struct Size: Sendable, Equatable {
-        /// People (4...24).
-        public var people = 24
+        /// People (4...40).
+        public var people = 40
         /// Pretraining documents.
-        public var documents = 20_000
+        public var documents = 30_000
         /// Fraction of (task, entity) pairs held out.
-        public var heldOutFraction = 0.2
+        public var heldOutFraction = 0.22
         /// The defaults.
         public init() {}
     }

@@ -7,9 +7,9 @@ extension Commands {
         "world generate",
         options: [
             .option("seed", .integer(0...Int.max), "the world's seed", default: "1"),
-            .option("people", .integer(4...24), "how many people", default: "24"),
-            .option("documents", .integer(10...10_000_000), "pretraining documents", default: "20000"),
-            .option("heldout", .float(0...0.9), "fraction of (task, entity) pairs held out", default: "0.2"),
+            .option("people", .integer(4...40), "how many people", default: "40"),
+            .option("documents", .integer(10...10_000_000), "pretraining documents", default: "30000"),
+            .option("heldout", .float(0...0.9), "fraction of (task, entity) pairs held out", default: "0.22"),
             .option("to", .path, "output folder", default: "datasets"),
             .option("force", .bool, "replace files that exist", default: "false"),
         ],
