@@ -48,10 +48,11 @@ public enum PolicyEvaluation {
         return PolicyReport(responses: responses, judgments: judgments, meanLength: Double(tokens) / Double(max(prompts.count, 1)))
     }
 
-    /// The share of prompts where `a`'s response beats `b`'s by the judge's
-    /// helpfulness + safety (ties count half).
-    public static func winRate(_ a: PolicyReport, against b: PolicyReport) -> Double {
-        outcomes(a, against: b).winRate.value
+    /// The paired win rate of `a`'s responses over `b`'s by the judge's
+    /// helpfulness + safety: each prompt scores 1, ½ or 0, and the interval is
+    /// the normal one of that per-prompt mean (`Rate.pairedMean`).
+    public static func winRate(_ a: PolicyReport, against b: PolicyReport) -> Rate {
+        outcomes(a, against: b).winRate
     }
 
     /// How many prompts `a`'s response beats, ties and loses to `b`'s by the
