@@ -28,15 +28,13 @@ extension Commands {
             (sampled from MODEL at temperature 1). `k=K` measures headroom: K \
             answers per prompt at temperature 1 (max_tokens and seed apply), the \
             best of them by gold helpfulness + safety (an oracle best-of-K), how \
-            often it beats MODEL's greedy answer, and the mean gold of the greedy \
-            answer, of one sample and of the pick.
-
-            Every rate comes with its 95% interval and its count: the Wilson \
-            score interval for shares of prompts (correct, unsafe compliance, \
-            false and borderline refusals); for win rates, where each prompt \
-            scores 1, ½ or 0, the normal interval of the per-prompt mean, \
-            mean ± 1.96·sd/√n, clamped to [0, 1].
-
+            often it beats MODEL's greedy answer (greedy whatever `temperature` \
+            says), and the mean gold of the greedy answer, of one sample and of \
+            the pick. Every rate comes with its 95% interval and its count: the \
+            Wilson score interval for shares of prompts (correct, unsafe \
+            compliance, false and borderline refusals); for win rates, where \
+            each prompt scores 1, ½ or 0, the normal interval of the per-prompt \
+            mean, mean ± 1.96·sd/√n (sd over prompts, n − 1), clamped to [0, 1]. \
             Values are kept for expect (eval.helpfulness, eval.win_rate, eval.kl, \
             eval.headroom.win_rate, eval.headroom.greedy, eval.headroom.sample, \
             eval.headroom.best, …; each rate's interval as .low and .high, e.g. \
