@@ -48,24 +48,44 @@ public enum PolicyEvaluation {
         return PolicyReport(responses: responses, judgments: judgments, meanLength: Double(tokens) / Double(max(prompts.count, 1)))
     }
 
-    /// The share of prompts where `a`'s response beats `b`'s by the judge's
-    /// helpfulness + safety (ties count half).
-    public static func winRate(_ a: PolicyReport, against b: PolicyReport) -> Double {
-        let o = outcomes(a, against: b)
-        return (Double(o.wins) + 0.5 * Double(o.ties)) / Double(max(a.judgments.count, 1))
+    /// The paired win rate of `a`'s responses over `b`'s by the judge's
+    /// helpfulness + safety: each prompt scores 1, ½ or 0, and the interval is
+    /// the normal one of that per-prompt mean (`Rate.pairedMean`).
+    public static func winRate(_ a: PolicyReport, against b: PolicyReport) -> Rate {
+        outcomes(a, against: b).winRate
     }
 
     /// How many prompts `a`'s response beats, ties and loses to `b`'s by the
     /// judge's helpfulness + safety.
-    public static func outcomes(_ a: PolicyReport, against b: PolicyReport) -> (wins: Int, ties: Int, losses: Int) {
-        precondition(a.judgments.count == b.judgments.count, "outcomes: reports of different prompt sets")
-        var wins = 0, ties = 0, losses = 0
-        for (x, y) in zip(a.judgments, b.judgments) {
-            let sx = x.helpfulness + x.safety, sy = y.helpfulness + y.safety
-            if sx > sy { wins += 1 } else if sx == sy { ties += 1 } else { losses += 1 }
-        }
-        return (wins, ties, losses)
+    public static func outcomes(_ a: PolicyReport, against b: PolicyReport) -> PairedOutcomes {
+        outcomes(a.judgments, against: b.judgments)
     }
+
+    /// How many of the paired judgments `a[i]` beats, ties and loses to `b[i]`
+    /// by `Judgment.total`.
+    public static func outcomes(_ a: [Judgment], against b: [Judgment]) -> PairedOutcomes {
+        precondition(a.count == b.count, "outcomes: \(a.count) judgments against \(b.count)")
+        var o = PairedOutcomes(wins: 0, ties: 0, losses: 0)
+        for (x, y) in zip(a, b) {
+            if x.total > y.total { o.wins += 1 } else if x.total == y.total { o.ties += 1 } else { o.losses += 1 }
+        }
+        return o
+    }
+}
+
+/// Wins, ties and losses of one side over another, prompt by prompt.
+public struct PairedOutcomes: Sendable, Equatable {
+    public var wins: Int, ties: Int, losses: Int
+
+    /// The counts.
+    public init(wins: Int, ties: Int, losses: Int) {
+        self.wins = wins
+        self.ties = ties
+        self.losses = losses
+    }
+
+    /// Ties count half; the interval is `Rate.pairedMean`'s.
+    public var winRate: Rate { Rate.winRate(wins: wins, ties: ties, losses: losses) }
 }
 
 extension String {

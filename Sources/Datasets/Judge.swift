@@ -25,6 +25,10 @@ public struct Judgment: Sendable, Equatable {
         self.refused = refused
         self.violation = violation
     }
+
+    /// Helpfulness + safety: the one number a response is ranked by (the gold
+    /// reward of DESIGN §2).
+    public var total: Double { helpfulness + safety }
 }
 
 /// Whoever scores responses: the world's gold labeler, or (later) an AI labeler.

@@ -47,12 +47,19 @@ import Testing
         ("", "world generate documents=5000 to=\"\(FileManager.default.temporaryDirectory.path)/rlhf-stopped-world\"",
          "stopped after 1000 of 5000 documents (Ctrl-C); the session is as it was"),
     ]
+    /// Commands stopped later than at the second check, to reach their last step:
+    /// (setup, command, what the stop says, the checks that pass first).
+    static let lateCases: [(setup: String, command: String, stop: String, after: Int)] = [
+        ("", "eval sft k=4 max_tokens=8",
+         "stopped after 64 of 536 responses while measuring headroom, sampling 4 per prompt (Ctrl-C); the session is as it was", 6),
+    ]
+    static let allCases = cases.map { ($0.setup, $0.command, $0.stop, 1) } + lateCases.map { ($0.setup, $0.command, $0.stop, $0.after) }
     static let rewardModel = "sample s from prompts model=sft k=4 n=40 temperature=2; label s as pairs per_prompt=6; "
         + "train rm r on s.pairs steps=1 eval_every=0"
 
-    @Test(arguments: cases.indices)
+    @Test(arguments: allCases.indices)
     func aStoppedCommandLeavesTheSessionAsItWas(_ index: Int) {
-        let (setup, command, stop) = Self.cases[index]
+        let (setup, command, stop, after) = Self.allCases[index]
         // Without Ctrl-C: what the session shows after the command and the next draw of randomness.
         var plain = ""
         let (runner, _) = Self.session { plain += $0 }
@@ -65,7 +72,7 @@ import Testing
         _ = stopped.run(TextSource(setup.replacingOccurrences(of: "; ", with: "\n"), name: nil))
         out = ""
         press.checks = 0
-        press.after = 1
+        press.after = after
         _ = stopped.run(TextSource(command, name: "script"))
         #expect(out == "script:1: \(stop)\n")
         press.after = .max

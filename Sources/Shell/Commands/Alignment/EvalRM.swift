@@ -20,8 +20,13 @@ extension Commands {
             model prefers the labelled winner (accuracy), how often it prefers the \
             gold labeler's winner (pairs the gold scores separate), and how often \
             a second simulated annotator agrees with the label, the ceiling a \
-            reward model can reach on noisy labels. Then a calibration table: the \
-            predicted probability σ(r_w − r_l) against how often the label agreed.
+            reward model can reach on noisy labels. Each share comes with its 95% \
+            Wilson score interval; "pairs" counts the comparisons of a bucket, and \
+            the pairs the gold scores separate are counted beside "vs gold". Then a \
+            calibration table: the predicted probability σ(r_w − r_l) against how \
+            often the label agreed. Values for expect: rm_eval.accuracy (and per \
+            bucket, rm_eval.accuracy.significantly_better, …), \
+            rm_eval.gold_accuracy, rm_eval.agreement, each with .low and .high.
             """,
         examples: ["eval rm helpful on prefs.rankings.heldout"]
     ) { invocation, context in
@@ -67,20 +72,29 @@ extension Commands {
                 calibration[bin].predicted += p
             }
         }
-        func pct(_ a: Int, _ b: Int) -> String { b == 0 ? "-" : String(format: "%.1f%%", 100 * Double(a) / Double(b)) }
+        /// "80.0% [60.1, 91.2]", "-" for no pairs.
+        func share(_ a: Int, _ b: Int) -> String { Rate.proportion(a, of: b).shareAndInterval }
+        /// The share with its count, where the count is not the bucket's pairs.
+        func shareOf(_ a: Int, _ b: Int) -> String { Rate.proportion(a, of: b).description }
+        func record(_ a: Int, _ b: Int, _ name: String) {
+            let rate = Rate.proportion(a, of: b)
+            s.values[name] = rate.value
+            s.values[name + ".low"] = rate.low
+            s.values[name + ".high"] = rate.high
+        }
         var rows: [[String]] = []
         let order: [Rating?] = Rating.allCases.map { $0 } + [nil]
         var all = Tally()
         for key in order {
             guard let t = buckets[key] else { continue }
-            rows.append([key?.label ?? "unrated", String(t.pairs), pct(t.right, t.pairs), pct(t.goldRight, t.goldPairs), pct(t.agree, t.pairs)])
+            rows.append([key?.label ?? "unrated", String(t.pairs), share(t.right, t.pairs), shareOf(t.goldRight, t.goldPairs), share(t.agree, t.pairs)])
             all.pairs += t.pairs; all.right += t.right; all.goldPairs += t.goldPairs; all.goldRight += t.goldRight; all.agree += t.agree
-            if let key { s.values["rm_eval.accuracy.\(key.key)"] = Double(t.right) / Double(t.pairs) }
+            if let key { record(t.right, t.pairs, "rm_eval.accuracy.\(key.key)") }
         }
-        rows.append(["all", String(all.pairs), pct(all.right, all.pairs), pct(all.goldRight, all.goldPairs), pct(all.agree, all.pairs)])
-        s.values["rm_eval.accuracy"] = Double(all.right) / Double(all.pairs)
-        s.values["rm_eval.agreement"] = Double(all.agree) / Double(all.pairs)
-        if all.goldPairs > 0 { s.values["rm_eval.gold_accuracy"] = Double(all.goldRight) / Double(all.goldPairs) }
+        rows.append(["all", String(all.pairs), share(all.right, all.pairs), shareOf(all.goldRight, all.goldPairs), share(all.agree, all.pairs)])
+        record(all.right, all.pairs, "rm_eval.accuracy")
+        record(all.agree, all.pairs, "rm_eval.agreement")
+        if all.goldPairs > 0 { record(all.goldRight, all.goldPairs, "rm_eval.gold_accuracy") }
         var out = "\(name) on \(dataName): \(all.pairs) comparisons\n"
             + Table(["rating bucket", "pairs", "accuracy", "vs gold", "annotator agreement"], rows).render()
         let calibrationRows = calibration.enumerated().compactMap { (i, c) -> [String]? in

@@ -15,6 +15,7 @@ extension Commands {
             .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
             .option("seed", .integer(0...Int.max), "seed when sampling (default: from the session seed)"),
             .option("show", .integer(0...10_000), "list this many answers with the gold reasons (with against: where the two differ)", default: "0"),
+            .option("k", .integer(2...256), "headroom: also sample k answers per prompt at temperature 1 and compare the gold-best of them with the greedy answer"),
         ],
         summary: "judge a model's answers to held-out prompts by the gold labeler",
         help: """
@@ -24,13 +25,25 @@ extension Commands {
             of safe and borderline prompts, and mean length. With `against OTHER`, \
             also the share of prompts where MODEL's answer beats OTHER's by gold \
             judgment (ties count half), and the KL divergence of MODEL from OTHER per response \
-            (sampled from MODEL at temperature 1). Values are kept for expect \
-            (eval.helpfulness, eval.win_rate, eval.kl, …; OTHER's figures as \
+            (sampled from MODEL at temperature 1). `k=K` measures headroom: K \
+            answers per prompt at temperature 1 (max_tokens and seed apply), the \
+            best of them by gold helpfulness + safety (an oracle best-of-K), how \
+            often it beats MODEL's greedy answer (greedy whatever `temperature` \
+            says), and the mean gold of the greedy answer, of one sample and of \
+            the pick. Every rate comes with its 95% interval and its count: the \
+            Wilson score interval for shares of prompts (correct, unsafe \
+            compliance, false and borderline refusals); for win rates, where \
+            each prompt scores 1, ½ or 0, the normal interval of the per-prompt \
+            mean, mean ± 1.96·sd/√n (sd over prompts, n − 1), clamped to [0, 1]. \
+            Values are kept for expect (eval.helpfulness, eval.win_rate, eval.kl, \
+            eval.headroom.win_rate, eval.headroom.greedy, eval.headroom.sample, \
+            eval.headroom.best, …; each rate's interval as .low and .high, e.g. \
+            eval.unsafe_compliance.low; OTHER's figures as \
             eval.against.helpfulness, …). `show=N` lists N \
             answers with the gold labeler's reasons; with `against`, the first N \
             prompts where the two models answer differently, side by side.
             """,
-        examples: ["eval sft", "eval ppo against sft show=5"]
+        examples: ["eval sft", "eval ppo against sft show=5", "eval sft k=16"]
     ) { invocation, context in
         let s = context.session
         let world = s.currentWorld
@@ -52,6 +65,7 @@ extension Commands {
         }
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")),
                                         maxNewTokens: invocation.integer("max_tokens"))
+        let k = invocation.optional("k").map { Int($0)! }
         Parallel.threads = s.settings.threads
         func chat(_ name: String, argument: String) throws -> (model: GPT, tokenizer: BPETokenizer) {
             let entry = try s.model(name, in: invocation, argument: argument)
@@ -60,7 +74,8 @@ extension Commands {
             }
             return (entry.model, tokenizer)
         }
-        func report(_ chat: (model: GPT, tokenizer: BPETokenizer), _ monitor: WorkMonitor<Cancelled>) throws(Cancelled) -> PolicyReport {
+        func report(_ chat: (model: GPT, tokenizer: BPETokenizer), _ monitor: WorkMonitor<Cancelled>,
+                    sampling: SamplingSettings = sampling) throws(Cancelled) -> PolicyReport {
             var rng = s.random(invocation)
             var settings = sampling
             settings.stopToken = chat.tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn)
@@ -71,34 +86,53 @@ extension Commands {
         let a = try chat(name, argument: "MODEL")
         let b = try other.map { try chat($0, argument: "AGAINST...") }
         // Every answer first, then the values: a stop at Ctrl-C leaves none of them.
-        let (mine, theirs, kl) = try s.work("eval \(name)") { monitor -> (PolicyReport, PolicyReport?, (k1: Double, k3: Double)?) in
-            guard let b, let other else { return (try report(a, monitor), nil, nil) }
-            let mine = try report(a, monitor.phase("answering as \(name)")), theirs = try report(b, monitor.phase("answering as \(other)"))
-            guard a.model.config.vocabularySize == b.model.config.vocabularySize else { return (mine, theirs, nil) }
-            var rng = s.random(invocation)
-            return (mine, theirs, try PolicyEvaluation.kl(a.model, from: b.model, tokenizer: a.tokenizer, prompts: prompts.map(\.prompt),
-                                                          maxNewTokens: invocation.integer("max_tokens"), rng: &rng,
-                                                          monitor: monitor.phase("measuring KL")))
+        let measured = try s.work("eval \(name)") { monitor -> Measured in
+            let phased = b != nil || k != nil
+            var m = Measured(mine: try report(a, phased ? monitor.phase("answering as \(name)") : monitor))
+            if let b, let other {
+                m.theirs = try report(b, monitor.phase("answering as \(other)"))
+                if a.model.config.vocabularySize == b.model.config.vocabularySize {
+                    var rng = s.random(invocation)
+                    m.kl = try PolicyEvaluation.kl(a.model, from: b.model, tokenizer: a.tokenizer, prompts: prompts.map(\.prompt),
+                                                   maxNewTokens: invocation.integer("max_tokens"), rng: &rng,
+                                                   monitor: monitor.phase("measuring KL"))
+                }
+            }
+            if let k {
+                // The headroom is over the greedy answer, whatever temperature the evaluation used.
+                var greedySettings = sampling
+                greedySettings.temperature = 0
+                let greedy = sampling.temperature == 0 ? m.mine : try report(a, monitor.phase("answering greedily as \(name)"),
+                                                                              sampling: greedySettings)
+                var rng = s.random(invocation)
+                m.headroom = try PolicyEvaluation.headroom(a.model, tokenizer: a.tokenizer, prompts: prompts, greedy: greedy, k: k,
+                                                           judge: world, maxNewTokens: invocation.integer("max_tokens"), rng: &rng,
+                                                           monitor: monitor.phase("measuring headroom"))
+            }
+            return m
         }
+        let mine = measured.mine
         var out = evaluationTable(name, prompts, mine, s)
         let show = invocation.integer("show")
         if other == nil, show > 0 {
             out += answerList(name, prompts, mine, limit: show)
         }
-        if let other, let theirs {
+        if let other, let theirs = measured.theirs {
             recordEvaluation(PolicySummary(prompts, theirs), prefix: "eval.against", s)
-            let rate = PolicyEvaluation.winRate(mine, against: theirs)
-            s.values["eval.win_rate"] = rate
             let outcome = PolicyEvaluation.outcomes(mine, against: theirs)
-            out += String(format: "win rate of %@ against %@ by gold judgment: %.1f%% of %d prompts (%d wins, %d ties, %d losses)\n",
-                          name, other, 100 * rate, prompts.count, outcome.wins, outcome.ties, outcome.losses)
+            recordRate(outcome.winRate, "eval.win_rate", s)
+            out += "win rate of \(name) against \(other) by gold judgment: \(outcome.winRate) prompts "
+                + "(\(outcome.wins) wins, \(outcome.ties) ties, \(outcome.losses) losses)\n"
             if show > 0 { out += differenceList(name, other, prompts, mine, theirs, limit: show) }
-            if let kl {
+            if let kl = measured.kl {
                 s.values["eval.kl"] = kl.k3
                 s.values["eval.kl_k1"] = kl.k1
                 out += String(format: "KL(%@ ‖ %@) per response, from %@'s samples at temperature 1: %.3f nats (k3), %.3f (k1)\n",
                               name, other, name, kl.k3, kl.k1)
             }
+        }
+        if let h = measured.headroom {
+            out += headroomLines(name, h, s)
         }
         return CommandOutput(out)
     }
@@ -119,10 +153,44 @@ extension Commands {
         }
         let m = PolicySummary(prompts, r)
         recordEvaluation(m, prefix: "eval", s)
+        let rates: [(String, Rate, String)] = [("correct", m.correct, "graded answers"), ("unsafe compliance", m.unsafeCompliance, "unsafe prompts"),
+                                               ("false refusals", m.falseRefusals, "safe prompts"),
+                                               ("borderline refusals", m.borderlineRefusals, "borderline prompts")]
+        let width = rates.map(\.0.count).max()!
         return "\(name) on \(prompts.count) prompts (gold judgment)\n"
             + Table(["task", "prompts", "correct", "helpful", "violations", "refusals"], rows).render()
-            + String(format: "  helpfulness %+.2f   safety %+.2f   correct %.1f%%   unsafe compliance %.1f%%   false refusals %.1f%%   length %.1f tokens\n",
-                     m.helpfulness, m.safety, 100 * m.correct, 100 * m.unsafeCompliance, 100 * m.falseRefusals, m.length)
+            + String(format: "  helpfulness %+.2f   safety %+.2f   length %.1f tokens\n", m.helpfulness, m.safety, m.length)
+            + rates.map { label, rate, of in
+                "  \(label)\(String(repeating: " ", count: width - label.count))  \(rate) \(of)\n"
+            }.joined()
+    }
+
+    /// What `eval` measures inside its long work, before it records anything.
+    struct Measured {
+        var mine: PolicyReport
+        var theirs: PolicyReport?
+        var kl: (k1: Double, k3: Double)?
+        var headroom: Headroom?
+    }
+
+    /// The headroom lines, and eval.headroom.* for expect.
+    static func headroomLines(_ name: String, _ h: Headroom, _ s: Session) -> String {
+        recordRate(h.winRate, "eval.headroom.win_rate", s)
+        s.values["eval.headroom.greedy"] = h.greedyGold
+        s.values["eval.headroom.sample"] = h.sampleGold
+        s.values["eval.headroom.best"] = h.bestGold
+        let o = h.outcomes
+        return "headroom: the gold-best of \(h.k) samples at temperature 1 against \(name)'s greedy answer\n"
+            + "  win rate \(h.winRate) prompts (\(o.wins) wins, \(o.ties) ties, \(o.losses) losses)\n"
+            + String(format: "  mean gold (helpfulness + safety): greedy %+.2f   one sample %+.2f   best of %d %+.2f\n",
+                     h.greedyGold, h.sampleGold, h.k, h.bestGold)
+    }
+
+    /// Leaves NAME, NAME.low and NAME.high for expect.
+    static func recordRate(_ rate: Rate, _ name: String, _ s: Session) {
+        s.values[name] = rate.value
+        s.values[name + ".low"] = rate.low
+        s.values[name + ".high"] = rate.high
     }
 
     /// The first `limit` answers with their gold scores and reasons.
@@ -176,43 +244,56 @@ extension Commands {
     static func recordEvaluation(_ m: PolicySummary, prefix: String, _ s: Session) {
         s.values["\(prefix).helpfulness"] = m.helpfulness
         s.values["\(prefix).safety"] = m.safety
-        s.values["\(prefix).unsafe_compliance"] = m.unsafeCompliance
-        s.values["\(prefix).false_refusals"] = m.falseRefusals
-        s.values["\(prefix).borderline_refusals"] = m.borderlineRefusals
-        s.values["\(prefix).correct"] = m.correct
+        recordRate(m.unsafeCompliance, "\(prefix).unsafe_compliance", s)
+        recordRate(m.falseRefusals, "\(prefix).false_refusals", s)
+        recordRate(m.borderlineRefusals, "\(prefix).borderline_refusals", s)
+        recordRate(m.correct, "\(prefix).correct", s)
         s.values["\(prefix).length"] = m.length
         s.values["\(prefix).violations"] = Double(m.violations)
     }
 
-    /// Policies side by side on the gold summary numbers.
+    /// Policies side by side on the gold summary numbers, each rate with its
+    /// 95% interval (the counts, the same in every row, on a line below).
     static func comparisonTable(_ rows: [(String, PolicySummary)]) -> String {
-        Table(["held-out", "helpful", "safety", "correct", "unsafe compliance", "false refusals", "length"], rows.map { name, m in
-            [name, String(format: "%+.2f", m.helpfulness), String(format: "%+.2f", m.safety), String(format: "%.1f%%", 100 * m.correct),
-             String(format: "%.1f%%", 100 * m.unsafeCompliance), String(format: "%.1f%%", 100 * m.falseRefusals), String(format: "%.1f", m.length)]
+        let table = Table(["held-out", "helpful", "safety", "correct", "unsafe compliance", "false refusals", "length"], rows.map { name, m in
+            [name, String(format: "%+.2f", m.helpfulness), String(format: "%+.2f", m.safety), m.correct.shareAndInterval,
+             m.unsafeCompliance.shareAndInterval, m.falseRefusals.shareAndInterval, String(format: "%.1f", m.length)]
         }).render()
+        func counts(_ m: PolicySummary) -> String {
+            "of \(m.correct.total) graded answers, \(m.unsafeCompliance.total) unsafe and \(m.falseRefusals.total) safe prompts"
+        }
+        // Which answers have a right answer depends on the answers, so the graded count may differ by row.
+        let each = rows.map { counts($0.1) }
+        guard let first = each.first else { return table }
+        let said = each.allSatisfy { $0 == first } ? first : zip(rows, each).map { "\($0.0) \($1)" }.joined(separator: "; ")
+        return table + "  \(said); 95% intervals\n"
     }
 }
 
-/// The gold summary of a policy on a prompt set.
+/// The gold summary of a policy on a prompt set; every share with its
+/// Wilson interval and count.
 struct PolicySummary {
-    var helpfulness: Double, safety: Double, correct: Double
+    var helpfulness: Double, safety: Double
+    /// Share of graded answers (those with a right answer) that are correct.
+    var correct: Rate
     /// Share of unsafe prompts answered with a leak or an insult.
-    var unsafeCompliance: Double
+    var unsafeCompliance: Rate
     /// Share of safe prompts refused.
-    var falseRefusals: Double
+    var falseRefusals: Rate
     /// Share of borderline prompts (alarming words, harmless asks) refused.
-    var borderlineRefusals: Double
+    var borderlineRefusals: Rate
     var length: Double
     var violations: Int
 
     init(_ prompts: [EvaluationPrompt], _ r: PolicyReport) {
-        let unsafe = prompts.indices.filter { prompts[$0].unsafe }, safe = prompts.indices.filter { !prompts[$0].unsafe }
-        unsafeCompliance = Double(unsafe.filter { r.judgments[$0].violation }.count) / Double(max(unsafe.count, 1))
-        falseRefusals = Double(safe.filter { r.judgments[$0].refused }.count) / Double(max(safe.count, 1))
-        let graded = r.judgments.compactMap(\.correct)
-        correct = Double(graded.filter { $0 }.count) / Double(max(graded.count, 1))
-        let borderline = prompts.indices.filter { prompts[$0].task == "borderline" }
-        borderlineRefusals = Double(borderline.filter { r.judgments[$0].refused }.count) / Double(max(borderline.count, 1))
+        /// The share of the prompts at `indices` whose judgment passes `test`.
+        func share(_ indices: [Int], _ test: (Judgment) -> Bool) -> Rate {
+            Rate.proportion(indices.filter { test(r.judgments[$0]) }.count, of: indices.count)
+        }
+        unsafeCompliance = share(prompts.indices.filter { prompts[$0].unsafe }, \.violation)
+        falseRefusals = share(prompts.indices.filter { !prompts[$0].unsafe }, \.refused)
+        correct = share(r.judgments.indices.filter { r.judgments[$0].correct != nil }) { $0.correct == true }
+        borderlineRefusals = share(prompts.indices.filter { prompts[$0].task == "borderline" }, \.refused)
         helpfulness = r.helpfulness
         safety = r.safety
         length = r.meanLength
