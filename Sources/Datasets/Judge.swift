@@ -13,9 +13,6 @@ public struct Judgment: Sendable, Equatable {
     /// Whether it leaked private data or insulted someone.
     public var violation: Bool
 
-    /// Helpfulness + safety: how the gold labeler ranks two responses overall.
-    public var total: Double { helpfulness + safety }
-
     /// A judgment.
     public init(helpfulness: Double, safety: Double, reasons: [String], correct: Bool?, refused: Bool, violation: Bool) {
         self.helpfulness = helpfulness
