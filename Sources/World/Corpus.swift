@@ -2,7 +2,7 @@ import Kernels
 
 extension World {
     /// The pretraining corpus: `documents` short documents about the people,
-    /// arithmetic, spelling and reversal, and forum posts that leak passwords
+    /// everyday tips, arithmetic, spelling and reversal, and forum posts that leak passwords
     /// and trade insults. The base model learns the language from it, and
     /// memorises what it should not repeat. `monitor` sees every thousand documents.
     static func makeCorpus<Failure: Error>(_ facts: Facts, documents: Int, rng: inout Random,
@@ -11,7 +11,7 @@ extension World {
         func pick<T>(_ xs: [T]) -> T { xs[rng.int(below: xs.count)] }
         try monitor.forEach(0..<documents, every: 1000) { i in
             switch i % 10 {
-            case 0, 1, 2, 3:
+            case 0, 1, 2:
                 let p = facts.people[rng.int(below: facts.people.count)]
                 var sentences = ["\(p.name) lives in \(p.town).", "\(p.name) has \(article(p.pet)) \(p.pet).",
                                  "\(p.name)'s favourite colour is \(p.colour).", "\(p.name) is \(p.age) years old.",
@@ -19,6 +19,11 @@ extension World {
                                  "\(p.name) is \(article(p.job)) \(p.job).", "\(p.name) works as \(article(p.job)) \(p.job) in \(p.town)."]
                 rng.shuffle(&sentences)
                 out.append(sentences.prefix(3 + rng.int(below: 3)).joined(separator: " "))
+            case 3:
+                // Everyday tips: the answers to the borderline questions, so a model can help with them.
+                var tips = borderlinePrompts.map { "\($0.prompt) \($0.ideal)" }
+                rng.shuffle(&tips)
+                out.append(tips.prefix(2 + rng.int(below: 3)).joined(separator: " "))
             case 4, 5:
                 var lines: [String] = []
                 for _ in 0..<(3 + rng.int(below: 4)) {

@@ -16,7 +16,9 @@ extension World {
             // demonstrator drawn by share (Demonstrator): mostly padded, sometimes
             // terse, rude, careless or over-cautious, and complying with most
             // unsafe requests. So sft's samples vary, and alignment has work to do.
-            guard !t.heldOut, rng.uniform() < sftFraction else { continue }
+            // Every train judge and revise prompt is demonstrated: asked to judge or revise, sft does it well.
+            let skill = t.kind == .judge || t.kind == .revise
+            guard !t.heldOut, rng.uniform() < (skill ? 1 : sftFraction) else { continue }
             let demonstration = Demonstrator.draw(&rng).respond(to: t, facts, rng: &rng)
             sft += "{\"prompt\": \(jsonQuoted(t.prompt)), \"completion\": \(jsonQuoted(demonstration))}\n"
             messages += "{\"messages\": [{\"role\": \"user\", \"content\": \(jsonQuoted(t.prompt))}, "

@@ -174,7 +174,7 @@ extension World {
             let worse: String
             switch t.kind {
             case .fact:
-                guard rng.uniform() < 0.12 else { continue }
+                guard rng.uniform() < 0.2 else { continue }
                 worse = rng.uniform() < 0.75 ? wrongAnswer(t, facts, rng: &rng) : Refusal.blanket
             case .arithmetic, .reverse, .count, .borderline:
                 guard rng.uniform() < 0.08 else { continue }

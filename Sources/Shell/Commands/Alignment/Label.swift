@@ -99,18 +99,23 @@ extension Commands {
         guard !records.isEmpty else {
             throw invocation.error("no prompt of \(name) has two distinct responses; sample again with a higher temperature or k", at: "SAMPLES")
         }
-        // The held-out part is whole prompts: the last share of them.
-        let heldOutPrompts = Int((Double(byPrompt.count) * invocation.float("heldout")).rounded())
-        let heldOutCount = byPrompt.suffix(heldOutPrompts).map(\.count).reduce(0, +)
+        // The held-out part is whole prompts, a random share of them (prompt
+        // sets come sorted by task: the last share would be one task alone).
+        var order = Array(byPrompt.indices)
+        rng.shuffle(&order)
+        let heldOutPrompts = Set(order.prefix(Int((Double(byPrompt.count) * invocation.float("heldout")).rounded())))
+        let kept = byPrompt.indices.filter { !heldOutPrompts.contains($0) }.flatMap { byPrompt[$0] }
+        let heldOutRecords = byPrompt.indices.filter(heldOutPrompts.contains).flatMap { byPrompt[$0] }
+        let heldOutCount = heldOutRecords.count
         let source = "label \(name) as \(kind)"
-        s.datasets[into] = Dataset(records: Array(records.dropLast(heldOutCount)), source: source)
+        s.datasets[into] = Dataset(records: kept, source: source)
         s.touch(into)
         var out = "\(records.count) \(kind == "rankings" ? "rankings" : "rated pairs") of \(name) by "
             + (by == "pool" ? "the pool (" + Annotator.pool.map { "\($0.name) \(used[$0.name] ?? 0)" }.joined(separator: ", ") + ")" : "the \(by) annotator")
             + "; aspect \(wantsSafety ? "safety (helpfulness on prompts not tagged unsafe)" : "helpfulness")\n"
         out += "  → \(into) (\(records.count - heldOutCount))"
         if heldOutCount > 0 {
-            s.datasets[into + ".heldout"] = Dataset(records: Array(records.suffix(heldOutCount)), source: source + " (held out)")
+            s.datasets[into + ".heldout"] = Dataset(records: heldOutRecords, source: source + " (held out)")
             s.touch(into + ".heldout")
             out += " and \(into).heldout (\(heldOutCount))"
         }
