@@ -36,14 +36,14 @@ import Testing
         ("sample s from prompts model=sft k=4 n=40 temperature=2; reward oracle gold", "score oracle s",
          "stopped after 64 of 160 responses while scoring (Ctrl-C); the session is as it was"),
         ("reward oracle gold", "bestofn sft on=prompts reward=oracle n=4",
-         "stopped after 64 of 2464 responses while sampling (Ctrl-C); the session is as it was"),
-        ("", "eval sft against sft", "stopped after 32 of 134 responses while answering as sft (Ctrl-C); the session is as it was"),
+         "stopped after 64 of 9636 responses while sampling (Ctrl-C); the session is as it was"),
+        ("", "eval sft against sft", "stopped after 32 of 662 responses while answering as sft (Ctrl-C); the session is as it was"),
         ("reward oracle gold", "rs round sft on prompts reward=oracle k=2 n=50",
-         "stopped after 32 of 134 responses while evaluating on held-out prompts (Ctrl-C); the session is as it was"),
+         "stopped after 32 of 662 responses while evaluating on held-out prompts (Ctrl-C); the session is as it was"),
         ("", "generate sft \"What is 3 + 4?\" n=4 max_tokens=8 chat=false", "stopped after 1 of 8 tokens (Ctrl-C); the session is as it was"),
-        (rewardModel, "eval rm r on s.pairs", "stopped after 64 of 426 responses while scoring (Ctrl-C); the session is as it was"),
+        (rewardModel, "eval rm r on s.pairs", "stopped after 64 of 410 responses while scoring (Ctrl-C); the session is as it was"),
         (rewardModel + "; load data demos \"\(root.path)/datasets/sft.jsonl\"", "reward shifted r shift=demos",
-         "stopped after 64 of 288 responses (Ctrl-C); the session is as it was"),
+         "stopped after 64 of 1625 responses (Ctrl-C); the session is as it was"),
         ("", "world generate documents=5000 to=\"\(FileManager.default.temporaryDirectory.path)/rlhf-stopped-world\"",
          "stopped after 1000 of 5000 documents (Ctrl-C); the session is as it was"),
     ]
@@ -51,7 +51,7 @@ import Testing
     /// (setup, command, what the stop says, the checks that pass first).
     static let lateCases: [(setup: String, command: String, stop: String, after: Int)] = [
         ("", "eval sft k=4 max_tokens=8",
-         "stopped after 64 of 536 responses while measuring headroom, sampling 4 per prompt (Ctrl-C); the session is as it was", 6),
+         "stopped after 64 of 2648 responses while measuring headroom, sampling 4 per prompt (Ctrl-C); the session is as it was", 22),
     ]
     static let allCases = cases.map { ($0.setup, $0.command, $0.stop, 1) } + lateCases.map { ($0.setup, $0.command, $0.stop, $0.after) }
     static let rewardModel = "sample s from prompts model=sft k=4 n=40 temperature=2; label s as pairs per_prompt=6; "

@@ -9,7 +9,7 @@ extension Commands {
         arguments: [.argument("MODEL", .name, "a language model whose tokenizer has the chat markers"), .keyword("on"),
                     .argument("DATA", .name, "demonstrations: prompt/completion or messages records")],
         options: trainingOptions(steps: "300", batch: "16", unit: "example", context: "96", lr: "0.0005",
-                                  heldout: "demonstrations for the held-out loss (default: the last 10% of DATA)"),
+                                  heldout: "demonstrations for the held-out loss (default: a random 10% of DATA)"),
         summary: "supervised finetuning on demonstrations (loss on the assistant's tokens only)",
         help: """
             Trains MODEL on chat examples <|user|> PROMPT <|assistant|> RESPONSE <|end|>, \
@@ -44,12 +44,17 @@ extension Commands {
         var train = try examples(data.records, "DATA"), heldOut: [ChatExample] = []
         if let h = invocation.optional("heldout") {
             heldOut = try examples(try s.dataset(h, in: invocation, argument: "heldout").records, "heldout")
-        } else if train.count >= 10 {
-            heldOut = Array(train.suffix(train.count / 10))
-            train.removeLast(train.count / 10)
         }
         let settings = trainingSettings(invocation)
         var rng = s.random(invocation)
+        if invocation.optional("heldout") == nil, train.count >= 10 {
+            // A random tenth, not the last: demonstration files come sorted by task.
+            var order = Array(train.indices)
+            rng.shuffle(&order)
+            let held = Set(order.prefix(train.count / 10))
+            heldOut = train.indices.filter(held.contains).map { train[$0] }
+            train = train.indices.filter { !held.contains($0) }.map { train[$0] }
+        }
         Parallel.threads = s.settings.threads
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
         s.models[name]?.chat = true
