@@ -281,7 +281,7 @@ def long_commands(binary, work, env, check):
     greedy = 'generate sft "What is 13 + 29?" temperature=0 max_tokens=12'
     answer = line(greedy)
 
-    ok = interrupt("sample big from prompts model=sft k=64", r"stopped after \d+ of 39424 responses")
+    ok = interrupt("sample big from prompts model=sft k=64", r"stopped after \d+ of 154176 responses")
     check("Ctrl-C stops sample: a bar, one line, the prompt, and no sample set", ok and " big " not in line("show"))
 
     line("sample s from prompts model=sft k=16 n=300 temperature=3 max_tokens=6")
@@ -296,15 +296,15 @@ def long_commands(binary, work, env, check):
     ok = interrupt("eval rm r on s.pairs", r"stopped after \d+ of 5400 responses while scoring")
     check("Ctrl-C stops eval rm and sets no value", ok and not has_value("rm_eval."))
 
-    ok = interrupt("eval sft against base on=prompts", r"stopped after \d+ of 616 responses while (answering as \w+|measuring KL, [a-z -]+)")
+    ok = interrupt("eval sft against base on=prompts", r"stopped after \d+ of 2409 responses while (answering as \w+|measuring KL, [a-z -]+)")
     check("Ctrl-C stops eval and sets no value", ok and not has_value("eval."))
 
     line("reward oracle gold")
-    ok = interrupt("bestofn sft on=prompts reward=oracle n=64", r"stopped after \d+ of 39424 responses while sampling")
+    ok = interrupt("bestofn sft on=prompts reward=oracle n=64", r"stopped after \d+ of 154176 responses while sampling")
     check("Ctrl-C stops bestofn and sets no value", ok and not has_value("bestofn."))
 
     ok = interrupt("rs round sft on prompts reward=oracle k=64",
-                   r"stopped after \d+ of (134|39424) responses while (evaluating on held-out prompts|sampling)")
+                   r"stopped after \d+ of (662|154176) responses while (evaluating on held-out prompts|sampling)")
     check("Ctrl-C stops rs round before finetuning: no value, sft unchanged",
           ok and not has_value("rs.") and line(greedy) == answer)
 
