@@ -40,13 +40,23 @@ public struct Random: RandomNumberGenerator, Sendable {
         return Int(next(upperBound: UInt64(n)))
     }
 
-    /// A standard normal deviate (Marsaglia's polar method).
     /// Shuffles `array` in place (Fisher–Yates, from the last element down),
     /// the same way on every machine.
     public mutating func shuffle<Element>(_ array: inout [Element]) {
         for i in stride(from: array.count - 1, to: 0, by: -1) { array.swapAt(i, int(below: i + 1)) }
     }
 
+    /// `items` split into those kept and `heldOut` of them drawn at random,
+    /// each part in the original order (files come sorted by task, so the last
+    /// share would be one task alone).
+    public mutating func split<Element>(_ items: [Element], heldOut count: Int) -> (kept: [Element], heldOut: [Element]) {
+        var order = Array(items.indices)
+        shuffle(&order)
+        let held = Set(order.prefix(count))
+        return (items.indices.filter { !held.contains($0) }.map { items[$0] }, items.indices.filter(held.contains).map { items[$0] })
+    }
+
+    /// A standard normal deviate (Marsaglia's polar method).
     public mutating func normal() -> Double {
         if let z = spareNormal { spareNormal = nil; return z }
         while true {

@@ -38,6 +38,16 @@ import Testing
         #expect(abs(adam.m[0] - 0.1 * 0.6) < 1e-6, "clipped gradient enters the moments")
     }
 
+    @Test func splitHoldsOutARandomShareInOrder() {
+        var rng = Random(seed: 4)
+        let items = Array(0..<100)
+        let (kept, heldOut) = rng.split(items, heldOut: 10)
+        #expect(heldOut.count == 10 && kept.count == 90)
+        #expect(kept == kept.sorted() && heldOut == heldOut.sorted(), "each part keeps the original order")
+        #expect(Set(kept + heldOut) == Set(items))
+        #expect(heldOut != Array(90..<100), "not simply the last share")
+    }
+
     @Test func randomStreamIsFixed() {
         // Expected values from an independent Python implementation of
         // SplitMix64 seeding + xoshiro256** (seed 42).

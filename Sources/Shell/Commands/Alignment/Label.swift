@@ -99,13 +99,9 @@ extension Commands {
         guard !records.isEmpty else {
             throw invocation.error("no prompt of \(name) has two distinct responses; sample again with a higher temperature or k", at: "SAMPLES")
         }
-        // The held-out part is whole prompts, a random share of them (prompt
-        // sets come sorted by task: the last share would be one task alone).
-        var order = Array(byPrompt.indices)
-        rng.shuffle(&order)
-        let heldOutPrompts = Set(order.prefix(Int((Double(byPrompt.count) * invocation.float("heldout")).rounded())))
-        let kept = byPrompt.indices.filter { !heldOutPrompts.contains($0) }.flatMap { byPrompt[$0] }
-        let heldOutRecords = byPrompt.indices.filter(heldOutPrompts.contains).flatMap { byPrompt[$0] }
+        // The held-out part is whole prompts, a random share of them.
+        let parts = rng.split(byPrompt, heldOut: Int((Double(byPrompt.count) * invocation.float("heldout")).rounded()))
+        let kept = parts.kept.flatMap { $0 }, heldOutRecords = parts.heldOut.flatMap { $0 }
         let heldOutCount = heldOutRecords.count
         let source = "label \(name) as \(kind)"
         s.datasets[into] = Dataset(records: kept, source: source)

@@ -48,12 +48,7 @@ extension Commands {
         let settings = trainingSettings(invocation)
         var rng = s.random(invocation)
         if invocation.optional("heldout") == nil, train.count >= 10 {
-            // A random tenth, not the last: demonstration files come sorted by task.
-            var order = Array(train.indices)
-            rng.shuffle(&order)
-            let held = Set(order.prefix(train.count / 10))
-            heldOut = train.indices.filter(held.contains).map { train[$0] }
-            train = train.indices.filter { !held.contains($0) }.map { train[$0] }
+            (train, heldOut) = rng.split(train, heldOut: train.count / 10)
         }
         Parallel.threads = s.settings.threads
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0

@@ -15,8 +15,8 @@ extension Commands {
         ],
         summary: "write the synthetic assistant world's datasets",
         help: """
-            Generates the world (people with towns, pets, colours, ages and private \
-            passwords; words; arithmetic) from its seed and writes corpus.jsonl, \
+            Generates the world (people with towns, pets, colours, ages, jobs and \
+            private passwords; words; arithmetic; borderline questions) from its seed and writes corpus.jsonl, \
             sft.jsonl, sft_messages.jsonl, prompts_train.jsonl, prompts_heldout.jsonl \
             and constitution.txt. The same seed gives the same bytes on every \
             machine. Existing files are kept unless force=true.
