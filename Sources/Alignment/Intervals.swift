@@ -54,22 +54,18 @@ extension Rate {
 
     /// A paired win rate from one score per prompt (1 win, 0.5 tie, 0 loss,
     /// or any score in [0, 1]) with the normal interval of the per-prompt
-    /// mean, clamped to [0, 1]:
-    ///
-    ///     mean ± z · s / √n,   s² = Σ (xᵢ − mean)² / (n − 1)
-    ///
-    /// The prompts are the unit, so ties narrow the interval as they should.
-    /// The interval is an approximation: it collapses to a point when every
-    /// prompt scores alike (all ties, all wins). With fewer than two prompts
-    /// there is no spread to estimate: the interval is [0, 1].
+    /// mean (`MeanInterval`), clamped to [0, 1]. The prompts are the unit, so
+    /// ties narrow the interval as they should. The interval is an
+    /// approximation: it collapses to a point when every prompt scores alike
+    /// (all ties, all wins). With fewer than two prompts there is no spread
+    /// to estimate: the interval is [0, 1].
     public static func pairedMean(_ scores: [Double], z: Double = z95) -> Rate {
         let n = scores.count
         guard n > 0 else { return Rate(count: 0, total: 0, value: 0, low: 0, high: 1) }
-        let sum = scores.reduce(0, +), mean = sum / Double(n)
-        guard n > 1 else { return Rate(count: sum, total: 1, value: mean, low: 0, high: 1) }
-        let variance = scores.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n - 1)
-        let half = z * variance.squareRoot() / Double(n).squareRoot()
-        return Rate(count: sum, total: n, value: mean, low: max(0, mean - half), high: min(1, mean + half))
+        let sum = scores.reduce(0, +)
+        guard n > 1 else { return Rate(count: sum, total: 1, value: sum, low: 0, high: 1) }
+        let m = MeanInterval(scores, z: z)
+        return Rate(count: sum, total: n, value: m.value, low: max(0, m.low), high: min(1, m.high))
     }
 
     /// The paired win rate of `wins`, `ties` and `losses` (ties count half),
@@ -79,6 +75,30 @@ extension Rate {
         let scores = [Double](repeating: 1, count: wins) + [Double](repeating: 0.5, count: ties)
             + [Double](repeating: 0, count: losses)
         return pairedMean(scores, z: z)
+    }
+}
+
+/// A mean with the normal 95% interval of the mean, for any per-prompt
+/// quantity (a difference in gold score, say), unclamped:
+///
+///     mean ± z · s / √n,   s² = Σ (xᵢ − mean)² / (n − 1)
+///
+/// With fewer than two values there is no spread: the interval is the mean
+/// widened to ±∞.
+public struct MeanInterval: Sendable, Equatable {
+    public var value: Double
+    public var low: Double
+    public var high: Double
+    public var count: Int
+
+    public init(_ xs: [Double], z: Double = Rate.z95) {
+        count = xs.count
+        value = xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count)
+        guard xs.count > 1 else { (low, high) = (-.infinity, .infinity); return }
+        let mean = value
+        let variance = xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(xs.count - 1)
+        let half = z * variance.squareRoot() / Double(xs.count).squareRoot()
+        (low, high) = (mean - half, mean + half)
     }
 }
 

@@ -62,6 +62,50 @@ public enum RejectionSampling {
         return out
     }
 
+    /// One point of a best-of-n curve: the mean proxy reward and gold score of
+    /// the pick, its KL from the policy, and each prompt's expected gold.
+    public struct CurvePoint: Sendable, Equatable {
+        public var n: Int
+        public var kl: Double
+        public var proxy: Double
+        public var gold: Double
+        public var goldPerPrompt: [Double]
+    }
+
+    /// Best-of-m for every m in `sizes`, from the same N scored samples per
+    /// prompt, by the unbiased estimator Gao et al. 2022 use for best-of-n
+    /// (no resampling, far less noise than taking the first m): rank a
+    /// prompt's N samples by proxy, lowest first, equals with the earlier
+    /// sample ranked higher (as `bestOfN` picks); the one ranked i is the best
+    /// of a random m-subset with probability
+    ///
+    ///     w_i = C(i−1, m−1) / C(N, m),   w_N = m/N,   w_{i−1} = w_i (i−m)/(i−1)
+    ///
+    /// so E[pick's gold] = Σ_i w_i gold_i. The result is the mean over prompts.
+    public static func bestOfNCurve(proxy: [[Float]], gold: [[Double]], sizes: [Int]) -> [CurvePoint] {
+        precondition(proxy.count == gold.count && !proxy.isEmpty, "bestOfNCurve: one proxy and gold row per prompt")
+        return sizes.map { m in
+            var sumProxy = 0.0, sumGold = 0.0, perPrompt: [Double] = []
+            for (r, g) in zip(proxy, gold) {
+                let count = r.count
+                precondition(g.count == count && m >= 1 && m <= count, "bestOfNCurve: best-of-\(m) needs \(m) samples per prompt")
+                let order = r.indices.sorted { a, b in r[a] < r[b] || (r[a] == r[b] && a > b) }
+                var w = Double(m) / Double(count), expectedGold = 0.0
+                var i = count
+                while i >= m {
+                    sumProxy += w * Double(r[order[i - 1]])
+                    expectedGold += w * g[order[i - 1]]
+                    w *= Double(i - m) / Double(i - 1 == 0 ? 1 : i - 1)
+                    i -= 1
+                }
+                sumGold += expectedGold
+                perPrompt.append(expectedGold)
+            }
+            let prompts = Double(proxy.count)
+            return CurvePoint(n: m, kl: bestOfNKL(m), proxy: sumProxy / prompts, gold: sumGold / prompts, goldPerPrompt: perPrompt)
+        }
+    }
+
     /// The selection half of a round of Llama 2's rejection sampling (Touvron
     /// et al. 2023, §3.2.3): K samples per prompt from the current policy, the
     /// best by reward kept (an earlier round's best stays if it still scores

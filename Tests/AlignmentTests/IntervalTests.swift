@@ -68,4 +68,14 @@ import Testing
         #expect(Rate.proportion(0, of: 10).description == "0.0% [0.0, 27.8] of 10")
         #expect(Rate.winRate(wins: 50, ties: 20, losses: 64).shareAndInterval == "44.8% [37.0, 52.6]")
     }
+
+    /// python3 -c "import numpy as np; x=np.array([0.25,-1.5,0.75,2.0,-0.125,0.5,0.0,1.25]); z=1.959964;
+    /// m=x.mean(); h=z*x.std(ddof=1)/np.sqrt(len(x)); print('%.12f %.12f %.12f'%(m,m-h,m+h))"
+    @Test func meanIntervalMatchesPythonAndIsNotClamped() {
+        let m = MeanInterval([0.25, -1.5, 0.75, 2.0, -0.125, 0.5, 0.0, 1.25])
+        #expect(m.count == 8 && abs(m.value - 0.390625) < 1e-12)
+        #expect(abs(m.low - -0.325807331135) < 1e-11 && abs(m.high - 1.107057331135) < 1e-11)
+        let one = MeanInterval([3])
+        #expect(one.value == 3 && one.low == -.infinity && one.high == .infinity)
+    }
 }

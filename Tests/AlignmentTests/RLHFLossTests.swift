@@ -199,4 +199,29 @@ import Testing
             #expect(abs(RejectionSampling.bestOfNKL(n) - expected) < 1e-12, "n = \(n)")
         }
     }
+
+    /// The curve's weights against brute force: every m-subset of a prompt's
+    /// samples, its pick (highest proxy, first of equals), averaged.
+    @Test func bestOfNCurveIsTheMeanOverEverySubset() {
+        let proxy: [[Float]] = [[0.3, -1, 0.3, 2, 0.5, 0.3, -0.2], [1, 1, 1, 0, 0, 0, 0], [5, 4, 3, 2, 1, 0, -1]]
+        let gold: [[Double]] = [[1, 2, 3, 4, 5, 6, 7], [-1, 0.5, 2, 0, 1, 1, 1], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]]
+        let curve = RejectionSampling.bestOfNCurve(proxy: proxy, gold: gold, sizes: [1, 2, 3, 7])
+        for point in curve {
+            var meanProxy = 0.0, meanGold = 0.0
+            for (r, g) in zip(proxy, gold) {
+                var subsets = 0, p = 0.0, q = 0.0
+                for mask in 0..<(1 << r.count) where mask.nonzeroBitCount == point.n {
+                    let members = r.indices.filter { mask & (1 << $0) != 0 }
+                    let pick = members.max { a, b in r[a] < r[b] || (r[a] == r[b] && a > b) }!
+                    subsets += 1; p += Double(r[pick]); q += g[pick]
+                }
+                meanProxy += p / Double(subsets) / 3; meanGold += q / Double(subsets) / 3
+            }
+            #expect(abs(point.proxy - meanProxy) < 1e-12 && abs(point.gold - meanGold) < 1e-12, "best of \(point.n)")
+            #expect(point.kl == RejectionSampling.bestOfNKL(point.n))
+        }
+        // Best of 1 is the plain mean; best of all is the first highest: gold 4, −1 (the first of three 1s) and 0.1.
+        #expect(abs(curve[0].gold - (28.0 / 7 + 4.5 / 7 + 2.8 / 7) / 3) < 1e-12)
+        #expect(abs(curve[3].gold - (4 - 1 + 0.1) / 3) < 1e-12)
+    }
 }

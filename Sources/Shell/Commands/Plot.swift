@@ -39,7 +39,7 @@ extension Commands {
                 let near = nearest(metric, run.metrics).map { "; did you mean \($0)?" } ?? ""
                 throw invocation.error("run \(name) has no metric '\(metric)'\(near); it has \(run.metrics.joined(separator: ", "))", at: "METRIC")
             }
-            series.append((metric, points.map { (Double($0.step), $0.value) }))
+            series.append((metric, points.map { ($0.x, $0.value) }))
         }
         let chart = Chart(series: series)
         let title = "\(invocation.argument("METRIC")) of \(name)"
@@ -51,6 +51,6 @@ extension Commands {
             }
             return CommandOutput("wrote \(file)")
         }
-        return CommandOutput(title + " (x: step)\n" + chart.render(ascii: s.asciiOnly))
+        return CommandOutput(title + " (x: \(run.xAxis))\n" + chart.render(ascii: s.asciiOnly))
     }
 }

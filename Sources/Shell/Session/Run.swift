@@ -1,25 +1,34 @@
-/// A training run's history: one series of (step, value) per metric, for
-/// `plot`, `show` and `expect`.
+/// A run's history: one series of (x, value) per metric, for `plot`, `show`
+/// and `expect`. x is the step of a training run, or another quantity a sweep
+/// varies (√KL of best-of-n).
 public final class Run {
     /// The run's name (the model it trained, usually).
     public let name: String
-    /// What kind of run: "pretrain", "sft", "ppo".
+    /// What kind of run: "pretrain", "sft", "ppo", "bestofn".
     public let kind: String
+    /// What x is: "step" unless the run says otherwise.
+    public let xAxis: String
     /// Metric name → points, in the order they were recorded.
-    public private(set) var series: [String: [(step: Int, value: Double)]] = [:]
+    public private(set) var series: [String: [(x: Double, value: Double)]] = [:]
     /// Metric names in the order they first appeared.
     public private(set) var metrics: [String] = []
 
     /// An empty run.
-    public init(name: String, kind: String) {
+    public init(name: String, kind: String, xAxis: String = "step") {
         self.name = name
         self.kind = kind
+        self.xAxis = xAxis
     }
 
     /// Records `value` of `metric` at `step`.
     public func record(_ metric: String, step: Int, _ value: Double) {
+        record(metric, at: Double(step), value)
+    }
+
+    /// Records `value` of `metric` at `x`.
+    public func record(_ metric: String, at x: Double, _ value: Double) {
         if series[metric] == nil { metrics.append(metric) }
-        series[metric, default: []].append((step, value))
+        series[metric, default: []].append((x, value))
     }
 
     /// The last value of `metric`.

@@ -12,6 +12,8 @@ extension Commands {
             .option("reward", .name, "the reward that picks"),
             .option("n", .integer(1...256), "candidates per prompt", default: "8"),
             .option("on", .name, "a prompt set instead of one prompt"),
+            .option("prompts", .integer(0...1_000_000), "prompts of the set to use, drawn at random (0: all)", default: "0"),
+            .option("curve", .name, "also record best-of-1, 2, 4, … n from the same samples as a run (for plot)"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
             .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
             .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
@@ -23,8 +25,15 @@ extension Commands {
             score of the picks against those of a single sample, so the gap between \
             proxy and gold shows. Either way, the analytic KL of best-of-n from the \
             policy, log n − (n−1)/n.
+
+            With curve=NAME (a prompt set only): best-of-m for m = 1, 2, 4, … n, \
+            estimated from the same n samples without bias (each m-subset's pick, \
+            averaged; Gao et al. 2022), as a table and as run NAME with proxy, \
+            gold and kl against d = √KL, so `plot proxy,gold of NAME` shows \
+            whether gold keeps up as the proxy is pushed (overoptimisation).
             """,
-        examples: ["bestofn sft \"What is 3 + 4?\" reward=helpful n=8", "bestofn sft on=heldout reward=helpful n=16"]
+        examples: ["bestofn sft \"What is 3 + 4?\" reward=helpful n=8", "bestofn sft on=heldout reward=helpful n=16",
+                   "bestofn sft on=heldout prompts=200 reward=helpful n=64 curve=bon"]
     ) { invocation, context in
         let s = context.session
         let modelName = invocation.argument("MODEL")
@@ -42,6 +51,16 @@ extension Commands {
         }
         let n = invocation.integer("n")
         var rng = s.random(invocation)
+        let count = invocation.integer("prompts")
+        if count > 0 && count < prompts.count {
+            rng.shuffle(&prompts)
+            prompts = Array(prompts.prefix(count))
+        }
+        let curveName = invocation.optional("curve")
+        if let curveName {
+            guard invocation.optional("on") != nil else { throw invocation.error("curve= needs a prompt set (on=PROMPTS): one prompt's curve is noise", at: "curve") }
+            guard n >= 2 else { throw invocation.error("a curve needs n of at least 2", at: "n") }
+        }
         Parallel.threads = s.settings.threads
         let settings = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
         let selections = try s.work("bestofn \(modelName)") { monitor in
@@ -73,6 +92,9 @@ extension Commands {
             firstReward += Double(sel.rewards[0])
             firstGold += gold(sel.prompt, sel.candidates[0].text)
         }
+        if let curveName {
+            return bestOfNCurve(curveName, selections, n: n, gold: gold, s)
+        }
         let m = Double(selections.count)
         s.values["bestofn.reward"] = pickReward / m
         s.values["bestofn.gold"] = pickGold / m
@@ -81,5 +103,43 @@ extension Commands {
                     ["best of \(n)", String(format: "%+.3f", pickReward / m), String(format: "%+.3f", pickGold / m), String(format: "%.3f", kl)]]
         return CommandOutput("\(selections.count) prompts, \(n) candidates each, picked by \(rewardName)\n"
             + Table(["policy", "reward", "gold", "KL (nats)"], rows).render())
+    }
+
+    /// The best-of-m table and run for m = 1, 2, 4, … n.
+    private static func bestOfNCurve(_ name: String, _ selections: [Selection], n: Int,
+                                     gold: (PromptItem, String) -> Double, _ s: Session) -> CommandOutput {
+        var sizes = Array(sequence(first: 1) { $0 * 2 }.prefix { $0 <= n })
+        if sizes.last != n { sizes.append(n) }
+        let curve = RejectionSampling.bestOfNCurve(proxy: selections.map(\.rewards),
+                                                   gold: selections.map { sel in sel.candidates.map { gold(sel.prompt, $0.text) } },
+                                                   sizes: sizes)
+        let run = Run(name: name, kind: "bestofn", xAxis: "√KL")
+        var rows: [[String]] = []
+        for p in curve {
+            let d = p.kl.squareRoot()
+            for (metric, v) in [("proxy", p.proxy), ("gold", p.gold), ("kl", p.kl), ("n", Double(p.n))] { run.record(metric, at: d, v) }
+            rows.append([String(p.n), String(format: "%.3f", p.kl), String(format: "%.3f", d), String(format: "%+.3f", p.proxy), String(format: "%+.3f", p.gold)])
+        }
+        s.runs[name] = run
+        s.touch(name)
+        let peak = curve.max { $0.gold < $1.gold }!
+        s.values["bestofn.reward"] = curve.last!.proxy
+        s.values["bestofn.gold"] = curve.last!.gold
+        s.values["bestofn.gold_single"] = curve[0].gold
+        s.values["bestofn.gold_peak"] = peak.gold
+        s.values["bestofn.gold_peak_n"] = Double(peak.n)
+        let rising = zip(curve, curve.dropFirst()).allSatisfy { $0.proxy < $1.proxy }
+        s.values["bestofn.proxy_rising"] = rising ? 1 : 0
+        let last = curve.last!
+        let drop = MeanInterval(zip(peak.goldPerPrompt, last.goldPerPrompt).map { $0 - $1 })
+        for (key, v) in [("", drop.value), (".low", drop.low), (".high", drop.high)] { s.values["bestofn.gold_drop" + key] = v }
+        var out = "\(selections.count) prompts, \(n) candidates each; best-of-m estimated from them (every m-subset's pick, averaged)\n"
+            + Table(["n", "KL (nats)", "√KL", "proxy", "gold"], rows).render()
+            + "the proxy \(rising ? "rises at every n" : "does not rise at every n"); gold peaks at n = \(peak.n)"
+        if peak.n != last.n {
+            out += String(format: "; at n = %d it is %.3f [%.3f, %.3f] below its peak (paired over the prompts, 95%%)",
+                          last.n, drop.value, drop.low, drop.high)
+        }
+        return CommandOutput(out + "\nrun \(name): plot proxy,gold of \(name)")
     }
 }
