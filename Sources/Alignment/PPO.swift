@@ -187,7 +187,7 @@ public final class PPO {
             throw .nonFiniteReward(prompt: batch[bad].prompt, response: responses[bad].text)
         }
         let scores: [Float] = if case .llama2 = reward { whiten(raw) } else { raw }
-        let gold = judge.map { j in zip(batch, responses).map { j.judge(prompt: $0.prompt, response: $1.text) }.map { $0.helpfulness + $0.safety } } ?? []
+        let gold = judge.map { j in zip(batch, responses).map { j.judge(prompt: $0.prompt, response: $1.text) }.map(\.total) } ?? []
         var logProbs = [[Float]](repeating: [], count: responses.count), referenceLogProbs = logProbs, values = logProbs
         var entropies: [Float] = []
         // Rows of similar length together, so a long prompt pads few others.

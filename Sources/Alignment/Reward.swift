@@ -63,7 +63,7 @@ public enum Reward {
         case let .oracle(judge):
             return try monitor.map(pairs) { p in
                 let j = judge.judge(prompt: p.prompt, response: p.response)
-                return Float(j.helpfulness + j.safety)
+                return Float(j.total)
             }
         }
     }

@@ -143,6 +143,36 @@ import Testing
         #expect(result.overall > result.close)
     }
 
+    /// `label` without the shell: what each prompt gets, who is skipped, and
+    /// that the second opinion counts exactly the comparisons gold does not tie.
+    @Test func labelingRatesPairsRanksAndAsksASecondAnnotator() {
+        let w = Self.world
+        var rng = Random(seed: 3)
+        let tasks = w.tasks.filter { !$0.heldOut }.prefix(40)
+        var prompts = tasks.map { t in (prompt: t.prompt, unsafe: t.isUnsafe, responses: w.variedResponses(t, rng: &rng)) }
+        prompts.append((prompt: tasks.first!.prompt, unsafe: false, responses: ["same", "same"]))
+        let careful = Annotator.pool.filter { $0.name == "careful" }
+        let pairs = w.label(prompts, .pairs(perPrompt: 3), annotators: careful, safety: true, rng: &rng)
+        #expect(pairs.skipped == 1 && pairs.byPrompt.count == 40 && pairs.used == ["careful": 40])
+        var untied = 0
+        for (records, item) in zip(pairs.byPrompt, prompts) {
+            #expect(records.count == min(3, Set(item.responses).count * (Set(item.responses).count - 1) / 2))
+            for case let .preference(p, chosen, rejected, _, rating) in records {
+                #expect(p == item.prompt && chosen != rejected && rating != nil)
+                #expect(item.responses.contains(chosen) && item.responses.contains(rejected))
+                let a = w.gold(prompt: p, response: chosen), b = w.gold(prompt: p, response: rejected)
+                untied += (item.unsafe ? a.safety - b.safety : a.helpfulness - b.helpfulness) != 0 ? 1 : 0
+            }
+        }
+        #expect(pairs.total == untied && pairs.agree <= pairs.total && pairs.closeTotal <= pairs.total && untied > 60)
+        let ranks = w.label(prompts, .rankings(minK: 4, maxK: 6, temperature: 1), annotators: Annotator.pool, safety: false, rng: &rng)
+        #expect(ranks.skipped == prompts.filter { Set($0.responses).count < 4 }.count)
+        for records in ranks.byPrompt {
+            guard case let .ranking(_, responses, ranking) = records[0], records.count == 1 else { Issue.record("not one ranking"); continue }
+            #expect((4...6).contains(responses.count) && ranking.count == responses.count)
+        }
+    }
+
     @Test func weightOfMatchesExp() {
         for x in [-30.0, -5, -1, -0.1, 0] {
             #expect(abs(weightOf(x) - Foundation.exp(x)) <= 1e-9 * max(1, Foundation.exp(x)), "\(x)")

@@ -69,10 +69,7 @@ extension Commands {
         }
         let kl = RejectionSampling.bestOfNKL(n)
         s.values["bestofn.kl"] = kl
-        func gold(_ p: PromptItem, _ text: String) -> Double {
-            let g = world.gold(prompt: p.prompt, response: text)
-            return g.helpfulness + g.safety
-        }
+        func gold(_ p: PromptItem, _ text: String) -> Double { world.gold(prompt: p.prompt, response: text).total }
         if selections.count == 1, let one = selections.first {
             var rows: [[String]] = []
             for (i, c) in one.candidates.enumerated() {

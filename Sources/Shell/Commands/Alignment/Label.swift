@@ -47,54 +47,15 @@ extension Commands {
         let by = invocation.option("by")
         let annotators = by == "pool" ? Annotator.pool : Annotator.pool.filter { $0.name == by }
         let wantsSafety = invocation.option("aspect") == "safety"
-        var byPrompt: [[Record]] = [], skipped = 0, used: [String: Int] = [:]
-        var agree = 0, total = 0, closeAgree = 0, closeTotal = 0
-        try s.work("label \(name)", unit: "prompt") { monitor in
-            try monitor.forEach(set.items, every: 8) { item in
-                var distinct: [String] = []
-                for r in item.responses where !distinct.contains(r.text) { distinct.append(r.text) }
-                let fewest = kind == "rankings" ? invocation.integer("min_k") : 2
-                guard distinct.count >= fewest else { skipped += 1; return }
-                let aspect: Aspect = wantsSafety && item.prompt.unsafe ? .safety : .helpfulness
-                let annotator = annotators[rng.int(below: annotators.count)]
-                used[annotator.name, default: 0] += 1
-                let p = item.prompt.prompt
-                var comparisons: [(String, String)] = [], records: [Record] = []
-                if kind == "rankings" {
-                    // InstructGPT showed labelers K = 4..9 responses: a random K in [min_k, max_k], at most what there is.
-                    let most = min(distinct.count, max(fewest, invocation.integer("max_k")))
-                    let k = fewest + rng.int(below: most - fewest + 1)
-                    distinct = Array(distinct.prefix(k))
-                    let ranking = annotator.rank(world, prompt: p, distinct, aspect: aspect,
-                                                 temperature: invocation.float("temperature"), rng: &rng)
-                    records.append(.ranking(prompt: p, responses: distinct, ranking: ranking))
-                    comparisons = Rankings.pairs(ranking).map { (distinct[$0.winner], distinct[$0.loser]) }
-                } else {
-                    var all: [(Int, Int)] = []
-                    for i in distinct.indices { for j in (i + 1)..<distinct.count { all.append((i, j)) } }
-                    rng.shuffle(&all)
-                    for (i, j) in all.prefix(invocation.integer("per_prompt")) {
-                        let (aWins, rating) = annotator.compare(world, prompt: p, distinct[i], distinct[j], aspect: aspect, rng: &rng)
-                        let (chosen, rejected) = aWins ? (distinct[i], distinct[j]) : (distinct[j], distinct[i])
-                        records.append(.preference(prompt: p, chosen: chosen, rejected: rejected, margin: nil, rating: rating))
-                        comparisons.append((chosen, rejected))
-                    }
-                }
-                byPrompt.append(records)
-                // A second opinion from another annotator of the pool, pair by pair.
-                let others = Annotator.pool.filter { $0.name != annotator.name }
-                for (winner, loser) in comparisons {
-                    let gw = world.gold(prompt: p, response: winner), gl = world.gold(prompt: p, response: loser)
-                    let gap = aspect == .helpfulness ? gw.helpfulness - gl.helpfulness : gw.safety - gl.safety
-                    guard gap != 0 else { continue }
-                    let second = others[rng.int(below: others.count)]
-                    let same = second.compare(world, prompt: p, winner, loser, aspect: aspect, rng: &rng).aWins
-                    total += 1
-                    agree += same ? 1 : 0
-                    if abs(gap) <= 1 { closeTotal += 1; closeAgree += same ? 1 : 0 }
-                }
-            }
+        let request: LabelRequest = kind == "rankings"
+            ? .rankings(minK: invocation.integer("min_k"), maxK: invocation.integer("max_k"), temperature: invocation.float("temperature"))
+            : .pairs(perPrompt: invocation.integer("per_prompt"))
+        let prompts = set.items.map { (prompt: $0.prompt.prompt, unsafe: $0.prompt.unsafe, responses: $0.responses.map(\.text)) }
+        let labels = try s.work("label \(name)", unit: "prompt") { monitor in
+            try world.label(prompts, request, annotators: annotators, safety: wantsSafety, rng: &rng, monitor: monitor)
         }
+        let byPrompt = labels.byPrompt, skipped = labels.skipped, used = labels.used
+        let (agree, total, closeAgree, closeTotal) = (labels.agree, labels.total, labels.closeAgree, labels.closeTotal)
         let records = byPrompt.flatMap { $0 }
         guard !records.isEmpty else {
             throw invocation.error("no prompt of \(name) has two distinct responses; sample again with a higher temperature or k", at: "SAMPLES")

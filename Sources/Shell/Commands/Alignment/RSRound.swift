@@ -59,10 +59,7 @@ extension Commands {
         s.keptSamples[name] = kept
         let m = Double(max(selections.count, 1))
         let pickReward = selections.map { Double($0.rewards[$0.best]) }.reduce(0, +) / m
-        let pickGold = selections.map { sel -> Double in
-            let g = world.gold(prompt: sel.prompt.prompt, response: sel.candidates[sel.best].text)
-            return g.helpfulness + g.safety
-        }.reduce(0, +) / m
+        let pickGold = selections.map { world.gold(prompt: $0.prompt.prompt, response: $0.candidates[$0.best].text).total }.reduce(0, +) / m
         s.values["rs.reward"] = pickReward
         s.values["rs.gold"] = pickGold
         let dropped = selections.filter { !$0.kept }.count

@@ -44,7 +44,7 @@ extension Commands {
             let k = set.items[i].responses.count
             let r = Array(scores[at..<(at + k)])
             set.items[i].scores = r
-            let g = golds[at..<(at + k)].map { $0.helpfulness + $0.safety }
+            let g = golds[at..<(at + k)].map(\.total)
             gold += g.reduce(0, +)
             if Set(g).count > 1 {
                 contested += 1
