@@ -1,4 +1,5 @@
 import Foundation
+import Datasets
 import Kernels
 import Testing
 @testable import World
@@ -171,6 +172,30 @@ import Testing
             guard case let .ranking(_, responses, ranking) = records[0], records.count == 1 else { Issue.record("not one ranking"); continue }
             #expect((4...6).contains(responses.count) && ranking.count == responses.count)
         }
+    }
+
+    /// `eval rm`'s tallies without the shell: a model with gold's own gaps is
+    /// right wherever gold separates a pair, one with the opposite gaps never is,
+    /// and every comparison lands in its rating bucket and calibration bin.
+    @Test func rewardModelAccuracyCountsAgainstLabelsAndGold() {
+        let w = Self.world
+        var rng = Random(seed: 5)
+        var comparisons: [Comparison] = []
+        for t in w.tasks.filter({ !$0.heldOut && $0.kind != .judge }).prefix(30) {
+            let r = w.variedResponses(t, rng: &rng)
+            comparisons.append(Comparison(prompt: t.prompt, chosen: r[0], rejected: r[1], rating: comparisons.count % 3 == 0 ? .better : nil))
+        }
+        let goldGaps = comparisons.map { c in Float(w.gold(prompt: c.prompt, response: c.chosen).helpfulness - w.gold(prompt: c.prompt, response: c.rejected).helpfulness) }
+        let separated = goldGaps.filter { $0 != 0 }.count
+        let good = w.rewardModelAccuracy(comparisons, gaps: goldGaps, safety: false, rng: &rng)
+        let bad = w.rewardModelAccuracy(comparisons, gaps: goldGaps.map { -$0 }, safety: false, rng: &rng)
+        #expect(good.all.goldPairs == separated && good.all.goldRight == separated && bad.all.goldRight == 0 && separated > 10)
+        #expect(good.all.right == goldGaps.filter { $0 > 0 }.count && good.all.pairs == 30)
+        #expect(good.byRating[.better]?.pairs == 10 && good.byRating[nil]?.pairs == 20)
+        #expect(good.calibration.map(\.count).reduce(0, +) == 30)
+        let sure = w.rewardModelAccuracy([comparisons[0], comparisons[0]], gaps: [0, 10], safety: false, rng: &rng)
+        #expect(sure.calibration[0].count == 1 && sure.calibration[4].count == 1 && sure.calibration[4].agreed == 1)
+        #expect(abs(sure.calibration[4].predicted - 1 / (1 + exp(-10.0))) < 1e-12 && sure.calibration[0].predicted == 0.5)
     }
 
     @Test func weightOfMatchesExp() {

@@ -44,33 +44,10 @@ extension Commands {
         let world = s.currentWorld
         var rng = s.random(invocation)
         let safety = invocation.option("aspect") == "safety"
-        struct Tally { var pairs = 0, right = 0, goldPairs = 0, goldRight = 0, agree = 0 }
-        var buckets: [Rating?: Tally] = [:]
-        var calibration = [(count: Int, agreed: Int, predicted: Double)](repeating: (0, 0, 0), count: 5)
-        try s.work("eval rm \(name)") { monitor in
+        let accuracy = try s.work("eval rm \(name)") { monitor in
             let gaps = try RewardModels.rewardGaps(scoring.model, tokenizer: scoring.tokenizer, groups, monitor: monitor.phase("scoring"))
-            try monitor.phase("judging by gold and annotators").forEach(comparisons.indices) { i in
-                let c = comparisons[i], gap = gaps[i]
-                var t = buckets[c.rating] ?? Tally()
-                t.pairs += 1
-                t.right += gap > 0 ? 1 : 0
-                let aspect: Aspect = safety && (world.task(for: c.prompt)?.isUnsafe ?? false) ? .safety : .helpfulness
-                let gw = world.gold(prompt: c.prompt, response: c.chosen), gl = world.gold(prompt: c.prompt, response: c.rejected)
-                let goldGap = aspect == .helpfulness ? gw.helpfulness - gl.helpfulness : gw.safety - gl.safety
-                if goldGap != 0 && gap != 0 {
-                    t.goldPairs += 1
-                    t.goldRight += (goldGap > 0) == (gap > 0) ? 1 : 0
-                }
-                let second = Annotator.pool[rng.int(below: Annotator.pool.count)]
-                t.agree += second.compare(world, prompt: c.prompt, c.chosen, c.rejected, aspect: aspect, rng: &rng).aWins ? 1 : 0
-                buckets[c.rating] = t
-                // Calibration: the model's confidence in the side it prefers, against how often the label took that side.
-                let p = 1 / (1 + exp(-Double(abs(gap))))
-                let bin = min(4, Int((p - 0.5) * 10))
-                calibration[bin].count += 1
-                calibration[bin].agreed += gap > 0 ? 1 : 0
-                calibration[bin].predicted += p
-            }
+            return try world.rewardModelAccuracy(comparisons, gaps: gaps, safety: safety, rng: &rng,
+                                                 monitor: monitor.phase("judging by gold and annotators"))
         }
         /// "80.0% [60.1, 91.2]", "-" for no pairs.
         func share(_ a: Int, _ b: Int) -> String { Rate.proportion(a, of: b).shareAndInterval }
@@ -84,11 +61,10 @@ extension Commands {
         }
         var rows: [[String]] = []
         let order: [Rating?] = Rating.allCases.map { $0 } + [nil]
-        var all = Tally()
+        let all = accuracy.all
         for key in order {
-            guard let t = buckets[key] else { continue }
+            guard let t = accuracy.byRating[key] else { continue }
             rows.append([key?.label ?? "unrated", String(t.pairs), share(t.right, t.pairs), shareOf(t.goldRight, t.goldPairs), share(t.agree, t.pairs)])
-            all.pairs += t.pairs; all.right += t.right; all.goldPairs += t.goldPairs; all.goldRight += t.goldRight; all.agree += t.agree
             if let key { record(t.right, t.pairs, "rm_eval.accuracy.\(key.key)") }
         }
         rows.append(["all", String(all.pairs), share(all.right, all.pairs), shareOf(all.goldRight, all.goldPairs), share(all.agree, all.pairs)])
@@ -97,7 +73,7 @@ extension Commands {
         if all.goldPairs > 0 { record(all.goldRight, all.goldPairs, "rm_eval.gold_accuracy") }
         var out = "\(name) on \(dataName): \(all.pairs) comparisons\n"
             + Table(["rating bucket", "pairs", "accuracy", "vs gold", "annotator agreement"], rows).render()
-        let calibrationRows = calibration.enumerated().compactMap { (i, c) -> [String]? in
+        let calibrationRows = accuracy.calibration.enumerated().compactMap { (i, c) -> [String]? in
             guard c.count > 0 else { return nil }
             return [String(format: "%.1f–%.1f", 0.5 + 0.1 * Double(i), 0.6 + 0.1 * Double(i)), String(c.count),
                     String(format: "%.2f", c.predicted / Double(c.count)), String(format: "%.2f", Double(c.agreed) / Double(c.count))]
