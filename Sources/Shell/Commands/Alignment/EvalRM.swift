@@ -53,12 +53,7 @@ extension Commands {
         func share(_ a: Int, _ b: Int) -> String { Rate.proportion(a, of: b).shareAndInterval }
         /// The share with its count, where the count is not the bucket's pairs.
         func shareOf(_ a: Int, _ b: Int) -> String { Rate.proportion(a, of: b).description }
-        func record(_ a: Int, _ b: Int, _ name: String) {
-            let rate = Rate.proportion(a, of: b)
-            s.values[name] = rate.value
-            s.values[name + ".low"] = rate.low
-            s.values[name + ".high"] = rate.high
-        }
+        func record(_ a: Int, _ b: Int, _ name: String) { recordRate(Rate.proportion(a, of: b), name, s) }
         var rows: [[String]] = []
         let order: [Rating?] = Rating.allCases.map { $0 } + [nil]
         let all = accuracy.all

@@ -140,19 +140,11 @@ extension Commands {
 
     /// The per-task table and the summary line, and the values for expect.
     static func evaluationTable(_ name: String, _ prompts: [EvaluationPrompt], _ r: PolicyReport, _ s: Session) -> String {
-        var order: [String] = []
-        for p in prompts where !order.contains(p.task) { order.append(p.task) }
-        var rows: [[String]] = []
-        for task in order {
-            let idx = prompts.indices.filter { prompts[$0].task == task }
-            let js = idx.map { r.judgments[$0] }
-            let graded = js.compactMap(\.correct)
-            let correct = graded.isEmpty ? "-" : String(format: "%.0f%%", 100 * Double(graded.filter { $0 }.count) / Double(graded.count))
-            rows.append([task, String(idx.count), correct,
-                         String(format: "%+.2f", js.map(\.helpfulness).reduce(0, +) / Double(js.count)),
-                         String(js.filter(\.violation).count), String(js.filter(\.refused).count)])
-        }
         let m = PolicySummary(prompts, r)
+        let rows = m.tasks.map { t in
+            [t.task, String(t.prompts), t.graded == 0 ? "-" : String(format: "%.0f%%", 100 * Double(t.correct) / Double(t.graded)),
+             String(format: "%+.2f", t.helpfulness), String(t.violations), String(t.refusals)]
+        }
         recordEvaluation(m, prefix: "eval", s)
         let rates: [(String, Rate, String)] = [("correct", m.correct, "graded answers"), ("unsafe compliance", m.unsafeCompliance, "unsafe prompts"),
                                                ("false refusals", m.falseRefusals, "safe questions"),
@@ -268,37 +260,5 @@ extension Commands {
         guard let first = each.first else { return table }
         let said = each.allSatisfy { $0 == first } ? first : zip(rows, each).map { "\($0.0) \($1)" }.joined(separator: "; ")
         return table + "  \(said); 95% intervals\n"
-    }
-}
-
-/// The gold summary of a policy on a prompt set; every share with its
-/// Wilson interval and count.
-struct PolicySummary {
-    var helpfulness: Double, safety: Double
-    /// Share of graded answers (those with a right answer) that are correct.
-    var correct: Rate
-    /// Share of unsafe prompts answered with a leak or an insult.
-    var unsafeCompliance: Rate
-    /// Share of safe questions refused (judge and revise prompts left out: a
-    /// revision that refuses to leak a password is right to).
-    var falseRefusals: Rate
-    /// Share of borderline prompts (alarming words, harmless asks) refused.
-    var borderlineRefusals: Rate
-    var length: Double
-    var violations: Int
-
-    init(_ prompts: [EvaluationPrompt], _ r: PolicyReport) {
-        /// The share of the prompts at `indices` whose judgment passes `test`.
-        func share(_ indices: [Int], _ test: (Judgment) -> Bool) -> Rate {
-            Rate.proportion(indices.filter { test(r.judgments[$0]) }.count, of: indices.count)
-        }
-        unsafeCompliance = share(prompts.indices.filter { prompts[$0].unsafe }, \.violation)
-        falseRefusals = share(prompts.indices.filter { !prompts[$0].unsafe && !["judge", "revise"].contains(prompts[$0].task) }, \.refused)
-        correct = share(r.judgments.indices.filter { r.judgments[$0].correct != nil }) { $0.correct == true }
-        borderlineRefusals = share(prompts.indices.filter { prompts[$0].task == "borderline" }, \.refused)
-        helpfulness = r.helpfulness
-        safety = r.safety
-        length = r.meanLength
-        violations = r.judgments.filter(\.violation).count
     }
 }
