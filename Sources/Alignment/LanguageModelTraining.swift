@@ -70,31 +70,49 @@ public struct TrainingBatch {
 /// Next-token training: pretraining on a stream of tokens, and supervised
 /// finetuning on chat examples with the loss on response tokens only.
 public enum LanguageModelTraining {
-    /// The loop both share: for each step, a batch from `nextBatch`, loss =
-    /// Σ weight·(−log p(target)), one AdamW step with warm-up and cosine decay.
-    /// `heldOut` is measured every `evaluateEvery` steps and at the end. Checks
-    /// `isCancelled` between steps, so the model is always the result of whole
-    /// steps; a non-finite loss or gradient stops without applying that step.
+    /// The loop every training command shares: for each step, zeroed
+    /// gradients, `step` (which draws its batch, computes the loss and runs
+    /// backward, returning the loss and any metrics), a non-finite check, one
+    /// AdamW step at the step's learning rate (warm-up, then cosine decay) with
+    /// gradients clipped at norm 1, and `evaluate` every `evaluateEvery` steps
+    /// and at the end, which adds held-out numbers to the step's record.
+    /// Checks `isCancelled` between steps, so the model is always the result of
+    /// whole steps; a non-finite loss or gradient stops without applying that step.
+    public static func run(
+        _ model: GPT, settings: TrainingSettings, rng: inout Random,
+        step: (inout Random) -> (loss: Float, metrics: [(name: String, value: Float)]),
+        evaluate: ((inout TrainingStep) -> Void)?,
+        isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
+    ) throws(TrainingStop) {
+        let optimizer = self.optimizer(for: model, settings)
+        for index in 0..<settings.steps {
+            if isCancelled() { throw .cancelled(completed: index) }
+            model.zeroGradients()
+            let (loss, metrics) = step(&rng)
+            guard loss.isFinite else { throw .nonFinite(step: index + 1) }
+            let result = try update(model, optimizer, settings, step: index)
+            var record = TrainingStep(step: index + 1, loss: loss, heldOutLoss: nil, learningRate: optimizer.settings.learningRate,
+                                      gradientNorm: result.gradientNorm, metrics: metrics)
+            if let evaluate, settings.evaluates(afterStep: index) { evaluate(&record) }
+            onStep(record)
+        }
+    }
+
+    /// Next-token training on the batches `nextBatch` draws: loss =
+    /// Σ weight·(−log p(target)), through `run`; `heldOut` gives the held-out loss.
     public static func train(
         _ model: GPT, settings: TrainingSettings, rng: inout Random,
         nextBatch: (inout Random) -> TrainingBatch, heldOut: (() -> Float)?,
         isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
     ) throws(TrainingStop) {
-        let optimizer = self.optimizer(for: model, settings)
-        for step in 0..<settings.steps {
-            if isCancelled() { throw .cancelled(completed: step) }
+        try run(model, settings: settings, rng: &rng, step: { rng in
             let batch = nextBatch(&rng)
             model.forward(tokens: batch.tokens, B: batch.B, T: batch.T)
             let loss = model.languageModelLoss(targets: batch.targets, weights: batch.weights, backward: true)
-            guard loss.isFinite else { throw .nonFinite(step: step + 1) }
-            model.zeroGradients()
-            model.backward()
-            let result = try update(model, optimizer, settings, step: step)
-            var record = TrainingStep(step: step + 1, loss: loss, heldOutLoss: nil,
-                                      learningRate: optimizer.settings.learningRate, gradientNorm: result.gradientNorm)
-            if let heldOut, settings.evaluates(afterStep: step) { record.heldOutLoss = heldOut() }
-            onStep(record)
-        }
+            if loss.isFinite { model.backward() }
+            return (loss, [])
+        }, evaluate: heldOut.map { measure in { record in record.heldOutLoss = measure() } },
+        isCancelled: isCancelled, onStep: onStep)
     }
 
     /// The model's AdamW for a run with `settings` (gradients clipped at norm 1).

@@ -108,9 +108,7 @@ public enum RewardModels {
         settings: TrainingSettings, rng: inout Random, isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
     ) throws(TrainingStop) {
         precondition(model.hasScalarHead && !groups.isEmpty, "RewardModels.train: needs a scalar head and comparisons")
-        let optimizer = LanguageModelTraining.optimizer(for: model, settings)
-        for step in 0..<settings.steps {
-            if isCancelled() { throw .cancelled(completed: step) }
+        try LanguageModelTraining.run(model, settings: settings, rng: &rng, step: { rng in
             let batch = (0..<settings.batchSize).map { _ in groups[rng.int(below: groups.count)] }
             let rows = batch.flatMap { g in g.responses.map { (g.prompt, $0) } }
             let input = SequenceBatch(rows, tokenizer: tokenizer, context: min(settings.sequenceLength, model.config.contextLength))
@@ -127,19 +125,15 @@ public enum RewardModels {
                 for p in g.pairs { right += r[p.winner] > r[p.loser] ? 1 : 0; total += 1 }
                 offset += g.responses.count
             }
-            guard loss.isFinite else { throw .nonFinite(step: step + 1) }
-            model.zeroGradients()
-            model.scalarBackward(dvalues: dRewards, at: input.lastPositions)
-            model.backward(throughLogits: false)
-            let result = try LanguageModelTraining.update(model, optimizer, settings, step: step)
-            var record = TrainingStep(step: step + 1, loss: loss, heldOutLoss: nil, learningRate: optimizer.settings.learningRate,
-                                      gradientNorm: result.gradientNorm, metrics: [("accuracy", Float(right) / Float(max(total, 1)))])
-            if !heldOut.isEmpty, settings.evaluates(afterStep: step) {
-                let gaps = rewardGaps(model, tokenizer: tokenizer, heldOut, context: settings.sequenceLength)
-                record.metrics.append(("heldout_accuracy", Float(gaps.filter { $0 > 0 }.count) / Float(max(gaps.count, 1))))
+            if loss.isFinite {
+                model.scalarBackward(dvalues: dRewards, at: input.lastPositions)
+                model.backward(throughLogits: false)
             }
-            onStep(record)
-        }
+            return (loss, [("accuracy", Float(right) / Float(max(total, 1)))])
+        }, evaluate: heldOut.isEmpty ? nil : { record in
+            let gaps = rewardGaps(model, tokenizer: tokenizer, heldOut, context: settings.sequenceLength)
+            record.metrics.append(("heldout_accuracy", Float(gaps.filter { $0 > 0 }.count) / Float(max(gaps.count, 1))))
+        }, isCancelled: isCancelled, onStep: onStep)
     }
 
     /// r(winner) − r(loser) for every pair of every group, in order: positive
