@@ -193,11 +193,9 @@ public final class PPO {
         // Rows of similar length together, so a long prompt pads few others.
         for chunk in PPO.lengthGroups(responses, Array(responses.indices), size: settings.minibatchSize) {
             let rows = ResponseBatch(responses, rows: chunk)
-            policy.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
-            let lp = rows.perResponse(policy.tokenLogProbabilities(targets: rows.targets))
+            let lp = rows.logProbabilities(policy)
             entropies += rows.perResponse(policy.tokenEntropies()).flatMap { $0 }
-            reference.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
-            let ref = rows.perResponse(reference.tokenLogProbabilities(targets: rows.targets))
+            let ref = rows.logProbabilities(reference)
             value.forward(tokens: rows.tokens, B: rows.B, T: rows.T, computeLogits: false)
             let v = rows.perResponse(value.scalarValuesEveryPosition())
             for (k, i) in chunk.enumerated() { (logProbs[i], referenceLogProbs[i], values[i]) = (lp[k], ref[k], v[k]) }
@@ -296,8 +294,7 @@ public final class PPO {
                 let rows = ResponseBatch(rollout.responses, rows: members)
                 let count = Float(members.map { rollout.responses[$0].tokens.count }.reduce(0, +))
                 // Policy.
-                policy.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
-                let now = rows.perResponse(policy.tokenLogProbabilities(targets: rows.targets))
+                let now = rows.logProbabilities(policy)
                 var dlogp: [[Float]] = []
                 var lossSum: Float = 0
                 for (k, i) in members.enumerated() {
@@ -312,8 +309,7 @@ public final class PPO {
                 tokens += Int(count)
                 guard lossSum.isFinite else { throw .nonFiniteUpdate(model: "policy") }
                 policy.zeroGradients()
-                policy.logProbabilityBackward(dlogp: rows.scatter(dlogp), targets: rows.targets)
-                policy.backward()
+                rows.backward(policy, dLogProbabilities: dlogp)
                 if settings.ptxCoefficient > 0 && pretraining.count > 2 {
                     let T = min(rows.T, pretraining.count - 1), B = rows.B
                     var input = [Int32](), targets = [Int32]()
@@ -370,48 +366,7 @@ public final class PPO {
     /// rollout (for the ratio π/π_old after the update).
     public func currentLogProbs(of index: Int) -> [Float] {
         guard let last, last.responses.indices.contains(index) else { return [] }
-        let rows = ResponseBatch(last.responses, rows: [index])
-        policy.forward(tokens: rows.tokens, B: 1, T: rows.T)
-        return rows.perResponse(policy.tokenLogProbabilities(targets: rows.targets))[0]
-    }
-}
-
-/// Prompt + response token rows, right-padded, with the positions that
-/// predict each response token.
-struct ResponseBatch {
-    var tokens: [Int32], targets: [Int32]
-    let B: Int, T: Int
-    /// For each row: the sequence position predicting response token 0, and the response length.
-    var starts: [Int], lengths: [Int]
-
-    init(_ responses: [SampledResponse], rows: [Int]) {
-        B = rows.count
-        let sequences = rows.map { responses[$0].promptTokens + responses[$0].tokens }
-        T = sequences.map(\.count).max()! - 1
-        tokens = [Int32](repeating: 0, count: B * T)
-        targets = [Int32](repeating: 0, count: B * T)
-        starts = []
-        lengths = []
-        for (b, s) in sequences.enumerated() {
-            for t in 0..<(s.count - 1) {
-                tokens[b * T + t] = s[t]
-                targets[b * T + t] = s[t + 1]
-            }
-            starts.append(responses[rows[b]].promptTokens.count - 1)
-            lengths.append(responses[rows[b]].tokens.count)
-        }
-    }
-
-    /// Per-position values (B·T) cut to each row's response tokens.
-    func perResponse(_ x: [Float]) -> [[Float]] {
-        (0..<B).map { b in Array(x[(b * T + starts[b])..<(b * T + starts[b] + lengths[b])]) }
-    }
-
-    /// The inverse of `perResponse`: per-response values into (B·T), zero elsewhere.
-    func scatter(_ x: [[Float]]) -> [Float] {
-        var out = [Float](repeating: 0, count: B * T)
-        for b in 0..<B { for (j, v) in x[b].enumerated() { out[b * T + starts[b] + j] = v } }
-        return out
+        return ResponseBatch(last.responses, rows: [index]).logProbabilities(policy)[0]
     }
 }
 

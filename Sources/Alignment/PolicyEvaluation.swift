@@ -117,10 +117,8 @@ extension PolicyEvaluation {
         for chunk in PPO.lengthGroups(responses, Array(responses.indices), size: 32) {
             try scoring.checkpoint()
             let rows = ResponseBatch(responses, rows: chunk)
-            policy.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
-            mine += rows.perResponse(policy.tokenLogProbabilities(targets: rows.targets))
-            reference.forward(tokens: rows.tokens, B: rows.B, T: rows.T)
-            theirs += rows.perResponse(reference.tokenLogProbabilities(targets: rows.targets))
+            mine += rows.logProbabilities(policy)
+            theirs += rows.logProbabilities(reference)
             scoring.progress(mine.count, of: responses.count)
         }
         return PPO.klEstimates(logProbs: mine, referenceLogProbs: theirs)
