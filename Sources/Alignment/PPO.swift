@@ -106,7 +106,7 @@ public final class PPO {
     public private(set) var iteration = 0
     /// The last rollout, for inspection.
     public private(set) var last: Rollout?
-    private var order: [Int] = [], cursor = 0
+    private var passes: ShuffledPasses
     /// Where each step saves the models, to put back after a rejected update (made once).
     private let policySnapshot = Snapshot(), valueSnapshot = Snapshot()
 
@@ -123,6 +123,7 @@ public final class PPO {
         self.prompts = prompts
         self.judge = judge
         self.pretraining = pretraining
+        passes = ShuffledPasses(count: prompts.count)
     }
 
     /// One iteration: roll out, score, penalise KL, GAE, then `epochs` passes of
@@ -164,17 +165,7 @@ public final class PPO {
     /// The next `batchSize` prompts of shuffled passes over all prompts (a set
     /// smaller than the batch repeats).
     private func nextPrompts(rng: inout Random) -> [PromptItem] {
-        var out: [PromptItem] = []
-        while out.count < settings.batchSize {
-            if cursor == order.count {
-                order = Array(prompts.indices)
-                rng.shuffle(&order)
-                cursor = 0
-            }
-            out.append(prompts[order[cursor]])
-            cursor += 1
-        }
-        return out
+        passes.next(settings.batchSize, rng: &rng).map { prompts[$0] }
     }
 
     /// Samples responses and computes every per-token quantity of the update.
@@ -266,14 +257,16 @@ public final class PPO {
     /// Epochs of minibatch updates of the policy and the value model.
     /// The policy's and the value model's AdamW (no weight decay, gradients clipped at norm 1).
     private func makeOptimizers() -> (policy: AdamW, value: AdamW) {
-        func adam(_ model: GPT, _ learningRate: Float) -> AdamW {
-            var settings = AdamWSettings(learningRate: learningRate, weightDecay: 0)
-            settings.maxGradNorm = 1
-            let optimizer = model.optimizer(settings)
-            optimizer.settings = settings
-            return optimizer
-        }
-        return (adam(policy, settings.learningRate), adam(value, settings.valueLearningRate))
+        (PPO.adamW(policy, learningRate: settings.learningRate), PPO.adamW(value, learningRate: settings.valueLearningRate))
+    }
+
+    /// `model`'s AdamW for RL-style updates: no weight decay, gradients clipped at norm 1.
+    static func adamW(_ model: GPT, learningRate: Float) -> AdamW {
+        var settings = AdamWSettings(learningRate: learningRate, weightDecay: 0)
+        settings.maxGradNorm = 1
+        let optimizer = model.optimizer(settings)
+        optimizer.settings = settings
+        return optimizer
     }
 
     private func optimise(_ rollout: inout Rollout, _ optimizers: (policy: AdamW, value: AdamW),
@@ -367,6 +360,29 @@ public final class PPO {
     public func currentLogProbs(of index: Int) -> [Float] {
         guard let last, last.responses.indices.contains(index) else { return [] }
         return ResponseBatch(last.responses, rows: [index]).logProbabilities(policy)[0]
+    }
+}
+
+/// Indices 0..<count drawn in shuffled passes: each pass a fresh permutation
+/// (a count smaller than a batch repeats within it).
+struct ShuffledPasses {
+    let count: Int
+    private var order: [Int] = [], cursor = 0
+
+    init(count: Int) { self.count = count }
+
+    mutating func next(_ n: Int, rng: inout Random) -> [Int] {
+        var out: [Int] = []
+        while out.count < n {
+            if cursor == order.count {
+                order = Array(0..<count)
+                rng.shuffle(&order)
+                cursor = 0
+            }
+            out.append(order[cursor])
+            cursor += 1
+        }
+        return out
     }
 }
 

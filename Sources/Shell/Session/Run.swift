@@ -12,6 +12,8 @@ public final class Run {
     public private(set) var series: [String: [(x: Double, value: Double)]] = [:]
     /// Metric names in the order they first appeared.
     public private(set) var metrics: [String] = []
+    /// The method an iterative run steps (a `DPO`), held with its history.
+    public var method: AnyObject?
 
     /// An empty run.
     public init(name: String, kind: String, xAxis: String = "step") {

@@ -1,0 +1,228 @@
+import Datasets
+import Foundation
+import Kernels
+import LanguageModel
+
+/// The preference losses of DPO and its variants.
+public enum DPOLoss: String, Sendable, CaseIterable {
+    /// Rafailov et al. 2023, eq. 7: −log σ(β h).
+    case sigmoid
+    /// Azar et al. 2023 (IPO), eq. 17: (h − 1/(2β))².
+    case ipo
+    /// Conservative DPO (Mitchell 2023), labels flipped with probability ε:
+    /// −(1−ε) log σ(β h) − ε log σ(−β h).
+    case cdpo
+    /// Chowdhury et al. 2024 (robust DPO), unbiased under flip rate ε:
+    /// (−(1−ε) log σ(β h) + ε log σ(−β h)) / (1 − 2ε).
+    case robust
+    /// SLiC's hinge (Zhao et al. 2023): max(0, 1 − β h).
+    case hinge
+    /// SimPO (Meng et al. 2024), without a reference: −log σ(β (log π(y_w)/|y_w|
+    /// − log π(y_l)/|y_l|) − γ).
+    case simpo
+}
+
+/// How DPO runs. Defaults: β 0.1 as in Rafailov et al. 2023 and TRL; SimPO's
+/// β 2 and γ 1 from Meng et al. 2024 (γ/β = 0.5); ε 0.1 for the noisy-label
+/// variants; lr 5e-6 scaled up for the bundled model's size.
+public struct DPOSettings: Sendable, Equatable {
+    public var loss = DPOLoss.sigmoid
+    /// β: the KL coefficient, the inverse temperature of the implicit reward.
+    public var beta = 0.1
+    /// ε of cdpo and robust: the assumed rate of flipped labels.
+    public var epsilon = 0.1
+    /// γ of SimPO: the target margin.
+    public var gamma = 1.0
+    /// Pairs per step.
+    public var batchSize = 16
+    /// Peak learning rate, after `warmup` steps of linear warm-up; then constant.
+    public var learningRate: Float = 5e-5
+    public var warmup = 10
+    /// Tokens per prompt + response at most (longer prompts are cut from the left).
+    public var context = 96
+
+    public init() {}
+
+    /// The settings with SimPO's defaults where `loss` is simpo.
+    public static func defaults(for loss: DPOLoss) -> DPOSettings {
+        var s = DPOSettings()
+        s.loss = loss
+        if loss == .simpo { s.beta = 2 }
+        return s
+    }
+}
+
+/// One preference pair as tokens.
+public struct PreferencePair: Sendable {
+    public var prompt: String
+    public var chosen: String, rejected: String
+    var promptTokens: [Int32], chosenTokens: [Int32], rejectedTokens: [Int32]
+
+    /// The pair in the chat format, its prompt cut from the left so that
+    /// prompt + the longer response fit in `context` tokens.
+    public init(_ c: Comparison, tokenizer: BPETokenizer, context: Int) {
+        prompt = c.prompt
+        chosen = c.chosen
+        rejected = c.rejected
+        let head = ChatFormat.promptTokens(c.prompt, tokenizer: tokenizer)
+        chosenTokens = Array(ChatFormat.responseTokens(c.chosen, tokenizer: tokenizer).prefix(context - 1))
+        rejectedTokens = Array(ChatFormat.responseTokens(c.rejected, tokenizer: tokenizer).prefix(context - 1))
+        promptTokens = Array(head.suffix(max(1, context - max(chosenTokens.count, rejectedTokens.count))))
+    }
+}
+
+/// What one DPO step (or a held-out pass) measured, averaged over its pairs.
+/// The implicit rewards are β (log π − log π_ref) of each response (SimPO's:
+/// β log π / |y|).
+public struct DPOReport: Sendable {
+    public var step: Int
+    public var loss: Double
+    /// Share of pairs whose chosen implicit reward is higher.
+    public var accuracy: Double
+    public var chosenReward: Double, rejectedReward: Double
+    public var margin: Double { chosenReward - rejectedReward }
+    /// Mean log π of the chosen and of the rejected responses.
+    public var chosenLogProb: Double, rejectedLogProb: Double
+    public var pairs: Int
+}
+
+/// Direct preference optimisation, one step at a time (Rafailov et al. 2023):
+///
+///     h = (log π(y_w|x) − log π_ref(y_w|x)) − (log π(y_l|x) − log π_ref(y_l|x))
+///     L = E_(x, y_w, y_l) [ℓ(h)],   ℓ one of `DPOLoss`
+///
+/// with sequence log-probabilities summed over response tokens. The gradient
+/// of ℓ with respect to each sequence log-probability reaches every token of
+/// that response; the reference is frozen.
+public final class DPO {
+    public let policy: GPT, reference: GPT
+    public let tokenizer: BPETokenizer
+    public let settings: DPOSettings
+    public let pairs: [PreferencePair], heldOut: [PreferencePair]
+    public private(set) var step = 0
+    private let optimizer: AdamW
+    private var passes: ShuffledPasses
+
+    public init(policy: GPT, reference: GPT, tokenizer: BPETokenizer, pairs: [PreferencePair], heldOut: [PreferencePair],
+                settings: DPOSettings) {
+        precondition(!pairs.isEmpty, "DPO: no pairs")
+        self.policy = policy
+        self.reference = reference
+        self.tokenizer = tokenizer
+        self.pairs = pairs
+        self.heldOut = heldOut
+        self.settings = settings
+        optimizer = PPO.adamW(policy, learningRate: settings.learningRate)
+        passes = ShuffledPasses(count: pairs.count)
+    }
+
+    /// ℓ of one pair and its derivatives with respect to the four sequence
+    /// log-probabilities' policy terms (the reference gets none): the chosen
+    /// and the rejected response's log π, given their lengths (SimPO's
+    /// normalisation).
+    public static func pairLoss(_ s: DPOSettings, chosen pc: Double, rejected pr: Double,
+                                referenceChosen rc: Double, referenceRejected rr: Double,
+                                chosenLength: Int, rejectedLength: Int) -> (loss: Double, dChosen: Double, dRejected: Double) {
+        let beta = s.beta, eps = s.epsilon
+        let h = (pc - rc) - (pr - rr), z = beta * h
+        func softplus(_ x: Double) -> Double { x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)) }
+        func sigmoid(_ x: Double) -> Double { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }
+        // (ℓ, dℓ/dz) for the losses written in z = βh; dz/dlog π(y_w) = β = −dz/dlog π(y_l).
+        let inZ: (Double, Double)
+        switch s.loss {
+        case .sigmoid:
+            inZ = (softplus(-z), -sigmoid(-z))
+        case .cdpo:
+            inZ = ((1 - eps) * softplus(-z) + eps * softplus(z), -(1 - eps) * sigmoid(-z) + eps * sigmoid(z))
+        case .robust:
+            inZ = (((1 - eps) * softplus(-z) - eps * softplus(z)) / (1 - 2 * eps),
+                   (-(1 - eps) * sigmoid(-z) - eps * sigmoid(z)) / (1 - 2 * eps))
+        case .hinge:
+            inZ = z < 1 ? (1 - z, -1) : (0, 0)
+        case .ipo:
+            let d = h - 1 / (2 * beta)
+            return (d * d, 2 * d, -2 * d)
+        case .simpo:
+            let lc = Double(max(chosenLength, 1)), lr = Double(max(rejectedLength, 1))
+            let zs = beta * (pc / lc - pr / lr) - s.gamma
+            return (softplus(-zs), -sigmoid(-zs) * beta / lc, sigmoid(-zs) * beta / lr)
+        }
+        return (inZ.0, inZ.1 * beta, -inZ.1 * beta)
+    }
+
+    /// One step on the next `batchSize` pairs of shuffled passes. A non-finite
+    /// loss or gradient leaves the policy and the optimiser as they were and
+    /// returns nil.
+    public func step(rng: inout Random) -> DPOReport? {
+        let chosen = passes.next(settings.batchSize, rng: &rng).map { pairs[$0] }
+        policy.zeroGradients()
+        let (report, grads, rows) = measure(chosen, withGradient: true)
+        guard report.loss.isFinite, let rows else { return nil }
+        rows.backward(policy, dLogProbabilities: grads)
+        optimizer.settings.learningRate = settings.learningRate * min(1, Float(step + 1) / Float(max(settings.warmup, 1)))
+        guard optimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer).applied else { return nil }
+        step += 1
+        var r = report
+        r.step = step
+        return r
+    }
+
+    /// The loss and implicit rewards on the held-out pairs (no update), in
+    /// batches of `batchSize`; nil without held-out pairs.
+    public func evaluateHeldOut() -> DPOReport? {
+        guard !heldOut.isEmpty else { return nil }
+        var total: DPOReport?
+        for start in stride(from: 0, to: heldOut.count, by: settings.batchSize) {
+            let part = measure(Array(heldOut[start..<min(start + settings.batchSize, heldOut.count)]), withGradient: false).report
+            total = total.map { DPO.combine($0, part) } ?? part
+        }
+        total?.step = step
+        return total
+    }
+
+    /// The pairs' mean loss and rewards; with `withGradient`, the per-token
+    /// derivatives for the policy (chosen rows first, then rejected) and the rows.
+    private func measure(_ batch: [PreferencePair], withGradient: Bool) -> (report: DPOReport, grads: [[Float]], rows: ResponseBatch?) {
+        let rows = ResponseBatch(batch.map { (prompt: $0.promptTokens, response: $0.chosenTokens) }
+            + batch.map { (prompt: $0.promptTokens, response: $0.rejectedTokens) })
+        let n = batch.count
+        let reference = settings.loss == .simpo ? nil : rows.logProbabilities(self.reference).map(Self.sum)
+        let now = rows.logProbabilities(policy)
+        var loss = 0.0, right = 0, chosenReward = 0.0, rejectedReward = 0.0, chosenLogProb = 0.0, rejectedLogProb = 0.0
+        var grads = [[Float]](repeating: [], count: 2 * n)
+        for i in 0..<n {
+            let pc = Self.sum(now[i]), pr = Self.sum(now[n + i])
+            let rc = reference?[i] ?? 0, rr = reference?[n + i] ?? 0
+            let l = Self.pairLoss(settings, chosen: pc, rejected: pr, referenceChosen: rc, referenceRejected: rr,
+                                  chosenLength: now[i].count, rejectedLength: now[n + i].count)
+            loss += l.loss / Double(n)
+            // SimPO's implicit reward is β times the mean token log-probability.
+            let wReward = settings.loss == .simpo ? settings.beta * pc / Double(max(now[i].count, 1)) : settings.beta * (pc - rc)
+            let lReward = settings.loss == .simpo ? settings.beta * pr / Double(max(now[n + i].count, 1)) : settings.beta * (pr - rr)
+            right += wReward > lReward ? 1 : 0
+            chosenReward += wReward / Double(n)
+            rejectedReward += lReward / Double(n)
+            chosenLogProb += pc / Double(n)
+            rejectedLogProb += pr / Double(n)
+            if withGradient {
+                grads[i] = [Float](repeating: Float(l.dChosen / Double(n)), count: now[i].count)
+                grads[n + i] = [Float](repeating: Float(l.dRejected / Double(n)), count: now[n + i].count)
+            }
+        }
+        let report = DPOReport(step: step, loss: loss, accuracy: Double(right) / Double(n), chosenReward: chosenReward,
+                               rejectedReward: rejectedReward, chosenLogProb: chosenLogProb, rejectedLogProb: rejectedLogProb, pairs: n)
+        return (report, grads, withGradient ? rows : nil)
+    }
+
+    private static func sum(_ x: [Float]) -> Double { x.reduce(0.0) { $0 + Double($1) } }
+
+    /// Two reports' pair-weighted mean.
+    static func combine(_ a: DPOReport, _ b: DPOReport) -> DPOReport {
+        let n = Double(a.pairs + b.pairs), wa = Double(a.pairs) / n, wb = Double(b.pairs) / n
+        return DPOReport(step: a.step, loss: a.loss * wa + b.loss * wb, accuracy: a.accuracy * wa + b.accuracy * wb,
+                         chosenReward: a.chosenReward * wa + b.chosenReward * wb,
+                         rejectedReward: a.rejectedReward * wa + b.rejectedReward * wb,
+                         chosenLogProb: a.chosenLogProb * wa + b.chosenLogProb * wb,
+                         rejectedLogProb: a.rejectedLogProb * wa + b.rejectedLogProb * wb, pairs: a.pairs + b.pairs)
+    }
+}

@@ -1,0 +1,160 @@
+import Alignment
+import Datasets
+import Foundation
+import Kernels
+import LanguageModel
+
+extension Commands {
+    static let dpoInit = CommandSpec(
+        "dpo init",
+        arguments: [.argument("NAME", .name, "the run (its models are NAME.policy and NAME.ref)", required: false)],
+        options: [
+            .option("policy", .name, "the chat model to start from (copied; it is not changed)", default: "sft"),
+            .option("ref", .name, "the frozen reference (default: the policy's starting point)"),
+            .option("data", .name, "preference pairs or rankings (label, or JSONL with prompt/chosen/rejected)"),
+            .option("heldout", .name, "held-out pairs (default: DATA.heldout if it exists)"),
+            .option("loss", .choice(DPOLoss.allCases.map(\.rawValue)), "sigmoid (DPO), ipo, cdpo, robust, hinge or simpo",
+                    default: DPOSettings().loss.rawValue),
+            .option("beta", .float(0.0001...100), "β (default 0.1; 2 for simpo)"),
+            .option("epsilon", .float(0...0.49), "ε, the flip rate cdpo and robust assume", default: "\(DPOSettings().epsilon)"),
+            .option("gamma", .float(0...100), "γ, SimPO's target margin", default: "\(DPOSettings().gamma)"),
+            .option("batch", .integer(1...4096), "pairs per step", default: "\(DPOSettings().batchSize)"),
+            .option("lr", .float(0...1), "learning rate (after warm-up, constant)", default: "\(DPOSettings().learningRate)"),
+            .option("warmup", .integer(0...1_000_000), "steps of linear warm-up", default: "\(DPOSettings().warmup)"),
+        ],
+        summary: "set up DPO (or IPO, cDPO, robust DPO, hinge, SimPO): a policy, a frozen reference, pairs",
+        help: """
+            Copies POLICY twice, once to train (NAME.policy) and once frozen as the \
+            reference (NAME.ref), and takes DATA's comparisons (a ranking counts as \
+            its C(K,2) pairs). Then dpo step N runs N steps, each one AdamW update \
+            on `batch` pairs, and prints the loss, the share of pairs whose chosen \
+            response has the higher implicit reward β·(log π − log π_ref), both \
+            rewards and their margin, and both log-probabilities: so you can watch \
+            the chosen reward fall along with the rejected one, which DPO allows \
+            (it only asks the margin to grow). simpo uses no reference.
+            """,
+        examples: ["dpo init policy=sft data=helpful_pairs", "dpo init ipo policy=sft data=helpful_pairs loss=ipo beta=0.5"]
+    ) { invocation, context in
+        let s = context.session
+        let name = invocation.arguments["NAME"] ?? "dpo"
+        let policyName = invocation.option("policy")
+        let (entry, tokenizer) = try chatModel(policyName, invocation, s, argument: "policy")
+        let reference = try invocation.optional("ref").map { r -> GPT in
+            let (e, t) = try chatModel(r, invocation, s, argument: "ref")
+            guard e.model.config == entry.model.config, t.vocabularySize == tokenizer.vocabularySize else {
+                throw invocation.error("\(r) must have \(policyName)'s shape and tokenizer to be its reference", at: "ref")
+            }
+            return e.model
+        } ?? entry.model
+        guard let dataName = invocation.optional("data") else {
+            throw invocation.error("dpo init needs data=PAIRS: preference pairs or rankings (label a sample set, or load data)")
+        }
+        var settings = DPOSettings.defaults(for: DPOLoss(rawValue: invocation.option("loss"))!)
+        if let beta = invocation.optional("beta").flatMap(Double.init) { settings.beta = beta }
+        settings.epsilon = invocation.float("epsilon")
+        settings.gamma = invocation.float("gamma")
+        settings.batchSize = invocation.integer("batch")
+        settings.learningRate = Float(invocation.float("lr"))
+        settings.warmup = invocation.integer("warmup")
+        let context = min(settings.context, entry.model.config.contextLength)
+        func pairs(_ data: String, argument: String) throws -> [PreferencePair] {
+            let d = try s.dataset(data, in: invocation, argument: argument)
+            let comparisons = d.records.flatMap(Rankings.comparisons)
+            guard !comparisons.isEmpty else {
+                throw invocation.error("\(data) holds \(d.kind) records, not comparisons; label a sample set as pairs or rankings", at: argument)
+            }
+            return comparisons.map { PreferencePair($0, tokenizer: tokenizer, context: context) }
+        }
+        let train = try pairs(dataName, argument: "data")
+        let heldOutName = invocation.optional("heldout") ?? (s.datasets[dataName + ".heldout"] != nil ? dataName + ".heldout" : nil)
+        let heldOut = try heldOutName.map { try pairs($0, argument: invocation.optional("heldout") == nil ? "data" : "heldout") } ?? []
+        let policy = entry.model.copy(), frozen = reference.copy()
+        let trainer = DPO(policy: policy, reference: frozen, tokenizer: tokenizer, pairs: train, heldOut: heldOut, settings: settings)
+        for (suffix, model, about) in [("policy", policy, "DPO policy from \(policyName)"), ("ref", frozen, "frozen DPO reference")] {
+            s.models["\(name).\(suffix)"] = ModelEntry(model: model, tokenizer: tokenizer, origin: about, chat: true)
+            s.touch("\(name).\(suffix)")
+        }
+        let run = Run(name: name, kind: "dpo")
+        run.method = trainer
+        s.runs[name] = run
+        s.touch(name)
+        var details = "β \(format(settings.beta))"
+        if settings.loss == .cdpo || settings.loss == .robust { details += ", ε \(format(settings.epsilon))" }
+        if settings.loss == .simpo { details += ", γ \(format(settings.gamma)), no reference" }
+        return CommandOutput("\(name): policy \(name).policy and reference \(name).ref from \(policyName); \(settings.loss.rawValue) loss, \(details); "
+            + "\(train.count) pairs" + (heldOut.isEmpty ? "" : " (\(heldOut.count) held out in \(heldOutName!))")
+            + ", \(settings.batchSize) per step, lr \(format(invocation.float("lr")))")
+    }
+
+    static let dpoStep = CommandSpec(
+        "dpo step",
+        arguments: [.argument("N", .integer(1...1_000_000), "steps (default 1)", required: false)],
+        options: [.option("run", .name, "the DPO run (default: the latest)"),
+                  .option("seed", .integer(0...Int.max), "seed (default: from the session seed)")],
+        summary: "run DPO steps: implicit rewards, margin and loss on each batch of pairs",
+        help: """
+            One line per step: the loss, the share of pairs ordered rightly by the \
+            implicit reward β·(log π − log π_ref), the chosen and the rejected \
+            reward, their margin, the mean log π of each side, seconds. Then the \
+            same on the held-out pairs. Ctrl-C stops between steps; a step whose \
+            loss or gradient is not finite is not applied. Values: dpo.loss, \
+            dpo.accuracy, dpo.margin, … and dpo.heldout_accuracy.
+            """,
+        examples: ["dpo step", "dpo step 50"]
+    ) { invocation, context in
+        let s = context.session
+        let runName = invocation.optional("run") ?? s.objectNames.last(where: { s.runs[$0]?.method is DPO })
+        guard let runName else { throw invocation.error("there is no DPO run yet; start one with dpo init policy=sft data=PAIRS") }
+        guard let run = s.runs[runName] else {
+            let runs = s.runs.values.filter { $0.method is DPO }.map(\.name).sorted()
+            throw invocation.error("no run '\(runName)'; DPO runs: \(runs.isEmpty ? "none" : runs.joined(separator: ", "))", at: "run")
+        }
+        guard let trainer = run.method as? DPO else { throw invocation.error("\(runName) is a \(run.kind) run, not a DPO run", at: "run") }
+        let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
+        var rng = s.random(invocation)
+        Parallel.threads = s.settings.threads
+        context.emit("step    loss   acc  r_chosen  r_rejected  margin  logp_chosen  logp_rejected  time")
+        var warned = false
+        for _ in 0..<count {
+            if s.isCancelled() {
+                context.emit("stopped (Ctrl-C) after step \(trainer.step); the policy holds every whole step")
+                break
+            }
+            let start = Date()
+            guard let r = trainer.step(rng: &rng) else {
+                throw invocation.error("step \(trainer.step + 1) rejected: its loss or gradient was not finite; the policy is unchanged. Try a lower lr or β.")
+            }
+            let seconds = Date().timeIntervalSince(start)
+            record(r, run, prefix: "", s)
+            context.emit(String(format: "%4d  %6.3f  %3.0f%%  %+8.3f  %+10.3f  %+6.3f  %11.2f  %13.2f  [%.2f s]", r.step, r.loss,
+                                100 * r.accuracy, r.chosenReward, r.rejectedReward, r.margin, r.chosenLogProb, r.rejectedLogProb, seconds))
+            // Over the last 10 steps, so one batch's noise does not raise it.
+            func recent(_ metric: String) -> Double {
+                let tail = (run.series[metric] ?? []).suffix(10).map(\.value)
+                return tail.count < 10 ? .nan : tail.reduce(0, +) / Double(tail.count)
+            }
+            let (c, l) = (recent("chosen_reward"), recent("rejected_reward"))
+            if !warned, trainer.settings.loss != .simpo, c < 0, l < c {
+                warned = true
+                context.emit("      over the last 10 steps both implicit rewards are below 0: π gives the chosen responses less probability than π_ref "
+                    + "does, and the rejected ones still less. DPO only asks the margin to grow, so this is allowed; watch held-out accuracy and gold.")
+            }
+        }
+        if let h = trainer.evaluateHeldOut() {
+            record(h, run, prefix: "heldout_", s)
+            return CommandOutput(String(format: "held-out, %d pairs: loss %.3f, accuracy %.1f%%, chosen %+.3f, rejected %+.3f, margin %+.3f",
+                                        h.pairs, h.loss, 100 * h.accuracy, h.chosenReward, h.rejectedReward, h.margin))
+        }
+        return CommandOutput()
+    }
+
+    /// Records a DPO report's numbers in the run and as dpo.PREFIXNAME values.
+    static func record(_ r: DPOReport, _ run: Run, prefix: String, _ s: Session) {
+        for (metric, v) in [("loss", r.loss), ("accuracy", r.accuracy), ("chosen_reward", r.chosenReward),
+                            ("rejected_reward", r.rejectedReward), ("margin", r.margin),
+                            ("chosen_logp", r.chosenLogProb), ("rejected_logp", r.rejectedLogProb)] {
+            run.record(prefix + metric, step: r.step, v)
+            s.values["dpo." + prefix + metric] = v
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Datasets
+import Kernels
+import LanguageModel
+import Testing
+@testable import Alignment
+
+/// DPO's losses against numpy, their gradients against finite differences
+/// (the pair loss, and through the model), and a toy it must learn.
+@Suite struct DPOTests {
+    /// (log π_w, log π_l, log π_ref_w, log π_ref_l, |y_w|, |y_l|, [sigmoid, cdpo, robust, hinge, ipo, simpo]) from
+    /// python3 with numpy: ls = lambda x: -np.logaddexp(0, -x); β 0.1, ε 0.1; h = (pc−rc)−(pr−rr), z = βh;
+    /// sigmoid −ls(z); cdpo −0.9 ls(z) − 0.1 ls(−z); robust (−0.9 ls(z) + 0.1 ls(−z))/0.8; hinge max(0, 1−z);
+    /// ipo (h − 1/(2β))²; simpo (β 2, γ 0.5) −ls(2 (pc/|y_w| − pr/|y_l|) − 0.5).
+    static let reference: [(Double, Double, Double, Double, Int, Int, [Double])] = [
+        (-10.0, -12.0, -11.0, -11.5, 5, 7, [0.620957047790, 0.635957047790, 0.602207047790, 0.850000000000, 12.250000000000, 1.365976163493]),
+        (-20.0, -18.0, -19.0, -19.0, 10, 4, [0.798138869382, 0.778138869382, 0.823138869382, 1.200000000000, 49.000000000000, 0.011047744849]),
+        (-3.0, -9.0, -4.0, -6.0, 3, 6, [0.513015252400, 0.553015252400, 0.463015252400, 0.600000000000, 1.000000000000, 0.474076984180]),
+    ]
+    static let losses: [DPOLoss] = [.sigmoid, .cdpo, .robust, .hinge, .ipo, .simpo]
+
+    static func settings(_ loss: DPOLoss) -> DPOSettings {
+        var s = DPOSettings()
+        s.loss = loss
+        if loss == .simpo { s.beta = 2; s.gamma = 0.5 }
+        return s
+    }
+
+    @Test func lossesMatchNumpy() {
+        for (pc, pr, rc, rr, lc, lr, expected) in Self.reference {
+            for (loss, value) in zip(Self.losses, expected) {
+                let l = DPO.pairLoss(Self.settings(loss), chosen: pc, rejected: pr, referenceChosen: rc, referenceRejected: rr,
+                                     chosenLength: lc, rejectedLength: lr)
+                #expect(abs(l.loss - value) < 1e-10, "\(loss): \(l.loss) against \(value)")
+            }
+        }
+    }
+
+    @Test func pairGradientsMatchFiniteDifferences() {
+        let eps = 1e-6
+        for (pc, pr, rc, rr, lc, lr, _) in Self.reference {
+            for loss in Self.losses {
+                let s = Self.settings(loss)
+                func f(_ c: Double, _ r: Double) -> Double {
+                    DPO.pairLoss(s, chosen: c, rejected: r, referenceChosen: rc, referenceRejected: rr, chosenLength: lc, rejectedLength: lr).loss
+                }
+                let l = DPO.pairLoss(s, chosen: pc, rejected: pr, referenceChosen: rc, referenceRejected: rr, chosenLength: lc, rejectedLength: lr)
+                let dc = (f(pc + eps, pr) - f(pc - eps, pr)) / (2 * eps), dr = (f(pc, pr + eps) - f(pc, pr - eps)) / (2 * eps)
+                #expect(abs(l.dChosen - dc) < 1e-6 && abs(l.dRejected - dr) < 1e-6, "\(loss): (\(l.dChosen), \(l.dRejected)) against (\(dc), \(dr))")
+            }
+        }
+        // The hinge is flat once the margin is met; IPO pulls h to 1/(2β) from both sides.
+        let flat = DPO.pairLoss(Self.settings(.hinge), chosen: 0, rejected: -20, referenceChosen: 0, referenceRejected: 0, chosenLength: 1, rejectedLength: 1)
+        #expect(flat.loss == 0 && flat.dChosen == 0 && flat.dRejected == 0)
+        let over = DPO.pairLoss(Self.settings(.ipo), chosen: 0, rejected: -20, referenceChosen: 0, referenceRejected: 0, chosenLength: 1, rejectedLength: 1)
+        #expect(over.dChosen > 0 && over.dRejected < 0)
+    }
+
+    static let tokenizer = RLHFTrainingTests.tokenizer
+    static let config = RLHFTrainingTests.config
+
+    static func pairs() -> [PreferencePair] {
+        [("What is 3 + 4?", "3 + 4 = 7.", "No."), ("Where does Ada live?", "Ada lives in Lune.", "No.")].map {
+            PreferencePair(Comparison(prompt: $0.0, chosen: $0.1, rejected: $0.2), tokenizer: tokenizer, context: 48)
+        }
+    }
+
+    /// The sum over pairs of the sigmoid loss, as a function of the policy's
+    /// parameters, against its gradient from ResponseBatch.backward.
+    @Test func gradientThroughTheModelMatchesFiniteDifferences() {
+        let policy = GPT(config: Self.config, seed: 3), reference = GPT(config: Self.config, seed: 4)
+        let pairs = Self.pairs(), s = Self.settings(.sigmoid)
+        let rows = ResponseBatch(pairs.map { (prompt: $0.promptTokens, response: $0.chosenTokens) }
+            + pairs.map { (prompt: $0.promptTokens, response: $0.rejectedTokens) })
+        let ref = rows.logProbabilities(reference).map { $0.reduce(0.0) { $0 + Double($1) } }
+        func loss(grads: Bool) -> Double {
+            let now = rows.logProbabilities(policy)
+            var total = 0.0, d = [[Float]](repeating: [], count: now.count)
+            for i in pairs.indices {
+                let j = pairs.count + i
+                let l = DPO.pairLoss(s, chosen: now[i].reduce(0.0) { $0 + Double($1) }, rejected: now[j].reduce(0.0) { $0 + Double($1) },
+                                     referenceChosen: ref[i], referenceRejected: ref[j], chosenLength: now[i].count, rejectedLength: now[j].count)
+                total += l.loss
+                d[i] = [Float](repeating: Float(l.dChosen), count: now[i].count)
+                d[j] = [Float](repeating: Float(l.dRejected), count: now[j].count)
+            }
+            if grads { policy.zeroGradients(); rows.backward(policy, dLogProbabilities: d) }
+            return total
+        }
+        _ = loss(grads: true)
+        let p = policy.parameters.pointer, g = policy.gradients.pointer
+        var rng = Random(seed: 11), worst = 0.0
+        for _ in 0..<12 {
+            let k = rng.int(below: policy.parameterCount)
+            let saved = p[k], h: Float = 1e-2
+            p[k] = saved + h; let up = loss(grads: false)
+            p[k] = saved - h; let down = loss(grads: false)
+            p[k] = saved
+            let numeric = (up - down) / Double(2 * h), analytic = Double(g[k])
+            worst = max(worst, abs(numeric - analytic) / max(1e-3, abs(numeric) + abs(analytic)))
+        }
+        #expect(worst < 0.05, "max relative difference \(worst)")
+    }
+
+    /// On two pairs, DPO orders both rightly and widens the margin; the
+    /// reference does not move.
+    @Test func dpoLearnsAToyPreference() {
+        let policy = GPT(config: Self.config, seed: 5), reference = policy.copy()
+        var s = Self.settings(.sigmoid)
+        s.batchSize = 2
+        s.learningRate = 3e-3
+        s.warmup = 1
+        let dpo = DPO(policy: policy, reference: reference, tokenizer: Self.tokenizer, pairs: Self.pairs(), heldOut: Self.pairs(), settings: s)
+        let before = dpo.evaluateHeldOut()!
+        let frozen = reference.parameters.pointer[7]
+        var rng = Random(seed: 1)
+        for _ in 0..<30 { #expect(dpo.step(rng: &rng) != nil) }
+        let after = dpo.evaluateHeldOut()!
+        #expect(before.margin == 0 && before.loss > 0.69 && before.loss < 0.7)
+        #expect(after.accuracy == 1 && after.margin > 1 && after.loss < 0.4, "margin \(after.margin), loss \(after.loss)")
+        #expect(reference.parameters.pointer[7] == frozen && dpo.step == 30)
+    }
+}
