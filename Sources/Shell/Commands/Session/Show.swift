@@ -25,17 +25,21 @@ extension Commands {
             if s.values.isEmpty { return CommandOutput("no values yet") }
             return CommandOutput(Table(["value", ""], s.values.sorted { $0.key < $1.key }.map { [$0.key, formatValue($0.value)] }).render())
         }
-        if let m = s.models[name] { return CommandOutput(describe(name, m)) }
+        // A training run is named after the model it trained: show both.
+        if let m = s.models[name] { return CommandOutput(describe(name, m) + (s.runs[name].map { "\n" + describe(name, $0) } ?? "")) }
         if let t = s.tokenizers[name] { return CommandOutput("\(name): tokenizer, \(t.vocabularySize) tokens, special: \(t.specialTokens.keys.sorted().joined(separator: " "))") }
         if let d = s.datasets[name] { return CommandOutput(describe(name, d)) }
         if let set = s.samples[name] { return CommandOutput(describe(name, set)) }
         if let r = s.rewards[name] { return CommandOutput("\(name): reward, \(r.about)") }
-        if let r = s.runs[name] {
-            let rows = r.metrics.map { m in [m, String(r.series[m]!.count), formatValue(r.series[m]!.last!.value)] }
-            return CommandOutput("\(name): \(r.kind) run\n" + Table(["metric", "points", "last"], rows).render())
-        }
+        if let r = s.runs[name] { return CommandOutput(describe(name, r)) }
         let near = nearest(name, s.objectNames + ["values"]).map { "; did you mean \($0)?" } ?? ""
         throw invocation.error("nothing called '\(name)'\(near)", at: "NAME")
+    }
+
+    /// A run's kind and each metric's count and last value.
+    static func describe(_ name: String, _ r: Run) -> String {
+        let rows = r.metrics.map { m in [m, String(r.series[m]!.count), formatValue(r.series[m]!.last!.value)] }
+        return "\(name): \(r.kind) run\n" + Table(["metric", "points", "last"], rows).render()
     }
 
     static func describeBriefly(_ name: String, _ s: Session) -> [String] {
