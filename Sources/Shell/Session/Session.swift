@@ -25,8 +25,6 @@ public final class Session {
     public var samples: [String: SampleSet] = [:]
     /// Rewards defined with `reward`, by name.
     public var rewards: [String: RewardEntry] = [:]
-    /// The PPO run that `ppo step` advances, made by `ppo init`.
-    public var ppo: (name: String, trainer: PPO)?
     /// Rejection sampling's best responses so far, per policy and prompt.
     public var keptSamples: [String: [String: SampledResponse]] = [:]
     /// Values left by the last commands ("pretrain.loss", "generate.count"), for `expect` and `show values`.
@@ -63,6 +61,21 @@ public final class Session {
     func touch(_ name: String) {
         order.removeAll { $0 == name }
         order.append(name)
+    }
+
+    /// The run NAME if its method is a `Method`, or without a name the latest
+    /// such run; a clear error for a missing run or a run of another method.
+    func methodRun<Method: AnyObject>(_ type: Method.Type, named name: String?, kind: String,
+                                      in invocation: Invocation, argument: String, start: String) throws -> (Run, Method) {
+        guard let name = name ?? objectNames.last(where: { runs[$0]?.method is Method }) else {
+            throw invocation.error("there is no \(kind) run yet; start one with \(start)")
+        }
+        guard let run = runs[name] else {
+            let others = runs.values.filter { $0.method is Method }.map(\.name).sorted()
+            throw invocation.error("no run '\(name)'; \(kind) runs: \(others.isEmpty ? "none" : others.joined(separator: ", "))", at: argument)
+        }
+        guard let method = run.method as? Method else { throw invocation.error("\(name) is a \(run.kind) run, not a \(kind) run", at: argument) }
+        return (run, method)
     }
 
     /// Every object's name, in the order they were made.

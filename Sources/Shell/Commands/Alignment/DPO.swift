@@ -103,13 +103,8 @@ extension Commands {
         examples: ["dpo step", "dpo step 50"]
     ) { invocation, context in
         let s = context.session
-        let runName = invocation.optional("run") ?? s.objectNames.last(where: { s.runs[$0]?.method is DPO })
-        guard let runName else { throw invocation.error("there is no DPO run yet; start one with dpo init policy=sft data=PAIRS") }
-        guard let run = s.runs[runName] else {
-            let runs = s.runs.values.filter { $0.method is DPO }.map(\.name).sorted()
-            throw invocation.error("no run '\(runName)'; DPO runs: \(runs.isEmpty ? "none" : runs.joined(separator: ", "))", at: "run")
-        }
-        guard let trainer = run.method as? DPO else { throw invocation.error("\(runName) is a \(run.kind) run, not a DPO run", at: "run") }
+        let (run, trainer) = try s.methodRun(DPO.self, named: invocation.optional("run"), kind: "DPO", in: invocation,
+                                             argument: "run", start: "dpo init policy=sft data=PAIRS")
         let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
         var rng = s.random(invocation)
         Parallel.threads = s.settings.threads

@@ -97,8 +97,9 @@ extension Commands {
             s.models["\(name).\(suffix)"] = ModelEntry(model: model, tokenizer: tokenizer, origin: about, chat: suffix != "value")
             s.touch("\(name).\(suffix)")
         }
-        s.ppo = (name, trainer)
-        s.runs[name] = Run(name: name, kind: "ppo")
+        let run = Run(name: name, kind: "ppo")
+        run.method = trainer
+        s.runs[name] = run
         s.touch(name)
         return CommandOutput("\(name): policy \(name).policy and reference \(name).ref from \(policyName), value \(name).value, reward \(rewardName); "
             + "\(prompts.count) prompts, \(settings.batchSize) per step, β \(format(settings.beta))"
@@ -110,7 +111,8 @@ extension Commands {
     static let ppoStep = CommandSpec(
         "ppo step",
         arguments: [.argument("N", .integer(1...1_000_000), "iterations (default 1)", required: false)],
-        options: [.option("seed", .integer(0...Int.max), "seed (default: from the session seed)")],
+        options: [.option("run", .name, "the PPO run (default: the latest)"),
+                  .option("seed", .integer(0...Int.max), "seed (default: from the session seed)")],
         summary: "run PPO iterations: roll out, score, KL penalty, GAE, clipped updates",
         help: """
             Each iteration rolls out a batch of prompts, scores the responses with \
@@ -124,14 +126,11 @@ extension Commands {
         examples: ["ppo step", "ppo step 20"]
     ) { invocation, context in
         let s = context.session
-        guard let (name, trainer) = s.ppo else {
-            throw invocation.error("there is no PPO run yet; start one with ppo init policy=sft reward=NAME")
-        }
+        let (run, trainer) = try s.methodRun(PPO.self, named: invocation.optional("run"), kind: "PPO", in: invocation,
+                                             argument: "run", start: "ppo init policy=sft reward=NAME")
         let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
         var rng = s.random(invocation)
         Parallel.threads = s.settings.threads
-        let run = s.runs[name] ?? Run(name: name, kind: "ppo")
-        s.runs[name] = run
         context.emit("step   proxy    gold  kl(k1)  kl(k3)   clip  vloss  entropy   len  time")
         for _ in 0..<count {
             if s.isCancelled() {
@@ -167,6 +166,7 @@ extension Commands {
     static let ppoShow = CommandSpec(
         "ppo show",
         arguments: [.argument("INDEX", .integer(1...Int.max), "which response of the last batch, from 1", required: false)],
+        options: [.option("run", .name, "the PPO run (default: the latest)")],
         summary: "open one response of the last PPO batch, token by token",
         help: """
             For each token of the response: its log-probability under the policy \
@@ -177,9 +177,10 @@ extension Commands {
         examples: ["ppo show", "ppo show 3"]
     ) { invocation, context in
         let s = context.session
-        guard let (_, trainer) = s.ppo, let batch = trainer.last else {
-            throw invocation.error("no PPO batch yet; run ppo init, then ppo step")
-        }
+        let run = invocation.optional("run") ?? s.objectNames.last(where: { s.runs[$0]?.method is PPO })
+        guard let run else { throw invocation.error("no PPO batch yet; run ppo init, then ppo step") }
+        let (_, trainer) = try s.methodRun(PPO.self, named: run, kind: "PPO", in: invocation, argument: "run", start: "ppo init")
+        guard let batch = trainer.last else { throw invocation.error("no PPO batch yet in \(run); run ppo step") }
         let index = invocation.arguments["INDEX"].flatMap { Int($0) } ?? 1
         guard index <= batch.responses.count else {
             throw invocation.error("the last batch has \(batch.responses.count) responses; give an index from 1 to \(batch.responses.count)", at: "INDEX")
