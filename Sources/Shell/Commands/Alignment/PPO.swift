@@ -5,6 +5,9 @@ import Kernels
 import LanguageModel
 
 extension Commands {
+    /// PPO's defaults, written once (in PPOSettings, with their sources); the options show them.
+    private static let ppoDefaults = PPOSettings()
+
     static let ppoInit = CommandSpec(
         "ppo init",
         arguments: [.argument("NAME", .name, "the run (its models are NAME.policy, NAME.ref, NAME.value)", required: false)],
@@ -13,22 +16,22 @@ extension Commands {
             .option("reward", .name, "a reward model or a reward defined with reward"),
             .option("value", .name, "the reward model the value model starts from (default: the reward's first; for gold, the policy's trunk)"),
             .option("prompts", .name, "prompts to roll out on (default: the world's train prompts)"),
-            .option("beta", .float(0...100), "KL coefficient β", default: "0.05"),
+            .option("beta", .float(0...100), "KL coefficient β", default: "\(ppoDefaults.beta)"),
             .option("target_kl", .float(0.0001...1000), "adaptive β: target KL per response, in nats"),
-            .option("horizon", .float(1...1e9), "adaptive β's horizon, in responses", default: "10000"),
-            .option("clip", .float(0.001...10), "clip range ε of the policy ratio", default: "0.2"),
-            .option("value_clip", .float(0.001...100), "clip range of the value update", default: "0.2"),
-            .option("gamma", .float(0...1), "GAE discount γ", default: "1"),
-            .option("lambda", .float(0...1), "GAE λ", default: "0.95"),
-            .option("epochs", .integer(1...100), "passes over each rollout", default: "2"),
-            .option("batch", .integer(1...4096), "prompts per rollout", default: "64"),
-            .option("minibatch", .integer(1...4096), "responses per update", default: "32"),
-            .option("lr", .float(0...1), "policy learning rate", default: "0.00001"),
-            .option("value_lr", .float(0...1), "value-model learning rate", default: "0.0001"),
-            .option("ptx", .float(0...1000), "PPO-ptx: weight of the pretraining loss (0: none)", default: "0"),
+            .option("horizon", .float(1...1e9), "adaptive β's horizon, in responses", default: "\(ppoDefaults.horizon)"),
+            .option("clip", .float(0.001...10), "clip range ε of the policy ratio", default: "\(ppoDefaults.clip)"),
+            .option("value_clip", .float(0.001...100), "clip range of the value update", default: "\(ppoDefaults.valueClip)"),
+            .option("gamma", .float(0...1), "GAE discount γ", default: "\(ppoDefaults.gamma)"),
+            .option("lambda", .float(0...1), "GAE λ", default: "\(ppoDefaults.lambda)"),
+            .option("epochs", .integer(1...100), "passes over each rollout", default: "\(ppoDefaults.epochs)"),
+            .option("batch", .integer(1...4096), "prompts per rollout", default: "\(ppoDefaults.batchSize)"),
+            .option("minibatch", .integer(1...4096), "responses per update", default: "\(ppoDefaults.minibatchSize)"),
+            .option("lr", .float(0...1), "policy learning rate", default: "\(ppoDefaults.learningRate)"),
+            .option("value_lr", .float(0...1), "value-model learning rate", default: "\(ppoDefaults.valueLearningRate)"),
+            .option("ptx", .float(0...1000), "PPO-ptx: weight of the pretraining loss (0: none)", default: "\(ppoDefaults.ptxCoefficient)"),
             .option("ptx_data", .name, "PPO-ptx: the pretraining text"),
-            .option("temperature", .float(0.01...10), "rollout temperature", default: "1"),
-            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "24"),
+            .option("temperature", .float(0.01...10), "rollout temperature", default: "\(ppoDefaults.sampling.temperature)"),
+            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "\(ppoDefaults.sampling.maxNewTokens)"),
         ],
         summary: "set up PPO: a policy, a frozen reference, a value model and a reward",
         help: """
