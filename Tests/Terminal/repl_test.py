@@ -33,7 +33,7 @@ import pexpect
 PROMPT = "rlhf> "
 
 
-def check_engine(binary, work, env, run, check):
+def check_engine(binary, work, env, check):
     """about names the CPU and OpenBLAS's kernel; a kernel narrower than the
     CPU's vectors (forced here with OPENBLAS_CORETYPE=Prescott, as OpenBLAS
     0.3.21 chooses by itself on an Intel Xeon of model 207) is flagged, in
@@ -88,7 +88,7 @@ def main(binary):
     check("-c runs several commands separated by ;", code == 0 and out == "a\nb;c\n")
     check_model_folders(run, check)
     check_killed_saves(binary, work, env, run, check)
-    check_engine(binary, work, env, run, check)
+    check_engine(binary, work, env, check)
 
     started = time.monotonic()
     child = pexpect.spawn(binary, cwd=work, env=env, encoding="utf-8", timeout=60, dimensions=(40, 160))
