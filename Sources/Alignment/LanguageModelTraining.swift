@@ -17,6 +17,10 @@ public struct TrainingSettings: Sendable, Equatable {
     public var evaluateEvery = 50
     /// Decoupled weight decay of matrices.
     public var weightDecay: Float = 0.1
+    /// Whether the run continues the model's AdamW moments and step count; by
+    /// default each training run starts a fresh optimiser, so a finetune after
+    /// pretraining does not inherit pretraining's moments and bias correction.
+    public var resume = false
 
     /// The defaults.
     public init() {}
@@ -115,8 +119,10 @@ public enum LanguageModelTraining {
         isCancelled: isCancelled, onStep: onStep)
     }
 
-    /// The model's AdamW for a run with `settings` (gradients clipped at norm 1).
+    /// The model's AdamW for a run with `settings` (gradients clipped at norm 1):
+    /// fresh unless `settings.resume`.
     static func optimizer(for model: GPT, _ settings: TrainingSettings) -> AdamW {
+        if !settings.resume { model.resetOptimizer() }
         var adam = AdamWSettings(learningRate: settings.learningRate, weightDecay: settings.weightDecay)
         adam.maxGradNorm = 1
         let optimizer = model.optimizer(adam)

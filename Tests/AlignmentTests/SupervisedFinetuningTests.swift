@@ -50,3 +50,44 @@ import Testing
         #expect(losses.count == 60 && losses.last! < 0.2 * losses.first!, "\(losses.first!) -> \(losses.last!)")
     }
 }
+
+/// Each training run starts a fresh AdamW (moments and step count) unless told
+/// to resume: finetuning a pretrained model gives what finetuning a copy of it
+/// (which has no optimiser) gives.
+@Suite struct FreshOptimizerTests {
+    @Test func aTrainingRunStartsAFreshAdamWUnlessItResumes() throws {
+        let t = SupervisedFinetuningTests.tokenizer
+        let config = GPTConfig(layers: 1, heads: 2, width: 16, contextLength: 32, vocabularySize: t.vocabularySize)
+        let stream = t.encode(String(repeating: "Ada lives in Lune. 3 + 4 = 7. ", count: 8))
+        var settings = TrainingSettings()
+        settings.steps = 4
+        settings.batchSize = 2
+        settings.sequenceLength = 16
+        settings.warmup = 1
+        settings.evaluateEvery = 0
+        func pretrained() throws -> GPT {
+            let model = GPT(config: config, seed: 3)
+            var rng = Random(seed: 4)
+            try LanguageModelTraining.pretrain(model, stream: stream, heldOut: [], settings: settings, rng: &rng) { _ in }
+            return model
+        }
+        let examples = [ChatExample(prompt: "Where does Ada live?", response: "Ada lives in Lune.", tokenizer: t)]
+        func finetune(_ model: GPT, resume: Bool) throws -> [Float] {
+            var s = settings
+            s.steps = 3
+            s.resume = resume
+            var rng = Random(seed: 5)
+            try LanguageModelTraining.finetune(model, examples: examples, heldOut: [], padding: 0, settings: s, rng: &rng) { _ in }
+            return Array(UnsafeBufferPointer(start: model.parameters.pointer, count: model.parameterCount))
+        }
+        let model = try pretrained(), other = try pretrained()
+        #expect(model.existingOptimizer?.step == 4)
+        let fromCopy = try finetune(model.copy(), resume: false)
+        let fresh = try finetune(model, resume: false)
+        #expect(model.existingOptimizer?.step == 3, "the finetune's own 3 steps, not 4 + 3")
+        #expect(fresh == fromCopy, "a finetune after pretraining must not inherit pretraining's moments")
+        let resumed = try finetune(other, resume: true)
+        #expect(other.existingOptimizer?.step == 7)
+        #expect(resumed != fromCopy, "resume=true continues pretraining's moments")
+    }
+}

@@ -17,7 +17,8 @@ extension Commands {
             options += [.option("eval_every", .integer(0...10_000_000), "held-out loss every k steps (0: only at the end)", default: "50"),
                         .option("heldout", .name, heldout)]
         }
-        return options + [.option("seed", .integer(0...Int.max), "seed of the run's randomness (default: from the session seed)")]
+        return options + [.option("resume", .bool, "continue the model's optimiser moments and step count (default: a fresh AdamW)", default: "false"),
+                          .option("seed", .integer(0...Int.max), "seed of the run's randomness (default: from the session seed)")]
     }
 
     /// The settings those options give.
@@ -29,6 +30,7 @@ extension Commands {
         settings.learningRate = Float(invocation.float("lr"))
         settings.warmup = invocation.integer("warmup")
         settings.evaluateEvery = invocation.optional("eval_every").flatMap { Int($0) } ?? 0  // 0 where it is not offered
+        settings.resume = invocation.bool("resume")
         return settings
     }
 
