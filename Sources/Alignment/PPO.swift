@@ -187,8 +187,7 @@ public final class PPO {
             let lp = rows.logProbabilities(policy)
             entropies += rows.perResponse(policy.tokenEntropies()).flatMap { $0 }
             let ref = rows.logProbabilities(reference)
-            value.forward(tokens: rows.tokens, B: rows.B, T: rows.T, computeLogits: false)
-            let v = rows.perResponse(value.scalarValuesEveryPosition())
+            let v = rows.responseValues(value)
             for (k, i) in chunk.enumerated() { (logProbs[i], referenceLogProbs[i], values[i]) = (lp[k], ref[k], v[k]) }
         }
         var rewards: [[Float]] = [], advantages: [[Float]] = [], returns: [[Float]] = []
@@ -320,8 +319,7 @@ public final class PPO {
                 guard policyOptimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer).applied
                 else { throw .nonFiniteUpdate(model: "policy") }
                 // Value.
-                value.forward(tokens: rows.tokens, B: rows.B, T: rows.T, computeLogits: false)
-                let v = rows.perResponse(value.scalarValuesEveryPosition())
+                let v = rows.responseValues(value)
                 var dv: [[Float]] = []
                 var vLoss: Float = 0
                 for (k, i) in members.enumerated() {
@@ -336,8 +334,7 @@ public final class PPO {
                 valueLossSum += Double(vLoss)
                 valueTokens += Int(count)
                 value.zeroGradients()
-                value.scalarBackwardEveryPosition(dvalues: rows.scatter(dv))
-                value.backward(throughLogits: false)
+                rows.responseValuesBackward(value, dValues: dv)
                 guard valueOptimizer.update(parameters: value.parameters.pointer, gradients: value.gradients.pointer).applied
                 else { throw .nonFiniteUpdate(model: "value") }
             }

@@ -110,10 +110,9 @@ public enum RewardModels {
         precondition(model.hasScalarHead && !groups.isEmpty, "RewardModels.train: needs a scalar head and comparisons")
         try LanguageModelTraining.run(model, settings: settings, rng: &rng, step: { rng in
             let batch = (0..<settings.batchSize).map { _ in groups[rng.int(below: groups.count)] }
-            let rows = batch.flatMap { g in g.responses.map { (g.prompt, $0) } }
-            let input = SequenceBatch(rows, tokenizer: tokenizer, context: min(settings.sequenceLength, model.config.contextLength))
-            model.forward(tokens: input.tokens, B: input.B, T: input.T, computeLogits: false)
-            let rewards = model.scalarValues(at: input.lastPositions)
+            let rows = batch.flatMap { g in g.responses.map { (prompt: g.prompt, response: $0) } }
+            let input = ResponseBatch(scoring: rows, tokenizer: tokenizer, context: min(settings.sequenceLength, model.config.contextLength))
+            let rewards = input.lastValues(model)
             var loss: Float = 0, right = 0, total = 0
             var dRewards = [Float](repeating: 0, count: rows.count)
             var offset = 0
@@ -126,8 +125,7 @@ public enum RewardModels {
                 offset += g.responses.count
             }
             if loss.isFinite {
-                model.scalarBackward(dvalues: dRewards, at: input.lastPositions)
-                model.backward(throughLogits: false)
+                input.lastValuesBackward(model, dValues: dRewards)
             }
             return (loss, [("accuracy", Float(right) / Float(max(total, 1)))])
         }, evaluate: heldOut.isEmpty ? nil : { record in
@@ -166,10 +164,8 @@ public enum RewardModels {
         while start < items.count {
             try monitor.checkpoint()
             let chunk = Array(items[start..<min(start + batchSize, items.count)])
-            let input = SequenceBatch(chunk.map { ($0.prompt, $0.response) }, tokenizer: tokenizer,
-                                      context: min(context, model.config.contextLength))
-            model.forward(tokens: input.tokens, B: input.B, T: input.T, computeLogits: false)
-            out += model.scalarValues(at: input.lastPositions)
+            out += ResponseBatch(scoring: chunk, tokenizer: tokenizer, context: min(context, model.config.contextLength))
+                .lastValues(model)
             start += batchSize
             monitor.progress(out.count, of: items.count)
         }
@@ -177,26 +173,13 @@ public enum RewardModels {
     }
 }
 
-/// Chat examples (prompt and response) as one padded batch of token rows, each
-/// cut from the left to `context` tokens so its last token (`<|end|>`) stays.
-struct SequenceBatch {
-    var tokens: [Int32]
-    var lastPositions: [Int32]
-    let B: Int, T: Int
-
-    init(_ rows: [(String, String)], tokenizer: BPETokenizer, context: Int) {
-        let encoded = rows.map { row -> [Int32] in
-            Array(ChatExample(prompt: row.0, response: row.1, tokenizer: tokenizer).tokens.suffix(context))
-        }
-        B = rows.count
-        T = encoded.map(\.count).max() ?? 1
-        let pad = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
-        tokens = [Int32](repeating: pad, count: B * T)
-        lastPositions = []
-        for (b, e) in encoded.enumerated() {
-            for (t, id) in e.enumerated() { tokens[b * T + t] = id }
-            lastPositions.append(Int32(e.count - 1))
-        }
+extension ResponseBatch {
+    /// Chat examples (prompt and response) as a reward model reads them: whole,
+    /// cut from the left to `context` tokens so the last (`<|end|>`) stays,
+    /// padded with end-of-text.
+    init(scoring rows: [(prompt: String, response: String)], tokenizer: BPETokenizer, context: Int) {
+        self.init(rows.map { ChatExample(prompt: $0.prompt, response: $0.response, tokenizer: tokenizer) },
+                  layout: .whole(context: context), padding: tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0)
     }
 }
 

@@ -62,23 +62,7 @@ extension LanguageModelTraining {
 
     /// Rows of `examples`, cut or padded to T tokens, weighted on response targets.
     static func chatBatch(_ examples: [ChatExample], T: Int, padding: Int32) -> TrainingBatch {
-        let B = examples.count
-        var batch = TrainingBatch(tokens: [Int32](repeating: padding, count: B * T),
-                                  targets: [Int32](repeating: padding, count: B * T),
-                                  weights: [Float](repeating: 0, count: B * T), B: B, T: T)
-        var counted = 0
-        for (b, e) in examples.enumerated() {
-            for t in 0..<min(T, e.tokens.count - 1) {
-                batch.tokens[b * T + t] = e.tokens[t]
-                batch.targets[b * T + t] = e.tokens[t + 1]
-                if t + 1 >= e.responseStart {
-                    batch.weights[b * T + t] = 1
-                    counted += 1
-                }
-            }
-        }
-        let scale = 1 / Float(max(counted, 1))
-        for i in 0..<batch.weights.count { batch.weights[i] *= scale }
-        return batch
+        let rows = ResponseBatch(examples, layout: .nextToken(length: T), padding: padding)
+        return TrainingBatch(tokens: rows.tokens, targets: rows.targets, weights: rows.meanOverResponseTokens, B: rows.B, T: T)
     }
 }
