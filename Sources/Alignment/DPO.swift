@@ -112,7 +112,7 @@ public final class DPO {
         self.pairs = pairs
         self.heldOut = heldOut
         self.settings = settings
-        optimizer = PPO.adamW(policy, learningRate: settings.learningRate)
+        optimizer = PolicyUpdate.adamW(policy, learningRate: settings.learningRate)
         passes = ShuffledPasses(count: pairs.count)
     }
 

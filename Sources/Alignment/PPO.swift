@@ -34,33 +34,6 @@ public struct PPOSettings: Sendable, Equatable {
     public init() {}
 }
 
-/// Why a PPO step was rejected (the models are left as they were).
-public enum PPOError: Error, Equatable {
-    /// The reward of a response was NaN or infinite.
-    case nonFiniteReward(prompt: String, response: String)
-    /// A loss or gradient was NaN or infinite during the update.
-    case nonFiniteUpdate(model: String)
-}
-
-/// One rollout and what PPO computed from it, per response and per token
-/// (token j of a response is predicted at sequence position P + j − 1).
-public struct Rollout: Sendable {
-    public var prompts: [PromptItem]
-    public var responses: [SampledResponse]
-    /// The reward of each response as PPO uses it (whitened for Llama 2's rule).
-    public var scores: [Float]
-    /// The reward before whitening (the proxy reward reported).
-    public var rawScores: [Float]
-    /// Gold helpfulness + safety of each response, when a judge is given.
-    public var gold: [Double]
-    /// Per token: log π_old, log π_ref, value, the reward with its KL
-    /// penalty, GAE advantage (before whitening), and return.
-    public var logProbs: [[Float]], referenceLogProbs: [[Float]], values: [[Float]]
-    public var rewards: [[Float]], advantages: [[Float]], returns: [[Float]]
-    /// Mean entropy of the policy over response tokens.
-    public var entropy: Float
-}
-
 /// What one PPO iteration did.
 public struct PPOReport: Sendable {
     public var iteration: Int
@@ -126,19 +99,25 @@ public final class PPO {
         passes = ShuffledPasses(count: prompts.count)
     }
 
-    /// One iteration: roll out, score, penalise KL, GAE, then `epochs` passes of
-    /// clipped policy and value updates over minibatches. A non-finite reward
-    /// rejects the step before any update; a non-finite update restores both
-    /// models (and their optimisers) to where the step began.
+    /// One iteration, stage by stage: roll out (sample, score, read log π and
+    /// log π_ref), estimate values, GAE on the KL-penalised reward, then
+    /// `epochs` passes of clipped policy and value updates over minibatches.
+    /// A non-finite reward rejects the step before any update; a non-finite
+    /// update restores both models (and their optimisers) to where the step began.
     public func step(rng: inout Random) throws(PPOError) -> PPOReport {
-        let batch = nextPrompts(rng: &rng)
-        var rollout = try roll(batch, rng: &rng)
-        let optimizers = makeOptimizers()
+        let batch = passes.next(settings.batchSize, rng: &rng).map { prompts[$0] }
+        var rollout = try Rollout.sample(policy: policy, reference: reference, tokenizer: tokenizer, prompts: batch,
+                                         reward: reward, judge: judge, sampling: settings.sampling,
+                                         batchSize: settings.minibatchSize, rng: &rng)
+        rollout.estimateValues(value, batchSize: settings.minibatchSize)
+        estimateAdvantages(&rollout)
+        let optimizers = (policy: PolicyUpdate.adamW(policy, learningRate: settings.learningRate),
+                          value: PolicyUpdate.adamW(value, learningRate: settings.valueLearningRate))
         policySnapshot.capture(policy, optimizers.policy)
         valueSnapshot.capture(value, optimizers.value)
         let update: (clipFraction: Double, valueLoss: Double)
         do {
-            update = try optimise(&rollout, optimizers, rng: &rng)
+            update = try optimise(rollout, optimizers, rng: &rng)
         } catch {
             policySnapshot.restore(policy, optimizers.policy)
             valueSnapshot.restore(value, optimizers.value)
@@ -146,7 +125,7 @@ public final class PPO {
         }
         iteration += 1
         let n = Double(rollout.responses.count)
-        let (k1, k3) = PPO.klEstimates(logProbs: rollout.logProbs, referenceLogProbs: rollout.referenceLogProbs)
+        let (k1, k3) = rollout.kl
         let report = PPOReport(
             iteration: iteration, proxy: rollout.rawScores.map(Double.init).reduce(0, +) / n,
             gold: rollout.gold.isEmpty ? .nan : rollout.gold.reduce(0, +) / n,
@@ -162,63 +141,21 @@ public final class PPO {
         return report
     }
 
-    /// The next `batchSize` prompts of shuffled passes over all prompts (a set
-    /// smaller than the batch repeats).
-    private func nextPrompts(rng: inout Random) -> [PromptItem] {
-        passes.next(settings.batchSize, rng: &rng).map { prompts[$0] }
-    }
-
-    /// Samples responses and computes every per-token quantity of the update.
-    private func roll(_ batch: [PromptItem], rng: inout Random) throws(PPOError) -> Rollout {
-        let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: batch.map(\.prompt),
-                                              settings: settings.sampling, rng: &rng).map { $0[0] }
-        let items = zip(batch, responses).map { (prompt: $0.prompt, response: $1.text, unsafe: $0.unsafe) }
-        let raw = reward.rawScores(items)
-        if let bad = raw.indices.first(where: { !raw[$0].isFinite }) {
-            throw .nonFiniteReward(prompt: batch[bad].prompt, response: responses[bad].text)
+    /// Advantage estimation: the per-token reward r_t = −β(log π − log π_ref)
+    /// plus the score at the last token, GAE's advantages over it, and returns
+    /// G = A + V.
+    private func estimateAdvantages(_ rollout: inout Rollout) {
+        rollout.rewards = []
+        rollout.advantages = []
+        rollout.returns = []
+        for i in rollout.responses.indices {
+            var r = zip(rollout.logProbs[i], rollout.referenceLogProbs[i]).map { Float(-beta) * ($0 - $1) }
+            r[r.count - 1] += rollout.scores[i]
+            let a = PPO.advantages(rewards: r, values: rollout.values[i], gamma: settings.gamma, lambda: settings.lambda)
+            rollout.rewards.append(r)
+            rollout.advantages.append(a)
+            rollout.returns.append(zip(a, rollout.values[i]).map(+))
         }
-        let scores: [Float] = if case .llama2 = reward { whiten(raw) } else { raw }
-        let gold = judge.map { j in zip(batch, responses).map { j.judge(prompt: $0.prompt, response: $1.text) }.map(\.total) } ?? []
-        var logProbs = [[Float]](repeating: [], count: responses.count), referenceLogProbs = logProbs, values = logProbs
-        var entropies: [Float] = []
-        // Rows of similar length together, so a long prompt pads few others.
-        for chunk in PPO.lengthGroups(responses, Array(responses.indices), size: settings.minibatchSize) {
-            let rows = ResponseBatch(responses, rows: chunk)
-            let lp = rows.logProbabilities(policy)
-            entropies += rows.perResponse(policy.tokenEntropies()).flatMap { $0 }
-            let ref = rows.logProbabilities(reference)
-            let v = rows.responseValues(value)
-            for (k, i) in chunk.enumerated() { (logProbs[i], referenceLogProbs[i], values[i]) = (lp[k], ref[k], v[k]) }
-        }
-        var rewards: [[Float]] = [], advantages: [[Float]] = [], returns: [[Float]] = []
-        for i in responses.indices {
-            var r = zip(logProbs[i], referenceLogProbs[i]).map { Float(-beta) * ($0 - $1) }
-            r[r.count - 1] += scores[i]
-            let a = PPO.advantages(rewards: r, values: values[i], gamma: settings.gamma, lambda: settings.lambda)
-            rewards.append(r)
-            advantages.append(a)
-            returns.append(zip(a, values[i]).map(+))
-        }
-        return Rollout(prompts: batch, responses: responses, scores: scores, rawScores: raw, gold: gold, logProbs: logProbs,
-                       referenceLogProbs: referenceLogProbs, values: values, rewards: rewards, advantages: advantages,
-                       returns: returns, entropy: entropies.reduce(0, +) / Float(max(entropies.count, 1)))
-    }
-
-    /// KL(π ‖ π_ref) per response, averaged over responses, estimated from the
-    /// sampled tokens two ways (Schulman 2020, "Approximating KL divergence"):
-    /// k1 = Σ_t (log π − log π_ref), unbiased but negative on some samples, and
-    /// k3 = Σ_t ((ρ − 1) − log ρ) with ρ = π_ref/π, unbiased and never negative.
-    public static func klEstimates(logProbs: [[Float]], referenceLogProbs: [[Float]]) -> (k1: Double, k3: Double) {
-        var k1 = 0.0, k3 = 0.0
-        for (lp, ref) in zip(logProbs, referenceLogProbs) {
-            for (a, b) in zip(lp, ref) {
-                let logRatio = Double(b - a)
-                k1 -= logRatio
-                k3 += (exp(logRatio) - 1) - logRatio
-            }
-        }
-        let n = Double(max(logProbs.count, 1))
-        return (k1 / n, k3 / n)
     }
 
     /// Generalised advantage estimation (Schulman et al. 2016, eq. 16) over one
@@ -235,121 +172,47 @@ public final class PPO {
         return out
     }
 
-    /// The clipped surrogate of one token and its gradient with respect to
-    /// log π: loss = max(−A ρ, −A clip(ρ, 1−ε, 1+ε)), ρ = exp(log π − log π_old).
-    public static func policyLoss(logProb: Float, oldLogProb: Float, advantage a: Float, clip: Float)
-        -> (loss: Float, dLogProb: Float, clipped: Bool) {
-        let ratio = exp(logProb - oldLogProb)
-        let unclipped = -a * ratio, clipped = -a * min(max(ratio, 1 - clip), 1 + clip)
-        return clipped > unclipped ? (clipped, 0, true) : (unclipped, -a * ratio, false)
-    }
-
-    /// The clipped value loss of one token and its gradient with respect to V:
-    /// ½ max((V − G)², (V_old + clip(V − V_old, ±ε) − G)²).
-    public static func valueLoss(value v: Float, oldValue: Float, target g: Float, clip: Float) -> (loss: Float, dValue: Float) {
-        let inside = abs(v - oldValue) < clip
-        let vc = oldValue + min(max(v - oldValue, -clip), clip)
-        let l1 = (v - g) * (v - g), l2 = (vc - g) * (vc - g)
-        return l1 >= l2 ? (0.5 * l1, v - g) : (0.5 * l2, inside ? vc - g : 0)
-    }
-
-    /// Epochs of minibatch updates of the policy and the value model.
-    /// The policy's and the value model's AdamW (no weight decay, gradients clipped at norm 1).
-    private func makeOptimizers() -> (policy: AdamW, value: AdamW) {
-        (PPO.adamW(policy, learningRate: settings.learningRate), PPO.adamW(value, learningRate: settings.valueLearningRate))
-    }
-
-    /// `model`'s AdamW for RL-style updates: no weight decay, gradients clipped at norm 1.
-    static func adamW(_ model: GPT, learningRate: Float) -> AdamW {
-        var settings = AdamWSettings(learningRate: learningRate, weightDecay: 0)
-        settings.maxGradNorm = 1
-        let optimizer = model.optimizer(settings)
-        optimizer.settings = settings
-        return optimizer
-    }
-
-    private func optimise(_ rollout: inout Rollout, _ optimizers: (policy: AdamW, value: AdamW),
+    /// The update stage: advantages whitened over the batch, then `epochs`
+    /// passes over minibatches, each a policy step (with the PPO-ptx loss
+    /// mixed in when asked) and a value step.
+    private func optimise(_ rollout: Rollout, _ optimizers: (policy: AdamW, value: AdamW),
                           rng: inout Random) throws(PPOError) -> (clipFraction: Double, valueLoss: Double) {
-        let flat = rollout.advantages.flatMap { $0 }
-        let white = whiten(flat)
+        let white = whiten(rollout.advantages.flatMap { $0 })
         var whitened: [[Float]] = [], at = 0
         for a in rollout.advantages { whitened.append(Array(white[at..<(at + a.count)])); at += a.count }
-        let (policyOptimizer, valueOptimizer) = optimizers
         var clippedTokens = 0, tokens = 0, valueLossSum = 0.0, valueTokens = 0
-        let n = rollout.responses.count
         for _ in 0..<settings.epochs {
-            var order = Array(0..<n)
-            rng.shuffle(&order)
-            var minibatches = PPO.lengthGroups(rollout.responses, order, size: settings.minibatchSize)
-            rng.shuffle(&minibatches)
-            for members in minibatches {
-                let rows = ResponseBatch(rollout.responses, rows: members)
-                let count = Float(members.map { rollout.responses[$0].tokens.count }.reduce(0, +))
-                // Policy.
-                let now = rows.logProbabilities(policy)
-                var dlogp: [[Float]] = []
-                var lossSum: Float = 0
-                for (k, i) in members.enumerated() {
-                    dlogp.append(now[k].indices.map { j in
-                        let l = PPO.policyLoss(logProb: now[k][j], oldLogProb: rollout.logProbs[i][j],
-                                               advantage: whitened[i][j], clip: settings.clip)
-                        lossSum += l.loss
-                        clippedTokens += l.clipped ? 1 : 0
-                        return l.dLogProb / count
-                    })
+            for members in rollout.minibatches(size: settings.minibatchSize, rng: &rng) {
+                let p = try PolicyUpdate.policyStep(policy, optimizers.policy, rollout, members: members, advantages: whitened,
+                                                    clip: settings.clip) { (rows: ResponseBatch) throws(PPOError) in
+                    try addPretrainingGradient(rows: rows.B, length: rows.T, rng: &rng)
                 }
-                tokens += Int(count)
-                guard lossSum.isFinite else { throw .nonFiniteUpdate(model: "policy") }
-                policy.zeroGradients()
-                rows.backward(policy, dLogProbabilities: dlogp)
-                if settings.ptxCoefficient > 0 && pretraining.count > 2 {
-                    let T = min(rows.T, pretraining.count - 1), B = rows.B
-                    var input = [Int32](), targets = [Int32]()
-                    for _ in 0..<B {
-                        let s = rng.int(below: pretraining.count - T)
-                        input += pretraining[s..<(s + T)]
-                        targets += pretraining[(s + 1)..<(s + T + 1)]
-                    }
-                    policy.forward(tokens: input, B: B, T: T)
-                    let ptx = policy.languageModelLoss(targets: targets, weights: [Float](repeating: 1 / Float(B * T), count: B * T),
-                                                       dloss: settings.ptxCoefficient, backward: true)
-                    guard ptx.isFinite else { throw .nonFiniteUpdate(model: "policy") }
-                    policy.backward()
-                }
-                guard policyOptimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer).applied
-                else { throw .nonFiniteUpdate(model: "policy") }
-                // Value.
-                let v = rows.responseValues(value)
-                var dv: [[Float]] = []
-                var vLoss: Float = 0
-                for (k, i) in members.enumerated() {
-                    dv.append(v[k].indices.map { j in
-                        let l = PPO.valueLoss(value: v[k][j], oldValue: rollout.values[i][j], target: rollout.returns[i][j],
-                                              clip: settings.valueClip)
-                        vLoss += l.loss
-                        return l.dValue / count
-                    })
-                }
-                guard vLoss.isFinite else { throw .nonFiniteUpdate(model: "value") }
-                valueLossSum += Double(vLoss)
-                valueTokens += Int(count)
-                value.zeroGradients()
-                rows.responseValuesBackward(value, dValues: dv)
-                guard valueOptimizer.update(parameters: value.parameters.pointer, gradients: value.gradients.pointer).applied
-                else { throw .nonFiniteUpdate(model: "value") }
+                clippedTokens += p.clipped
+                tokens += p.tokens
+                let v = try PolicyUpdate.valueStep(value, optimizers.value, rollout, members: members, clip: settings.valueClip)
+                valueLossSum += v.loss
+                valueTokens += v.tokens
             }
         }
         return (Double(clippedTokens) / Double(max(tokens, 1)), valueLossSum / Double(max(valueTokens, 1)))
     }
 
-    /// `indices` split into groups of `size` by sequence length (a stable sort,
-    /// so equal lengths keep their shuffled order): padding to the longest row
-    /// of a group then wastes little, where a random minibatch with one long
-    /// prompt would pad every row to it.
-    static func lengthGroups(_ responses: [SampledResponse], _ indices: [Int], size: Int) -> [[Int]] {
-        func length(_ i: Int) -> Int { responses[i].promptTokens.count + responses[i].tokens.count }
-        let sorted = indices.enumerated().sorted { (length($0.element), $0.offset) < (length($1.element), $1.offset) }.map(\.element)
-        return stride(from: 0, to: sorted.count, by: size).map { Array(sorted[$0..<min($0 + size, sorted.count)]) }
+    /// PPO-ptx (Ouyang et al. 2022, eq. 2): adds γ times the gradient of the
+    /// next-token loss on `rows` random windows of pretraining text.
+    private func addPretrainingGradient(rows B: Int, length: Int, rng: inout Random) throws(PPOError) {
+        guard settings.ptxCoefficient > 0 && pretraining.count > 2 else { return }
+        let T = min(length, pretraining.count - 1)
+        var input = [Int32](), targets = [Int32]()
+        for _ in 0..<B {
+            let s = rng.int(below: pretraining.count - T)
+            input += pretraining[s..<(s + T)]
+            targets += pretraining[(s + 1)..<(s + T + 1)]
+        }
+        policy.forward(tokens: input, B: B, T: T)
+        let ptx = policy.languageModelLoss(targets: targets, weights: [Float](repeating: 1 / Float(B * T), count: B * T),
+                                           dloss: settings.ptxCoefficient, backward: true)
+        guard ptx.isFinite else { throw .nonFiniteUpdate(model: "policy") }
+        policy.backward()
     }
 
     /// The policy's log-probabilities now of response `index` of the last

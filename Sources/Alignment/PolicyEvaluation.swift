@@ -101,7 +101,7 @@ extension String {
 extension PolicyEvaluation {
     /// KL(π ‖ π_ref) per response on `prompts`, estimated from responses that
     /// π samples at temperature 1 (`k` per prompt): the k1 and k3 estimators
-    /// of `PPO.klEstimates` over their tokens. Both models must share the tokenizer.
+    /// of `Rollout.klEstimates` over their tokens. Both models must share the tokenizer.
     /// `monitor` sees the sampling, then the log-probabilities, batch by batch.
     public static func kl<Failure: Error>(
         _ policy: GPT, from reference: GPT, tokenizer: BPETokenizer, prompts: [String], k: Int = 1,
@@ -111,16 +111,8 @@ extension PolicyEvaluation {
                                                   settings: SamplingSettings(temperature: 1, maxNewTokens: maxNewTokens), rng: &rng,
                                                   monitor: monitor.phase("sampling"))
             .flatMap { $0 }
-        var mine: [[Float]] = [], theirs: [[Float]] = []
-        let scoring = monitor.phase("comparing log-probabilities")
-        scoring.progress(0, of: responses.count)
-        for chunk in PPO.lengthGroups(responses, Array(responses.indices), size: 32) {
-            try scoring.checkpoint()
-            let rows = ResponseBatch(responses, rows: chunk)
-            mine += rows.logProbabilities(policy)
-            theirs += rows.logProbabilities(reference)
-            scoring.progress(mine.count, of: responses.count)
-        }
-        return PPO.klEstimates(logProbs: mine, referenceLogProbs: theirs)
+        let read = try Rollout.logProbabilities(responses, policy: policy, reference: reference, batchSize: 32,
+                                                monitor: monitor.phase("comparing log-probabilities"))
+        return Rollout.klEstimates(logProbs: read.policy, referenceLogProbs: read.reference)
     }
 }

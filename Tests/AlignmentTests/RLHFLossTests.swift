@@ -137,12 +137,12 @@ import Testing
     @Test func clippedPolicyLossMatchesNumpy() {
         let ref = Self.reference.policy
         for j in Self.logp.indices {
-            let l = PPO.policyLoss(logProb: Self.logp[j], oldLogProb: Self.oldLogp[j], advantage: Self.advantages[j], clip: 0.2)
+            let l = PolicyUpdate.policyLoss(logProb: Self.logp[j], oldLogProb: Self.oldLogp[j], advantage: Self.advantages[j], clip: 0.2)
             #expect(abs(Double(l.loss) - ref.loss[j]) < 1e-5, "token \(j)")
             #expect(abs(Double(l.dLogProb) - ref.grad[j]) < 1e-5, "token \(j) gradient")
             #expect(l.clipped == ref.clipped![j], "token \(j) clipped")
             let numeric = Self.numericGradient([Self.logp[j]]) {
-                PPO.policyLoss(logProb: $0[0], oldLogProb: Self.oldLogp[j], advantage: Self.advantages[j], clip: 0.2).loss
+                PolicyUpdate.policyLoss(logProb: $0[0], oldLogProb: Self.oldLogp[j], advantage: Self.advantages[j], clip: 0.2).loss
             }[0]
             #expect(abs(Double(l.dLogProb) - numeric) < 3e-3, "token \(j) finite differences")
         }
@@ -152,11 +152,11 @@ import Testing
     @Test func clippedValueLossMatchesNumpy() {
         let ref = Self.reference.value
         for j in Self.values.indices {
-            let l = PPO.valueLoss(value: Self.values[j], oldValue: Self.oldValues[j], target: Self.returns[j], clip: 0.2)
+            let l = PolicyUpdate.valueLoss(value: Self.values[j], oldValue: Self.oldValues[j], target: Self.returns[j], clip: 0.2)
             #expect(abs(Double(l.loss) - ref.loss[j]) < 1e-5, "token \(j)")
             #expect(abs(Double(l.dValue) - ref.grad[j]) < 1e-5, "token \(j) gradient")
             let numeric = Self.numericGradient([Self.values[j]]) {
-                PPO.valueLoss(value: $0[0], oldValue: Self.oldValues[j], target: Self.returns[j], clip: 0.2).loss
+                PolicyUpdate.valueLoss(value: $0[0], oldValue: Self.oldValues[j], target: Self.returns[j], clip: 0.2).loss
             }[0]
             #expect(abs(Double(l.dValue) - numeric) < 3e-3, "token \(j) finite differences")
         }
@@ -166,7 +166,7 @@ import Testing
         let a = PPO.advantages(rewards: Self.gaeRewards, values: Self.gaeValues, gamma: 0.99, lambda: 0.95)
         for (x, y) in zip(a, Self.reference.gae) { #expect(abs(Double(x) - y) < 1e-5) }
         for (x, y) in zip(whiten(Self.rewards), Self.reference.whiten) { #expect(abs(Double(x) - y) < 1e-5) }
-        let kl = PPO.klEstimates(logProbs: Self.klLogp, referenceLogProbs: Self.klRef)
+        let kl = Rollout.klEstimates(logProbs: Self.klLogp, referenceLogProbs: Self.klRef)
         #expect(abs(kl.k1 - Self.reference.kl.k1) < 1e-5 && abs(kl.k3 - Self.reference.kl.k3) < 1e-5)
         #expect(kl.k3 >= 0)
     }
