@@ -11,6 +11,8 @@ import World
 public final class Session {
     /// Variables set with `set NAME VALUE` and read as `$NAME`.
     public var variables: [String: String] = [:]
+    /// Method settings changed with `set METHOD.NAME VALUE` (ppo.clip → 0.1), as checked option text.
+    public var methodDefaults: [String: String] = [:]
     /// Typed settings (`set seed 7`).
     public var settings = Settings()
     /// Models by name.

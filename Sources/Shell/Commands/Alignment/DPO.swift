@@ -5,6 +5,20 @@ import Kernels
 import LanguageModel
 
 extension Commands {
+    /// DPO's settings as options: defaults written once, in DPOSettings (with
+    /// their sources); `set dpo.NAME VALUE` changes a default for the session.
+    static let dpoSettings = SettingsTable(method: "dpo", defaults: DPOSettings(), fields: [
+        .choice("loss", \.loss, "sigmoid (DPO), ipo, cdpo, robust, hinge or simpo"),
+        // β's default depends on the loss (DPOSettings.defaults(for:)), so none is shown.
+        .init(name: "beta", kind: .float(0.0001...100), summary: "β (default 0.1; 2 for simpo)", read: { _ in nil },
+              write: { $0.beta = Double($1)! }),
+        .double("epsilon", \.epsilon, 0...0.49, "ε, the flip rate cdpo and robust assume"),
+        .double("gamma", \.gamma, 0...100, "γ, SimPO's target margin"),
+        .integer("batch", \.batchSize, 1...4096, "pairs per step"),
+        .float("lr", \.learningRate, 0...1, "learning rate (after warm-up, constant)"),
+        .integer("warmup", \.warmup, 0...1_000_000, "steps of linear warm-up"),
+    ])
+
     static let dpoInit = CommandSpec(
         "dpo init",
         arguments: [.argument("NAME", .name, "the run (its models are NAME.policy and NAME.ref)", required: false)],
@@ -13,15 +27,7 @@ extension Commands {
             .option("ref", .name, "the frozen reference (default: the policy's starting point)"),
             .option("data", .name, "preference pairs or rankings (label, or JSONL with prompt/chosen/rejected)"),
             .option("heldout", .name, "held-out pairs (default: DATA.heldout if it exists)"),
-            .option("loss", .choice(DPOLoss.allCases.map(\.rawValue)), "sigmoid (DPO), ipo, cdpo, robust, hinge or simpo",
-                    default: DPOSettings().loss.rawValue),
-            .option("beta", .float(0.0001...100), "β (default 0.1; 2 for simpo)"),
-            .option("epsilon", .float(0...0.49), "ε, the flip rate cdpo and robust assume", default: "\(DPOSettings().epsilon)"),
-            .option("gamma", .float(0...100), "γ, SimPO's target margin", default: "\(DPOSettings().gamma)"),
-            .option("batch", .integer(1...4096), "pairs per step", default: "\(DPOSettings().batchSize)"),
-            .option("lr", .float(0...1), "learning rate (after warm-up, constant)", default: "\(DPOSettings().learningRate)"),
-            .option("warmup", .integer(0...1_000_000), "steps of linear warm-up", default: "\(DPOSettings().warmup)"),
-        ],
+        ] + dpoSettings.options,
         summary: "set up DPO (or IPO, cDPO, robust DPO, hinge, SimPO): a policy, a frozen reference, pairs",
         help: """
             Copies POLICY twice, once to train (NAME.policy) and once frozen as the \
@@ -31,7 +37,8 @@ extension Commands {
             response has the higher implicit reward β·(log π − log π_ref), both \
             rewards and their margin, and both log-probabilities: so you can watch \
             the chosen reward fall along with the rejected one, which DPO allows \
-            (it only asks the margin to grow). simpo uses no reference.
+            (it only asks the margin to grow). simpo uses no reference. \
+            set dpo.NAME VALUE changes an option's default for the session (set dpo.beta 0.2).
             """,
         examples: ["dpo init policy=sft data=helpful_pairs", "dpo init ipo policy=sft data=helpful_pairs loss=ipo beta=0.5"]
     ) { invocation, context in
@@ -49,13 +56,9 @@ extension Commands {
         guard let dataName = invocation.optional("data") else {
             throw invocation.error("dpo init needs data=PAIRS: preference pairs or rankings (label a sample set, or load data)")
         }
-        var settings = DPOSettings.defaults(for: DPOLoss(rawValue: invocation.option("loss"))!)
-        if let beta = invocation.optional("beta").flatMap(Double.init) { settings.beta = beta }
-        settings.epsilon = invocation.float("epsilon")
-        settings.gamma = invocation.float("gamma")
-        settings.batchSize = invocation.integer("batch")
-        settings.learningRate = Float(invocation.float("lr"))
-        settings.warmup = invocation.integer("warmup")
+        // The loss first, for the defaults that depend on it; then every option.
+        let loss = dpoSettings.settings(invocation, s).loss
+        let settings = dpoSettings.settings(invocation, s, startingFrom: DPOSettings.defaults(for: loss))
         let context = min(settings.context, entry.model.config.contextLength)
         func pairs(_ data: String, argument: String) throws -> [PreferencePair] {
             let d = try s.dataset(data, in: invocation, argument: argument)

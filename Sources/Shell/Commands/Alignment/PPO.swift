@@ -5,8 +5,25 @@ import Kernels
 import LanguageModel
 
 extension Commands {
-    /// PPO's defaults, written once (in PPOSettings, with their sources); the options show them.
-    private static let ppoDefaults = PPOSettings()
+    /// PPO's settings as options: defaults written once, in PPOSettings (with
+    /// their sources); `set ppo.NAME VALUE` changes a default for the session.
+    static let ppoSettings = SettingsTable(method: "ppo", defaults: PPOSettings(), fields: [
+        .double("beta", \.beta, 0...100, "KL coefficient β"),
+        .optionalDouble("target_kl", \.targetKL, 0.0001...1000, "adaptive β: target KL per response, in nats"),
+        .double("horizon", \.horizon, 1...1e9, "adaptive β's horizon, in responses"),
+        .float("clip", \.clip, 0.001...10, "clip range ε of the policy ratio"),
+        .float("value_clip", \.valueClip, 0.001...100, "clip range of the value update"),
+        .float("gamma", \.gamma, 0...1, "GAE discount γ"),
+        .float("lambda", \.lambda, 0...1, "GAE λ"),
+        .integer("epochs", \.epochs, 1...100, "passes over each rollout"),
+        .integer("batch", \.batchSize, 1...4096, "prompts per rollout"),
+        .integer("minibatch", \.minibatchSize, 1...4096, "responses per update"),
+        .float("lr", \.learningRate, 0...1, "policy learning rate"),
+        .float("value_lr", \.valueLearningRate, 0...1, "value-model learning rate"),
+        .float("ptx", \.ptxCoefficient, 0...1000, "PPO-ptx: weight of the pretraining loss (0: none)"),
+        .float("temperature", \.sampling.temperature, 0.01...10, "rollout temperature"),
+        .integer("max_tokens", \.sampling.maxNewTokens, 1...1000, "new tokens per response at most"),
+    ])
 
     static let ppoInit = CommandSpec(
         "ppo init",
@@ -16,22 +33,8 @@ extension Commands {
             .option("reward", .name, "a reward model or a reward defined with reward"),
             .option("value", .name, "the reward model the value model starts from (default: the reward's first; for gold, the policy's trunk)"),
             .option("prompts", .name, "prompts to roll out on (default: the world's train prompts)"),
-            .option("beta", .float(0...100), "KL coefficient β", default: "\(ppoDefaults.beta)"),
-            .option("target_kl", .float(0.0001...1000), "adaptive β: target KL per response, in nats"),
-            .option("horizon", .float(1...1e9), "adaptive β's horizon, in responses", default: "\(ppoDefaults.horizon)"),
-            .option("clip", .float(0.001...10), "clip range ε of the policy ratio", default: "\(ppoDefaults.clip)"),
-            .option("value_clip", .float(0.001...100), "clip range of the value update", default: "\(ppoDefaults.valueClip)"),
-            .option("gamma", .float(0...1), "GAE discount γ", default: "\(ppoDefaults.gamma)"),
-            .option("lambda", .float(0...1), "GAE λ", default: "\(ppoDefaults.lambda)"),
-            .option("epochs", .integer(1...100), "passes over each rollout", default: "\(ppoDefaults.epochs)"),
-            .option("batch", .integer(1...4096), "prompts per rollout", default: "\(ppoDefaults.batchSize)"),
-            .option("minibatch", .integer(1...4096), "responses per update", default: "\(ppoDefaults.minibatchSize)"),
-            .option("lr", .float(0...1), "policy learning rate", default: "\(ppoDefaults.learningRate)"),
-            .option("value_lr", .float(0...1), "value-model learning rate", default: "\(ppoDefaults.valueLearningRate)"),
-            .option("ptx", .float(0...1000), "PPO-ptx: weight of the pretraining loss (0: none)", default: "\(ppoDefaults.ptxCoefficient)"),
+        ] + ppoSettings.options + [
             .option("ptx_data", .name, "PPO-ptx: the pretraining text"),
-            .option("temperature", .float(0.01...10), "rollout temperature", default: "\(ppoDefaults.sampling.temperature)"),
-            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "\(ppoDefaults.sampling.maxNewTokens)"),
         ],
         summary: "set up PPO: a policy, a frozen reference, a value model and a reward",
         help: """
@@ -40,7 +43,8 @@ extension Commands {
             reward model. Then ppo step runs iterations and ppo show opens the last \
             batch token by token. The defaults follow InstructGPT and "The N \
             implementation details of RLHF with PPO": per-token KL penalty, GAE with \
-            γ 1 and λ 0.95, whitened advantages, clipped policy and value losses.
+            γ 1 and λ 0.95, whitened advantages, clipped policy and value losses. \
+            set ppo.NAME VALUE changes an option's default for the session (set ppo.clip 0.1).
             """,
         examples: ["ppo init policy=sft reward=helpful beta=0.05", "ppo init rl policy=sft reward=combined target_kl=2 ptx=0.5 ptx_data=corpus"]
     ) { invocation, context in
@@ -70,21 +74,7 @@ extension Commands {
         }
         let prompts = try invocation.optional("prompts").map { try promptItems($0, invocation, s, argument: "prompts").map(\.item) }
             ?? s.currentWorld.tasks.filter { !$0.heldOut }.map { PromptItem(prompt: $0.prompt, unsafe: $0.isUnsafe) }
-        var settings = PPOSettings()
-        settings.beta = invocation.float("beta")
-        settings.targetKL = invocation.optional("target_kl").flatMap(Double.init)
-        settings.horizon = invocation.float("horizon")
-        settings.clip = Float(invocation.float("clip"))
-        settings.valueClip = Float(invocation.float("value_clip"))
-        settings.gamma = Float(invocation.float("gamma"))
-        settings.lambda = Float(invocation.float("lambda"))
-        settings.epochs = invocation.integer("epochs")
-        settings.batchSize = invocation.integer("batch")
-        settings.minibatchSize = invocation.integer("minibatch")
-        settings.learningRate = Float(invocation.float("lr"))
-        settings.valueLearningRate = Float(invocation.float("value_lr"))
-        settings.ptxCoefficient = Float(invocation.float("ptx"))
-        settings.sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
+        let settings = ppoSettings.settings(invocation, s)
         var pretraining: [Int32] = []
         if settings.ptxCoefficient > 0 {
             guard let dataName = invocation.optional("ptx_data") else { throw invocation.error("ptx needs ptx_data=DATA, the pretraining text", at: "ptx") }

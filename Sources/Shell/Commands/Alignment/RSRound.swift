@@ -14,7 +14,7 @@ extension Commands {
             .option("n", .integer(0...1_000_000), "prompts per round, drawn at random (0: all)", default: "0"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
             .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
-        ] + trainingOptions(steps: "100", batch: "32", unit: "example", context: "96", lr: "0.0002", heldout: nil),
+        ] + trainingOptions(rsTraining, heldout: nil),
         summary: "one Llama 2 rejection-sampling round: sample K, keep the best, finetune on them",
         help: """
             Samples K responses per prompt from MODEL, scores them with the reward, \
@@ -41,7 +41,7 @@ extension Commands {
         let world = s.currentWorld
         var kept = s.keptSamples[name] ?? [:]
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
-        let settings = trainingSettings(invocation)
+        let settings = rsTraining.settings(invocation, s)
         // Until the finetuning starts a stop at Ctrl-C leaves everything as it was.
         let (before, selections) = try s.work("rs round \(name)") { monitor in
             (try heldOutReport(entry.model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts")),

@@ -12,7 +12,7 @@ extension Commands {
             .option("from", .name, "the language model whose trunk it starts from (default: sft)", default: "sft"),
             .option("loss", .choice(["ranking", "pairwise", "margin"]), "ranking (InstructGPT), pairwise (Bradley–Terry) or margin (Llama 2)", default: "ranking"),
             .option("margin", .choice(["small", "large"]), "Llama 2's margins for loss=margin: small 1, 2/3, 1/3, 0 or large 3, 2, 1, 0", default: "small"),
-        ] + trainingOptions(steps: "200", batch: "16", unit: "group", context: "96", lr: "0.0001",
+        ] + trainingOptions(rmTraining,
                             heldout: "comparisons for held-out accuracy (default: DATA.heldout if it exists)"),
         summary: "train a reward model on comparisons (ranking, pairwise or margin loss)",
         help: """
@@ -54,7 +54,7 @@ extension Commands {
         guard let tokenizer = trunk.tokenizer, ChatFormat.supports(tokenizer) else {
             throw invocation.error("\(trunkName)'s tokenizer lacks the chat markers; a reward model reads chat examples", at: "from")
         }
-        let settings = trainingSettings(invocation)
+        let settings = rmTraining.settings(invocation, s)
         var rng = s.random(invocation)
         let model = GPT(scalarHeadOn: trunk.model, seed: rng.next())
         Parallel.threads = s.settings.threads

@@ -8,7 +8,7 @@ extension Commands {
         "pretrain",
         arguments: [.argument("MODEL", .name, "a language model with a tokenizer"), .keyword("on"),
                     .argument("DATA", .name, "a dataset of text")],
-        options: trainingOptions(steps: "200", batch: "16", unit: "sequence", context: "64", lr: "0.001",
+        options: trainingOptions(pretrainTraining,
                                   heldout: "a dataset for the held-out loss (default: the last 10% of DATA's records, when it has 10 or more)"),
         summary: "train a language model on text (next-token prediction)",
         help: """
@@ -38,7 +38,7 @@ extension Commands {
             records.flatMap { tokenizer.encode(plainText($0)) + (end.map { [$0] } ?? []) }
         }
         let tokens = stream(train), heldOut = stream(heldOutRecords)
-        var settings = trainingSettings(invocation)
+        var settings = pretrainTraining.settings(invocation, s)
         settings.sequenceLength = min(settings.sequenceLength, entry.model.config.contextLength)
         guard tokens.count > settings.sequenceLength + 1 else {
             throw invocation.error("\(invocation.argument("DATA")) is only \(tokens.count) tokens; it needs more than context=\(settings.sequenceLength)", at: "DATA")

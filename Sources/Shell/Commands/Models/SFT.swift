@@ -8,7 +8,7 @@ extension Commands {
         "sft",
         arguments: [.argument("MODEL", .name, "a language model whose tokenizer has the chat markers"), .keyword("on"),
                     .argument("DATA", .name, "demonstrations: prompt/completion or messages records")],
-        options: trainingOptions(steps: "300", batch: "16", unit: "example", context: "96", lr: "0.0005",
+        options: trainingOptions(sftTraining,
                                   heldout: "demonstrations for the held-out loss (default: a random 10% of DATA)"),
         summary: "supervised finetuning on demonstrations (loss on the assistant's tokens only)",
         help: """
@@ -45,7 +45,7 @@ extension Commands {
         if let h = invocation.optional("heldout") {
             heldOut = try examples(try s.dataset(h, in: invocation, argument: "heldout").records, "heldout")
         }
-        let settings = trainingSettings(invocation)
+        let settings = sftTraining.settings(invocation, s)
         var rng = s.random(invocation)
         if invocation.optional("heldout") == nil, train.count >= 10 {
             (train, heldOut) = rng.split(train, heldOut: train.count / 10)

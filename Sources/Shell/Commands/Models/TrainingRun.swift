@@ -1,37 +1,40 @@
 import Alignment
 
 extension Commands {
-    /// The options the training commands share, with each command's defaults
-    /// and wording; `heldout` nil for a command without held-out data (then
-    /// neither heldout nor eval_every is offered).
-    static func trainingOptions(steps: String, batch: String, unit: String, context: String, lr: String,
-                                heldout: String?) -> [Parameter] {
-        var options: [Parameter] = [
-            .option("steps", .integer(1...10_000_000), "optimiser steps", default: steps),
-            .option("batch", .integer(1...4096), "\(unit)s per step", default: batch),
-            .option("context", .integer(2...65536), "tokens per \(unit) at most (and at most the model's)", default: context),
-            .option("lr", .float(0...1), "peak learning rate", default: lr),
-            .option("warmup", .integer(0...10_000_000), "linear warm-up steps", default: "20"),
+    /// The settings the training commands share, as a table with each
+    /// command's defaults and wording; `evaluates` false for a command without
+    /// held-out data (then eval_every is not offered). `set METHOD.NAME VALUE`
+    /// changes a default (set sft.lr 3e-4).
+    static func trainingTable(_ method: String, steps: Int, batch: Int, unit: String, context: Int, lr: Float,
+                              evaluates: Bool) -> SettingsTable<TrainingSettings> {
+        var defaults = TrainingSettings()
+        defaults.steps = steps
+        defaults.batchSize = batch
+        defaults.sequenceLength = context
+        defaults.learningRate = lr
+        if !evaluates { defaults.evaluateEvery = 0 }
+        var fields: [SettingsTable<TrainingSettings>.Field] = [
+            .integer("steps", \.steps, 1...10_000_000, "optimiser steps"),
+            .integer("batch", \.batchSize, 1...4096, "\(unit)s per step"),
+            .integer("context", \.sequenceLength, 2...65536, "tokens per \(unit) at most (and at most the model's)"),
+            .float("lr", \.learningRate, 0...1, "peak learning rate"),
+            .integer("warmup", \.warmup, 0...10_000_000, "linear warm-up steps"),
         ]
-        if let heldout {
-            options += [.option("eval_every", .integer(0...10_000_000), "held-out loss every k steps (0: only at the end)", default: "50"),
-                        .option("heldout", .name, heldout)]
-        }
-        return options + [.option("resume", .bool, "continue the model's optimiser moments and step count (default: a fresh AdamW)", default: "false"),
-                          .option("seed", .integer(0...Int.max), "seed of the run's randomness (default: from the session seed)")]
+        if evaluates { fields.append(.integer("eval_every", \.evaluateEvery, 0...10_000_000, "held-out loss every k steps (0: only at the end)")) }
+        fields.append(.bool("resume", \.resume, "continue the model's optimiser moments and step count (default: a fresh AdamW)"))
+        return SettingsTable(method: method, defaults: defaults, fields: fields)
     }
 
-    /// The settings those options give.
-    static func trainingSettings(_ invocation: Invocation) -> TrainingSettings {
-        var settings = TrainingSettings()
-        settings.steps = invocation.integer("steps")
-        settings.batchSize = invocation.integer("batch")
-        settings.sequenceLength = invocation.integer("context")
-        settings.learningRate = Float(invocation.float("lr"))
-        settings.warmup = invocation.integer("warmup")
-        settings.evaluateEvery = invocation.optional("eval_every").flatMap { Int($0) } ?? 0  // 0 where it is not offered
-        settings.resume = invocation.bool("resume")
-        return settings
+    static let pretrainTraining = trainingTable("pretrain", steps: 200, batch: 16, unit: "sequence", context: 64, lr: 1e-3, evaluates: true)
+    static let sftTraining = trainingTable("sft", steps: 300, batch: 16, unit: "example", context: 96, lr: 5e-4, evaluates: true)
+    static let rmTraining = trainingTable("rm", steps: 200, batch: 16, unit: "group", context: 96, lr: 1e-4, evaluates: true)
+    static let rsTraining = trainingTable("rs", steps: 100, batch: 32, unit: "example", context: 96, lr: 2e-4, evaluates: false)
+
+    /// A training command's options: its table's, the held-out data (when
+    /// `heldout` describes it) and the seed.
+    static func trainingOptions(_ table: SettingsTable<TrainingSettings>, heldout: String?) -> [Parameter] {
+        table.options + (heldout.map { [.option("heldout", .name, $0)] } ?? [])
+            + [.option("seed", .integer(0...Int.max), "seed of the run's randomness (default: from the session seed)")]
     }
 
     /// Runs a training loop for a command: records its history as a run named

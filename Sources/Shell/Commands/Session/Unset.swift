@@ -1,12 +1,17 @@
 extension Commands {
     static let unset = CommandSpec(
         "unset",
-        arguments: [.argument("NAME", .name, "a variable")],
-        summary: "forget a variable",
-        help: "Removes a variable set with set. Settings cannot be unset; set them to a new value.",
-        examples: ["unset prompt"]
+        arguments: [.argument("NAME", .name, "a variable, or a method default (ppo.clip)")],
+        summary: "forget a variable, or a method default set with set",
+        help: """
+            Removes a variable set with set, or a method default (unset ppo.clip: \
+            ppo init uses PPO's own default again). Settings cannot be unset; set \
+            them to a new value.
+            """,
+        examples: ["unset prompt", "unset ppo.clip"]
     ) { invocation, context in
         let name = invocation.argument("NAME")
+        if context.session.methodDefaults.removeValue(forKey: name) != nil { return CommandOutput() }
         guard context.session.variables.removeValue(forKey: name) != nil else {
             if Settings.known.contains(where: { $0.name == name }) {
                 throw invocation.error("\(name) is a setting; give it a new value with set \(name) VALUE", at: "NAME")
