@@ -40,6 +40,8 @@ public struct DPOSettings: Sendable, Equatable {
     public var warmup = 10
     /// Tokens per prompt + response at most (longer prompts are cut from the left).
     public var context = 96
+    /// Prompts of each step's batch that π answers, for the step's KL estimate (0: none).
+    public var klSamples = 8
 
     public init() {}
 
@@ -84,6 +86,22 @@ public struct DPOReport: Sendable {
     /// Mean log π of the chosen and of the rejected responses.
     public var chosenLogProb: Double, rejectedLogProb: Double
     public var pairs: Int
+    /// KL(π ‖ π_ref) per response by the k3 estimator, on responses π sampled
+    /// for `klSamples` of the step's prompts (NaN when none were drawn).
+    public var kl = Double.nan
+    /// The gradient norm before clipping.
+    public var gradientNorm = Double.nan
+}
+
+/// One pair opened token by token: each response's tokens with log π and
+/// log π_ref, and what the pair contributes.
+public struct PairInspection: Sendable {
+    public var pair: PreferencePair
+    public var chosenTokens: [Int32], rejectedTokens: [Int32]
+    public var chosenLogProbs: [Float], chosenReferenceLogProbs: [Float]
+    public var rejectedLogProbs: [Float], rejectedReferenceLogProbs: [Float]
+    /// The pair's loss, and its implicit rewards.
+    public var loss: Double, chosenReward: Double, rejectedReward: Double
 }
 
 /// Direct preference optimisation, one step at a time (Rafailov et al. 2023):
@@ -150,9 +168,10 @@ public final class DPO {
         return (inZ.0, inZ.1 * beta, -inZ.1 * beta)
     }
 
-    /// One step on the next `batchSize` pairs of shuffled passes. A non-finite
-    /// loss or gradient leaves the policy and the optimiser as they were and
-    /// returns nil.
+    /// One step on the next `batchSize` pairs of shuffled passes, then the KL
+    /// estimate on fresh samples of π for `klSamples` of its prompts. A
+    /// non-finite loss or gradient leaves the policy and the optimiser as they
+    /// were and returns nil.
     public func step(rng: inout Random) -> DPOReport? {
         let chosen = passes.next(settings.batchSize, rng: &rng).map { pairs[$0] }
         policy.zeroGradients()
@@ -160,11 +179,34 @@ public final class DPO {
         guard report.loss.isFinite, let rows else { return nil }
         rows.backward(policy, dLogProbabilities: grads)
         optimizer.settings.learningRate = settings.learningRate * min(1, Float(step + 1) / Float(max(settings.warmup, 1)))
-        guard optimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer).applied else { return nil }
+        let update = optimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer)
+        guard update.applied else { return nil }
         step += 1
         var r = report
         r.step = step
+        r.gradientNorm = Double(update.gradientNorm)
+        if settings.klSamples > 0 {
+            let prompts = chosen.prefix(settings.klSamples).map(\.prompt)
+            let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: Array(prompts),
+                                                  settings: SamplingSettings(temperature: 1, maxNewTokens: 32), rng: &rng).flatMap { $0 }
+            let read = Rollout.logProbabilities(responses, policy: policy, reference: reference, batchSize: 32)
+            r.kl = Rollout.klEstimates(logProbs: read.policy, referenceLogProbs: read.reference).k3
+        }
         return r
+    }
+
+    /// Pair `index` of the training pairs (or of the held-out ones) token by
+    /// token under the policy now and the reference.
+    public func inspect(_ index: Int, heldOut useHeldOut: Bool = false) -> PairInspection {
+        let pair = (useHeldOut ? heldOut : pairs)[index]
+        let rows = ResponseBatch([(prompt: pair.promptTokens, response: pair.chosenTokens),
+                                  (prompt: pair.promptTokens, response: pair.rejectedTokens)])
+        let now = rows.logProbabilities(policy), ref = rows.logProbabilities(reference)
+        let report = measure([pair], withGradient: false).report
+        return PairInspection(pair: pair, chosenTokens: pair.chosenTokens, rejectedTokens: pair.rejectedTokens,
+                              chosenLogProbs: now[0], chosenReferenceLogProbs: ref[0],
+                              rejectedLogProbs: now[1], rejectedReferenceLogProbs: ref[1],
+                              loss: report.loss, chosenReward: report.chosenReward, rejectedReward: report.rejectedReward)
     }
 
     /// The loss and implicit rewards on the held-out pairs (no update), in

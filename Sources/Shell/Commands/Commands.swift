@@ -11,6 +11,6 @@ extension Registry {
         Commands.plot, Commands.worldGenerate, Commands.gold, Commands.eval,
         Commands.sample, Commands.label, Commands.showComparisons, Commands.trainRM, Commands.evalRM,
         Commands.score, Commands.reward, Commands.bestofn, Commands.rsRound,
-        Commands.ppoInit, Commands.ppoStep, Commands.ppoShow, Commands.dpoInit, Commands.dpoStep,
+        Commands.ppoInit, Commands.ppoStep, Commands.ppoShow, Commands.dpoInit, Commands.dpoStep, Commands.dpoShow,
     ])
 }

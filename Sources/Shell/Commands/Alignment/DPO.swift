@@ -17,6 +17,7 @@ extension Commands {
         .integer("batch", \.batchSize, 1...4096, "pairs per step"),
         .float("lr", \.learningRate, 0...1, "learning rate (after warm-up, constant)"),
         .integer("warmup", \.warmup, 0...1_000_000, "steps of linear warm-up"),
+        .integer("kl_samples", \.klSamples, 0...4096, "prompts of each batch π answers for the step's KL estimate (0: none)"),
     ])
 
     static let dpoInit = CommandSpec(
@@ -98,8 +99,10 @@ extension Commands {
         help: """
             One line per step: the loss, the share of pairs ordered rightly by the \
             implicit reward β·(log π − log π_ref), the chosen and the rejected \
-            reward, their margin, the mean log π of each side, seconds. Then the \
-            same on the held-out pairs. Ctrl-C stops between steps; a step whose \
+            reward, their margin, the mean log π of each side, KL(π ‖ π_ref) by \
+            the k3 estimator on fresh samples of π for kl_samples of the batch's \
+            prompts, the gradient norm before clipping, seconds. Then the same on \
+            the held-out pairs. Ctrl-C stops between steps; a step whose \
             loss or gradient is not finite is not applied. Values: dpo.loss, \
             dpo.accuracy, dpo.margin, … and dpo.heldout_accuracy.
             """,
@@ -111,7 +114,7 @@ extension Commands {
         let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
         var rng = s.random(invocation)
         Parallel.threads = s.settings.threads
-        context.emit("step    loss   acc  r_chosen  r_rejected  margin  logp_chosen  logp_rejected  time")
+        context.emit("step    loss   acc  r_chosen  r_rejected  margin  logp_chosen  logp_rejected     kl  gnorm  time")
         var warned = false
         for _ in 0..<count {
             if s.isCancelled() {
@@ -124,8 +127,10 @@ extension Commands {
             }
             let seconds = Date().timeIntervalSince(start)
             record(r, run, prefix: "", s)
-            context.emit(String(format: "%4d  %6.3f  %3.0f%%  %+8.3f  %+10.3f  %+6.3f  %11.2f  %13.2f  [%.2f s]", r.step, r.loss,
-                                100 * r.accuracy, r.chosenReward, r.rejectedReward, r.margin, r.chosenLogProb, r.rejectedLogProb, seconds))
+            let kl = r.kl.isNaN ? "    -" : String(format: "%5.2f", r.kl)
+            context.emit(String(format: "%4d  %6.3f  %3.0f%%  %+8.3f  %+10.3f  %+6.3f  %11.2f  %13.2f  ", r.step, r.loss,
+                                100 * r.accuracy, r.chosenReward, r.rejectedReward, r.margin, r.chosenLogProb, r.rejectedLogProb)
+                + kl + String(format: "  %5.2f  [%.2f s]", r.gradientNorm, seconds))
             // Over the last 10 steps, so one batch's noise does not raise it.
             func recent(_ metric: String) -> Double {
                 let tail = (run.series[metric] ?? []).suffix(10).map(\.value)
@@ -134,14 +139,15 @@ extension Commands {
             let (c, l) = (recent("chosen_reward"), recent("rejected_reward"))
             if !warned, trainer.settings.loss != .simpo, c < 0, l < c {
                 warned = true
-                context.emit("      over the last 10 steps both implicit rewards are below 0: π gives the chosen responses less probability than π_ref "
-                    + "does, and the rejected ones still less. DPO only asks the margin to grow, so this is allowed; watch held-out accuracy and gold.")
+                context.emit("      likelihood displacement (Razin et al. 2024): over the last 10 steps both implicit rewards are below 0, so π gives "
+                    + "the chosen responses less probability than π_ref does, and the rejected ones still less. DPO only asks the margin to grow, "
+                    + "so this is allowed, and the probability goes to responses in neither set; watch held-out accuracy, KL and gold.")
             }
         }
         if let h = trainer.evaluateHeldOut() {
             record(h, run, prefix: "heldout_", s)
-            return CommandOutput(String(format: "held-out, %d pairs: loss %.3f, accuracy %.1f%%, chosen %+.3f, rejected %+.3f, margin %+.3f",
-                                        h.pairs, h.loss, 100 * h.accuracy, h.chosenReward, h.rejectedReward, h.margin))
+            return CommandOutput(String(format: "held-out, %@: loss %.3f, accuracy %.1f%%, chosen %+.3f, rejected %+.3f, margin %+.3f",
+                                        plural(h.pairs, "pair"), h.loss, 100 * h.accuracy, h.chosenReward, h.rejectedReward, h.margin))
         }
         return CommandOutput()
     }
@@ -150,9 +156,55 @@ extension Commands {
     static func record(_ r: DPOReport, _ run: Run, prefix: String, _ s: Session) {
         for (metric, v) in [("loss", r.loss), ("accuracy", r.accuracy), ("chosen_reward", r.chosenReward),
                             ("rejected_reward", r.rejectedReward), ("margin", r.margin),
-                            ("chosen_logp", r.chosenLogProb), ("rejected_logp", r.rejectedLogProb)] {
+                            ("chosen_logp", r.chosenLogProb), ("rejected_logp", r.rejectedLogProb),
+                            ("kl", r.kl), ("grad_norm", r.gradientNorm)] where !v.isNaN {
             run.record(prefix + metric, step: r.step, v)
             s.values["dpo." + prefix + metric] = v
         }
+    }
+
+    static let dpoShow = CommandSpec(
+        "dpo show",
+        arguments: [.argument("INDEX", .integer(1...100_000_000), "the pair, from 1 (default 1)", required: false)],
+        options: [.option("run", .name, "the DPO run (default: the latest)"),
+                  .option("heldout", .bool, "a held-out pair rather than a training pair", default: "false")],
+        summary: "open one preference pair token by token: log π, log π_ref and their difference",
+        help: """
+            Shows pair INDEX of the run's training pairs (or held-out ones): the \
+            prompt, then for the chosen and the rejected response each token with \
+            log π now, log π_ref and log π − log π_ref, their sums, the implicit \
+            rewards β·Σ(log π − log π_ref) and the pair's loss. Where the chosen \
+            response's sum falls below 0 along with the rejected one's, the \
+            probability has gone elsewhere (likelihood displacement).
+            """,
+        examples: ["dpo show 3", "dpo show 1 heldout=true"]
+    ) { invocation, context in
+        let s = context.session
+        let (_, trainer) = try s.methodRun(DPO.self, named: invocation.optional("run"), kind: "DPO", in: invocation,
+                                           argument: "run", start: "dpo init policy=sft data=PAIRS")
+        let heldOut = invocation.bool("heldout")
+        let count = heldOut ? trainer.heldOut.count : trainer.pairs.count
+        let index = invocation.arguments["INDEX"].flatMap { Int($0) } ?? 1
+        guard index <= count else {
+            throw invocation.error("the run has \(plural(count, heldOut ? "held-out pair" : "training pair")); give an index from 1 to \(count)",
+                                   at: count == 0 ? "heldout" : "INDEX")
+        }
+        let p = trainer.inspect(index - 1, heldOut: heldOut)
+        var out = "prompt: \(p.pair.prompt)\n"
+        for (side, text, tokens, now, ref, reward) in [
+            ("chosen", p.pair.chosen, p.chosenTokens, p.chosenLogProbs, p.chosenReferenceLogProbs, p.chosenReward),
+            ("rejected", p.pair.rejected, p.rejectedTokens, p.rejectedLogProbs, p.rejectedReferenceLogProbs, p.rejectedReward),
+        ] {
+            var rows: [[String]] = zip(tokens, zip(now, ref)).map { token, lp in
+                [jsonQuoted(trainer.tokenizer.decodeText([token])), String(format: "%.3f", lp.0), String(format: "%.3f", lp.1),
+                 String(format: "%+.3f", lp.0 - lp.1)]
+            }
+            let sumNow = now.reduce(0, +), sumRef = ref.reduce(0, +)
+            rows.append(["sum", String(format: "%.3f", sumNow), String(format: "%.3f", sumRef), String(format: "%+.3f", sumNow - sumRef)])
+            out += "\(side): \(text)\n" + Table(["token", "logp", "ref", "diff"], rows).render()
+                + String(format: "implicit reward %+.3f\n", reward)
+        }
+        out += String(format: "margin %+.3f, loss %.3f (%@ loss)", p.chosenReward - p.rejectedReward, p.loss, trainer.settings.loss.rawValue)
+        return CommandOutput(out)
     }
 }
