@@ -40,6 +40,11 @@ public struct DPOSettings: Sendable, Equatable {
     public var warmup = 10
     /// Tokens per prompt + response at most (longer prompts are cut from the left).
     public var context = 96
+    /// Whether a response's log π (and log π_ref) is the mean over its tokens
+    /// rather than the sum: IPO's default, as TRL computes it (its DPOTrainer
+    /// divides IPO's log-probabilities by the completion length), so that the
+    /// target margin 1/(2β) is per token. SimPO normalises by itself.
+    public var averagesLogProbs = false
     /// Prompts of each step's batch that π answers, for the step's KL estimate (0: none).
     public var klSamples = 8
 
@@ -50,6 +55,7 @@ public struct DPOSettings: Sendable, Equatable {
         var s = DPOSettings()
         s.loss = loss
         if loss == .simpo { s.beta = 2 }
+        if loss == .ipo { s.averagesLogProbs = true }
         return s
     }
 }
@@ -224,7 +230,7 @@ public final class DPO {
 
     /// The pairs' mean loss and rewards; with `withGradient`, the per-token
     /// derivatives for the policy (chosen rows first, then rejected) and the rows.
-    private func measure(_ batch: [PreferencePair], withGradient: Bool) -> (report: DPOReport, grads: [[Float]], rows: ResponseBatch?) {
+    func measure(_ batch: [PreferencePair], withGradient: Bool) -> (report: DPOReport, grads: [[Float]], rows: ResponseBatch?) {
         let rows = ResponseBatch(batch.map { (prompt: $0.promptTokens, response: $0.chosenTokens) }
             + batch.map { (prompt: $0.promptTokens, response: $0.rejectedTokens) })
         let n = batch.count
@@ -232,9 +238,12 @@ public final class DPO {
         let now = rows.logProbabilities(policy)
         var loss = 0.0, right = 0, chosenReward = 0.0, rejectedReward = 0.0, chosenLogProb = 0.0, rejectedLogProb = 0.0
         var grads = [[Float]](repeating: [], count: 2 * n)
+        // Sums, or per-token means where the settings say (d mean/d token = 1/|y|).
+        let averages = settings.averagesLogProbs && settings.loss != .simpo
+        func scale(_ row: Int) -> Double { averages ? 1 / Double(max(now[row].count, 1)) : 1 }
         for i in 0..<n {
-            let pc = Self.sum(now[i]), pr = Self.sum(now[n + i])
-            let rc = reference?[i] ?? 0, rr = reference?[n + i] ?? 0
+            let pc = Self.sum(now[i]) * scale(i), pr = Self.sum(now[n + i]) * scale(n + i)
+            let rc = (reference?[i] ?? 0) * scale(i), rr = (reference?[n + i] ?? 0) * scale(n + i)
             let l = Self.pairLoss(settings, chosen: pc, rejected: pr, referenceChosen: rc, referenceRejected: rr,
                                   chosenLength: now[i].count, rejectedLength: now[n + i].count)
             loss += l.loss / Double(n)
@@ -247,8 +256,8 @@ public final class DPO {
             chosenLogProb += pc / Double(n)
             rejectedLogProb += pr / Double(n)
             if withGradient {
-                grads[i] = [Float](repeating: Float(l.dChosen / Double(n)), count: now[i].count)
-                grads[n + i] = [Float](repeating: Float(l.dRejected / Double(n)), count: now[n + i].count)
+                grads[i] = [Float](repeating: Float(l.dChosen * scale(i) / Double(n)), count: now[i].count)
+                grads[n + i] = [Float](repeating: Float(l.dRejected * scale(n + i) / Double(n)), count: now[n + i].count)
             }
         }
         let report = DPOReport(step: step, loss: loss, accuracy: Double(right) / Double(n), chosenReward: chosenReward,

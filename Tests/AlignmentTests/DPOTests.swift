@@ -119,4 +119,32 @@ import Testing
         #expect(after.accuracy == 1 && after.margin > 1 && after.loss < 0.4, "margin \(after.margin), loss \(after.loss)")
         #expect(reference.parameters.pointer[7] == frozen && dpo.step == 30)
     }
+
+    /// IPO on per-token mean log-probabilities (as TRL): with h the difference
+    /// of the mean log-ratios, ℓ = (h − 1/(2β))², and each token of the chosen
+    /// response gets 2(h − 1/(2β)) / |y_w| per pair (divided by the pairs).
+    @Test func ipoAveragesLogProbabilitiesPerToken() {
+        let policy = GPT(config: Self.config, seed: 3), reference = GPT(config: Self.config, seed: 4)
+        let pairs = Self.pairs()
+        var s = DPOSettings.defaults(for: .ipo)
+        s.beta = 0.5
+        #expect(s.averagesLogProbs)
+        let dpo = DPO(policy: policy, reference: reference, tokenizer: Self.tokenizer, pairs: pairs, heldOut: [], settings: s)
+        let (report, grads, _) = dpo.measure(pairs, withGradient: true)
+        let rows = ResponseBatch(pairs.map { (prompt: $0.promptTokens, response: $0.chosenTokens) }
+            + pairs.map { (prompt: $0.promptTokens, response: $0.rejectedTokens) })
+        let now = rows.logProbabilities(policy), ref = rows.logProbabilities(reference)
+        func mean(_ x: [Float]) -> Double { x.reduce(0.0) { $0 + Double($1) } / Double(x.count) }
+        var loss = 0.0
+        for i in pairs.indices {
+            let j = pairs.count + i
+            let h = (mean(now[i]) - mean(ref[i])) - (mean(now[j]) - mean(ref[j]))
+            let d = h - 1 / (2 * s.beta)
+            loss += d * d / 2
+            let perToken = 2 * d / Double(now[i].count) / 2
+            #expect(grads[i].allSatisfy { abs(Double($0) - perToken) < 1e-6 }, "pair \(i): \(grads[i][0]) vs \(perToken)")
+            #expect(grads[j].allSatisfy { abs(Double($0) + 2 * d / Double(now[j].count) / 2) < 1e-6 })
+        }
+        #expect(abs(report.loss - loss) < 1e-6, "\(report.loss) vs \(loss)")
+    }
 }

@@ -12,6 +12,8 @@ extension Commands {
         // β's default depends on the loss (DPOSettings.defaults(for:)), so none is shown.
         .init(name: "beta", kind: .float(0.0001...100), summary: "β (default 0.1; 2 for simpo)", read: { _ in nil },
               write: { $0.beta = Double($1)! }),
+        .init(name: "average", kind: .bool, summary: "per-token mean log-probabilities rather than sums (default: true for ipo, as TRL; simpo always means)",
+              read: { _ in nil }, write: { $0.averagesLogProbs = parseBool($1)! }),
         .double("epsilon", \.epsilon, 0...0.49, "ε, the flip rate cdpo and robust assume"),
         .double("gamma", \.gamma, 0...100, "γ, SimPO's target margin"),
         .integer("batch", \.batchSize, 1...4096, "pairs per step"),
@@ -85,6 +87,7 @@ extension Commands {
         var details = "β \(format(settings.beta))"
         if settings.loss == .cdpo || settings.loss == .robust { details += ", ε \(format(settings.epsilon))" }
         if settings.loss == .simpo { details += ", γ \(format(settings.gamma)), no reference" }
+        if settings.averagesLogProbs && settings.loss != .simpo { details += ", log-probabilities averaged per token" }
         return CommandOutput("\(name): policy \(name).policy and reference \(name).ref from \(policyName); \(settings.loss.rawValue) loss, \(details); "
             + "\(train.count) pairs" + (heldOut.isEmpty ? "" : " (\(heldOut.count) held out in \(heldOutName!))")
             + ", \(settings.batchSize) per step, lr \(format(invocation.float("lr")))")
