@@ -30,6 +30,7 @@ extension Commands {
             .option("ref", .name, "the frozen reference (default: the policy's starting point)"),
             .option("data", .name, "preference pairs or rankings (label, or JSONL with prompt/chosen/rejected)"),
             .option("heldout", .name, "held-out pairs (default: DATA.heldout if it exists)"),
+            .option("min_rating", .choice(Rating.allCases.map(\.key)), "train only on pairs rated at least this (Llama 2's ratings; unrated pairs stay)"),
         ] + dpoSettings.options,
         summary: "set up DPO (or IPO, cDPO, robust DPO, hinge, SimPO): a policy, a frozen reference, pairs",
         help: """
@@ -41,6 +42,7 @@ extension Commands {
             rewards and their margin, and both log-probabilities: so you can watch \
             the chosen reward fall along with the rejected one, which DPO allows \
             (it only asks the margin to grow). simpo uses no reference. \
+            min_rating drops training pairs rated below it (held-out pairs all stay). \
             set dpo.NAME VALUE changes an option's default for the session (set dpo.beta 0.2).
             """,
         examples: ["dpo init policy=sft data=helpful_pairs", "dpo init ipo policy=sft data=helpful_pairs loss=ipo beta=0.5"]
@@ -63,17 +65,26 @@ extension Commands {
         let loss = dpoSettings.settings(invocation, s).loss
         let settings = dpoSettings.settings(invocation, s, startingFrom: DPOSettings.defaults(for: loss))
         let context = min(settings.context, entry.model.config.contextLength)
-        func pairs(_ data: String, argument: String) throws -> [PreferencePair] {
+        let minimum = invocation.optional("min_rating").flatMap(Rating.init(key:))
+        func pairs(_ data: String, argument: String, filtered: Bool) throws -> [PreferencePair] {
             let d = try s.dataset(data, in: invocation, argument: argument)
-            let comparisons = d.records.flatMap(Rankings.comparisons)
-            guard !comparisons.isEmpty else {
+            let all = d.records.flatMap(Rankings.comparisons)
+            guard !all.isEmpty else {
                 throw invocation.error("\(data) holds \(d.kind) records, not comparisons; label a sample set as pairs or rankings", at: argument)
+            }
+            // Pairs rated below min_rating are dropped; unrated pairs stay.
+            let comparisons = all.filter { c in
+                guard filtered, let minimum, let rating = c.rating else { return true }
+                return rating <= minimum  // significantly better is the lowest rating
+            }
+            guard !comparisons.isEmpty else {
+                throw invocation.error("no pair of \(data) is rated at least \"\(minimum!.label)\"; try a lower min_rating", at: "min_rating")
             }
             return comparisons.map { PreferencePair($0, tokenizer: tokenizer, context: context) }
         }
-        let train = try pairs(dataName, argument: "data")
+        let train = try pairs(dataName, argument: "data", filtered: true)
         let heldOutName = invocation.optional("heldout") ?? (s.datasets[dataName + ".heldout"] != nil ? dataName + ".heldout" : nil)
-        let heldOut = try heldOutName.map { try pairs($0, argument: invocation.optional("heldout") == nil ? "data" : "heldout") } ?? []
+        let heldOut = try heldOutName.map { try pairs($0, argument: invocation.optional("heldout") == nil ? "data" : "heldout", filtered: false) } ?? []
         let policy = entry.model.copy(), frozen = reference.copy()
         let trainer = DPO(policy: policy, reference: frozen, tokenizer: tokenizer, pairs: train, heldOut: heldOut, settings: settings)
         for (suffix, model, about) in [("policy", policy, "DPO policy from \(policyName)"), ("ref", frozen, "frozen DPO reference")] {
