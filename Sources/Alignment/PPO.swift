@@ -183,13 +183,15 @@ public final class PPO {
         var clippedTokens = 0, tokens = 0, valueLossSum = 0.0, valueTokens = 0
         for _ in 0..<settings.epochs {
             for members in rollout.minibatches(size: settings.minibatchSize, rng: &rng) {
-                let p = try PolicyUpdate.policyStep(policy, optimizers.policy, rollout, members: members, advantages: whitened,
-                                                    clip: settings.clip) { (rows: ResponseBatch) throws(PPOError) in
+                let rows = ResponseBatch(rollout.responses, rows: members)
+                let p = try PolicyUpdate.policyStep(policy, optimizers.policy, rollout, members: members, rows: rows,
+                                                    advantages: whitened, clip: settings.clip) { (rows: ResponseBatch) throws(PPOError) in
                     try addPretrainingGradient(rows: rows.B, length: rows.T, rng: &rng)
                 }
                 clippedTokens += p.clipped
                 tokens += p.tokens
-                let v = try PolicyUpdate.valueStep(value, optimizers.value, rollout, members: members, clip: settings.valueClip)
+                let v = try PolicyUpdate.valueStep(value, optimizers.value, rollout, members: members, rows: rows,
+                                                   clip: settings.valueClip)
                 valueLossSum += v.loss
                 valueTokens += v.tokens
             }

@@ -24,16 +24,15 @@ public enum PolicyUpdate {
         return l1 >= l2 ? (0.5 * l1, v - g) : (0.5 * l2, inside ? vc - g : 0)
     }
 
-    /// One AdamW step of `policy` on the responses `members` of `rollout`:
-    /// the mean over their tokens of `policyLoss` with per-token `advantages`.
-    /// `addGradient` may add a further loss's gradient before the step (PPO-ptx).
-    /// Returns how many tokens were clipped, of how many.
+    /// One AdamW step of `policy` on the responses `members` of `rollout`
+    /// (laid out as `rows`): the mean over their tokens of `policyLoss` with
+    /// per-token `advantages`. `addGradient` may add a further loss's gradient
+    /// before the step (PPO-ptx). Returns how many tokens were clipped, of how many.
     public static func policyStep(
-        _ policy: GPT, _ optimizer: AdamW, _ rollout: Rollout, members: [Int], advantages: [[Float]], clip: Float,
-        addGradient: (ResponseBatch) throws(PPOError) -> Void = { _ in }
+        _ policy: GPT, _ optimizer: AdamW, _ rollout: Rollout, members: [Int], rows: ResponseBatch, advantages: [[Float]],
+        clip: Float, addGradient: (ResponseBatch) throws(PPOError) -> Void = { _ in }
     ) throws(PPOError) -> (clipped: Int, tokens: Int) {
-        let rows = ResponseBatch(rollout.responses, rows: members)
-        let count = members.map { rollout.responses[$0].tokens.count }.reduce(0, +)
+        let count = rows.lengths.reduce(0, +)
         let now = rows.logProbabilities(policy)
         var dlogp: [[Float]] = []
         var lossSum: Float = 0, clipped = 0
@@ -54,14 +53,13 @@ public enum PolicyUpdate {
         return (clipped, count)
     }
 
-    /// One AdamW step of `value` on the responses `members` of `rollout`: the
-    /// mean over their tokens of `valueLoss` toward the rollout's returns.
-    /// Returns the summed loss and the token count.
+    /// One AdamW step of `value` on the responses `members` of `rollout` (laid
+    /// out as `rows`): the mean over their tokens of `valueLoss` toward the
+    /// rollout's returns. Returns the summed loss and the token count.
     public static func valueStep(
-        _ value: GPT, _ optimizer: AdamW, _ rollout: Rollout, members: [Int], clip: Float
+        _ value: GPT, _ optimizer: AdamW, _ rollout: Rollout, members: [Int], rows: ResponseBatch, clip: Float
     ) throws(PPOError) -> (loss: Double, tokens: Int) {
-        let rows = ResponseBatch(rollout.responses, rows: members)
-        let count = members.map { rollout.responses[$0].tokens.count }.reduce(0, +)
+        let count = rows.lengths.reduce(0, +)
         let v = rows.responseValues(value)
         var dv: [[Float]] = []
         var lossSum: Float = 0
