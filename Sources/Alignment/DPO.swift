@@ -47,6 +47,12 @@ public struct DPOSettings: Sendable, Equatable {
     public var averagesLogProbs = false
     /// Prompts of each step's batch that π answers, for the step's KL estimate (0: none).
     public var klSamples = 8
+    /// α of RPO (Pang et al. 2024, "Iterative Reasoning Preference
+    /// Optimization", eq. 1; TRL's rpo_alpha, whose docs recommend 1): the loss
+    /// gains α·(−log π(y_w|x)/|y_w|), the chosen response's per-token negative
+    /// log-likelihood, which holds the chosen responses' probability up against
+    /// likelihood displacement. 0: plain DPO.
+    public var nllWeight = 0.0
 
     public init() {}
 
@@ -246,7 +252,9 @@ public final class DPO {
             let rc = (reference?[i] ?? 0) * scale(i), rr = (reference?[n + i] ?? 0) * scale(n + i)
             let l = Self.pairLoss(settings, chosen: pc, rejected: pr, referenceChosen: rc, referenceRejected: rr,
                                   chosenLength: now[i].count, rejectedLength: now[n + i].count)
-            loss += l.loss / Double(n)
+            // RPO's term on the chosen response's per-token mean (it uses log π, not h).
+            let nll = -Self.sum(now[i]) / Double(max(now[i].count, 1))
+            loss += (l.loss + settings.nllWeight * nll) / Double(n)
             // SimPO's implicit reward is β times the mean token log-probability.
             let wReward = settings.loss == .simpo ? settings.beta * pc / Double(max(now[i].count, 1)) : settings.beta * (pc - rc)
             let lReward = settings.loss == .simpo ? settings.beta * pr / Double(max(now[n + i].count, 1)) : settings.beta * (pr - rr)
@@ -256,7 +264,8 @@ public final class DPO {
             chosenLogProb += pc / Double(n)
             rejectedLogProb += pr / Double(n)
             if withGradient {
-                grads[i] = [Float](repeating: Float(l.dChosen * scale(i) / Double(n)), count: now[i].count)
+                let dNLL = -settings.nllWeight / Double(max(now[i].count, 1))
+                grads[i] = [Float](repeating: Float((l.dChosen * scale(i) + dNLL) / Double(n)), count: now[i].count)
                 grads[n + i] = [Float](repeating: Float(l.dRejected * scale(n + i) / Double(n)), count: now[n + i].count)
             }
         }

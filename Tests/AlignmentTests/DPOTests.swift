@@ -1,3 +1,4 @@
+import Foundation
 import Datasets
 import Kernels
 import LanguageModel
@@ -144,6 +145,36 @@ import Testing
             let perToken = 2 * d / Double(now[i].count) / 2
             #expect(grads[i].allSatisfy { abs(Double($0) - perToken) < 1e-6 }, "pair \(i): \(grads[i][0]) vs \(perToken)")
             #expect(grads[j].allSatisfy { abs(Double($0) + 2 * d / Double(now[j].count) / 2) < 1e-6 })
+        }
+        #expect(abs(report.loss - loss) < 1e-6, "\(report.loss) vs \(loss)")
+    }
+
+    /// RPO (Pang et al. 2024): sigmoid DPO plus α times the chosen response's
+    /// per-token negative log-likelihood, by hand from the two models' log-probabilities.
+    @Test func rpoAddsTheChosenResponsesNegativeLogLikelihood() {
+        let policy = GPT(config: Self.config, seed: 3), reference = GPT(config: Self.config, seed: 4)
+        let pairs = Self.pairs()
+        var s = DPOSettings()
+        s.beta = 0.2
+        s.nllWeight = 0.7
+        let dpo = DPO(policy: policy, reference: reference, tokenizer: Self.tokenizer, pairs: pairs, heldOut: [], settings: s)
+        let (report, grads, _) = dpo.measure(pairs, withGradient: true)
+        let rows = ResponseBatch(pairs.map { (prompt: $0.promptTokens, response: $0.chosenTokens) }
+            + pairs.map { (prompt: $0.promptTokens, response: $0.rejectedTokens) })
+        let now = rows.logProbabilities(policy), ref = rows.logProbabilities(reference)
+        func sum(_ x: [Float]) -> Double { x.reduce(0.0) { $0 + Double($1) } }
+        let n = Double(pairs.count)
+        var loss = 0.0
+        for i in pairs.indices {
+            let j = pairs.count + i
+            let z = s.beta * ((sum(now[i]) - sum(ref[i])) - (sum(now[j]) - sum(ref[j])))
+            let nll = -sum(now[i]) / Double(now[i].count)
+            loss += (log(1 + exp(-z)) + s.nllWeight * nll) / n
+            // d/dlog π_t(y_w) = −β σ(−z) − α/|y_w|; d/dlog π_t(y_l) = β σ(−z).
+            let sigma = 1 / (1 + exp(z))
+            let chosen = (-s.beta * sigma - s.nllWeight / Double(now[i].count)) / n
+            #expect(grads[i].allSatisfy { abs(Double($0) - chosen) < 1e-6 }, "pair \(i): \(grads[i][0]) vs \(chosen)")
+            #expect(grads[j].allSatisfy { abs(Double($0) - s.beta * sigma / n) < 1e-6 })
         }
         #expect(abs(report.loss - loss) < 1e-6, "\(report.loss) vs \(loss)")
     }

@@ -19,6 +19,7 @@ extension Commands {
         .integer("batch", \.batchSize, 1...4096, "pairs per step"),
         .float("lr", \.learningRate, 0...1, "learning rate (after warm-up, constant)"),
         .integer("warmup", \.warmup, 0...1_000_000, "steps of linear warm-up"),
+        .double("rpo", \.nllWeight, 0...100, "α of RPO's NLL term on the chosen response (Pang et al. 2024; TRL's rpo_alpha; 0: none)"),
         .integer("kl_samples", \.klSamples, 0...4096, "prompts of each batch π answers for the step's KL estimate (0: none)"),
     ])
 
@@ -99,9 +100,11 @@ extension Commands {
         if settings.loss == .cdpo || settings.loss == .robust { details += ", ε \(format(settings.epsilon))" }
         if settings.loss == .simpo { details += ", γ \(format(settings.gamma)), no reference" }
         if settings.averagesLogProbs && settings.loss != .simpo { details += ", log-probabilities averaged per token" }
-        return CommandOutput("\(name): policy \(name).policy and reference \(name).ref from \(policyName); \(settings.loss.rawValue) loss, \(details); "
+        let origins = invocation.optional("ref").map { "policy \(name).policy from \(policyName) and reference \(name).ref from \($0)" }
+            ?? "policy \(name).policy and reference \(name).ref from \(policyName)"
+        return CommandOutput("\(name): \(origins); \(settings.loss.rawValue) loss, \(details); "
             + "\(train.count) pairs" + (heldOut.isEmpty ? "" : " (\(heldOut.count) held out in \(heldOutName!))")
-            + ", \(settings.batchSize) per step, lr \(format(invocation.float("lr")))")
+            + ", \(settings.batchSize) per step, lr \(settings.learningRate)")
     }
 
     static let dpoStep = CommandSpec(
