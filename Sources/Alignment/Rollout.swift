@@ -95,9 +95,8 @@ public struct Rollout: Sendable {
         var k1 = 0.0, k3 = 0.0
         for (lp, ref) in zip(logProbs, referenceLogProbs) {
             for (a, b) in zip(lp, ref) {
-                let logRatio = Double(b - a)
-                k1 -= logRatio
-                k3 += (exp(logRatio) - 1) - logRatio
+                k1 -= Double(b - a)
+                k3 += k3Divergence(logProb: a, referenceLogProb: b).value
             }
         }
         let n = Double(max(logProbs.count, 1))
