@@ -214,7 +214,7 @@ public final class DPO {
         let rows = ResponseBatch([(prompt: pair.promptTokens, response: pair.chosenTokens),
                                   (prompt: pair.promptTokens, response: pair.rejectedTokens)])
         let now = rows.logProbabilities(policy), ref = rows.logProbabilities(reference)
-        let report = measure([pair], withGradient: false).report
+        let report = score(1, now: now, reference: settings.loss == .simpo ? nil : ref, withGradient: false).report
         return PairInspection(pair: pair, chosenTokens: pair.chosenTokens, rejectedTokens: pair.rejectedTokens,
                               chosenLogProbs: now[0], chosenReferenceLogProbs: ref[0],
                               rejectedLogProbs: now[1], rejectedReferenceLogProbs: ref[1],
@@ -239,9 +239,16 @@ public final class DPO {
     func measure(_ batch: [PreferencePair], withGradient: Bool) -> (report: DPOReport, grads: [[Float]], rows: ResponseBatch?) {
         let rows = ResponseBatch(batch.map { (prompt: $0.promptTokens, response: $0.chosenTokens) }
             + batch.map { (prompt: $0.promptTokens, response: $0.rejectedTokens) })
-        let n = batch.count
-        let reference = settings.loss == .simpo ? nil : rows.logProbabilities(self.reference).map(Self.sum)
-        let now = rows.logProbabilities(policy)
+        let reference = settings.loss == .simpo ? nil : rows.logProbabilities(self.reference)
+        let (report, grads) = score(batch.count, now: rows.logProbabilities(policy), reference: reference, withGradient: withGradient)
+        return (report, grads, withGradient ? rows : nil)
+    }
+
+    /// The loss, rewards and (with `withGradient`) per-token derivatives of `n`
+    /// pairs from their rows' token log-probabilities under π and π_ref
+    /// (chosen rows first, then rejected; no reference for SimPO).
+    private func score(_ n: Int, now: [[Float]], reference tokens: [[Float]]?, withGradient: Bool) -> (report: DPOReport, grads: [[Float]]) {
+        let reference = tokens?.map(Self.sum)
         var loss = 0.0, right = 0, chosenReward = 0.0, rejectedReward = 0.0, chosenLogProb = 0.0, rejectedLogProb = 0.0
         var grads = [[Float]](repeating: [], count: 2 * n)
         // Sums, or per-token means where the settings say (d mean/d token = 1/|y|).
@@ -271,7 +278,7 @@ public final class DPO {
         }
         let report = DPOReport(step: step, loss: loss, accuracy: Double(right) / Double(n), chosenReward: chosenReward,
                                rejectedReward: rejectedReward, chosenLogProb: chosenLogProb, rejectedLogProb: rejectedLogProb, pairs: n)
-        return (report, grads, withGradient ? rows : nil)
+        return (report, grads)
     }
 
     private static func sum(_ x: [Float]) -> Double { x.reduce(0.0) { $0 + Double($1) } }

@@ -190,7 +190,8 @@ extension Commands {
             Shows pair INDEX of the run's training pairs (or held-out ones): the \
             prompt, then for the chosen and the rejected response each token with \
             log π now, log π_ref and log π − log π_ref, their sums, the implicit \
-            rewards β·Σ(log π − log π_ref) and the pair's loss. Where the chosen \
+            rewards β·(log π − log π_ref) (of the sums, or of per-token means \
+            where the run averages) and the pair's loss. Where the chosen \
             response's sum falls below 0 along with the rejected one's, the \
             probability has gone elsewhere (likelihood displacement).
             """,
