@@ -53,6 +53,93 @@ public enum PolicyUpdate {
         return (clipped, count)
     }
 
+    /// How a group method weighs its per-token losses over a minibatch of B responses.
+    public enum Averaging: Sendable, Equatable {
+        /// GRPO: the mean over each response's tokens, then over responses (1/(B·|o_i|)).
+        case perResponse
+        /// Dr. GRPO: every token alike, over the fixed budget (1/(B·L_max)).
+        case fixedLength(Int)
+        /// RLOO: the response is one action, its ratio Π_t π/π_old (1/B per response).
+        case wholeResponse
+    }
+
+    /// The group methods' loss over B responses (`responses`; these may be
+    /// some of them, the loss summing over chunks), each with one advantage:
+    /// the clipped surrogate token by token or (`.wholeResponse`) on the
+    /// response's summed log-probability, plus `beta` · k3 per token toward
+    /// the reference, weighted as `averaging` says. Returns the loss, its
+    /// gradient with respect to each log π now, and how many ratios were
+    /// clipped, of how many.
+    public static func groupLoss(
+        logProbs now: [[Float]], oldLogProbs: [[Float]], referenceLogProbs: [[Float]], advantages: [Float],
+        clip: Float, averaging: Averaging, beta: Float, responses: Int? = nil
+    ) -> (loss: Float, dLogProbs: [[Float]], clipped: Int, units: Int) {
+        let B = Float(responses ?? now.count)
+        var dlogp: [[Float]] = []
+        var lossSum: Float = 0, clipped = 0, units = 0
+        for i in now.indices {
+            let old = oldLogProbs[i], ref = referenceLogProbs[i], a = advantages[i]
+            var d = [Float](repeating: 0, count: now[i].count)
+            if averaging == .wholeResponse {
+                let l = policyLoss(logProb: now[i].reduce(0, +), oldLogProb: old.reduce(0, +), advantage: a, clip: clip)
+                lossSum += l.loss / B
+                clipped += l.clipped ? 1 : 0
+                units += 1
+                for j in d.indices { d[j] = l.dLogProb / B }
+            } else {
+                let w: Float = switch averaging {
+                case .perResponse: 1 / (B * Float(now[i].count))
+                case let .fixedLength(L): 1 / (B * Float(L))
+                case .wholeResponse: 0
+                }
+                for j in d.indices {
+                    let l = policyLoss(logProb: now[i][j], oldLogProb: old[j], advantage: a, clip: clip)
+                    let kl = k3Divergence(logProb: now[i][j], referenceLogProb: ref[j])
+                    lossSum += w * (l.loss + beta * Float(kl.value))
+                    clipped += l.clipped ? 1 : 0
+                    d[j] = w * (l.dLogProb + beta * Float(kl.dLogProb))
+                }
+                units += d.count
+            }
+            dlogp.append(d)
+        }
+        return (lossSum, dlogp, clipped, units)
+    }
+
+    /// One AdamW step of `policy` by `groupLoss` on the responses `members`
+    /// of `rollout` (`advantages` is indexed like its responses). The
+    /// gradient is summed over rows of similar length, `chunk` at a time, so
+    /// a large minibatch pads little and holds few activations. Where the
+    /// rollout holds no log π_old (its only update, as TRL's GRPO with one
+    /// iteration), this step's own forward pass is π_old: it returns those
+    /// log-probabilities and their mean entropy, to fill the rollout.
+    public static func groupStep(
+        _ policy: GPT, _ optimizer: AdamW, _ rollout: Rollout, members: [Int], advantages: [Float],
+        clip: Float, averaging: Averaging, klPenalty beta: Float, chunk: Int = 32
+    ) throws(PPOError) -> (clipped: Int, units: Int, read: [Int: [Float]], entropy: Float) {
+        let readsOld = rollout.logProbs.isEmpty
+        policy.zeroGradients()
+        var clipped = 0, units = 0, read: [Int: [Float]] = [:], entropies: [Float] = []
+        for rows in Rollout.lengthGroups(rollout.responses, members, size: chunk) {
+            let batch = ResponseBatch(rollout.responses, rows: rows)
+            let now = batch.logProbabilities(policy)
+            if readsOld {
+                for (k, i) in rows.enumerated() { read[i] = now[k] }
+                entropies += batch.perResponse(policy.tokenEntropies()).flatMap { $0 }
+            }
+            let l = groupLoss(logProbs: now, oldLogProbs: readsOld ? now : rows.map { rollout.logProbs[$0] },
+                              referenceLogProbs: rows.map { rollout.referenceLogProbs[$0] }, advantages: rows.map { advantages[$0] },
+                              clip: clip, averaging: averaging, beta: beta, responses: members.count)
+            guard l.loss.isFinite else { throw .nonFiniteUpdate(model: "policy") }
+            batch.backward(policy, dLogProbabilities: l.dLogProbs)
+            clipped += l.clipped
+            units += l.units
+        }
+        guard optimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer).applied
+        else { throw .nonFiniteUpdate(model: "policy") }
+        return (clipped, units, read, readsOld ? entropies.reduce(0, +) / Float(max(entropies.count, 1)) : .nan)
+    }
+
     /// One AdamW step of `value` on the responses `members` of `rollout` (laid
     /// out as `rows`): the mean over their tokens of `valueLoss` toward the
     /// rollout's returns. Returns the summed loss and the token count.

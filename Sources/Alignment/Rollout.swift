@@ -36,10 +36,12 @@ public struct Rollout: Sendable {
 
     /// Rollout: one response from `policy` to each of `prompts`, scored by
     /// `reward` (and `judge` for gold), with log π and log π_ref of every
-    /// token read back in batches of `batchSize`. A non-finite reward throws.
+    /// token read back in batches of `batchSize` (log π_ref alone when not
+    /// `readingPolicy`: a method whose one update reads log π_old itself).
+    /// A non-finite reward throws.
     public static func sample(
         policy: GPT, reference: GPT, tokenizer: BPETokenizer, prompts: [PromptItem], reward: Reward, judge: Judge?,
-        sampling: SamplingSettings, batchSize: Int, rng: inout Random
+        sampling: SamplingSettings, batchSize: Int, readingPolicy: Bool = true, rng: inout Random
     ) throws(PPOError) -> Rollout {
         let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: prompts.map(\.prompt),
                                               settings: sampling, rng: &rng).map { $0[0] }
@@ -50,16 +52,17 @@ public struct Rollout: Sendable {
         }
         let scores: [Float] = if case .llama2 = reward { whiten(raw) } else { raw }
         let gold = judge.map { j in zip(prompts, responses).map { j.judge(prompt: $0.prompt, response: $1.text).total } } ?? []
-        let read = logProbabilities(responses, policy: policy, reference: reference, batchSize: batchSize)
+        let read = logProbabilities(responses, policy: readingPolicy ? policy : nil, reference: reference, batchSize: batchSize)
         return Rollout(prompts: prompts, responses: responses, scores: scores, rawScores: raw, gold: gold,
                        logProbs: read.policy, referenceLogProbs: read.reference, entropy: read.entropy)
     }
 
     /// log π and log π_ref of every token of `responses` (in their order), and
     /// π's mean entropy over them, reading rows of similar length together in
-    /// batches of `batchSize`; `monitor` sees each batch.
+    /// batches of `batchSize`; `monitor` sees each batch. Without a policy,
+    /// log π_ref alone (log π empty, entropy NaN).
     public static func logProbabilities<Failure: Error>(
-        _ responses: [SampledResponse], policy: GPT, reference: GPT, batchSize: Int, monitor: WorkMonitor<Failure> = .none
+        _ responses: [SampledResponse], policy: GPT?, reference: GPT, batchSize: Int, monitor: WorkMonitor<Failure> = .none
     ) throws(Failure) -> (policy: [[Float]], reference: [[Float]], entropy: Float) {
         var mine = [[Float]](repeating: [], count: responses.count), theirs = mine
         var entropies: [Float] = [], done = 0
@@ -67,13 +70,17 @@ public struct Rollout: Sendable {
         for chunk in lengthGroups(responses, Array(responses.indices), size: batchSize) {
             try monitor.checkpoint()
             let rows = ResponseBatch(responses, rows: chunk)
-            let lp = rows.logProbabilities(policy)
-            entropies += rows.perResponse(policy.tokenEntropies()).flatMap { $0 }
+            if let policy {
+                let lp = rows.logProbabilities(policy)
+                entropies += rows.perResponse(policy.tokenEntropies()).flatMap { $0 }
+                for (k, i) in chunk.enumerated() { mine[i] = lp[k] }
+            }
             let ref = rows.logProbabilities(reference)
-            for (k, i) in chunk.enumerated() { (mine[i], theirs[i]) = (lp[k], ref[k]) }
+            for (k, i) in chunk.enumerated() { theirs[i] = ref[k] }
             done += chunk.count
             monitor.progress(done, of: responses.count)
         }
+        guard policy != nil else { return ([], theirs, .nan) }
         return (mine, theirs, entropies.reduce(0, +) / Float(max(entropies.count, 1)))
     }
 

@@ -12,5 +12,6 @@ extension Registry {
         Commands.sample, Commands.label, Commands.showComparisons, Commands.trainRM, Commands.evalRM,
         Commands.score, Commands.reward, Commands.bestofn, Commands.rsRound,
         Commands.ppoInit, Commands.ppoStep, Commands.ppoShow, Commands.dpoInit, Commands.dpoStep, Commands.dpoShow,
+        Commands.grpoInit, Commands.grpoStep, Commands.grpoShow, Commands.rlooInit, Commands.rlooStep, Commands.rlooShow,
     ])
 }

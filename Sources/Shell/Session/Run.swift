@@ -1,3 +1,4 @@
+import Alignment
 /// A run's history: one series of (x, value) per metric, for `plot`, `show`
 /// and `expect`. x is the step of a training run, or another quantity a sweep
 /// varies (√KL of best-of-n).
@@ -14,6 +15,8 @@ public final class Run {
     public private(set) var metrics: [String] = []
     /// The method an iterative run steps (a `DPO`), held with its history.
     public var method: AnyObject?
+    /// The early warnings of an RL run, with what they have seen.
+    public var warnings: EarlyWarnings?
 
     /// An empty run.
     public init(name: String, kind: String, xAxis: String = "step") {

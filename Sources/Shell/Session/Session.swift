@@ -67,16 +67,20 @@ public final class Session {
 
     /// The run NAME if its method is a `Method`, or without a name the latest
     /// such run; a clear error for a missing run or a run of another method.
-    func methodRun<Method: AnyObject>(_ type: Method.Type, named name: String?, kind: String,
+    /// `runKind` narrows a method that serves several commands (GroupRL: grpo, rloo) to one.
+    func methodRun<Method: AnyObject>(_ type: Method.Type, named name: String?, kind: String, runKind: String? = nil,
                                       in invocation: Invocation, argument: String, start: String) throws -> (Run, Method) {
-        guard let name = name ?? objectNames.last(where: { runs[$0]?.method is Method }) else {
+        func matches(_ run: Run?) -> Bool { run?.method is Method && (runKind == nil || run?.kind == runKind) }
+        guard let name = name ?? objectNames.last(where: { matches(runs[$0]) }) else {
             throw invocation.error("there is no \(kind) run yet; start one with \(start)")
         }
         guard let run = runs[name] else {
-            let others = runs.values.filter { $0.method is Method }.map(\.name).sorted()
+            let others = runs.values.filter { matches($0) }.map(\.name).sorted()
             throw invocation.error("no run '\(name)'; \(kind) runs: \(others.isEmpty ? "none" : others.joined(separator: ", "))", at: argument)
         }
-        guard let method = run.method as? Method else { throw invocation.error("\(name) is a \(run.kind) run, not a \(kind) run", at: argument) }
+        guard let method = run.method as? Method, matches(run) else {
+            throw invocation.error("\(name) is a \(run.kind) run, not a \(kind) run", at: argument)
+        }
         return (run, method)
     }
 

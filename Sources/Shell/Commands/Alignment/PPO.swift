@@ -124,6 +124,7 @@ extension Commands {
         let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
         var rng = s.random(invocation)
         Parallel.threads = s.settings.threads
+        var warnings = run.warnings ?? EarlyWarnings(maxLength: trainer.settings.sampling.maxNewTokens)
         context.emit("step   proxy    gold  kl(k1)  kl(k3)   clip  vloss  entropy   len  time")
         for _ in 0..<count {
             if s.isCancelled() {
@@ -132,15 +133,10 @@ extension Commands {
             }
             let start = Date()
             let report: PPOReport
-            do {
+            do throws(PPOError) {
                 report = try trainer.step(rng: &rng)
-            } catch let error as PPOError {
-                switch error {
-                case let .nonFiniteReward(prompt, response):
-                    throw invocation.error("iteration \(trainer.iteration + 1) rejected: the reward of \(jsonQuoted(response)) to \(jsonQuoted(prompt)) is not finite; the models are unchanged. Check the reward model (score it).")
-                case let .nonFiniteUpdate(model):
-                    throw invocation.error("iteration \(trainer.iteration + 1) rejected: the \(model) update was not finite; both models are back where the iteration began. Try a lower lr.")
-                }
+            } catch {
+                throw rlStepError(error, step: trainer.iteration + 1, invocation)
             }
             let seconds = Date().timeIntervalSince(start)
             for (metric, v) in [("proxy", report.proxy), ("gold", report.gold), ("kl", report.klK1), ("kl_k3", report.klK3),
@@ -152,6 +148,11 @@ extension Commands {
             context.emit(String(format: "%4d  %+.3f  %+.3f  %6.3f  %6.3f  %.3f  %.3f  %7.3f  %4.1f  [%.2f s]",
                                 report.iteration, report.proxy, report.gold, report.klK1, report.klK3, report.clipFraction,
                                 report.valueLoss, report.entropy, report.length, seconds))
+            for line in warnings.observe(StepSignals(proxy: report.proxy, gold: report.gold, klK1: report.klK1, klK3: report.klK3,
+                                                     entropy: report.entropy, length: report.length)) {
+                context.emit("      " + line)
+            }
+            run.warnings = warnings
         }
         return CommandOutput()
     }

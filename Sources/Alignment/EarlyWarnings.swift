@@ -1,0 +1,117 @@
+import Foundation
+
+/// One RL step's numbers, as the early warnings read them.
+public struct StepSignals: Sendable {
+    public var proxy: Double, gold: Double
+    public var klK1: Double, klK3: Double
+    public var entropy: Double, length: Double
+    /// Of a group method: the groups whose rewards were all equal, of how many.
+    public var flatGroups: Int, groups: Int
+
+    public init(proxy: Double, gold: Double, klK1: Double, klK3: Double, entropy: Double, length: Double,
+                flatGroups: Int = 0, groups: Int = 0) {
+        (self.proxy, self.gold, self.klK1, self.klK3, self.entropy, self.length) = (proxy, gold, klK1, klK3, entropy, length)
+        (self.flatGroups, self.groups) = (flatGroups, groups)
+    }
+}
+
+/// Early warnings of an RL run going wrong, read from the steps so far: the
+/// signs of reward hacking users ask for (OpenRLHF #1263). Each warning
+/// speaks once when its condition starts and again only after it has cleared.
+/// The thresholds are rules of thumb on batch means, not tests:
+///
+/// - proxy rising while gold falls: least-squares slopes over the last
+///   `window` steps, proxy's > +`slope` and gold's < −`slope` per step
+///   (Gao et al. 2022: the policy has found the reward model's errors);
+/// - KL accelerating: the last step's rise in k3 more than twice the mean
+///   rise of the steps before it, and above 0.1 nats;
+/// - entropy collapsing: below half its first value;
+/// - length running away: 1.5 times its first value and 4 tokens longer, or
+///   within 10% of the token budget.
+///
+/// A negative k1 is explained once, beside k3 (trl #925, #1161), and so are
+/// groups with every reward equal (trl #2703).
+public struct EarlyWarnings: Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case rewardHacking = "proxy_up_gold_down", klAccelerating = "kl_accelerating"
+        case entropyCollapse = "entropy_collapse", lengthRunaway = "length_runaway"
+    }
+
+    public var window = 4, slope = 0.01
+    /// The token budget of a response (for the length warning).
+    public var maxLength: Int
+    public private(set) var history: [StepSignals] = []
+    private var active: Set<Kind> = [], explainedNegativeKL = false, explainedFlatGroups = false
+
+    public init(maxLength: Int) { self.maxLength = maxLength }
+
+    /// Takes a step's numbers; returns the lines to print (none, usually).
+    public mutating func observe(_ s: StepSignals) -> [String] {
+        history.append(s)
+        var lines: [String] = []
+        if s.flatGroups > 0 && !explainedFlatGroups {
+            explainedFlatGroups = true
+            lines.append("note: \(s.flatGroups) of \(s.groups) groups had every reward equal: all their advantages are 0, so they teach "
+                + "nothing, and a step of only such groups moves the policy by the KL term alone (why a GRPO loss can sit at 0: trl #2703). "
+                + "More responses per group, a higher temperature, or a reward with finer grades give them something to compare.")
+        }
+        // Below −0.0005, where the printed k1 shows the sign.
+        if s.klK1 < -5e-4 && !explainedNegativeKL {
+            explainedNegativeKL = true
+            lines.append(String(format: "note: kl(k1) is negative (%.3f). KL itself never is: k1 = Σ(log π − log π_ref) is an average over "
+                + "the tokens π drew, and it dips below zero when π drew tokens the reference likes more. Read kl(k3) = Σ(ρ − 1 − log ρ), "
+                + "ρ = π_ref/π: the same expectation, never negative, lower variance (Schulman 2020).", s.klK1))
+        }
+        for kind in Kind.allCases {
+            let message = check(kind)
+            if let message, !active.contains(kind) { lines.append("warning: " + message) }
+            if message == nil { active.remove(kind) } else { active.insert(kind) }
+        }
+        return lines
+    }
+
+    /// The warning of `kind` if its condition holds now.
+    private func check(_ kind: Kind) -> String? {
+        guard let first = history.first, let now = history.last else { return nil }
+        switch kind {
+        case .rewardHacking:
+            guard history.count >= window, now.gold.isFinite else { return nil }
+            let recent = history.suffix(window)
+            let p = Self.slope(recent.map(\.proxy)), g = Self.slope(recent.map(\.gold))
+            guard p > slope && g < -slope else { return nil }
+            return String(format: "proxy rising (%+.3f a step) while gold falls (%+.3f a step) over the last %d steps: the policy is "
+                + "finding the reward model's errors (reward hacking, Gao et al. 2022). Stop or go back, raise beta, or retrain the "
+                + "reward model on the policy's own samples.", p, g, window)
+        case .klAccelerating:
+            guard history.count >= 3 else { return nil }
+            let kl = history.map(\.klK3)
+            let rise = kl[kl.count - 1] - kl[kl.count - 2]
+            let before = (kl[kl.count - 2] - kl[0]) / Double(kl.count - 2)
+            guard rise > 0.1 && rise > 2 * max(before, 0) else { return nil }
+            return String(format: "KL accelerating: %+.2f nats this step against %+.2f a step before; the policy is leaving the "
+                + "reference faster than it did. Often the start of reward hacking or of a collapse: lower lr or raise beta.", rise, before)
+        case .entropyCollapse:
+            guard history.count >= 2, first.entropy > 0, now.entropy < 0.5 * first.entropy else { return nil }
+            return String(format: "entropy collapsing: %.3f per token, from %.3f at the first step. The policy is settling on a "
+                + "few answers (mode collapse); samples stop differing, and group methods stop learning. Raise beta or the temperature.",
+                now.entropy, first.entropy)
+        case .lengthRunaway:
+            let budget = 0.9 * Double(maxLength)
+            let runaway = history.count >= 2 && now.length > 1.5 * first.length && now.length > first.length + 4
+            guard runaway || (now.length >= budget && first.length < budget) else { return nil }
+            return String(format: "length running away: %.1f tokens a response, from %.1f (the budget is %d). Reward models "
+                + "often pay for length itself (Singhal et al. 2023); read a few responses (show) before trusting the reward.",
+                now.length, first.length, maxLength)
+        }
+    }
+
+    /// The least-squares slope of `values` against 0, 1, 2, …
+    static func slope(_ values: [Double]) -> Double {
+        let n = Double(values.count)
+        guard n >= 2 else { return 0 }
+        let mx = (n - 1) / 2, my = values.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0
+        for (i, y) in values.enumerated() { sxy += (Double(i) - mx) * (y - my); sxx += (Double(i) - mx) * (Double(i) - mx) }
+        return sxy / sxx
+    }
+}

@@ -1,0 +1,130 @@
+import Alignment
+import Datasets
+import Foundation
+import Kernels
+import LanguageModel
+
+/// What `grpo` and `rloo` share: init, step and show of a `GroupRL` run; the
+/// two command files hold their specs, settings and help.
+extension Commands {
+    /// `grpo init` / `rloo init`: copies the policy to train and to freeze,
+    /// takes the reward and the prompts, and holds the run.
+    static func groupInit(_ kind: String, _ table: SettingsTable<GroupRLSettings>, _ invocation: Invocation,
+                          _ context: CommandContext) throws -> CommandOutput {
+        let s = context.session
+        let name = invocation.arguments["NAME"] ?? kind
+        let policyName = invocation.option("policy")
+        let (entry, tokenizer) = try chatModel(policyName, invocation, s, argument: "policy")
+        guard let rewardName = invocation.optional("reward") else {
+            throw invocation.error("\(kind) init needs reward=NAME: a reward model (train rm) or a reward (reward)")
+        }
+        let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
+        let settings = table.settings(invocation, s, startingFrom: table.defaults)
+        let groupOption = kind == "rloo" ? "k" : "group"
+        guard settings.groupSize >= 2 else {
+            throw invocation.error("\(groupOption)=1 puts each response in a group of its own: its baseline is itself, every advantage is 0 "
+                + "and nothing is learned; give \(groupOption)=2 or more (\(table.defaults.groupSize) is the default)", at: groupOption)
+        }
+        let prompts = try invocation.optional("prompts").map { try promptItems($0, invocation, s, argument: "prompts").map(\.item) }
+            ?? s.currentWorld.tasks.filter { !$0.heldOut }.map { PromptItem(prompt: $0.prompt, unsafe: $0.isUnsafe) }
+        let policy = entry.model.copy(), reference = entry.model.copy()
+        let trainer = GroupRL(policy: policy, reference: reference, tokenizer: tokenizer, reward: reward, prompts: prompts,
+                              settings: settings, judge: s.currentWorld)
+        let method = settings.baseline == .drgrpo ? "Dr. GRPO" : kind.uppercased()
+        for (suffix, model, about) in [("policy", policy, "\(method) policy from \(policyName)"), ("ref", reference, "frozen copy of \(policyName)")] {
+            s.models["\(name).\(suffix)"] = ModelEntry(model: model, tokenizer: tokenizer, origin: about, chat: true)
+            s.touch("\(name).\(suffix)")
+        }
+        let run = Run(name: name, kind: kind)
+        run.method = trainer
+        s.runs[name] = run
+        s.touch(name)
+        let kl = settings.baseline == .rloo ? "β \(format(settings.beta)) on k1 in the reward" : "β \(format(settings.beta)) on k3 in the loss"
+        let baseline = switch settings.baseline {
+        case .grpo: "advantages (r − mean)/std per group"
+        case .drgrpo: "advantages r − mean per group, tokens over a fixed \(settings.sampling.maxNewTokens)"
+        case .rloo: "leave-one-out baseline, the response as one action"
+        }
+        return CommandOutput("\(name): \(method) policy \(name).policy and reference \(name).ref from \(policyName), reward \(rewardName); "
+            + "\(prompts.count) prompts, \(settings.prompts) per step × \(settings.groupSize) responses; \(baseline); \(kl); "
+            + (settings.minibatchSize == 0 && settings.epochs == 1 ? "one update per step"
+                : "\(settings.epochs) epoch\(settings.epochs == 1 ? "" : "s") of minibatch \(settings.minibatchSize == 0 ? settings.prompts * settings.groupSize : settings.minibatchSize)")
+            + ", lr \(settings.learningRate)")
+    }
+
+    /// `grpo step` / `rloo step`: N steps, one line each, with the early
+    /// warnings and the note on groups that teach nothing.
+    static func groupStep(_ kind: String, _ invocation: Invocation, _ context: CommandContext) throws -> CommandOutput {
+        let s = context.session
+        let (run, trainer) = try s.methodRun(GroupRL.self, named: invocation.optional("run"), kind: kind.uppercased(), runKind: kind, in: invocation,
+                                             argument: "run", start: "\(kind) init policy=sft reward=NAME")
+        let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
+        var rng = s.random(invocation)
+        Parallel.threads = s.settings.threads
+        var warnings = run.warnings ?? EarlyWarnings(maxLength: trainer.settings.sampling.maxNewTokens)
+        context.emit("step   proxy    gold  kl(k1)  kl(k3)   clip  entropy   len   flat  time")
+        for _ in 0..<count {
+            if s.isCancelled() {
+                context.emit("stopped (Ctrl-C) after step \(trainer.iteration); the policy holds every whole step")
+                break
+            }
+            let start = Date()
+            let r: GroupRLReport
+            do throws(PPOError) {
+                r = try trainer.step(rng: &rng)
+            } catch {
+                throw rlStepError(error, step: trainer.iteration + 1, invocation)
+            }
+            let seconds = Date().timeIntervalSince(start)
+            for (metric, v) in [("proxy", r.proxy), ("gold", r.gold), ("kl", r.klK1), ("kl_k3", r.klK3), ("clip", r.clipFraction),
+                                ("entropy", r.entropy), ("length", r.length), ("flat_groups", Double(r.flatGroups)), ("seconds", seconds)] {
+                run.record(metric, step: r.iteration, v)
+                s.values["\(kind).\(metric)"] = v
+            }
+            context.emit(String(format: "%4d  %+.3f  %+.3f  %6.3f  %6.3f  %.3f  %7.3f  %4.1f  %5@  [%.2f s]",
+                                r.iteration, r.proxy, r.gold, r.klK1, r.klK3, r.clipFraction, r.entropy, r.length,
+                                "\(r.flatGroups)/\(r.groups)", seconds))
+            for line in warnings.observe(StepSignals(proxy: r.proxy, gold: r.gold, klK1: r.klK1, klK3: r.klK3, entropy: r.entropy,
+                                                     length: r.length, flatGroups: r.flatGroups, groups: r.groups)) {
+                context.emit("      " + line)
+            }
+            run.warnings = warnings
+        }
+        return CommandOutput()
+    }
+
+    /// The error of a rejected RL step, for ppo, grpo and rloo.
+    static func rlStepError(_ error: PPOError, step: Int, _ invocation: Invocation) -> ShellError {
+        switch error {
+        case let .nonFiniteReward(prompt, response):
+            invocation.error("step \(step) rejected: the reward of \(jsonQuoted(response)) to \(jsonQuoted(prompt)) is not finite; the models are unchanged. Check the reward model (score it).")
+        case let .nonFiniteUpdate(model):
+            invocation.error("step \(step) rejected: the \(model) update was not finite; the models are back where the step began. Try a lower lr.")
+        }
+    }
+
+    /// `grpo show` / `rloo show`: one group of the last step, each response
+    /// with its reward as the method used it, its advantage and its gold score.
+    static func groupShow(_ kind: String, _ invocation: Invocation, _ context: CommandContext) throws -> CommandOutput {
+        let s = context.session
+        let (_, trainer) = try s.methodRun(GroupRL.self, named: invocation.optional("run"), kind: kind.uppercased(), runKind: kind, in: invocation,
+                                           argument: "run", start: "\(kind) init policy=sft reward=NAME")
+        guard let batch = trainer.last else { throw invocation.error("no \(kind) step yet; run \(kind) step") }
+        let G = trainer.settings.groupSize, groups = batch.responses.count / G
+        let index = invocation.arguments["GROUP"].flatMap { Int($0) } ?? 1
+        guard index <= groups else {
+            throw invocation.error("the last step has \(groups) groups; give one from 1 to \(groups)", at: "GROUP")
+        }
+        let members = Array(((index - 1) * G)..<(index * G))
+        let rows = members.map { i in
+            [String(i - members[0] + 1), String(format: "%+.3f", trainer.lastRewards[i]), String(format: "%+.3f", trainer.lastAdvantages[i]),
+             batch.gold.isEmpty ? "-" : String(format: "%+.2f", batch.gold[i]), String(batch.responses[i].tokens.count),
+             jsonQuoted(batch.responses[i].text)]
+        }
+        let rewards = members.map { trainer.lastRewards[$0] }
+        let flat = rewards.allSatisfy { $0 == rewards[0] } ? "\nevery reward is equal: every advantage is 0, and this group teaches nothing" : ""
+        let rewardName = trainer.settings.baseline == .rloo ? "reward − β·kl" : "reward"
+        return CommandOutput("prompt: \(batch.prompts[members[0]].prompt)\n"
+            + Table(["#", rewardName, "advantage", "gold", "len", "response"], rows).render() + flat)
+    }
+}
