@@ -13,5 +13,6 @@ extension Registry {
         Commands.score, Commands.reward, Commands.bestofn, Commands.rsRound,
         Commands.ppoInit, Commands.ppoStep, Commands.ppoShow, Commands.dpoInit, Commands.dpoStep, Commands.dpoShow,
         Commands.grpoInit, Commands.grpoStep, Commands.grpoShow, Commands.rlooInit, Commands.rlooStep, Commands.rlooShow,
+        Commands.restGrow, Commands.restImprove,
     ])
 }

@@ -29,6 +29,8 @@ public final class Session {
     public var rewards: [String: RewardEntry] = [:]
     /// Rejection sampling's best responses so far, per policy and prompt.
     public var keptSamples: [String: [String: SampledResponse]] = [:]
+    /// ReST's grown datasets, per policy (the last `rest grow` of each).
+    public var grown: [String: GrownSet] = [:]
     /// Values left by the last commands ("pretrain.loss", "generate.count"), for `expect` and `show values`.
     public var values: [String: Double] = [:]
     /// Lines run so far, for `history`.

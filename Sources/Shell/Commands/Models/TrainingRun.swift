@@ -29,6 +29,7 @@ extension Commands {
     static let sftTraining = trainingTable("sft", steps: 300, batch: 16, unit: "example", context: 96, lr: 5e-4, evaluates: true)
     static let rmTraining = trainingTable("rm", steps: 200, batch: 16, unit: "group", context: 96, lr: 1e-4, evaluates: true)
     static let rsTraining = trainingTable("rs", steps: 100, batch: 32, unit: "example", context: 96, lr: 2e-4, evaluates: false)
+    static let restTraining = trainingTable("rest", steps: 60, batch: 32, unit: "example", context: 96, lr: 5e-5, evaluates: false)
 
     /// A training command's options: its table's, the held-out data (when
     /// `heldout` describes it) and the seed.

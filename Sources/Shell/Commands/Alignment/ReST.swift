@@ -1,0 +1,168 @@
+import Alignment
+import Datasets
+import Foundation
+import Kernels
+import LanguageModel
+
+/// A dataset ReST grew from a policy: every sample with its proxy reward and
+/// gold score, and the thresholds the Improve steps on it have used.
+public struct GrownSet: Sendable {
+    public var rewardName: String
+    public var prompts: [String], responses: [String]
+    public var rewards: [Float], gold: [Double]
+    public var thresholds: [Double] = []
+    /// The policy's held-out evaluation after the last Improve step (or before the first).
+    var lastReport: PolicySummary?
+}
+
+extension Commands {
+    static let restGrow = CommandSpec(
+        "rest grow",
+        arguments: [.argument("MODEL", .name, "the chat policy to sample from"), .keyword("on"),
+                    .argument("PROMPTS", .name, "the prompts to sample on")],
+        options: [
+            .option("reward", .name, "the reward that scores every sample"),
+            .option("k", .integer(1...64), "samples per prompt", default: "4"),
+            .option("n", .integer(0...1_000_000), "prompts, drawn at random (0: all)", default: "0"),
+            .option("temperature", .float(0...10), "sampling temperature", default: "1"),
+            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
+            .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
+        ],
+        summary: "ReST's Grow step: sample a dataset from the policy and score it",
+        help: """
+            Samples K responses to each prompt from MODEL and scores every one \
+            with the reward (and the gold labeler), keeping them all as MODEL's \
+            grown set for the rest improve steps that follow (Gulcehre et al. \
+            2023). Prints the mean proxy reward and gold, and the reward's \
+            quantiles where the default thresholds of Improve steps 1, 2, 3 \
+            fall (the median, the upper quarter, the upper eighth). A new grow \
+            replaces MODEL's grown set and starts its thresholds again.
+            """,
+        examples: ["rest grow policy on prompts reward=helpful k=4 n=800"]
+    ) { invocation, context in
+        let s = context.session
+        let name = invocation.argument("MODEL")
+        let (entry, tokenizer) = try chatModel(name, invocation, s, argument: "MODEL")
+        guard let rewardName = invocation.optional("reward") else { throw invocation.error("rest grow needs reward=NAME (a reward model or a reward)") }
+        let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
+        var prompts = try promptItems(invocation.argument("PROMPTS"), invocation, s, argument: "PROMPTS").map(\.item)
+        var rng = s.random(invocation)
+        let n = invocation.integer("n"), k = invocation.integer("k")
+        if n > 0 && n < prompts.count {
+            rng.shuffle(&prompts)
+            prompts = Array(prompts.prefix(n))
+        }
+        Parallel.threads = s.settings.threads
+        let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
+        let world = s.currentWorld
+        let (samples, rewards) = try s.work("rest grow \(name)") { monitor in
+            let samples = try PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: prompts.map(\.prompt), k: k,
+                                                    settings: sampling, rng: &rng, monitor: monitor.phase("sampling"))
+            let items = prompts.indices.flatMap { i in samples[i].map { (prompt: prompts[i].prompt, response: $0.text, unsafe: prompts[i].unsafe) } }
+            return (samples, try reward.rawScores(items, monitor: monitor.phase("scoring")))
+        }
+        let pairs = prompts.indices.flatMap { i in samples[i].map { (prompts[i].prompt, $0.text) } }
+        if let bad = rewards.firstIndex(where: { !$0.isFinite }) {
+            throw invocation.error("the reward of \(jsonQuoted(pairs[bad].1)) to \(jsonQuoted(pairs[bad].0)) is not finite; nothing was grown. Check the reward (score it).")
+        }
+        let gold = pairs.map { world.gold(prompt: $0.0, response: $0.1).total }
+        var grown = GrownSet(rewardName: rewardName, prompts: pairs.map(\.0), responses: pairs.map(\.1), rewards: rewards, gold: gold)
+        grown.lastReport = s.grown[name]?.lastReport
+        s.grown[name] = grown
+        let count = Double(rewards.count)
+        let proxy = rewards.map(Double.init).reduce(0, +) / count, meanGold = gold.reduce(0, +) / count
+        s.values["rest.grow.proxy"] = proxy
+        s.values["rest.grow.gold"] = meanGold
+        let quantiles = (1...3).map { i in
+            let q = ReST.defaultQuantile(step: i)
+            return String(format: "%g%% %+.3f", 100 * q, ReST.quantile(rewards, q))
+        }.joined(separator: ", ")
+        return CommandOutput("\(name): grew \(rewards.count) samples (\(prompts.count) prompts × \(k)); "
+            + String(format: "proxy %+.3f by %@, gold %+.2f; ", proxy, rewardName, meanGold)
+            + "reward quantiles \(quantiles) (the default thresholds of improve steps 1, 2, 3)")
+    }
+
+    static let restImprove = CommandSpec(
+        "rest improve",
+        arguments: [.argument("MODEL", .name, "the chat policy, finetuned in place on its grown set")],
+        options: [
+            .option("threshold", .float(-1000...1000), "keep samples whose reward reaches this (default: the (1 − 2^−i) quantile at improve step i)"),
+        ] + trainingOptions(restTraining, heldout: nil),
+        summary: "ReST's Improve step: keep the grown samples above a rising threshold, finetune on them",
+        help: """
+            Keeps the samples of MODEL's grown set (rest grow) whose reward reaches \
+            the threshold and finetunes MODEL on them with the SFT loss. Each \
+            improve step on the same grown set raises the threshold: by default \
+            the median of the grown rewards, then the upper quarter, the upper \
+            eighth; a threshold= given must exceed the last one. Prints the kept \
+            samples' proxy and gold against the whole set's, then MODEL's gold \
+            evaluation on held-out prompts before and after.
+            """,
+        examples: ["rest improve policy", "rest improve policy threshold=1.5 steps=60"]
+    ) { invocation, context in
+        let s = context.session
+        let name = invocation.argument("MODEL")
+        let (entry, tokenizer) = try chatModel(name, invocation, s, argument: "MODEL")
+        guard var grown = s.grown[name] else {
+            throw invocation.error("\(name) has no grown set; run rest grow \(name) on PROMPTS reward=NAME first", at: "MODEL")
+        }
+        let step = grown.thresholds.count + 1
+        let threshold: Double, why: String
+        if let given = invocation.optional("threshold").flatMap(Double.init) {
+            if let last = grown.thresholds.last, given <= last {
+                throw invocation.error(String(format: "improve step %d must raise the threshold above the last one (%+.3f); give more, or grow again", step, last),
+                                       at: "threshold")
+            }
+            (threshold, why) = (given, "given")
+        } else {
+            let q = ReST.defaultQuantile(step: step)
+            guard let t = ReST.threshold(step: step, rewards: grown.rewards, last: grown.thresholds.last) else {
+                throw invocation.error(String(format: "no grown sample scores above the last threshold (%+.3f); grow again from the improved policy",
+                                              grown.thresholds.last!), at: "MODEL")
+            }
+            (threshold, why) = (t, t == ReST.quantile(grown.rewards, q) ? String(format: "the %g%% quantile", 100 * q)
+                : String(format: "the lowest reward above the last threshold: the %g%% quantile ties with it", 100 * q))
+        }
+        let kept = ReST.filter(grown.rewards, threshold: threshold)
+        guard !kept.isEmpty else {
+            let best = grown.rewards.max()!
+            throw invocation.error(String(format: "no grown sample reaches %+.3f (the best scores %+.3f); give a lower threshold", threshold, best),
+                                   at: "threshold")
+        }
+        var rng = s.random(invocation)
+        Parallel.threads = s.settings.threads
+        let settings = restTraining.settings(invocation, s)
+        let before = try grown.lastReport ?? s.work("rest improve \(name)") { monitor in
+            try heldOutReport(entry.model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
+        }
+        let examples = kept.map { ChatExample(prompt: grown.prompts[$0], response: grown.responses[$0], tokenizer: tokenizer) }
+        let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
+        let output = try runTraining(kind: "rest", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
+            try LanguageModelTraining.finetune(entry.model, examples: examples, heldOut: [], padding: padding, settings: settings,
+                                               rng: &rng, isCancelled: s.isCancelled, onStep: onStep)
+        } summary: { last, _ in
+            "\(name): finetuned \(last.step) steps on \(plural(kept.count, "kept sample")); loss \(String(format: "%.3f", last.loss))"
+        }
+        grown.thresholds.append(threshold)
+        let m = Double(kept.count), all = Double(grown.rewards.count)
+        let keptProxy = kept.map { Double(grown.rewards[$0]) }.reduce(0, +) / m, keptGold = kept.map { grown.gold[$0] }.reduce(0, +) / m
+        let allProxy = grown.rewards.map(Double.init).reduce(0, +) / all, allGold = grown.gold.reduce(0, +) / all
+        for (key, v) in [("threshold", threshold), ("kept", m), ("kept_proxy", keptProxy), ("kept_gold", keptGold)] { s.values["rest.\(key)"] = v }
+        var out = String(format: "improve step %d: threshold %+.3f (%@); kept %d of %d samples, proxy %+.3f and gold %+.2f (the whole set: %+.3f, %+.2f)\n",
+                         step, threshold, why, kept.count, grown.rewards.count, keptProxy, keptGold, allProxy, allGold)
+        out += output.text + "\n"
+        do {
+            let after = try s.work("rest improve \(name)") { monitor in
+                try heldOutReport(entry.model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
+            }
+            out += comparisonTable([("before", before), ("after", after)])
+            recordEvaluation(after, prefix: "rest", s)
+            grown.lastReport = after
+        } catch is CommandStopped {
+            out += comparisonTable([("before", before)]) + "the held-out evaluation after finetuning was skipped (Ctrl-C)\n"
+            grown.lastReport = nil
+        }
+        s.grown[name] = grown
+        return CommandOutput(out)
+    }
+}

@@ -1,0 +1,38 @@
+import Testing
+@testable import Alignment
+
+/// ReST's thresholds and filter against numpy:
+///     r = np.array([0.3, -1.2, 2.5, 0.7, 0.7, 1.9, -0.4, 1.1], dtype=np.float32)
+///     np.quantile(r.astype(np.float64), q) for q = 0.5, 0.75, 0.875, 0, 1
+///     np.nonzero(r >= t)[0]
+@Suite struct ReSTTests {
+    static let rewards: [Float] = [0.3, -1.2, 2.5, 0.7, 0.7, 1.9, -0.4, 1.1]
+
+    @Test func quantilesMatchNumpy() {
+        let expected: [(Double, Double)] = [(0.5, 0.699999988079071), (0.75, 1.300000011920929), (0.875, 1.9749999791383743),
+                                            (0, -1.2000000476837158), (1, 2.5)]
+        for (q, value) in expected {
+            #expect(abs(ReST.quantile(Self.rewards, q) - value) < 1e-12, "q \(q)")
+        }
+    }
+
+    @Test func thresholdsRiseStepByStep() {
+        #expect((1...4).map(ReST.defaultQuantile(step:)) == [0.5, 0.75, 0.875, 0.9375])
+    }
+
+    @Test func theFilterKeepsWhatReachesTheThreshold() {
+        #expect(ReST.filter(Self.rewards, threshold: ReST.quantile(Self.rewards, 0.75)) == [2, 5])
+        // Equal to the threshold is kept (the median here is a sample's own reward).
+        #expect(ReST.filter(Self.rewards, threshold: ReST.quantile(Self.rewards, 0.5)) == [2, 3, 4, 5, 7])
+        #expect(ReST.filter(Self.rewards, threshold: 2.6).isEmpty)
+    }
+
+    @Test func aTiedQuantileStillRaisesTheThreshold() {
+        let tied: [Float] = [-0.5, -0.5, -0.5, -0.5, -0.2, 0.1]
+        #expect(ReST.threshold(step: 1, rewards: tied, last: nil) == -0.5)
+        // The 75% quantile (numpy: -0.275) is above -0.5, so it stands.
+        #expect(abs(ReST.threshold(step: 2, rewards: tied, last: -0.5)! - -0.275) < 1e-6)
+        #expect(ReST.threshold(step: 2, rewards: tied, last: -0.2) == Double(Float(0.1)))
+        #expect(ReST.threshold(step: 3, rewards: tied, last: Double(Float(0.1))) == nil)
+    }
+}
