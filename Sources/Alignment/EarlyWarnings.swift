@@ -17,7 +17,8 @@ public struct StepSignals: Sendable {
 
 /// Early warnings of an RL run going wrong, read from the steps so far: the
 /// signs of reward hacking users ask for (OpenRLHF #1263). Each warning
-/// speaks once when its condition starts and again only after it has cleared.
+/// speaks when its condition starts, and again only after it has cleared and
+/// `window` steps have passed since it last spoke (noisy batches flicker).
 /// The thresholds are rules of thumb on batch means, not tests:
 ///
 /// - proxy rising while gold falls: least-squares slopes over the last
@@ -41,7 +42,7 @@ public struct EarlyWarnings: Sendable {
     /// The token budget of a response (for the length warning).
     public var maxLength: Int
     public private(set) var history: [StepSignals] = []
-    private var active: Set<Kind> = [], explainedNegativeKL = false, explainedFlatGroups = false
+    private var active: Set<Kind> = [], spoken: [Kind: Int] = [:], explainedNegativeKL = false, explainedFlatGroups = false
 
     public init(maxLength: Int) { self.maxLength = maxLength }
 
@@ -64,7 +65,10 @@ public struct EarlyWarnings: Sendable {
         }
         for kind in Kind.allCases {
             let message = check(kind)
-            if let message, !active.contains(kind) { lines.append("warning: " + message) }
+            if let message, !active.contains(kind), history.count - (spoken[kind] ?? -window) >= window {
+                lines.append("warning: " + message)
+                spoken[kind] = history.count
+            }
             if message == nil { active.remove(kind) } else { active.insert(kind) }
         }
         return lines

@@ -116,3 +116,21 @@ extension PolicyEvaluation {
         return Rollout.klEstimates(logProbs: read.policy, referenceLogProbs: read.reference)
     }
 }
+
+extension PolicyEvaluation {
+    /// Best-of-n as a policy to evaluate: n samples per prompt at
+    /// `sampling`'s temperature, the one `reward` scores highest answering
+    /// (`RejectionSampling.bestOfN`), judged by `judge`. Its KL from the
+    /// sampling policy is `RejectionSampling.bestOfNKL(n)`.
+    public static func evaluateBestOfN<Failure: Error>(
+        _ model: GPT, tokenizer: BPETokenizer, prompts: [EvaluationPrompt], n: Int, reward: Reward, judge: Judge,
+        sampling: SamplingSettings, rng: inout Random, monitor: WorkMonitor<Failure> = .none
+    ) throws(Failure) -> PolicyReport {
+        let picks = try RejectionSampling.bestOfN(model, tokenizer: tokenizer, prompts: prompts.map { PromptItem(prompt: $0.prompt, unsafe: $0.unsafe) },
+                                                  n: n, reward: reward, sampling: sampling, rng: &rng, monitor: monitor)
+            .map { $0.candidates[$0.best] }
+        let judgments = zip(prompts, picks).map { judge.judge(prompt: $0.prompt, response: $1.text) }
+        let tokens = picks.map(\.tokens.count).reduce(0, +)
+        return PolicyReport(responses: picks.map(\.text), judgments: judgments, meanLength: Double(tokens) / Double(max(prompts.count, 1)))
+    }
+}

@@ -16,6 +16,8 @@ extension Commands {
             .option("seed", .integer(0...Int.max), "seed when sampling (default: from the session seed)"),
             .option("show", .integer(0...10_000), "list this many answers with the gold reasons (with against: where the two differ)", default: "0"),
             .option("k", .integer(2...256), "headroom: also sample k answers per prompt at temperature 1 and compare the gold-best of them with the greedy answer"),
+            .option("best_of", .integer(1...256), "answer as best-of-n: n samples per prompt at temperature 1 (or temperature=), the one reward= scores highest"),
+            .option("reward", .name, "the reward best_of picks by"),
         ],
         summary: "judge a model's answers to held-out prompts by the gold labeler",
         help: """
@@ -42,9 +44,13 @@ extension Commands {
             eval.unsafe_compliance.low; OTHER's figures as \
             eval.against.helpfulness, …). `show=N` lists N \
             answers with the gold labeler's reasons; with `against`, the first N \
-            prompts where the two models answer differently, side by side.
+            prompts where the two models answer differently, side by side. \
+            `best_of=N reward=R` evaluates best-of-N instead of MODEL's own \
+            answer: N samples per prompt (temperature 1 unless temperature= \
+            says), the one R scores highest; its KL from MODEL is the analytic \
+            log N − (N−1)/N, given as eval.kl when OTHER is MODEL itself.
             """,
-        examples: ["eval sft", "eval ppo against sft show=5", "eval sft k=16"]
+        examples: ["eval sft", "eval ppo against sft show=5", "eval sft k=16", "eval sft against sft best_of=16 reward=helpful"]
     ) { invocation, context in
         let s = context.session
         let world = s.currentWorld
@@ -67,6 +73,14 @@ extension Commands {
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")),
                                         maxNewTokens: invocation.integer("max_tokens"))
         let k = invocation.optional("k").map { Int($0)! }
+        let bestOf = invocation.optional("best_of").map { Int($0)! }
+        let bestOfReward = try bestOf.map { _ -> Reward in
+            guard let r = invocation.optional("reward") else { throw invocation.error("best_of needs reward=NAME to pick by", at: "best_of") }
+            return try s.reward(r, in: invocation, argument: "reward").reward
+        }
+        if bestOf == nil, invocation.optional("reward") != nil {
+            throw invocation.error("reward= picks the best of best_of=N samples; give best_of too", at: "reward")
+        }
         Parallel.threads = s.settings.threads
         func chat(_ name: String, argument: String) throws -> (model: GPT, tokenizer: BPETokenizer) {
             let entry = try s.model(name, in: invocation, argument: argument)
@@ -89,10 +103,23 @@ extension Commands {
         // Every answer first, then the values: a stop at Ctrl-C leaves none of them.
         let measured = try s.work("eval \(name)") { monitor -> Measured in
             let phased = b != nil || k != nil
-            var m = Measured(mine: try report(a, phased ? monitor.phase("answering as \(name)") : monitor))
+            let first = phased ? monitor.phase("answering as \(name)") : monitor
+            var m: Measured
+            if let bestOf, let bestOfReward {
+                var rng = s.random(invocation)
+                var settings = sampling
+                if invocation.optional("temperature") == nil { settings.temperature = 1 }
+                m = Measured(mine: try PolicyEvaluation.evaluateBestOfN(a.model, tokenizer: a.tokenizer, prompts: prompts, n: bestOf,
+                                                                        reward: bestOfReward, judge: world, sampling: settings, rng: &rng,
+                                                                        monitor: first))
+            } else {
+                m = Measured(mine: try report(a, first))
+            }
             if let b, let other {
                 m.theirs = try report(b, monitor.phase("answering as \(other)"))
-                if a.model.config.vocabularySize == b.model.config.vocabularySize {
+                if bestOf != nil {
+                    if other == name { m.kl = (RejectionSampling.bestOfNKL(bestOf!), RejectionSampling.bestOfNKL(bestOf!)) }
+                } else if a.model.config.vocabularySize == b.model.config.vocabularySize {
                     var rng = s.random(invocation)
                     m.kl = try PolicyEvaluation.kl(a.model, from: b.model, tokenizer: a.tokenizer, prompts: prompts.map(\.prompt),
                                                    maxNewTokens: invocation.integer("max_tokens"), rng: &rng,
@@ -113,7 +140,8 @@ extension Commands {
             return m
         }
         let mine = measured.mine
-        var out = evaluationTable(name, prompts, mine, s)
+        let shown = bestOf.map { "best-of-\($0) of \(name)" } ?? name
+        var out = evaluationTable(shown, prompts, mine, s)
         let show = invocation.integer("show")
         if other == nil, show > 0 {
             out += answerList(name, prompts, mine, limit: show)
@@ -122,10 +150,13 @@ extension Commands {
             recordEvaluation(PolicySummary(prompts, theirs), prefix: "eval.against", s)
             let outcome = PolicyEvaluation.outcomes(mine, against: theirs)
             recordRate(outcome.winRate, "eval.win_rate", s)
-            out += "win rate of \(name) against \(other) by gold judgment: \(outcome.winRate) prompts "
+            out += "win rate of \(shown) against \(other) by gold judgment: \(outcome.winRate) prompts "
                 + "(\(outcome.wins) wins, \(outcome.ties) ties, \(outcome.losses) losses)\n"
             if show > 0 { out += differenceList(name, other, prompts, mine, theirs, limit: show) }
-            if let kl = measured.kl {
+            if let bestOf, let kl = measured.kl {
+                s.values["eval.kl"] = kl.k3
+                out += String(format: "KL(best-of-%d ‖ %@) per response, analytic: log n − (n−1)/n = %.3f nats\n", bestOf, name, kl.k3)
+            } else if let kl = measured.kl {
                 s.values["eval.kl"] = kl.k3
                 s.values["eval.kl_k1"] = kl.k1
                 out += String(format: "KL(%@ ‖ %@) per response, from %@'s samples at temperature 1: %.3f nats (k3), %.3f (k1)\n",

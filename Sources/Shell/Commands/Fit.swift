@@ -1,0 +1,84 @@
+import Alignment
+import Foundation
+
+extension Commands {
+    static let fit = CommandSpec(
+        "fit",
+        arguments: [.argument("METRIC", .name, "the metric to fit (gold, proxy)"), .keyword("of"),
+                    .argument("RUN", .name, "a best-of-n curve (bestofn curve=) or an RL run (ppo, grpo, rloo)")],
+        options: [
+            .option("law", .choice(OveroptimisationLaw.allCases.map(\.rawValue)),
+                    "bon: R(d) = d(α − βd); rl: R(d) = d(α − β log d) (default: bon for a best-of-n curve, else rl)"),
+            .option("into", .name, "the run to write METRIC and its fit into, against d (default: RUN_fit)"),
+        ],
+        summary: "fit Gao et al.'s overoptimisation law to a metric against d = √KL",
+        help: """
+            Fits R(d) = d(α − βd) (best-of-n) or d(α − β log d) (RL) to METRIC \
+            against d = √KL by least squares (Gao et al. 2022, eqs. 1–2), with R \
+            measured from the run's first point (d = 0: best-of-1, or an RL run's \
+            first batch, sampled from the reference). A best-of-n curve is already \
+            against d; an RL run's d is the square root of its kl_k3 at each step. \
+            Prints α, β, R², and where the fit peaks (d* and KL = d*²), and writes \
+            METRIC and METRIC_fit against d into run INTO for plot. An RL run's \
+            gold is of each step's batch, noisy by the prompts drawn: expect a \
+            lower R² than a best-of-n curve's. Values: fit.alpha, fit.beta, fit.r2, \
+            fit.peak_d, fit.peak_kl.
+            """,
+        examples: ["fit gold of bon_curve", "fit gold of rl law=rl into=rl_gold", "plot gold,gold_fit of rl_gold"]
+    ) { invocation, context in
+        let s = context.session
+        let name = invocation.argument("RUN"), metric = invocation.argument("METRIC")
+        guard let run = s.runs[name] else {
+            throw invocation.error("no run '\(name)'; runs: \(s.runs.keys.sorted().joined(separator: ", "))", at: "RUN")
+        }
+        guard let points = run.series[metric] else {
+            throw invocation.error("run \(name) has no metric '\(metric)'; it has \(run.metrics.joined(separator: ", "))", at: "METRIC")
+        }
+        let againstD = run.kind == "bestofn"
+        let law = invocation.optional("law").flatMap(OveroptimisationLaw.init(rawValue:)) ?? (againstD ? .bestOfN : .reinforcement)
+        var d: [Double] = [], y: [Double] = []
+        if againstD {
+            (d, y) = (points.map(\.x), points.map(\.value))
+        } else {
+            guard let kl = run.series["kl_k3"] else {
+                throw invocation.error("run \(name) has no kl_k3 to measure d = √KL by; fit a ppo, grpo or rloo run, or a bestofn curve", at: "RUN")
+            }
+            let klAt = Dictionary(kl.map { ($0.x, $0.value) }, uniquingKeysWith: { $1 })
+            for p in points where p.value.isFinite {
+                guard let k = klAt[p.x] else { continue }
+                d.append(max(k, 0).squareRoot())
+                y.append(p.value)
+            }
+        }
+        guard let start = y.first, y.count >= 3 else {
+            throw invocation.error("run \(name) has \(y.count) points of \(metric); a fit needs 3 or more", at: "RUN")
+        }
+        let r = y.map { $0 - start }
+        guard let f = OveroptimisationFit.fit(law, d: d, r: r) else {
+            throw invocation.error("the points of \(metric) do not separate α from β (d barely varies); run longer", at: "RUN")
+        }
+        let into = invocation.optional("into") ?? "\(name)_fit"
+        let out = Run(name: into, kind: "fit", xAxis: "d = √KL")
+        for (x, v) in zip(d, y) {
+            out.record(metric, at: x, v)
+            out.record("\(metric)_fit", at: x, start + f(x))
+        }
+        s.runs[into] = out
+        s.touch(into)
+        s.values["fit.alpha"] = f.alpha
+        s.values["fit.beta"] = f.beta
+        s.values["fit.r2"] = f.rSquared
+        let form = law == .bestOfN ? "d(α − β·d)" : "d(α − β·log d)"
+        var text = String(format: "%@ of %@ against d = √KL, from its first point (%+.3f): R(d) = %@ with α %+.4f, β %+.4f; R² %.3f over %d points",
+                          metric, name, start, form, f.alpha, f.beta, f.rSquared, d.count)
+        if let peak = f.peak {
+            s.values["fit.peak_d"] = peak
+            s.values["fit.peak_kl"] = peak * peak
+            let beyond = peak > (d.max() ?? 0) ? ", beyond the points measured" : ""
+            text += String(format: "\nthe fit peaks at d = %.3f (KL %.3f nats), R %+.3f%@", peak, peak * peak, f(peak), beyond)
+        } else {
+            text += "\nthe fit keeps rising (β ≤ 0): no peak"
+        }
+        return CommandOutput(text + "\nrun \(into): \(metric) and \(metric)_fit against d (plot \(metric),\(metric)_fit of \(into))")
+    }
+}
