@@ -8,7 +8,7 @@ extension Registry {
         Commands.history, Commands.timer, Commands.about, Commands.expect, Commands.quit, Commands.exit,
         Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.info,
         Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.saveData, Commands.generate, Commands.pretrain, Commands.sft,
-        Commands.plot, Commands.fit, Commands.worldGenerate, Commands.gold, Commands.eval,
+        Commands.plot, Commands.fit, Commands.worldGenerate, Commands.gold, Commands.eval, Commands.results,
         Commands.sample, Commands.label, Commands.showComparisons, Commands.trainRM, Commands.evalRM,
         Commands.score, Commands.reward, Commands.bestofn, Commands.rsRound,
         Commands.ppoInit, Commands.ppoStep, Commands.ppoShow, Commands.dpoInit, Commands.dpoStep, Commands.dpoShow,

@@ -43,14 +43,17 @@ extension Commands {
         }
         let chart = Chart(series: series)
         let title = "\(invocation.argument("METRIC")) of \(name)"
-        if let file {
-            do {
-                try Data(chart.svg(title: title).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
-            } catch {
-                throw invocation.error("cannot write \(file): \(error.localizedDescription)", at: "WHERE...")
-            }
-            return CommandOutput("wrote \(file)")
-        }
+        if let file { return try writeSVG(chart, title: title, to: file, invocation, argument: "WHERE...") }
         return CommandOutput(title + " (x: \(run.xAxis))\n" + chart.render(ascii: s.asciiOnly))
+    }
+
+    /// Writes `chart` as an SVG picture to `file`, or an error at `argument`.
+    static func writeSVG(_ chart: Chart, title: String, to file: String, _ invocation: Invocation, argument: String) throws -> CommandOutput {
+        do {
+            try Data(chart.svg(title: title).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        } catch {
+            throw invocation.error("cannot write \(file): \(error.localizedDescription)", at: argument)
+        }
+        return CommandOutput("wrote \(file)")
     }
 }

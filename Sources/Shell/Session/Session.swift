@@ -31,6 +31,11 @@ public final class Session {
     public var keptSamples: [String: [String: SampledResponse]] = [:]
     /// ReST's grown datasets, per policy (the last `rest grow` of each).
     public var grown: [String: GrownSet] = [:]
+    /// The rows of `results`, and its clock.
+    public var results: [ResultRow] = []
+    var resultsClock: Date?
+    /// When the last eval began (a results row's time ends there).
+    var lastEvalStarted: Date?
     /// Values left by the last commands ("pretrain.loss", "generate.count"), for `expect` and `show values`.
     public var values: [String: Double] = [:]
     /// Lines run so far, for `history`.

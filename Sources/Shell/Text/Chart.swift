@@ -23,7 +23,7 @@ public struct Chart {
         for (x, y) in points { x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y) }
         if x1 == x0 { x1 = x0 + 1 }
         if y1 == y0 { y0 -= 0.5; y1 += 0.5 }
-        let marks: [Character] = ["*", "+", "o", "x", "#"]
+        let marks: [Character] = ["*", "+", "o", "x", "#", "@", "%", "&", "=", "~"]
         let (dx, dy) = ascii ? (1, 1) : (2, 4)
         let W = width * dx, H = height * dy
         var dots = [[Int]](repeating: [Int](repeating: -1, count: W), count: H)  // series index per dot
@@ -74,7 +74,7 @@ public struct Chart {
     }
 
     /// ANSI foreground colours of the series: blue, red, green, magenta, yellow.
-    private let colorCodes = [34, 31, 32, 35, 33]
+    private let colorCodes = [34, 31, 32, 35, 33, 36, 94, 91, 92, 95]
 
     /// The series with the most dots in cell (row, col), if any.
     private func owner(_ dots: [[Int]], row: Int, col: Int) -> Int? {
@@ -106,7 +106,7 @@ public struct Chart {
         let (w, h, m) = (640.0, 360.0, 50.0)
         func sx(_ x: Double) -> String { String(format: "%.1f", m + (x - x0) / (x1 - x0) * (w - 2 * m)) }
         func sy(_ y: Double) -> String { String(format: "%.1f", h - m - (y - y0) / (y1 - y0) * (h - 2 * m)) }
-        let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+        let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"360\" font-family=\"sans-serif\" font-size=\"12\">\n"
         out += "<rect width=\"640\" height=\"360\" fill=\"white\"/>\n"
         out += "<text x=\"320\" y=\"20\" text-anchor=\"middle\">\(escape(title))</text>\n"
@@ -120,6 +120,10 @@ public struct Chart {
             let color = colors[i % colors.count]
             let coordinates = s.points.map { "\(sx($0.0)),\(sy($0.1))" }.joined(separator: " ")
             out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(coordinates)\"/>\n"
+            // Few points (a scatter of methods, a short sweep) are drawn as dots too, so one point shows.
+            if s.points.count < 20 {
+                for p in s.points { out += "<circle cx=\"\(sx(p.0))\" cy=\"\(sy(p.1))\" r=\"3.5\" fill=\"\(color)\"/>\n" }
+            }
             out += "<text x=\"\(w - m)\" y=\"\(m + 16 * Double(i))\" text-anchor=\"end\" fill=\"\(color)\">\(escape(s.name))</text>\n"
         }
         return out + "</svg>\n"

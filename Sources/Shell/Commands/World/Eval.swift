@@ -1,4 +1,5 @@
 import Alignment
+import Foundation
 import Datasets
 import Kernels
 import LanguageModel
@@ -53,6 +54,7 @@ extension Commands {
         examples: ["eval sft", "eval ppo against sft show=5", "eval sft k=16", "eval sft against sft best_of=16 reward=helpful"]
     ) { invocation, context in
         let s = context.session
+        let started = Date()
         let world = s.currentWorld
         var prompts = heldOutPrompts(s)
         if let dataName = invocation.optional("on") {
@@ -108,7 +110,7 @@ extension Commands {
             if let bestOf, let bestOfReward {
                 var rng = s.random(invocation)
                 var settings = sampling
-                if invocation.optional("temperature") == nil { settings.temperature = 1 }
+                if !invocation.given.contains("temperature") { settings.temperature = 1 }
                 m = Measured(mine: try PolicyEvaluation.evaluateBestOfN(a.model, tokenizer: a.tokenizer, prompts: prompts, n: bestOf,
                                                                         reward: bestOfReward, judge: world, sampling: settings, rng: &rng,
                                                                         monitor: first))
@@ -140,6 +142,9 @@ extension Commands {
             return m
         }
         let mine = measured.mine
+        // This evaluation's values replace the last one's (an eval without `against` leaves no win rate).
+        s.values = s.values.filter { !$0.key.hasPrefix("eval.") }
+        s.lastEvalStarted = started
         let shown = bestOf.map { "best-of-\($0) of \(name)" } ?? name
         var out = evaluationTable(shown, prompts, mine, s)
         let show = invocation.integer("show")

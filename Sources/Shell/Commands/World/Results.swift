@@ -1,0 +1,92 @@
+import Foundation
+
+/// One method's row of a comparison: what the last `eval` measured, and the
+/// wall time its training took.
+public struct ResultRow: Sendable {
+    public var label: String
+    public var values: [String: Double]
+    public var seconds: Double?
+}
+
+extension Commands {
+    /// The eval values a row keeps (their .low and .high with them).
+    static let resultMetrics = ["win_rate", "helpfulness", "safety", "unsafe_compliance", "false_refusals", "kl"]
+
+    static let results = CommandSpec(
+        "results",
+        arguments: [.argument("ACTION", .choice(["start", "add", "show", "plot"]), "start the clock, add a row, show the table, or plot win rate against KL", required: false),
+                    .argument("WHERE...", .string, "add: the row's label; plot: to FILE.svg", required: false)],
+        summary: "a comparison table of methods, each row from the last eval",
+        help: """
+            Collects one row per method for a side-by-side: `results start` \
+            starts the clock before a method trains; `results add LABEL` after \
+            its `eval … against sft` keeps that evaluation (gold win rate against \
+            sft with its 95% interval, helpfulness, safety, unsafe compliance and \
+            false refusals with theirs, KL from sft) and the wall time from \
+            `results start` to the start of the eval. `results` (or `results \
+            show`) prints the table; `results plot` charts win rate against KL, \
+            one point per method (`results plot to FILE.svg` writes it). Each \
+            row's values stay for expect as results.LABEL.win_rate, \
+            results.LABEL.kl, …
+            """,
+        examples: ["results start", "results add grpo", "results", "results plot to compare.svg"]
+    ) { invocation, context in
+        let s = context.session
+        let rest = invocation.arguments["WHERE..."]
+        switch invocation.arguments["ACTION"] ?? "show" {
+        case "start":
+            s.resultsClock = Date()
+            return CommandOutput()
+        case "add":
+            guard let label = rest, !label.contains(" "), !label.isEmpty else {
+                throw invocation.error("results add needs one LABEL, a word (grpo, dpo_ipo)", at: "WHERE...")
+            }
+            guard s.values["eval.helpfulness"] != nil else { throw invocation.error("no eval yet: run eval MODEL against sft, then results add") }
+            var kept: [String: Double] = [:]
+            for m in resultMetrics {
+                for suffix in ["", ".low", ".high"] {
+                    if let v = s.values["eval.\(m)\(suffix)"] { kept[m + suffix] = v }
+                }
+            }
+            // Up to the start of the eval that measured the row (or now, if that eval came before the clock started).
+            let seconds = s.resultsClock.map { clock in
+                let end = s.lastEvalStarted.flatMap { $0 >= clock ? $0 : nil } ?? Date()
+                return end.timeIntervalSince(clock)
+            }
+            s.results.removeAll { $0.label == label }
+            s.results.append(ResultRow(label: label, values: kept, seconds: seconds))
+            for (k, v) in kept { s.values["results.\(label).\(k)"] = v }
+            if let seconds { s.values["results.\(label).seconds"] = seconds }
+            s.resultsClock = nil
+            return CommandOutput("results: \(label) added (\(s.results.count) row\(s.results.count == 1 ? "" : "s"))")
+        case "plot":
+            guard !s.results.isEmpty else { throw invocation.error("no results yet; results add LABEL after an eval") }
+            let series = s.results.compactMap { r -> (name: String, points: [(Double, Double)])? in
+                guard let w = r.values["win_rate"] else { return nil }
+                return (r.label, [(r.values["kl"] ?? 0, 100 * w)])
+            }
+            let chart = Chart(series: series)
+            let title = "gold win rate against sft (%) by KL from sft (nats)"
+            if let rest {
+                let words = rest.split(separator: " ")
+                guard words.count == 2, words[0] == "to" else { throw invocation.error("expected `to FILE.svg`", at: "WHERE...") }
+                return try writeSVG(chart, title: title, to: String(words[1]), invocation, argument: "WHERE...")
+            }
+            return CommandOutput(title + "\n" + chart.render(ascii: s.asciiOnly))
+        default:
+            guard !s.results.isEmpty else { return CommandOutput("no results yet; results add LABEL after an eval") }
+            func rate(_ r: ResultRow, _ m: String) -> String {
+                guard let v = r.values[m] else { return "—" }
+                guard let lo = r.values[m + ".low"], let hi = r.values[m + ".high"] else { return String(format: "%.1f%%", 100 * v) }
+                return String(format: "%.1f%% [%.1f, %.1f]", 100 * v, 100 * lo, 100 * hi)
+            }
+            let rows = s.results.map { r in
+                [r.label, rate(r, "win_rate"), r.values["helpfulness"].map { String(format: "%+.2f", $0) } ?? "—",
+                 r.values["safety"].map { String(format: "%+.2f", $0) } ?? "—", rate(r, "unsafe_compliance"), rate(r, "false_refusals"),
+                 r.values["kl"].map { String(format: "%.2f", $0) } ?? "—", r.seconds.map { String(format: "[%.2f s]", $0) } ?? "—"]
+            }
+            return CommandOutput(Table(["method", "win rate vs sft", "helpful", "safety", "unsafe compliance", "false refusals", "KL", "time"],
+                                       rows).render())
+        }
+    }
+}
