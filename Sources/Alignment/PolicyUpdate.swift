@@ -80,18 +80,12 @@ public enum PolicyUpdate {
         for i in now.indices {
             let old = oldLogProbs[i], ref = referenceLogProbs[i], a = advantages[i]
             var d = [Float](repeating: 0, count: now[i].count)
-            if averaging == .wholeResponse {
-                let l = policyLoss(logProb: now[i].reduce(0, +), oldLogProb: old.reduce(0, +), advantage: a, clip: clip)
-                lossSum += l.loss / B
-                clipped += l.clipped ? 1 : 0
-                units += 1
-                for j in d.indices { d[j] = l.dLogProb / B }
-            } else {
-                let w: Float = switch averaging {
-                case .perResponse: 1 / (B * Float(now[i].count))
-                case let .fixedLength(L): 1 / (B * Float(L))
-                case .wholeResponse: 0
-                }
+            let tokenWeight: Float? = switch averaging {
+            case .perResponse: 1 / (B * Float(now[i].count))
+            case let .fixedLength(L): 1 / (B * Float(L))
+            case .wholeResponse: nil
+            }
+            if let w = tokenWeight {
                 for j in d.indices {
                     let l = policyLoss(logProb: now[i][j], oldLogProb: old[j], advantage: a, clip: clip)
                     let kl = k3Divergence(logProb: now[i][j], referenceLogProb: ref[j])
@@ -100,6 +94,12 @@ public enum PolicyUpdate {
                     d[j] = w * (l.dLogProb + beta * Float(kl.dLogProb))
                 }
                 units += d.count
+            } else {
+                let l = policyLoss(logProb: now[i].reduce(0, +), oldLogProb: old.reduce(0, +), advantage: a, clip: clip)
+                lossSum += l.loss / B
+                clipped += l.clipped ? 1 : 0
+                units += 1
+                for j in d.indices { d[j] = l.dLogProb / B }
             }
             dlogp.append(d)
         }

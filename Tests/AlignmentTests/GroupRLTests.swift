@@ -75,23 +75,12 @@ import Testing
         }
     }
 
-    static let prompts = ["What is 3 + 4?", "Where does Ada live?"]
+    static let prompts = RLHFTrainingTests.yesNoPrompts
 
     /// A policy finetuned on "Yes." and "No." alike.
     static func yesNoPolicy() throws -> GPT {
-        Parallel.threads = 2
-        let t = RLHFTrainingTests.tokenizer
-        let policy = GPT(config: RLHFTrainingTests.config, seed: 5)
-        var settings = TrainingSettings()
-        settings.steps = 60
-        settings.batchSize = 8
-        settings.learningRate = 3e-3
-        settings.warmup = 5
-        settings.evaluateEvery = 0
         var rng = Random(seed: 3)
-        let demos = prompts.flatMap { p in ["Yes.", "No."].map { ChatExample(prompt: p, response: $0, tokenizer: t) } }
-        try LanguageModelTraining.finetune(policy, examples: demos, heldOut: [], padding: 0, settings: settings, rng: &rng) { _ in }
-        return policy
+        return try RLHFTrainingTests.yesNoPolicy(rng: &rng).0
     }
 
     static func trainer(_ policy: GPT, _ baseline: GroupBaseline, minibatch: Int = 0) -> GroupRL {

@@ -64,10 +64,12 @@ import Testing
     /// prefers "Yes.": PPO must raise the reward model's score well above where
     /// it started (on a model this small it finds other answers the reward
     /// model likes even more, which is reward hacking in miniature).
-    @Test func ppoRaisesTheProxyReward() throws {
+    static let yesNoPrompts = ["What is 3 + 4?", "Where does Ada live?"]
+
+    /// A toy policy finetuned (60 steps of 8, lr 3e-3) to answer either
+    /// prompt "Yes." or "No.", and its training settings.
+    static func yesNoPolicy(rng: inout Random) throws -> (GPT, TrainingSettings) {
         Parallel.threads = 2
-        let t = Self.tokenizer
-        let prompts = ["What is 3 + 4?", "Where does Ada live?"]
         let policy = GPT(config: Self.config, seed: 5)
         var settings = TrainingSettings()
         settings.steps = 60
@@ -75,9 +77,16 @@ import Testing
         settings.learningRate = 3e-3
         settings.warmup = 5
         settings.evaluateEvery = 0
-        var rng = Random(seed: 3)
-        let demos = prompts.flatMap { p in ["Yes.", "No."].map { ChatExample(prompt: p, response: $0, tokenizer: t) } }
+        let demos = yesNoPrompts.flatMap { p in ["Yes.", "No."].map { ChatExample(prompt: p, response: $0, tokenizer: Self.tokenizer) } }
         try LanguageModelTraining.finetune(policy, examples: demos, heldOut: [], padding: 0, settings: settings, rng: &rng) { _ in }
+        return (policy, settings)
+    }
+
+    @Test func ppoRaisesTheProxyReward() throws {
+        let t = Self.tokenizer
+        let prompts = Self.yesNoPrompts
+        var rng = Random(seed: 3)
+        let (policy, settings) = try Self.yesNoPolicy(rng: &rng)
         let rm = GPT(scalarHeadOn: policy, seed: 2)
         var rmSettings = settings
         rmSettings.steps = 30

@@ -19,7 +19,7 @@ extension Commands {
             throw invocation.error("\(kind) init needs reward=NAME: a reward model (train rm) or a reward (reward)")
         }
         let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
-        let settings = table.settings(invocation, s, startingFrom: table.defaults)
+        let settings = table.settings(invocation, s)
         let groupOption = kind == "rloo" ? "k" : "group"
         guard settings.groupSize >= 2 else {
             throw invocation.error("\(groupOption)=1 puts each response in a group of its own: its baseline is itself, every advantage is 0 "
@@ -58,49 +58,20 @@ extension Commands {
         let s = context.session
         let (run, trainer) = try s.methodRun(GroupRL.self, named: invocation.optional("run"), kind: kind.uppercased(), runKind: kind, in: invocation,
                                              argument: "run", start: "\(kind) init policy=sft reward=NAME")
-        let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
-        var rng = s.random(invocation)
-        Parallel.threads = s.settings.threads
-        var warnings = run.warnings ?? EarlyWarnings(maxLength: trainer.settings.sampling.maxNewTokens)
-        context.emit("step   proxy    gold  kl(k1)  kl(k3)   clip  entropy   len   flat  time")
-        for _ in 0..<count {
-            if s.isCancelled() {
-                context.emit("stopped (Ctrl-C) after step \(trainer.iteration); the policy holds every whole step")
-                break
-            }
-            let start = Date()
-            let r: GroupRLReport
-            do throws(PPOError) {
-                r = try trainer.step(rng: &rng)
-            } catch {
-                throw rlStepError(error, step: trainer.iteration + 1, invocation)
-            }
-            let seconds = Date().timeIntervalSince(start)
-            for (metric, v) in [("proxy", r.proxy), ("gold", r.gold), ("kl", r.klK1), ("kl_k3", r.klK3), ("clip", r.clipFraction),
-                                ("entropy", r.entropy), ("length", r.length), ("flat_groups", Double(r.flatGroups)), ("seconds", seconds)] {
-                run.record(metric, step: r.iteration, v)
-                s.values["\(kind).\(metric)"] = v
-            }
-            context.emit(String(format: "%4d  %+.3f  %+.3f  %6.3f  %6.3f  %.3f  %7.3f  %4.1f  %5@  [%.2f s]",
-                                r.iteration, r.proxy, r.gold, r.klK1, r.klK3, r.clipFraction, r.entropy, r.length,
-                                "\(r.flatGroups)/\(r.groups)", seconds))
-            for line in warnings.observe(StepSignals(proxy: r.proxy, gold: r.gold, klK1: r.klK1, klK3: r.klK3, entropy: r.entropy,
-                                                     length: r.length, flatGroups: r.flatGroups, groups: r.groups)) {
-                context.emit("      " + line)
-            }
-            run.warnings = warnings
+        try runRLSteps(kind, run: run, maxLength: trainer.settings.sampling.maxNewTokens,
+                       header: "step   proxy    gold  kl(k1)  kl(k3)   clip  entropy   len   flat  time",
+                       stopped: "the policy holds every whole step", invocation, context, done: { trainer.iteration }) { rng throws(PPOError) in
+            let r = try trainer.step(rng: &rng)
+            return RLStepLine(
+                iteration: r.iteration,
+                metrics: [("proxy", r.proxy), ("gold", r.gold), ("kl", r.klK1), ("kl_k3", r.klK3), ("clip", r.clipFraction),
+                          ("entropy", r.entropy), ("length", r.length), ("flat_groups", Double(r.flatGroups))],
+                columns: String(format: "%4d  %+.3f  %+.3f  %6.3f  %6.3f  %.3f  %7.3f  %4.1f  %5@", r.iteration, r.proxy, r.gold,
+                                r.klK1, r.klK3, r.clipFraction, r.entropy, r.length, "\(r.flatGroups)/\(r.groups)"),
+                signals: StepSignals(proxy: r.proxy, gold: r.gold, klK1: r.klK1, klK3: r.klK3, entropy: r.entropy, length: r.length,
+                                     flatGroups: r.flatGroups, groups: r.groups))
         }
         return CommandOutput()
-    }
-
-    /// The error of a rejected RL step, for ppo, grpo and rloo.
-    static func rlStepError(_ error: PPOError, step: Int, _ invocation: Invocation) -> ShellError {
-        switch error {
-        case let .nonFiniteReward(prompt, response):
-            invocation.error("step \(step) rejected: the reward of \(jsonQuoted(response)) to \(jsonQuoted(prompt)) is not finite; the models are unchanged. Check the reward model (score it).")
-        case let .nonFiniteUpdate(model):
-            invocation.error("step \(step) rejected: the \(model) update was not finite; the models are back where the step began. Try a lower lr.")
-        }
     }
 
     /// `grpo show` / `rloo show`: one group of the last step, each response

@@ -113,46 +113,27 @@ extension Commands {
             advantages by GAE, whitens them, and runs the epochs of clipped policy \
             and value updates. One line per iteration: proxy reward, gold reward, \
             KL by the k1 and k3 estimators, clip fraction, value loss, entropy, \
-            mean length, seconds. Ctrl-C stops between iterations. A reward that \
-            is NaN or infinite rejects the iteration and leaves the models as they were.
+            mean length, seconds. Warnings follow an iteration when proxy rises \
+            while gold falls, KL accelerates, entropy collapses or length runs \
+            away. Ctrl-C stops between iterations. A reward that is NaN or \
+            infinite rejects the iteration and leaves the models as they were.
             """,
         examples: ["ppo step", "ppo step 20"]
     ) { invocation, context in
         let s = context.session
         let (run, trainer) = try s.methodRun(PPO.self, named: invocation.optional("run"), kind: "PPO", in: invocation,
                                              argument: "run", start: "ppo init policy=sft reward=NAME")
-        let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
-        var rng = s.random(invocation)
-        Parallel.threads = s.settings.threads
-        var warnings = run.warnings ?? EarlyWarnings(maxLength: trainer.settings.sampling.maxNewTokens)
-        context.emit("step   proxy    gold  kl(k1)  kl(k3)   clip  vloss  entropy   len  time")
-        for _ in 0..<count {
-            if s.isCancelled() {
-                context.emit("stopped (Ctrl-C) after iteration \(trainer.iteration); every model holds a whole iteration")
-                break
-            }
-            let start = Date()
-            let report: PPOReport
-            do throws(PPOError) {
-                report = try trainer.step(rng: &rng)
-            } catch {
-                throw rlStepError(error, step: trainer.iteration + 1, invocation)
-            }
-            let seconds = Date().timeIntervalSince(start)
-            for (metric, v) in [("proxy", report.proxy), ("gold", report.gold), ("kl", report.klK1), ("kl_k3", report.klK3),
-                                ("clip", report.clipFraction), ("value_loss", report.valueLoss), ("entropy", report.entropy),
-                                ("length", report.length), ("beta", report.beta), ("seconds", seconds)] {
-                run.record(metric, step: report.iteration, v)
-                s.values["ppo.\(metric)"] = v
-            }
-            context.emit(String(format: "%4d  %+.3f  %+.3f  %6.3f  %6.3f  %.3f  %.3f  %7.3f  %4.1f  [%.2f s]",
-                                report.iteration, report.proxy, report.gold, report.klK1, report.klK3, report.clipFraction,
-                                report.valueLoss, report.entropy, report.length, seconds))
-            for line in warnings.observe(StepSignals(proxy: report.proxy, gold: report.gold, klK1: report.klK1, klK3: report.klK3,
-                                                     entropy: report.entropy, length: report.length)) {
-                context.emit("      " + line)
-            }
-            run.warnings = warnings
+        try runRLSteps("ppo", run: run, maxLength: trainer.settings.sampling.maxNewTokens,
+                       header: "step   proxy    gold  kl(k1)  kl(k3)   clip  vloss  entropy   len  time",
+                       stopped: "every model holds a whole iteration", invocation, context, done: { trainer.iteration }) { rng throws(PPOError) in
+            let r = try trainer.step(rng: &rng)
+            return RLStepLine(
+                iteration: r.iteration,
+                metrics: [("proxy", r.proxy), ("gold", r.gold), ("kl", r.klK1), ("kl_k3", r.klK3), ("clip", r.clipFraction),
+                          ("value_loss", r.valueLoss), ("entropy", r.entropy), ("length", r.length), ("beta", r.beta)],
+                columns: String(format: "%4d  %+.3f  %+.3f  %6.3f  %6.3f  %.3f  %.3f  %7.3f  %4.1f", r.iteration, r.proxy, r.gold,
+                                r.klK1, r.klK3, r.clipFraction, r.valueLoss, r.entropy, r.length),
+                signals: StepSignals(proxy: r.proxy, gold: r.gold, klK1: r.klK1, klK3: r.klK3, entropy: r.entropy, length: r.length))
         }
         return CommandOutput()
     }

@@ -45,13 +45,8 @@ extension Commands {
         let (entry, tokenizer) = try chatModel(name, invocation, s, argument: "MODEL")
         guard let rewardName = invocation.optional("reward") else { throw invocation.error("rest grow needs reward=NAME (a reward model or a reward)") }
         let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
-        var prompts = try promptItems(invocation.argument("PROMPTS"), invocation, s, argument: "PROMPTS").map(\.item)
-        var rng = s.random(invocation)
-        let n = invocation.integer("n"), k = invocation.integer("k")
-        if n > 0 && n < prompts.count {
-            rng.shuffle(&prompts)
-            prompts = Array(prompts.prefix(n))
-        }
+        var (prompts, rng) = try drawnPrompts(invocation, s, n: invocation.integer("n"))
+        let k = invocation.integer("k")
         Parallel.threads = s.settings.threads
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
         let world = s.currentWorld

@@ -69,6 +69,20 @@ extension Commands {
         return (entry, tokenizer)
     }
 
+    /// The prompts of the PROMPTS argument, `n` of them drawn at random
+    /// (all when `n` is 0 or at least their count), and the command's
+    /// generator that drew them, made only once the prompts are read: rs
+    /// round's and rest grow's.
+    static func drawnPrompts(_ invocation: Invocation, _ s: Session, n: Int) throws -> (prompts: [PromptItem], rng: Random) {
+        var prompts = try promptItems(invocation.argument("PROMPTS"), invocation, s, argument: "PROMPTS").map(\.item)
+        var rng = s.random(invocation)
+        if n > 0 && n < prompts.count {
+            rng.shuffle(&prompts)
+            prompts = Array(prompts.prefix(n))
+        }
+        return (prompts, rng)
+    }
+
     /// The prompts of a dataset with their safety tags and tasks: prompt records
     /// as they are, and the prompt of any other record that has one (the world
     /// supplies the tag and task where the record does not).
