@@ -17,14 +17,16 @@ extension Commands {
             against d = √KL by least squares (Gao et al. 2022, eqs. 1–2), with R \
             measured from the run's first point (d = 0: best-of-1, or an RL run's \
             first batch, sampled from the reference). A best-of-n curve is already \
-            against d; an RL run's d is the square root of its kl_k3 at each step. \
-            Prints α, β, R², and where the fit peaks (d* and KL = d*²), and writes \
+            against d; an RL run's d is the square root of its kl_k3 at each step \
+            (of heldout_kl for the held-out readings of eval_every=). Prints α, β, R², and where the fit peaks (d* and KL = d*²), and writes \
             METRIC and METRIC_fit against d into run INTO for plot. An RL run's \
-            gold is of each step's batch, noisy by the prompts drawn: expect a \
-            lower R² than a best-of-n curve's. Values: fit.alpha, fit.beta, fit.r2, \
-            fit.peak_d, fit.peak_kl.
+            gold is of each step's batch, noisy by the prompts drawn: fit \
+            heldout_gold (grpo step N eval_every=K) for the policy on fixed prompts. Values: fit.alpha, fit.beta, fit.r2, \
+            fit.peak_d and fit.peak_kl (infinite when the fit has no peak), and \
+            fit.d_max, the largest d measured (a peak inside the points: \
+            expect fit.peak_d < fit.d_max).
             """,
-        examples: ["fit gold of bon_curve", "fit gold of rl law=rl into=rl_gold", "plot gold,gold_fit of rl_gold"]
+        examples: ["fit gold of bon_curve", "fit heldout_gold of rl law=rl into=rl_gold", "plot gold,gold_fit of rl_gold"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("RUN"), metric = invocation.argument("METRIC")
@@ -40,8 +42,10 @@ extension Commands {
         if againstD {
             (d, y) = (points.map(\.x), points.map(\.value))
         } else {
-            guard let kl = run.series["kl_k3"] else {
-                throw invocation.error("run \(name) has no kl_k3 to measure d = √KL by; fit a ppo, grpo or rloo run, or a bestofn curve", at: "RUN")
+            // A held-out reading's d is the KL of the same reading; a batch metric's, the batch's.
+            let klMetric = metric.hasPrefix("heldout_") ? "heldout_kl" : "kl_k3"
+            guard let kl = run.series[klMetric] else {
+                throw invocation.error("run \(name) has no \(klMetric) to measure d = √KL by; fit a ppo, grpo or rloo run, or a bestofn curve", at: "RUN")
             }
             let klAt = Dictionary(kl.map { ($0.x, $0.value) }, uniquingKeysWith: { $1 })
             for p in points where p.value.isFinite {
@@ -54,12 +58,15 @@ extension Commands {
             throw invocation.error("run \(name) has \(y.count) points of \(metric); a fit needs 3 or more", at: "RUN")
         }
         let r = y.map { $0 - start }
+        guard r.contains(where: { $0 != 0 }) else {
+            throw invocation.error("\(metric) of \(name) is \(String(format: "%+.3f", start)) at every point: there is nothing to fit", at: "METRIC")
+        }
         guard let f = OveroptimisationFit.fit(law, d: d, r: r) else {
             throw invocation.error("the points of \(metric) do not separate α from β (d barely varies); run longer", at: "RUN")
         }
         let into = invocation.optional("into") ?? "\(name)_fit"
         let out = Run(name: into, kind: "fit", xAxis: "d = √KL")
-        for (x, v) in zip(d, y) {
+        for (x, v) in zip(d, y).sorted(by: { $0.0 < $1.0 }) {
             out.record(metric, at: x, v)
             out.record("\(metric)_fit", at: x, start + f(x))
         }
@@ -68,6 +75,7 @@ extension Commands {
         s.values["fit.alpha"] = f.alpha
         s.values["fit.beta"] = f.beta
         s.values["fit.r2"] = f.rSquared
+        s.values["fit.d_max"] = d.max() ?? 0
         let form = law == .bestOfN ? "d(α − β·d)" : "d(α − β·log d)"
         var text = String(format: "%@ of %@ against d = √KL, from its first point (%+.3f): R(d) = %@ with α %+.4f, β %+.4f; R² %.3f over %d points",
                           metric, name, start, form, f.alpha, f.beta, f.rSquared, d.count)
@@ -77,7 +85,9 @@ extension Commands {
             let beyond = peak > (d.max() ?? 0) ? ", beyond the points measured" : ""
             text += String(format: "\nthe fit peaks at d = %.3f (KL %.3f nats), R %+.3f%@", peak, peak * peak, f(peak), beyond)
         } else {
-            text += "\nthe fit keeps rising (β ≤ 0): no peak"
+            s.values["fit.peak_d"] = .infinity
+            s.values["fit.peak_kl"] = .infinity
+            text += "\nthe fit keeps rising (β ≤ 0): no peak (fit.peak_d is infinite)"
         }
         return CommandOutput(text + "\nrun \(into): \(metric) and \(metric)_fit against d (plot \(metric),\(metric)_fit of \(into))")
     }

@@ -51,8 +51,7 @@ extension Commands {
     static let grpoStep = CommandSpec(
         "grpo step",
         arguments: [.argument("N", .integer(1...1_000_000), "steps (default 1)", required: false)],
-        options: [.option("run", .name, "the GRPO run (default: the latest)"),
-                  .option("seed", .integer(0...Int.max), "seed (default: from the session seed)")],
+        options: rlStepOptions("GRPO"),
         summary: "run GRPO steps: groups of responses, advantages within each group, clipped updates",
         help: """
             One line per step: proxy and gold reward of the responses, KL from \
@@ -63,8 +62,8 @@ extension Commands {
             or length runs away. Ctrl-C stops between steps; a step with a \
             reward or update that is not finite is not applied. Values: \
             grpo.proxy, grpo.gold, grpo.kl, grpo.kl_k3, grpo.flat_groups, …
-            """,
-        examples: ["grpo step", "grpo step 20"]
+            """ + " " + rlProbeHelp,
+        examples: ["grpo step", "grpo step 20", "grpo step 20 eval_every=4"]
     ) { invocation, context in
         try groupStep("grpo", invocation, context)
     }

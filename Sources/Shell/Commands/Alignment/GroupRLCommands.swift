@@ -58,9 +58,9 @@ extension Commands {
         let s = context.session
         let (run, trainer) = try s.methodRun(GroupRL.self, named: invocation.optional("run"), kind: kind.uppercased(), runKind: kind, in: invocation,
                                              argument: "run", start: "\(kind) init policy=sft reward=NAME")
-        try runRLSteps(kind, run: run, maxLength: trainer.settings.sampling.maxNewTokens,
+        try runRLSteps(kind, run: run, trainer: trainer, maxLength: trainer.settings.sampling.maxNewTokens,
                        header: "step   proxy    gold  kl(k1)  kl(k3)   clip  entropy   len   flat  time",
-                       stopped: "the policy holds every whole step", invocation, context, done: { trainer.iteration }) { rng throws(PPOError) in
+                       stopped: "the policy holds every whole step", invocation, context) { rng throws(PPOError) in
             let r = try trainer.step(rng: &rng)
             return RLStepLine(
                 iteration: r.iteration,

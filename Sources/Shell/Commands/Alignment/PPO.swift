@@ -104,8 +104,7 @@ extension Commands {
     static let ppoStep = CommandSpec(
         "ppo step",
         arguments: [.argument("N", .integer(1...1_000_000), "iterations (default 1)", required: false)],
-        options: [.option("run", .name, "the PPO run (default: the latest)"),
-                  .option("seed", .integer(0...Int.max), "seed (default: from the session seed)")],
+        options: rlStepOptions("PPO"),
         summary: "run PPO iterations: roll out, score, KL penalty, GAE, clipped updates",
         help: """
             Each iteration rolls out a batch of prompts, scores the responses with \
@@ -117,15 +116,15 @@ extension Commands {
             while gold falls, KL accelerates, entropy collapses or length runs \
             away. Ctrl-C stops between iterations. A reward that is NaN or \
             infinite rejects the iteration and leaves the models as they were.
-            """,
-        examples: ["ppo step", "ppo step 20"]
+            """ + " " + rlProbeHelp,
+        examples: ["ppo step", "ppo step 20", "ppo step 20 eval_every=4"]
     ) { invocation, context in
         let s = context.session
         let (run, trainer) = try s.methodRun(PPO.self, named: invocation.optional("run"), kind: "PPO", in: invocation,
                                              argument: "run", start: "ppo init policy=sft reward=NAME")
-        try runRLSteps("ppo", run: run, maxLength: trainer.settings.sampling.maxNewTokens,
+        try runRLSteps("ppo", run: run, trainer: trainer, maxLength: trainer.settings.sampling.maxNewTokens,
                        header: "step   proxy    gold  kl(k1)  kl(k3)   clip  vloss  entropy   len  time",
-                       stopped: "every model holds a whole iteration", invocation, context, done: { trainer.iteration }) { rng throws(PPOError) in
+                       stopped: "every model holds a whole iteration", invocation, context) { rng throws(PPOError) in
             let r = try trainer.step(rng: &rng)
             return RLStepLine(
                 iteration: r.iteration,

@@ -40,16 +40,15 @@ extension Commands {
     static let rlooStep = CommandSpec(
         "rloo step",
         arguments: [.argument("N", .integer(1...1_000_000), "steps (default 1)", required: false)],
-        options: [.option("run", .name, "the RLOO run (default: the latest)"),
-                  .option("seed", .integer(0...Int.max), "seed (default: from the session seed)")],
+        options: rlStepOptions("RLOO"),
         summary: "run RLOO steps: k responses per prompt, leave-one-out advantages, clipped updates",
         help: """
             One line per step, as grpo step prints it: proxy, gold, KL by k1 and \
             k3, the share of responses whose ratio was clipped, entropy, length, \
             flat groups, seconds; then any early warning. Values: rloo.proxy, \
             rloo.gold, rloo.kl, rloo.kl_k3, …
-            """,
-        examples: ["rloo step", "rloo step 20"]
+            """ + " " + rlProbeHelp,
+        examples: ["rloo step", "rloo step 20", "rloo step 20 eval_every=4"]
     ) { invocation, context in
         try groupStep("rloo", invocation, context)
     }

@@ -2,6 +2,7 @@ import Alignment
 import Datasets
 import Foundation
 import Kernels
+import LanguageModel
 
 /// One RL step as `ppo step`, `grpo step` and `rloo step` show it.
 struct RLStepLine {
@@ -15,22 +16,55 @@ struct RLStepLine {
 }
 
 extension Commands {
+    /// The options every RL step command takes: the run, the seed, and the held-out probe.
+    static func rlStepOptions(_ method: String) -> [Parameter] {
+        [.option("run", .name, "the \(method) run (default: the latest)"),
+         .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
+         .option("eval_every", .integer(1...1_000_000), "every this many steps (and before the first), answer held-out prompts at temperature 1 and record heldout_proxy, heldout_gold and heldout_kl (k3) in the run, for fit"),
+         .option("eval_prompts", .integer(1...100_000), "how many of the world's held-out prompts eval_every answers (the first ones)", default: "200")]
+    }
+
+    /// The help sentence of the probe options.
+    static let rlProbeHelp = "eval_every=K reads the policy on fixed held-out prompts before the first step and after every K-th: "
+        + "proxy, gold and KL (k3) of one sample per prompt at temperature 1, from the same seed each time, recorded as heldout_proxy, "
+        + "heldout_gold and heldout_kl (Gao et al. 2022's RL curves; fit heldout_gold of RUN law=rl)."
+
     /// The loop the RL step commands share: N steps (Ctrl-C stops between
-    /// them), each timed, recorded, printed, and followed by any early warning;
-    /// a rejected step becomes `rlStepError`'s message. `done` is the count of
-    /// whole steps so far, for the messages.
-    static func runRLSteps(_ kind: String, run: Run, maxLength: Int, header: String, stopped: String,
-                           _ invocation: Invocation, _ context: CommandContext, done: () -> Int,
+    /// them), each timed, recorded, printed, and followed by any early warning
+    /// and, with eval_every=, the held-out probe; a rejected step becomes
+    /// `rlStepError`'s message.
+    static func runRLSteps(_ kind: String, run: Run, trainer: PolicyTrainer, maxLength: Int, header: String, stopped: String,
+                           _ invocation: Invocation, _ context: CommandContext,
                            step: (inout Random) throws(PPOError) -> RLStepLine) throws {
         let s = context.session
         let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
         var rng = s.random(invocation)
         Parallel.threads = s.settings.threads
         var warnings = run.warnings ?? EarlyWarnings(maxLength: maxLength)
+        let every = invocation.optional("eval_every").flatMap { Int($0) }
+        let probe = every.map { _ in heldOutProbe(invocation, s, maxLength: maxLength) }
+        func read(_ probe: HeldOutProbe) throws {
+            let start = Date()
+            let r: HeldOutProbe.Reading
+            do throws(PPOError) {
+                r = try probe.read(trainer)
+            } catch {
+                throw rlStepError(error, step: trainer.iteration, invocation, probing: true)
+            }
+            for (metric, v) in [("heldout_proxy", r.proxy), ("heldout_gold", r.gold), ("heldout_kl", r.klK3)] {
+                run.record(metric, step: trainer.iteration, v)
+                s.values["\(kind).\(metric)"] = v
+            }
+            context.emit(String(format: "      held-out, %d prompts: proxy %+.3f  gold %+.3f  kl(k3) %.3f  [%.2f s]",
+                                probe.prompts.count, r.proxy, r.gold, r.klK3, Date().timeIntervalSince(start)))
+        }
         context.emit(header)
+        if let probe, run.series["heldout_gold"]?.last?.x != Double(trainer.iteration) {
+            try read(probe)
+        }
         for _ in 0..<count {
             if s.isCancelled() {
-                context.emit("stopped (Ctrl-C) after \(kind == "ppo" ? "iteration" : "step") \(done()); \(stopped)")
+                context.emit("stopped (Ctrl-C) after \(kind == "ppo" ? "iteration" : "step") \(trainer.iteration); \(stopped)")
                 break
             }
             let start = Date()
@@ -38,7 +72,7 @@ extension Commands {
             do throws(PPOError) {
                 line = try step(&rng)
             } catch {
-                throw rlStepError(error, step: done() + 1, invocation)
+                throw rlStepError(error, step: trainer.iteration + 1, invocation)
             }
             let seconds = Date().timeIntervalSince(start)
             for (metric, v) in line.metrics + [("seconds", seconds)] {
@@ -48,16 +82,29 @@ extension Commands {
             context.emit(line.columns + String(format: "  [%.2f s]", seconds))
             for warning in warnings.observe(line.signals) { context.emit("      " + warning) }
             run.warnings = warnings
+            if let probe, let every, trainer.iteration % every == 0 { try read(probe) }
         }
     }
 
+    /// The probe of eval_every=: the first eval_prompts= held-out prompts of
+    /// the world, one sample each at temperature 1 and the run's max_tokens.
+    /// Its seed comes from the session's alone, so every reading, of every
+    /// run in the session, answers with the same random numbers.
+    static func heldOutProbe(_ invocation: Invocation, _ s: Session, maxLength: Int) -> HeldOutProbe {
+        let count = invocation.optional("eval_prompts").flatMap { Int($0) } ?? 200
+        let prompts = s.currentWorld.tasks.filter(\.heldOut).prefix(count).map { PromptItem(prompt: $0.prompt, unsafe: $0.isUnsafe) }
+        return HeldOutProbe(prompts: Array(prompts), sampling: SamplingSettings(temperature: 1, maxNewTokens: maxLength),
+                            seed: s.settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ 0x0BE5)
+    }
+
     /// The error of a rejected RL step, for ppo, grpo and rloo.
-    static func rlStepError(_ error: PPOError, step: Int, _ invocation: Invocation) -> ShellError {
-        switch error {
+    static func rlStepError(_ error: PPOError, step: Int, _ invocation: Invocation, probing: Bool = false) -> ShellError {
+        let what = probing ? "the held-out reading after step \(step) failed" : "step \(step) rejected"
+        return switch error {
         case let .nonFiniteReward(prompt, response):
-            invocation.error("step \(step) rejected: the reward of \(jsonQuoted(response)) to \(jsonQuoted(prompt)) is not finite; the models are unchanged. Check the reward model (score it).")
+            invocation.error("\(what): the reward of \(jsonQuoted(response)) to \(jsonQuoted(prompt)) is not finite; the models are unchanged. Check the reward model (score it).")
         case let .nonFiniteUpdate(model):
-            invocation.error("step \(step) rejected: the \(model) update was not finite; the models are back where the step began. Try a lower lr.")
+            invocation.error("\(what): the \(model) update was not finite; the models are back where the step began. Try a lower lr.")
         }
     }
 }
