@@ -82,8 +82,13 @@ extension Commands {
         if let peak = f.peak {
             s.values["fit.peak_d"] = peak
             s.values["fit.peak_kl"] = peak * peak
-            let beyond = peak > (d.max() ?? 0) ? ", beyond the points measured" : ""
-            text += String(format: "\nthe fit peaks at d = %.3f (KL %.3f nats), R %+.3f%@", peak, peak * peak, f(peak), beyond)
+            let dMax = d.max() ?? 0
+            if peak > 10 * dMax {
+                text += String(format: "\nthe fit peaks far beyond the points measured (d ≈ %.2g): over them it keeps rising", peak)
+            } else {
+                let beyond = peak > dMax ? ", beyond the points measured" : ""
+                text += String(format: "\nthe fit peaks at d = %.3f (KL %.3f nats), R %+.3f%@", peak, peak * peak, f(peak), beyond)
+            }
         } else {
             s.values["fit.peak_d"] = .infinity
             s.values["fit.peak_kl"] = .infinity
