@@ -58,26 +58,34 @@ public struct AILabeler {
 }
 
 extension AILabeler {
-    /// The labeler of a chat model: log p of the first token of " A" and of
-    /// " B" (as `ChatFormat.responseTokens` begins an answer) after each judge
-    /// prompt, read in batches of `batchSize`. A prompt longer than the
-    /// context keeps its end (the answers and the question's tail). Nil when
-    /// "A" and "B" do not begin with different tokens.
+    /// The labeler of a chat model: after each judge prompt, log p of the
+    /// answer " A" against " B" (as `ChatFormat.responseTokens` begins an
+    /// answer), read in batches of `batchSize`. Leading tokens the two
+    /// encodings share (a lone space, say) join the prompt: their probability
+    /// is the same for both letters and cancels in ℓ_A − ℓ_B. What remains of
+    /// each is summed over its tokens; when each is one token, as in the
+    /// bundled tokenizer, both rows read the same tokens and one forward pass
+    /// gives both. A prompt longer than the context keeps its end (the answers
+    /// and the question's tail). Nil when one encoding begins the other.
     public init?(model: GPT, tokenizer: BPETokenizer, principle: String? = nil, batchSize: Int = 32) {
-        guard let a = tokenizer.encode(" A").first, let b = tokenizer.encode(" B").first, a != b else { return nil }
-        let room = max(1, model.config.contextLength - 1)
+        let ea = tokenizer.encode(" A"), eb = tokenizer.encode(" B")
+        let shared = zip(ea, eb).prefix { $0 == $1 }.count
+        guard shared < ea.count, shared < eb.count else { return nil }
+        let lead = Array(ea.prefix(shared)), a = Array(ea.dropFirst(shared)), b = Array(eb.dropFirst(shared))
+        let room = max(1, model.config.contextLength - max(a.count, b.count))
         self.init(principle: principle) { prompts in
             var out: [(a: Float, b: Float)] = []
             for start in stride(from: 0, to: prompts.count, by: batchSize) {
                 let chunk = prompts[start..<min(start + batchSize, prompts.count)]
-                    .map { Array(ChatFormat.promptTokens($0, tokenizer: tokenizer).suffix(room)) }
-                // The rows read the same tokens (an answer token is only a
-                // target), so one forward pass gives both letters.
-                let rowsA = ResponseBatch(chunk.map { (prompt: $0, response: [a]) })
-                let rowsB = ResponseBatch(chunk.map { (prompt: $0, response: [b]) })
+                    .map { Array((ChatFormat.promptTokens($0, tokenizer: tokenizer) + lead).suffix(room)) }
+                let rowsA = ResponseBatch(chunk.map { (prompt: $0, response: a) })
+                let rowsB = ResponseBatch(chunk.map { (prompt: $0, response: b) })
                 let lpA = rowsA.logProbabilities(model)
-                let lpB = rowsB.perResponse(model.tokenLogProbabilities(targets: rowsB.targets))
-                out += chunk.indices.map { (a: lpA[$0][0], b: lpB[$0][0]) }
+                // One letter token each: an answer token is only a target, so
+                // the rows read the same tokens, and the forward pass serves both.
+                let lpB = a.count == 1 && b.count == 1
+                    ? rowsB.perResponse(model.tokenLogProbabilities(targets: rowsB.targets)) : rowsB.logProbabilities(model)
+                out += chunk.indices.map { (a: lpA[$0].reduce(0, +), b: lpB[$0].reduce(0, +)) }
             }
             return out
         }

@@ -44,8 +44,7 @@ extension World {
         precondition(!annotators.isEmpty, "World.label: no annotators")
         var labels = Labels(byPrompt: [], skipped: 0, used: [:])
         try monitor.forEach(prompts, every: 8) { item in
-            var distinct: [String] = []
-            for r in item.responses where !distinct.contains(r) { distinct.append(r) }
+            var distinct = Self.distinct(item.responses)
             guard distinct.count >= request.fewest else { labels.skipped += 1; return }
             let aspect: Aspect = safety && item.unsafe ? .safety : .helpfulness
             let annotator = annotators[rng.int(below: annotators.count)]
@@ -61,10 +60,7 @@ extension World {
                 records.append(.ranking(prompt: p, responses: distinct, ranking: ranking))
                 comparisons = Rankings.pairs(ranking).map { (distinct[$0.winner], distinct[$0.loser]) }
             case let .pairs(perPrompt):
-                var all: [(Int, Int)] = []
-                for i in distinct.indices { for j in (i + 1)..<distinct.count { all.append((i, j)) } }
-                rng.shuffle(&all)
-                for (i, j) in all.prefix(perPrompt) {
+                for (i, j) in Self.shuffledPairs(distinct.count, rng: &rng).prefix(perPrompt) {
                     let (aWins, rating) = annotator.compare(self, prompt: p, distinct[i], distinct[j], aspect: aspect, rng: &rng)
                     let (chosen, rejected) = aWins ? (distinct[i], distinct[j]) : (distinct[j], distinct[i])
                     records.append(.preference(prompt: p, chosen: chosen, rejected: rejected, margin: nil, rating: rating))
@@ -85,5 +81,21 @@ extension World {
             }
         }
         return labels
+    }
+
+    /// The distinct responses, in their first order.
+    public static func distinct(_ responses: [String]) -> [String] {
+        var out: [String] = []
+        for r in responses where !out.contains(r) { out.append(r) }
+        return out
+    }
+
+    /// Every pair (i, j), i < j, of `count` responses, shuffled: the pairs a
+    /// labeler compares, the first `per_prompt` of them.
+    public static func shuffledPairs(_ count: Int, rng: inout Random) -> [(Int, Int)] {
+        var all: [(Int, Int)] = []
+        for i in 0..<count { for j in (i + 1)..<count { all.append((i, j)) } }
+        rng.shuffle(&all)
+        return all
     }
 }

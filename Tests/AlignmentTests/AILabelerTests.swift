@@ -54,24 +54,31 @@ import Testing
             == "Which answer to \"Q?\" is better by \"Be brief.\"? A: x B: y")
     }
 
-    /// The one-forward reading of both letters, in batches of 3, against two
-    /// separate forward passes per prompt, one per letter, of a random chat
-    /// model; prompts 1 and 3 are longer than its context.
-    @Test func theModelsReadingMatchesOneForwardPerLetter() throws {
+    /// The one-forward reading of both letters, in batches of 3, against
+    /// whole-answer log-probabilities read one prompt and one letter at a
+    /// time: log p(" A") − log p(" B") over all their tokens (shared leading
+    /// tokens cancel in the difference) of a random chat model. Prompts 1
+    /// and 3 are longer than its context (48), so both keep their ends.
+    @Test func theModelsReadingMatchesWholeAnswersReadOneByOne() throws {
         let t = RLHFTrainingTests.tokenizer
         let model = GPT(config: RLHFTrainingTests.config, seed: 7)
         let labeler = try #require(AILabeler(model: model, tokenizer: t, batchSize: 3))
+        // This tokenizer never saw "B": its " B" is more tokens than its " A".
+        #expect(t.encode(" B").count > t.encode(" A").count)
         let prompts = ["Which answer to \"Q?\" is better? A: yes B: no", "Which answer to \"Where does Ada live?\" is better? A: Lune B: Tarn",
                        "short", "Which answer to \"What is 3 + 4?\" is better? A: 3 + 4 = 7. B: 3 + 4 = 8."]
         let read = labeler.read(prompts)
-        #expect(prompts.filter { ChatFormat.promptTokens($0, tokenizer: t).count > 47 }.count >= 1)
-        let a = t.encode(" A")[0], b = t.encode(" B")[0]
+        #expect(prompts.filter { ChatFormat.promptTokens($0, tokenizer: t).count > 40 }.count >= 1)
+        // Both letters read the same prompt, cut to leave room for the longer answer.
+        let longest = max(t.encode(" A").count, t.encode(" B").count)
+        func answerLogProb(_ head: [Int32], _ answer: [Int32]) -> Float {
+            let cut = Array(head.suffix(48 - longest))
+            return ResponseBatch([(prompt: cut, response: answer)]).logProbabilities(model)[0].reduce(0, +)
+        }
         for (i, p) in prompts.enumerated() {
-            // A prompt longer than the context (48) keeps its last 47 tokens, before the letter.
-            let head = Array(ChatFormat.promptTokens(p, tokenizer: t).suffix(47))
-            let la = ResponseBatch([(prompt: head, response: [a])]).logProbabilities(model)[0][0]
-            let lb = ResponseBatch([(prompt: head, response: [b])]).logProbabilities(model)[0][0]
-            #expect(abs(read[i].a - la) < 1e-4 && abs(read[i].b - lb) < 1e-4, "prompt \(i)")
+            let head = ChatFormat.promptTokens(p, tokenizer: t)
+            let difference = answerLogProb(head, t.encode(" A")) - answerLogProb(head, t.encode(" B"))
+            #expect(abs((read[i].a - read[i].b) - difference) < 1e-4, "prompt \(i)")
         }
     }
 }

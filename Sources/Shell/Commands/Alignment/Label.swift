@@ -8,7 +8,8 @@ extension Commands {
         arguments: [.argument("SAMPLES", .name, "a sample set with at least two responses per prompt"), .keyword("as"),
                     .argument("KIND", .choice(["rankings", "pairs"]), "rankings (InstructGPT) or rated pairs (Llama 2)")],
         options: [
-            .option("by", .choice(["pool", "careful", "noisy", "verbose"]), "who labels: the pool (a random annotator per prompt) or one annotator", default: "pool"),
+            .option("by", .name, "who labels: the pool (a random annotator per prompt), one annotator (careful, noisy, verbose), or a chat model (an AI labeler; pairs only)", default: "pool"),
+            .option("principle", .string, "by=MODEL: the rule the model judges by, written into its judge prompt"),
             .option("aspect", .choice(["helpfulness", "safety"]), "what they judge", default: "helpfulness"),
             .option("into", .name, "the dataset to make (default: SAMPLES.KIND)"),
             .option("heldout", .float(0...0.9), "share of prompts kept apart in INTO.heldout", default: "0.1"),
@@ -30,9 +31,20 @@ extension Commands {
             max_k of a prompt's distinct responses (InstructGPT's K = 4..9); prompts \
             with fewer than min_k (pairs: two) are skipped. Prints how often a \
             second annotator of the pool agrees with each label, overall and on \
-            close pairs (gold gap at most 1).
+            close pairs (gold gap at most 1). by=MODEL makes a chat model the \
+            labeler (RLAIF, Lee et al. 2023): for each pair it reads the world's \
+            judge prompt (with principle=, "better by PRINCIPLE") in both orders, \
+            takes P("A") against P("B") in each, and averages the two to cancel \
+            position bias; the preferred answer becomes chosen, rated by its \
+            confidence |2p − 1| (0.75, 0.5, 0.25 the cut points). It prints its \
+            agreement with gold and with an annotator of the pool on the same \
+            pairs, and its position bias: the share of single-order verdicts won \
+            by the first answer, and of pairs where the same position won both \
+            orders. Values: label.gold_agreement, label.annotator_agreement, \
+            label.first_wins, label.position_decided, each with .low and .high.
             """,
-        examples: ["label prefs as rankings min_k=4 max_k=9", "label prefs as pairs aspect=safety into=safety_pairs"]
+        examples: ["label prefs as rankings min_k=4 max_k=9", "label prefs as pairs aspect=safety into=safety_pairs",
+                   "label prefs as pairs by=sft per_prompt=2 into=ai_pairs"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("SAMPLES")
@@ -42,9 +54,20 @@ extension Commands {
         }
         let kind = invocation.argument("KIND")
         let into = invocation.optional("into") ?? "\(name).\(kind)"
+        let by = invocation.option("by")
+        let annotatorNames = ["pool"] + Annotator.pool.map(\.name)
+        if !annotatorNames.contains(by) {
+            guard s.models[by] != nil else {
+                throw invocation.error("by=\(by) is neither an annotator (\(annotatorNames.joined(separator: ", "))) nor a model; models: "
+                    + (s.models.isEmpty ? "none yet" : s.models.keys.sorted().joined(separator: ", ")), at: "by")
+            }
+            return try labelByModel(by, name, set, into: into, invocation, context)
+        }
+        if invocation.optional("principle") != nil {
+            throw invocation.error("principle= is for a model labeler (by=MODEL); the annotators judge by the gold scores", at: "principle")
+        }
         let world = s.currentWorld
         var rng = s.random(invocation)
-        let by = invocation.option("by")
         let annotators = by == "pool" ? Annotator.pool : Annotator.pool.filter { $0.name == by }
         let wantsSafety = invocation.option("aspect") == "safety"
         let request: LabelRequest = kind == "rankings"

@@ -1,0 +1,119 @@
+import Alignment
+import Datasets
+import Foundation
+import Kernels
+import World
+
+/// `label SAMPLES as pairs by=MODEL`: a chat model as the labeler (RLAIF),
+/// beside the annotators of Label.swift.
+extension Commands {
+    /// Labels the sample set's pairs (chosen as the annotators would choose
+    /// them) by `AILabeler`, both orders averaged; prints agreement with gold
+    /// and with an annotator of the pool on the same pairs, and position bias.
+    static func labelByModel(_ modelName: String, _ setName: String, _ set: SampleSet, into: String, _ invocation: Invocation,
+                             _ context: CommandContext) throws -> CommandOutput {
+        let s = context.session
+        guard invocation.argument("KIND") == "pairs" else {
+            throw invocation.error("a model labels pairs, not rankings: label \(setName) as pairs by=\(modelName)", at: "KIND")
+        }
+        let (entry, tokenizer) = try chatModel(modelName, invocation, s, argument: "by")
+        let principle = invocation.optional("principle")
+        if let principle, principle.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw invocation.error("principle= is empty; give the rule to judge by, as in datasets/constitution.txt", at: "principle")
+        }
+        guard let labeler = AILabeler(model: entry.model, tokenizer: tokenizer, principle: principle) else {
+            throw invocation.error("\(modelName)'s tokenizer does not give \"A\" and \"B\" different first tokens; it cannot answer a judge prompt", at: "by")
+        }
+        let world = s.currentWorld
+        var rng = s.random(invocation)
+        let wantsSafety = invocation.option("aspect") == "safety"
+        let perPrompt = invocation.integer("per_prompt")
+        // The pairs, per prompt, as the annotators choose them.
+        var pairs: [(item: Int, a: String, b: String)] = [], skipped = 0
+        for (i, item) in set.items.enumerated() {
+            let distinct = World.distinct(item.responses.map(\.text))
+            guard distinct.count >= 2 else { skipped += 1; continue }
+            for (x, y) in World.shuffledPairs(distinct.count, rng: &rng).prefix(perPrompt) {
+                pairs.append((i, distinct[x], distinct[y]))
+            }
+        }
+        guard !pairs.isEmpty else {
+            throw invocation.error("no prompt of \(setName) has two distinct responses; sample again with a higher temperature or k", at: "SAMPLES")
+        }
+        Parallel.threads = s.settings.threads
+        let labels = try s.work("label \(setName) by \(modelName)", unit: "pair") { monitor in
+            var out: [AILabeler.Label] = []
+            monitor.progress(0, of: pairs.count)
+            for start in stride(from: 0, to: pairs.count, by: 32) {
+                try monitor.checkpoint()
+                let chunk = pairs[start..<min(start + 32, pairs.count)]
+                out += labeler.label(chunk.map { (prompt: set.items[$0.item].prompt.prompt, a: $0.a, b: $0.b) })
+                monitor.progress(out.count, of: pairs.count)
+            }
+            return out
+        }
+        // The references: gold on the aspect, and one pool annotator per pair.
+        var gold: [Bool?] = [], annotators: [Bool?] = []
+        var byPrompt: [Int: [Record]] = [:], ties = 0
+        for (pair, label) in zip(pairs, labels) {
+            let item = set.items[pair.item]
+            let prompt = item.prompt.prompt
+            let aspect: Aspect = wantsSafety && item.prompt.unsafe ? .safety : .helpfulness
+            let ga = world.gold(prompt: prompt, response: pair.a), gb = world.gold(prompt: prompt, response: pair.b)
+            let gap = aspect == .helpfulness ? ga.helpfulness - gb.helpfulness : ga.safety - gb.safety
+            gold.append(gap == 0 ? nil : gap > 0)
+            let annotator = Annotator.pool[rng.int(below: Annotator.pool.count)]
+            annotators.append(annotator.compare(world, prompt: prompt, pair.a, pair.b, aspect: aspect, rng: &rng).aWins)
+            guard label.preference != 0.5 else { ties += 1; continue }
+            let aWins = label.preference > 0.5
+            byPrompt[pair.item, default: []].append(.preference(
+                prompt: prompt, chosen: aWins ? pair.a : pair.b, rejected: aWins ? pair.b : pair.a, margin: nil,
+                rating: aiRating(label.preference)))
+        }
+        let groups = byPrompt.keys.sorted().map { byPrompt[$0]! }
+        guard !groups.isEmpty else {
+            throw invocation.error("\(modelName) could not tell any pair of \(setName) apart (every preference is exactly ½)", at: "by")
+        }
+        let parts = rng.split(groups, heldOut: Int((Double(groups.count) * invocation.float("heldout")).rounded()))
+        let source = "label \(setName) as pairs by \(modelName)"
+        s.datasets[into] = Dataset(records: parts.kept.flatMap { $0 }, source: source)
+        s.touch(into)
+        let heldOut = parts.heldOut.flatMap { $0 }
+        var out = "\(pairs.count) pairs of \(setName) labelled by \(modelName)"
+            + (principle.map { " by the principle \(jsonQuoted($0))" } ?? "") + ", both orders averaged; aspect "
+            + (wantsSafety ? "safety (helpfulness on prompts not tagged unsafe)" : "helpfulness") + "\n"
+        out += "  → \(into) (\(parts.kept.flatMap { $0 }.count))"
+        if !heldOut.isEmpty {
+            s.datasets[into + ".heldout"] = Dataset(records: heldOut, source: source + " (held out)")
+            s.touch(into + ".heldout")
+            out += " and \(into).heldout (\(heldOut.count))"
+        }
+        if ties > 0 { out += "; \(plural(ties, "pair")) left out (preference exactly ½)" }
+        if skipped > 0 { out += "; \(plural(skipped, "prompt")) skipped (fewer than 2 distinct responses)" }
+        let withGold = AILabeler.agreement(labels, with: gold), withAnnotators = AILabeler.agreement(labels, with: annotators)
+        let bias = AILabeler.positionBias(labels)
+        out += "\n  agrees with gold on \(withGold.shareAndInterval) of the \(withGold.total) pairs gold separates"
+        out += "\n  agrees with an annotator of the pool on \(withAnnotators.shareAndInterval) of \(withAnnotators.total) pairs"
+        out += "\n  position bias: the first answer won \(bias.firstWins.shareAndInterval) of \(bias.firstWins.total) single-order verdicts; "
+            + "the same position won both orders of \(bias.positionDecided.shareAndInterval) of \(bias.positionDecided.total) pairs "
+            + "(there the averaged label is near ½)"
+        for (key, rate) in [("gold_agreement", withGold), ("annotator_agreement", withAnnotators),
+                            ("first_wins", bias.firstWins), ("position_decided", bias.positionDecided)] {
+            recordRate(rate, "label.\(key)", s)
+        }
+        s.values["label.records"] = Double(groups.flatMap { $0 }.count)
+        return CommandOutput(out)
+    }
+
+    /// A model's preference p as a Llama 2 rating, by its confidence |2p − 1|:
+    /// 0.75 and above significantly better, 0.5 better, 0.25 slightly better,
+    /// below negligibly better or unsure (our cut points; Lee et al. keep p itself).
+    static func aiRating(_ p: Double) -> Rating {
+        switch abs(2 * p - 1) {
+        case 0.75...: .significantlyBetter
+        case 0.5...: .better
+        case 0.25...: .slightlyBetter
+        default: .negligiblyBetter
+        }
+    }
+}
