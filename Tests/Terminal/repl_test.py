@@ -185,6 +185,16 @@ def directory_is(path, reference):
         filecmp.cmp(os.path.join(path, n), os.path.join(reference, n), shallow=False) for n in names)
 
 
+def reap(child, seconds=60):
+    """Wait for a SIGKILLed child to be gone, then close it. A process killed inside
+    fsync or a large write may take a while to exit (on a loaded host, longer than
+    the second pexpect's own close allows)."""
+    deadline = time.monotonic() + seconds
+    while child.isalive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.close(force=True)
+
+
 def check_killed_saves(binary, work, env, run, check):
     """SIGKILL `save model N saves/m force=true` over the other model at several
     moments of the save; saves/m must then be A or B whole, and load."""
@@ -228,7 +238,7 @@ def check_killed_saves(binary, work, env, run, check):
         child.sendline(f"save model {new} saves/m force=true")
         time.sleep(fraction * seconds[new])
         child.kill(signal.SIGKILL)
-        child.close(force=True)
+        reap(child)
         mid_save += bool(leftovers())
         found = [n for n in "AB" if directory_is(target, os.path.join(refs, n))]
         code, out, err = run(["-c", "load model x saves/m"])
