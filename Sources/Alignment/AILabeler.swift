@@ -93,6 +93,18 @@ extension AILabeler {
 }
 
 extension AILabeler {
+    /// Demonstrations of the judge task from preference pairs: each pair twice,
+    /// chosen as A (answer "A") and as B (answer "B"), so that a model
+    /// finetuned on them learns the answers, not a position. Records other
+    /// than pairs are left out.
+    public static func demonstrations(_ records: [Record], principle: String? = nil) -> [Record] {
+        records.flatMap { record -> [Record] in
+            guard case let .preference(prompt, chosen, rejected, _, _, _) = record else { return [] }
+            return [.completion(prompt: judgePrompt(prompt, first: chosen, second: rejected, principle: principle), completion: "A"),
+                    .completion(prompt: judgePrompt(prompt, first: rejected, second: chosen, principle: principle), completion: "B")]
+        }
+    }
+
     /// How often the labels agree with a reference preference (true: a is
     /// better), over the pairs the reference separates (nil: it does not),
     /// with its Wilson interval.

@@ -11,6 +11,9 @@ public enum RewardLoss: Sendable, Equatable {
     case pairwise
     /// Llama 2's: a pair's rating sets a margin the reward gap must clear.
     case margin(large: Bool)
+    /// Cross-entropy to a soft label, p(chosen ≻ rejected) (Lee et al. 2023,
+    /// §2.4: the reward model trains on the AI labeler's probabilities).
+    case soft
 }
 
 /// One batch element of reward-model training: the responses to one prompt
@@ -25,12 +28,15 @@ public struct ComparisonGroup: Sendable {
         public var winner: Int, loser: Int
         public var margin: Float, weight: Float
         public var rating: Rating?
-        public init(winner: Int, loser: Int, margin: Float = 0, weight: Float = 1, rating: Rating? = nil) {
+        /// The probability that the winner is the better: 1 for a hard label.
+        public var target: Float
+        public init(winner: Int, loser: Int, margin: Float = 0, weight: Float = 1, rating: Rating? = nil, target: Float = 1) {
             self.winner = winner
             self.loser = loser
             self.margin = margin
             self.weight = weight
             self.rating = rating
+            self.target = target
         }
     }
 
@@ -43,7 +49,8 @@ public struct ComparisonGroup: Sendable {
     /// The groups `loss` trains on from `records` (rankings or preference pairs):
     /// a ranking stays whole for the ranking loss (pairs weighted 1/C(K,2)) and
     /// is split into single pairs otherwise; a preference pair is one group with
-    /// the margin its rating gives (or its numeric `margin`) under the margin loss.
+    /// the margin its rating gives (or its numeric `margin`) under the margin loss,
+    /// and its soft label (or 1, where it has none) under the soft loss.
     public static func groups(_ records: [Record], loss: RewardLoss) -> [ComparisonGroup] {
         var out: [ComparisonGroup] = []
         for record in records {
@@ -58,13 +65,14 @@ public struct ComparisonGroup: Sendable {
                     out += pairs.map { ComparisonGroup(prompt: prompt, responses: [responses[$0.winner], responses[$0.loser]],
                                                        pairs: [Pair(winner: 0, loser: 1)]) }
                 }
-            case let .preference(prompt, chosen, rejected, margin, rating):
+            case let .preference(prompt, chosen, rejected, margin, rating, probability):
                 var m: Float = 0
                 if case let .margin(large) = loss {
                     m = Float(rating.map { large ? $0.largeMargin : $0.smallMargin } ?? margin ?? 0)
                 }
+                let target = loss == .soft ? Float(probability ?? 1) : 1
                 out.append(ComparisonGroup(prompt: prompt, responses: [chosen, rejected],
-                                           pairs: [Pair(winner: 0, loser: 1, margin: m, rating: rating)]))
+                                           pairs: [Pair(winner: 0, loser: 1, margin: m, rating: rating, target: target)]))
             default:
                 continue
             }
@@ -78,18 +86,28 @@ public enum RewardModels {
     /// The comparison loss of one group and its gradient with respect to each
     /// response's reward:
     ///
-    ///     loss = Σ_pairs w · −log σ(r_winner − r_loser − m)
+    ///     loss = Σ_pairs w · −[t · log σ(x) + (1 − t) · log σ(−x)],  x = r_winner − r_loser − m
     ///
-    /// InstructGPT's ranking loss is w = 1/C(K,2), m = 0 (Ouyang et al. 2022,
-    /// eq. 1); Bradley–Terry is one pair with w = 1; Llama 2's margin loss sets
-    /// m from the rating (Touvron et al. 2023, eq. 2).
+    /// With the hard label t = 1 this is −log σ(x): InstructGPT's ranking loss
+    /// is w = 1/C(K,2), m = 0 (Ouyang et al. 2022, eq. 1); Bradley–Terry is one
+    /// pair with w = 1; Llama 2's margin loss sets m from the rating (Touvron et
+    /// al. 2023, eq. 2). A soft label t < 1 is the cross-entropy of Lee et al.
+    /// (2023), minimised where σ(x) = t.
     public static func comparisonLoss(rewards: [Float], pairs: [ComparisonGroup.Pair]) -> (loss: Float, dRewards: [Float]) {
         var loss: Float = 0
         var d = [Float](repeating: 0, count: rewards.count)
         for p in pairs {
             let x = rewards[p.winner] - rewards[p.loser] - p.margin
-            loss += p.weight * softplus(-x)     // −log σ(x)
-            let g = -p.weight * sigmoid(-x)      // d/dx of −log σ(x) = −σ(−x)
+            // −log σ(x) = softplus(−x), −log σ(−x) = softplus(x); d/dx = σ(x) − t,
+            // which for t = 1 is −σ(−x), the form exact for large x.
+            let g: Float
+            if p.target == 1 {
+                loss += p.weight * softplus(-x)
+                g = -p.weight * sigmoid(-x)
+            } else {
+                loss += p.weight * (p.target * softplus(-x) + (1 - p.target) * softplus(x))
+                g = p.weight * (sigmoid(x) - p.target)
+            }
             d[p.winner] += g
             d[p.loser] -= g
         }

@@ -56,7 +56,7 @@ public enum Rankings {
     /// ranking, none for other kinds.
     public static func comparisons(_ record: Record) -> [Comparison] {
         switch record {
-        case let .preference(p, c, r, _, rating):
+        case let .preference(p, c, r, _, rating, _):
             return [Comparison(prompt: p, chosen: c, rejected: r, rating: rating)]
         case let .ranking(p, responses, ranking):
             return pairs(ranking).map { Comparison(prompt: p, chosen: responses[$0.winner], rejected: responses[$0.loser]) }

@@ -94,8 +94,15 @@ public enum DataFile {
                 }
                 rating = r
             }
+            var probability: Double?
+            if let raw = o["probability"] {
+                guard let n = raw as? NSNumber, !(raw is Bool), (0...1).contains(n.doubleValue) else {
+                    throw fail("\"probability\" must be a number from 0 to 1 (how likely chosen is the better)")
+                }
+                probability = n.doubleValue
+            }
             return .preference(prompt: prompt, chosen: try string("chosen"), rejected: try string("rejected"),
-                               margin: margin, rating: rating)
+                               margin: margin, rating: rating, probability: probability)
         }
         if let raw = o["responses"] {
             guard let responses = raw as? [String], responses.count >= 2 else {
@@ -139,10 +146,11 @@ extension Record {
         case let .messages(m):
             let turns = m.map { "{\(field("role", q($0.role))), \(field("content", q($0.content)))}" }
             return "{\(field("messages", "[" + turns.joined(separator: ", ") + "]"))}"
-        case let .preference(p, c, r, margin, rating):
+        case let .preference(p, c, r, margin, rating, probability):
             var parts = [field("prompt", q(p)), field("chosen", q(c)), field("rejected", q(r))]
             if let margin { parts.append(field("margin", "\(margin)")) }
             if let rating { parts.append(field("rating", q(rating.key))) }
+            if let probability { parts.append(field("probability", "\(probability)")) }
             return "{" + parts.joined(separator: ", ") + "}"
         case let .ranking(p, responses, ranking):
             return "{\(field("prompt", q(p))), \(field("responses", "[" + responses.map(q).joined(separator: ", ") + "]")), "

@@ -6,9 +6,12 @@ public enum Record: Equatable, Sendable {
     case completion(prompt: String, completion: String)
     /// `{"messages": [{"role": ..., "content": ...}, ...]}`: a conversation.
     case messages([Message])
-    /// `{"prompt": ..., "chosen": ..., "rejected": ..., "margin"?: ..., "rating"?: ...}`: a
-    /// preference pair, with TRL's optional numeric margin and Llama 2's optional rating.
-    case preference(prompt: String, chosen: String, rejected: String, margin: Double?, rating: Rating? = nil)
+    /// `{"prompt": ..., "chosen": ..., "rejected": ..., "margin"?: ..., "rating"?: ..., "probability"?: ...}`:
+    /// a preference pair, with TRL's optional numeric margin, Llama 2's optional
+    /// rating, and an AI labeler's soft label: the probability (½ to 1) that
+    /// chosen is the better (Lee et al. 2023 train reward models on it).
+    case preference(prompt: String, chosen: String, rejected: String, margin: Double?, rating: Rating? = nil,
+                    probability: Double? = nil)
     /// `{"prompt": ..., "responses": [...], "ranking": [...]}`: a ranking, best first.
     case ranking(prompt: String, responses: [String], ranking: [Int])
     /// `{"prompt": ..., "task"?: ..., "safety"?: ...}`: a prompt alone (to sample or evaluate on).

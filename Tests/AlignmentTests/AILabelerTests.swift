@@ -1,4 +1,5 @@
 import Foundation
+import Datasets
 import Kernels
 import LanguageModel
 import Testing
@@ -80,5 +81,18 @@ import Testing
             let difference = answerLogProb(head, t.encode(" A")) - answerLogProb(head, t.encode(" B"))
             #expect(abs((read[i].a - read[i].b) - difference) < 1e-4, "prompt \(i)")
         }
+    }
+
+    /// Judge demonstrations: each pair in both orders, the letter of chosen
+    /// each time, the principle in the prompt; other records left out.
+    @Test func demonstrationsPutTheBetterAnswerInEachPosition() {
+        let records: [Record] = [.preference(prompt: "What is 3 + 4?", chosen: "3 + 4 = 7.", rejected: "3 + 4 = 8.", margin: nil),
+                                 .completion(prompt: "p", completion: "c")]
+        #expect(AILabeler.demonstrations(records, principle: "Be correct.") == [
+            .completion(prompt: "Which answer to \"What is 3 + 4?\" is better by \"Be correct.\"? A: 3 + 4 = 7. B: 3 + 4 = 8.", completion: "A"),
+            .completion(prompt: "Which answer to \"What is 3 + 4?\" is better by \"Be correct.\"? A: 3 + 4 = 8. B: 3 + 4 = 7.", completion: "B"),
+        ])
+        #expect(AILabeler.demonstrations(records).first == .completion(
+            prompt: "Which answer to \"What is 3 + 4?\" is better? A: 3 + 4 = 7. B: 3 + 4 = 8.", completion: "A"))
     }
 }

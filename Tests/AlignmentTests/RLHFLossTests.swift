@@ -21,7 +21,8 @@ import Testing
     static let gaeValues: [Float] = [0.4, 0.6, 0.2, 0.9, 1.1]
 
     /// The comparison groups the reference sees: a ranking of 5 (ranking loss),
-    /// the same as single pairs, and one rated pair per rating under both margins.
+    /// the same as single pairs, one rated pair per rating under both margins,
+    /// and soft labels (an AI labeler's probabilities), one pair and three together.
     static var comparisonCases: [[ComparisonGroup.Pair]] {
         let pairs = Rankings.pairs(ranking)
         var cases = [pairs.map { ComparisonGroup.Pair(winner: $0.winner, loser: $0.loser, weight: 1 / Float(pairs.count)) }]
@@ -30,6 +31,10 @@ import Testing
             cases.append([ComparisonGroup.Pair(winner: 0, loser: 2, margin: Float(rating.smallMargin), rating: rating)])
             cases.append([ComparisonGroup.Pair(winner: 3, loser: 4, margin: Float(rating.largeMargin), rating: rating)])
         }
+        cases.append([ComparisonGroup.Pair(winner: 2, loser: 0, target: 0.8)])
+        cases.append([ComparisonGroup.Pair(winner: 0, loser: 1, weight: 0.5, target: 0.55),
+                      ComparisonGroup.Pair(winner: 4, loser: 3, weight: 0.5, target: 0.97),
+                      ComparisonGroup.Pair(winner: 1, loser: 2, weight: 0.5)])
         return cases
     }
 
@@ -57,7 +62,7 @@ import Testing
         func list(_ x: [Float]) -> [Double] { x.map(Double.init) }
         let inputs: [String: Any] = [
             "comparison": comparisonCases.map { pairs in
-                ["rewards": list(rewards), "pairs": pairs.map { [Double($0.winner), Double($0.loser), Double($0.margin), Double($0.weight)] }]
+                ["rewards": list(rewards), "pairs": pairs.map { [Double($0.winner), Double($0.loser), Double($0.margin), Double($0.weight), Double($0.target)] }]
             },
             "policy": ["logp": list(logp), "old": list(oldLogp), "adv": list(advantages), "clip": 0.2],
             "value": ["v": list(values), "old": list(oldValues), "ret": list(returns), "clip": 0.2],
@@ -121,6 +126,13 @@ import Testing
         #expect(ComparisonGroup.groups(records, loss: .margin(large: false))[6].pairs[0].margin == Float(2.0 / 3))
         #expect(ComparisonGroup.groups(records, loss: .margin(large: true))[6].pairs[0].margin == 2)
         #expect(ComparisonGroup.groups([.text("t")], loss: .ranking).isEmpty)
+        // A soft label trains only under the soft loss; a hard pair there is t = 1.
+        let soft: [Record] = [.preference(prompt: "q", chosen: "x", rejected: "y", margin: nil, rating: .better, probability: 0.7),
+                              .preference(prompt: "q", chosen: "x", rejected: "z", margin: nil)]
+        #expect(ComparisonGroup.groups(soft, loss: .soft).map(\.pairs[0].target) == [0.7, 1])
+        #expect(ComparisonGroup.groups(soft, loss: .soft).map(\.pairs[0].margin) == [0, 0])
+        #expect(ComparisonGroup.groups(soft, loss: .pairwise).map(\.pairs[0].target) == [1, 1])
+        #expect(ComparisonGroup.groups(soft, loss: .margin(large: true)).map(\.pairs[0].target) == [1, 1])
     }
 
     @Test func comparisonLossesMatchNumpy() {

@@ -1,4 +1,4 @@
-import Datasets
+@testable import Datasets
 import Testing
 
 /// Every kind of record survives a JSONL round trip (save data, then load data).
@@ -11,7 +11,8 @@ import Testing
         [.messages([Message(role: "user", content: awkward), Message(role: "assistant", content: "ok")])],
         [.preference(prompt: "p", chosen: awkward, rejected: "b", margin: nil, rating: .slightlyBetter),
          .preference(prompt: "p", chosen: "a", rejected: "b", margin: 0.5, rating: nil),
-         .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: nil)],
+         .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: nil),
+         .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: .better, probability: 0.8125)],
         [.ranking(prompt: awkward, responses: ["a", "b", awkward], ranking: [2, 0, 1])],
         [.prompt(awkward, task: "fact", safety: true), .prompt("q", task: nil, safety: false)],
     ])
@@ -19,5 +20,18 @@ import Testing
         let text = records.map { $0.jsonLine + "\n" }.joined()
         let back = try DataFile.jsonl(text, path: "test.jsonl")
         #expect(back.records == records, "\(text)")
+    }
+}
+
+/// A soft label outside 0…1, or not a number, names its line and field.
+@Suite struct SoftLabelJSONLTests {
+    @Test(arguments: ["1.5", "-0.1", "\"high\"", "true"])
+    func badProbabilityNamesTheLine(_ value: String) {
+        let text = "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}\n"
+            + "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\", \"probability\": \(value)}\n"
+        #expect(throws: DataFileError(path: "soft.jsonl", line: 2,
+                                      problem: "\"probability\" must be a number from 0 to 1 (how likely chosen is the better)")) {
+            try DataFile.jsonl(text, path: "soft.jsonl")
+        }
     }
 }

@@ -158,7 +158,7 @@ import Testing
         var untied = 0
         for (records, item) in zip(pairs.byPrompt, prompts) {
             #expect(records.count == min(3, Set(item.responses).count * (Set(item.responses).count - 1) / 2))
-            for case let .preference(p, chosen, rejected, _, rating) in records {
+            for case let .preference(p, chosen, rejected, _, rating, _) in records {
                 #expect(p == item.prompt && chosen != rejected && rating != nil)
                 #expect(item.responses.contains(chosen) && item.responses.contains(rejected))
                 let a = w.gold(prompt: p, response: chosen), b = w.gold(prompt: p, response: rejected)

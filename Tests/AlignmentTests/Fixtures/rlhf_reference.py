@@ -2,7 +2,7 @@
 
 Reads a JSON object of inputs on stdin and writes the results as JSON. Each
 formula is written from its paper, not from the Swift code:
-  comparison loss  InstructGPT eq. 1 / Bradley-Terry / Llama 2 eq. 2
+  comparison loss  InstructGPT eq. 1 / Bradley-Terry / Llama 2 eq. 2 / soft labels (Lee et al. 2023)
   PPO              Schulman et al. 2017 eq. 7 (clipped surrogate), clipped value loss
   GAE              Schulman et al. 2016 eq. 16
   KL estimators    Schulman 2020, "Approximating KL divergence" (k1, k3)
@@ -26,10 +26,11 @@ def sigmoid(x):
 def comparison(case):
     r = np.array(case["rewards"], dtype=np.float64)
     loss, grad = 0.0, np.zeros_like(r)
-    for w_idx, l_idx, margin, weight in case["pairs"]:
+    for w_idx, l_idx, margin, weight, target in case["pairs"]:
+        # Cross-entropy to the label t (1 for a hard label; Lee et al. 2023 soft labels).
         x = r[int(w_idx)] - r[int(l_idx)] - margin
-        loss += -weight * log_sigmoid(x)
-        g = -weight * (1.0 - sigmoid(x))
+        loss += -weight * (target * log_sigmoid(x) + (1.0 - target) * log_sigmoid(-x))
+        g = weight * (sigmoid(x) - target)
         grad[int(w_idx)] += g
         grad[int(l_idx)] -= g
     return {"loss": loss, "grad": grad.tolist()}

@@ -1,3 +1,4 @@
+import Alignment
 import Datasets
 import Kernels
 import World
@@ -6,10 +7,11 @@ extension Commands {
     static let label = CommandSpec(
         "label",
         arguments: [.argument("SAMPLES", .name, "a sample set with at least two responses per prompt"), .keyword("as"),
-                    .argument("KIND", .choice(["rankings", "pairs"]), "rankings (InstructGPT) or rated pairs (Llama 2)")],
+                    .argument("KIND", .choice(["rankings", "pairs", "judgments"]),
+                              "rankings (InstructGPT), rated pairs (Llama 2), or judgments (judge demonstrations from pairs, to teach a model to label)")],
         options: [
             .option("by", .name, "who labels: the pool (a random annotator per prompt), one annotator (careful, noisy, verbose), or a chat model (an AI labeler; pairs only)", default: "pool"),
-            .option("principle", .string, "by=MODEL: the rule the model judges by, written into its judge prompt"),
+            .option("principle", .string, "by=MODEL or judgments: the rule to judge by, written into the judge prompt"),
             .option("aspect", .choice(["helpfulness", "safety"]), "what they judge", default: "helpfulness"),
             .option("into", .name, "the dataset to make (default: SAMPLES.KIND)"),
             .option("heldout", .float(0...0.9), "share of prompts kept apart in INTO.heldout", default: "0.1"),
@@ -35,16 +37,22 @@ extension Commands {
             labeler (RLAIF, Lee et al. 2023): for each pair it reads the world's \
             judge prompt (with principle=, "better by PRINCIPLE") in both orders, \
             takes P("A") against P("B") in each, and averages the two to cancel \
-            position bias; the preferred answer becomes chosen, rated by its \
+            position bias; the preferred answer becomes chosen, its probability \
+            kept as a soft label (for train rm … loss=soft) and rated by its \
             confidence |2p − 1| (0.75, 0.5, 0.25 the cut points). It prints its \
             agreement with gold and with an annotator of the pool on the same \
             pairs, and its position bias: the share of single-order verdicts won \
             by the first answer, and of pairs where the same position won both \
             orders. Values: label.gold_agreement, label.annotator_agreement, \
-            label.first_wins, label.position_decided, each with .low and .high.
+            label.first_wins, label.position_decided, each with .low and .high. \
+            As judgments: the annotators label pairs as above, and each labelled \
+            pair becomes two demonstrations of the world's judge task, the \
+            better answer once as A and once as B (so no position is right more \
+            often); finetuning a model on them with sft makes it a labeler.
             """,
         examples: ["label prefs as rankings min_k=4 max_k=9", "label prefs as pairs aspect=safety into=safety_pairs",
-                   "label prefs as pairs by=sft per_prompt=2 into=ai_pairs"]
+                   "label prefs as pairs by=sft per_prompt=2 into=ai_pairs",
+                   "label prefs as judgments by=careful per_prompt=2 into=judge_demos"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("SAMPLES")
@@ -63,8 +71,12 @@ extension Commands {
             }
             return try labelByModel(by, name, set, into: into, invocation, context)
         }
-        if invocation.optional("principle") != nil {
-            throw invocation.error("principle= is for a model labeler (by=MODEL); the annotators judge by the gold scores", at: "principle")
+        let principle = invocation.optional("principle")
+        if kind == "judgments", let principle, principle.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw invocation.error("principle= is empty; give the rule to judge by, as in datasets/constitution.txt", at: "principle")
+        }
+        if kind != "judgments", principle != nil {
+            throw invocation.error("principle= is for a model labeler (by=MODEL) or judgments; the annotators judge by the gold scores", at: "principle")
         }
         let world = s.currentWorld
         var rng = s.random(invocation)
@@ -85,15 +97,21 @@ extension Commands {
         }
         // The held-out part is whole prompts, a random share of them.
         let parts = rng.split(byPrompt, heldOut: Int((Double(byPrompt.count) * invocation.float("heldout")).rounded()))
-        let kept = parts.kept.flatMap { $0 }, heldOutRecords = parts.heldOut.flatMap { $0 }
+        var kept = parts.kept.flatMap { $0 }, heldOutRecords = parts.heldOut.flatMap { $0 }
+        if kind == "judgments" {
+            kept = AILabeler.demonstrations(kept, principle: principle)
+            heldOutRecords = AILabeler.demonstrations(heldOutRecords, principle: principle)
+        }
         let heldOutCount = heldOutRecords.count
         let source = "label \(name) as \(kind)"
         s.datasets[into] = Dataset(records: kept, source: source)
         s.touch(into)
-        var out = "\(records.count) \(kind == "rankings" ? "rankings" : "rated pairs") of \(name) by "
+        var out = (kind == "judgments" ? "\(kept.count + heldOutCount) judge demonstrations (both orders) from " : "")
+            + "\(records.count) \(kind == "rankings" ? "rankings" : "rated pairs") of \(name) by "
             + (by == "pool" ? "the pool (" + Annotator.pool.map { "\($0.name) \(used[$0.name] ?? 0)" }.joined(separator: ", ") + ")" : "the \(by) annotator")
-            + "; aspect \(wantsSafety ? "safety (helpfulness on prompts not tagged unsafe)" : "helpfulness")\n"
-        out += "  → \(into) (\(records.count - heldOutCount))"
+            + "; aspect \(wantsSafety ? "safety (helpfulness on prompts not tagged unsafe)" : "helpfulness")"
+            + (principle.map { ", judged by the principle \(jsonQuoted($0))" } ?? "") + "\n"
+        out += "  → \(into) (\(kept.count))"
         if heldOutCount > 0 {
             s.datasets[into + ".heldout"] = Dataset(records: heldOutRecords, source: source + " (held out)")
             s.touch(into + ".heldout")

@@ -14,7 +14,8 @@ extension Commands {
                              _ context: CommandContext) throws -> CommandOutput {
         let s = context.session
         guard invocation.argument("KIND") == "pairs" else {
-            throw invocation.error("a model labels pairs, not rankings: label \(setName) as pairs by=\(modelName)", at: "KIND")
+            throw invocation.error("a model labels pairs, not \(invocation.argument("KIND")): label \(setName) as pairs by=\(modelName)"
+                + " (judgments are demonstrations an annotator writes: by=careful, say)", at: "KIND")
         }
         let (entry, tokenizer) = try chatModel(modelName, invocation, s, argument: "by")
         let principle = invocation.optional("principle")
@@ -68,7 +69,7 @@ extension Commands {
             let aWins = label.preference > 0.5
             byPrompt[pair.item, default: []].append(.preference(
                 prompt: prompt, chosen: aWins ? pair.a : pair.b, rejected: aWins ? pair.b : pair.a, margin: nil,
-                rating: aiRating(label.preference)))
+                rating: aiRating(label.preference), probability: max(label.preference, 1 - label.preference)))
         }
         let groups = byPrompt.keys.sorted().map { byPrompt[$0]! }
         guard !groups.isEmpty else {

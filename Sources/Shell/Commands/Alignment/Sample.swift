@@ -95,7 +95,7 @@ extension Commands {
             switch r {
             case let .prompt(p, task, safety): (text, tagged, named) = (p, safety, task)
             case let .completion(p, _): (text, tagged, named) = (p, nil, nil)
-            case let .preference(p, _, _, _, _): (text, tagged, named) = (p, nil, nil)
+            case let .preference(p, _, _, _, _, _): (text, tagged, named) = (p, nil, nil)
             case let .ranking(p, _, _): (text, tagged, named) = (p, nil, nil)
             case let .messages(m):
                 guard let user = m.first(where: { $0.role == "user" }) else { continue }

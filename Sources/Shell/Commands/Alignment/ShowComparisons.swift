@@ -32,13 +32,14 @@ extension Commands {
                 + pairs.map { "\(letters[$0.winner % 26]) > \(letters[$0.loser % 26])" }.joined(separator: ", ") + "\n"
             s.values["comparisons.count"] = Double(pairs.count)
             return CommandOutput(out)
-        case let .preference(prompt, chosen, rejected, margin, rating):
+        case let .preference(prompt, chosen, rejected, margin, rating, probability):
             var out = "prompt: \(prompt)\n  chosen:   \(chosen)\n  rejected: \(rejected)\n"
             if let rating {
                 out += "rating: \(rating.label) (margin " + String(format: "%.2f small, %.0f large", rating.smallMargin, rating.largeMargin) + ")\n"
             } else if let margin {
                 out += "margin: \(format(margin))\n"
             }
+            if let probability { out += "soft label: chosen is the better with probability " + String(format: "%.3f", probability) + " (loss=soft trains on it)\n" }
             out += "1 comparison: chosen > rejected\n"
             s.values["comparisons.count"] = 1
             return CommandOutput(out)

@@ -10,7 +10,7 @@ extension Commands {
                     .argument("DATA", .name, "comparisons: rankings or preference pairs (from label)")],
         options: [
             .option("from", .name, "the language model whose trunk it starts from (default: sft)", default: "sft"),
-            .option("loss", .choice(["ranking", "pairwise", "margin"]), "ranking (InstructGPT), pairwise (Bradley–Terry) or margin (Llama 2)", default: "ranking"),
+            .option("loss", .choice(["ranking", "pairwise", "margin", "soft"]), "ranking (InstructGPT), pairwise (Bradley–Terry), margin (Llama 2) or soft (an AI labeler's probabilities, Lee et al.)", default: "ranking"),
             .option("margin", .choice(["small", "large"]), "Llama 2's margins for loss=margin: small 1, 2/3, 1/3, 0 or large 3, 2, 1, 0", default: "small"),
         ] + trainingOptions(rmTraining,
                             heldout: "comparisons for held-out accuracy (default: DATA.heldout if it exists)"),
@@ -21,7 +21,10 @@ extension Commands {
             score higher: loss = −Σ w·log σ(r_w − r_l − m). loss=ranking puts the \
             C(K,2) pairs of each ranking in one batch element with w = 1/C(K,2) \
             (InstructGPT); loss=pairwise trains each pair on its own; loss=margin \
-            adds Llama 2's margin m for each pair's rating. A batch is `batch` \
+            adds Llama 2's margin m for each pair's rating; loss=soft trains each \
+            pair towards its soft label p, the probability an AI labeler gave that \
+            chosen is the better: −[p·log σ(Δ) + (1 − p)·log σ(−Δ)] (Lee et al. \
+            2023; label … by=MODEL keeps p). A batch is `batch` \
             groups (rankings or pairs). Held-out accuracy is reported as it trains.
             """,
         examples: ["train rm helpful on prefs.rankings loss=ranking steps=200",
@@ -34,11 +37,16 @@ extension Commands {
         let loss: RewardLoss = switch invocation.option("loss") {
         case "ranking": .ranking
         case "pairwise": .pairwise
+        case "soft": .soft
         default: .margin(large: invocation.option("margin") == "large")
         }
         let groups = ComparisonGroup.groups(data.records, loss: loss)
         guard !groups.isEmpty else {
             throw invocation.error("\(dataName) holds \(data.kind) records, not comparisons; make them with sample, then label", at: "DATA")
+        }
+        if loss == .soft, !groups.contains(where: { $0.pairs.contains { $0.target < 1 } }) {
+            throw invocation.error("\(dataName) has no soft labels (a \"probability\" per pair); label a sample set by=MODEL for them, "
+                + "or train with loss=pairwise", at: "loss")
         }
         var heldOut: [ComparisonGroup] = []
         if let h = invocation.optional("heldout") {

@@ -85,7 +85,7 @@ extension Commands {
         case let .text(t): return cut(t)
         case let .completion(p, c): return cut(p) + " → " + cut(c)
         case let .messages(m): return m.map { "\($0.role): \(cut($0.content))" }.joined(separator: " | ")
-        case let .preference(p, c, rj, _, _): return cut(p) + " ✓ " + cut(c) + " ✗ " + cut(rj)
+        case let .preference(p, c, rj, _, _, _): return cut(p) + " ✓ " + cut(c) + " ✗ " + cut(rj)
         case let .ranking(p, rs, _): return cut(p) + " (\(rs.count) ranked)"
         case let .prompt(p, task, safety): return cut(p) + (task.map { " [\($0)]" } ?? "") + (safety ? " (safety)" : "")
         }
