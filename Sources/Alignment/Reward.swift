@@ -26,8 +26,8 @@ public struct ScoringModel {
 }
 
 /// What best-of-n, rejection sampling and PPO maximise: one reward model,
-/// Llama 2's combination of a helpfulness and a safety reward model, or a
-/// judge itself.
+/// Llama 2's combination of a helpfulness and a safety reward model, an AI
+/// labeler's verdict, or a judge itself.
 public enum Reward {
     case single(ScoringModel)
     /// The judge's helpfulness + safety: a perfect reward model, the "gold"
@@ -38,6 +38,9 @@ public enum Reward {
     /// Touvron et al. 2023, §3.2.2: R_c = R_s if the prompt is safety-tagged or
     /// σ(R_s) < `threshold` (0.15), else R_h; then whiten(logit(R_c)) over the batch.
     case llama2(helpfulness: ScoringModel, safety: ScoringModel, threshold: Float)
+    /// An AI labeler's verdict against a baseline answer (d-RLAIF, Lee et al.
+    /// 2023): 2·p(y ≻ b) − 1, no reward model.
+    case labeler(LabelerReward)
 
     /// The reward of each response to its prompt; `unsafe` is each prompt's safety tag.
     /// Llama 2's combination is whitened over `items`.
@@ -60,6 +63,8 @@ public enum Reward {
             return Reward.select(helpfulness: try h.scores(pairs, monitor: monitor.phase("helpfulness")),
                                  safety: try s.scores(pairs, monitor: monitor.phase("safety")), unsafe: items.map(\.unsafe),
                                  threshold: threshold)
+        case let .labeler(labeler):
+            return try labeler.scores(pairs, monitor: monitor)
         case let .oracle(judge):
             return try monitor.map(pairs) { p in
                 let j = judge.judge(prompt: p.prompt, response: p.response)
@@ -75,12 +80,12 @@ public enum Reward {
         rh.indices.map { i in unsafe[i] || sigmoid(rs[i]) < threshold ? rs[i] : rh[i] }
     }
 
-    /// The reward models it reads (none for a judge).
+    /// The reward models it reads (none for a judge or a labeler).
     public var models: [ScoringModel] {
         switch self {
         case let .single(m): return [m]
         case let .llama2(h, s, _): return [h, s]
-        case .oracle: return []
+        case .oracle, .labeler: return []
         }
     }
 }

@@ -68,26 +68,37 @@ extension Commands {
     static let reward = CommandSpec(
         "reward",
         arguments: [.argument("NAME", .name, "the reward to define"),
-                    .argument("SOURCE", .name, "a reward model, llama2 to combine two, or gold (the labeler itself)")],
+                    .argument("SOURCE", .name, "a reward model, llama2 to combine two, labeler (a chat model's verdict), or gold (the labeler itself)")],
         options: [
             .option("shift", .name, "demonstrations (prompt/completion) whose mean score is subtracted, so they average 0 (InstructGPT)"),
             .option("helpfulness", .name, "with llama2: the helpfulness reward model"),
             .option("safety", .name, "with llama2: the safety reward model"),
             .option("threshold", .float(0...1), "with llama2: use safety when σ(R_s) is below this", default: "0.15"),
+            .option("by", .name, "with labeler: the chat model that judges"),
+            .option("principle", .string, "with labeler: the rule it judges by, written into its judge prompt"),
+            .option("baseline", .name, "with labeler: the chat model whose greedy answers each response is judged against", default: "sft"),
+            .option("max_tokens", .integer(1...1000), "with labeler: new tokens of a baseline answer at most", default: "32"),
         ],
-        summary: "define a reward: one reward model (optionally shifted), Llama 2's combination, or gold",
+        summary: "define a reward: one reward model (optionally shifted), Llama 2's combination, an AI labeler, or gold",
         help: """
             reward NAME MODEL uses one reward model; with shift=DEMOS its scores are \
             shifted so the demonstrations average 0, as InstructGPT normalises its \
             reward model. reward NAME llama2 helpfulness=H safety=S combines two as \
             Llama 2 does: R = R_s when the prompt is safety-tagged or σ(R_s) < 0.15, \
-            else R_h; then whiten(logit(R)) over each batch. reward NAME gold is \
+            else R_h; then whiten(logit(R)) over each batch. reward NAME labeler \
+            by=MODEL is direct RLAIF (d-RLAIF, Lee et al. 2023): no reward model, \
+            the chat model MODEL judges each response against the baseline \
+            model's greedy answer to the same prompt (made once per prompt), \
+            both orders averaged as label … by=MODEL does, and the reward is \
+            2·p(response better) − 1, from −1 to 1 (the baseline answer itself \
+            scores 0). reward NAME gold is \
             the gold labeler's helpfulness + safety: a reward model without \
             mistakes, to see how far a recipe could go (Gao et al. 2022 call it \
             the gold reward). Rewards are used by score, bestofn, rs round and \
             ppo init.
             """,
-        examples: ["reward r helpful shift=demos", "reward combined llama2 helpfulness=helpful safety=safe", "reward oracle gold"]
+        examples: ["reward r helpful shift=demos", "reward combined llama2 helpfulness=helpful safety=safe",
+                   "reward ai labeler by=judge baseline=sft", "reward oracle gold"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("NAME")
@@ -100,6 +111,13 @@ extension Commands {
             s.rewards[name] = RewardEntry(reward: .oracle(s.currentWorld), about: "the gold labeler's helpfulness + safety (an oracle)")
             s.touch(name)
             return CommandOutput("\(name): the gold labeler's helpfulness + safety, a reward model that makes no mistakes (an oracle, for comparison)")
+        }
+        let labelerOptions = ["by", "principle", "baseline", "max_tokens"]
+        if source != "labeler", let extra = labelerOptions.first(where: invocation.given.contains) {
+            throw invocation.error("\(extra)= is for an AI labeler's reward: reward \(name) labeler by=MODEL", at: extra)
+        }
+        if source == "labeler" {
+            return try labelerReward(name, invocation, s)
         }
         if source == "llama2" {
             guard let h = invocation.optional("helpfulness"), let sf = invocation.optional("safety") else {
