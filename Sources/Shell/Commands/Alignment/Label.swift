@@ -6,7 +6,7 @@ import World
 extension Commands {
     static let label = CommandSpec(
         "label",
-        arguments: [.argument("SAMPLES", .name, "a sample set with at least two responses per prompt"), .keyword("as"),
+        arguments: [.argument("SAMPLES", .name, "a sample set with at least two responses per prompt (or, by=MODEL, preference pairs to relabel)"), .keyword("as"),
                     .argument("KIND", .choice(["rankings", "pairs", "judgments"]),
                               "rankings (InstructGPT), rated pairs (Llama 2), or judgments (judge demonstrations from pairs, to teach a model to label)")],
         options: [
@@ -45,31 +45,42 @@ extension Commands {
             by the first answer, and of pairs where the same position won both \
             orders. Values: label.gold_agreement, label.annotator_agreement, \
             label.first_wins, label.position_decided, each with .low and .high. \
+            Given preference pairs (label human_pairs as pairs by=judge), the \
+            model relabels those very pairs, and its agreement with the \
+            annotators is with the pairs' own labels: RLAIF against RLHF on the \
+            same comparisons. \
             As judgments: the annotators label pairs as above, and each labelled \
             pair becomes two demonstrations of the world's judge task, the \
             better answer once as A and once as B (so no position is right more \
             often); finetuning a model on them with sft makes it a labeler.
             """,
         examples: ["label prefs as rankings min_k=4 max_k=9", "label prefs as pairs aspect=safety into=safety_pairs",
-                   "label prefs as pairs by=sft per_prompt=2 into=ai_pairs",
+                   "label prefs as pairs by=sft per_prompt=2 into=ai_pairs", "label safety_pairs as pairs by=judge into=ai_pairs",
                    "label prefs as judgments by=careful per_prompt=2 into=judge_demos"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("SAMPLES")
+        let by = invocation.option("by")
+        let kind = invocation.argument("KIND")
+        let into = invocation.optional("into") ?? "\(name).\(kind)"
+        let annotatorNames = ["pool"] + Annotator.pool.map(\.name)
+        // A model relabels a dataset's preference pairs as they are.
+        if s.samples[name] == nil, s.models[by] != nil, let data = s.datasets[name] {
+            guard data.records.contains(where: { if case .preference = $0 { true } else { false } }) else {
+                throw invocation.error("\(name) holds \(data.kind) records; a model relabels preference pairs, or labels a sample set", at: "SAMPLES")
+            }
+            return try labelByModel(by, name, .dataset(data), into: into, invocation, context)
+        }
         let set = try s.sampleSet(name, in: invocation, argument: "SAMPLES")
         guard set.k >= 2 else {
             throw invocation.error("\(name) has one response per prompt; labels compare responses, so sample with k=2 or more", at: "SAMPLES")
         }
-        let kind = invocation.argument("KIND")
-        let into = invocation.optional("into") ?? "\(name).\(kind)"
-        let by = invocation.option("by")
-        let annotatorNames = ["pool"] + Annotator.pool.map(\.name)
         if !annotatorNames.contains(by) {
             guard s.models[by] != nil else {
                 throw invocation.error("by=\(by) is neither an annotator (\(annotatorNames.joined(separator: ", "))) nor a model; models: "
                     + (s.models.isEmpty ? "none yet" : s.models.keys.sorted().joined(separator: ", ")), at: "by")
             }
-            return try labelByModel(by, name, set, into: into, invocation, context)
+            return try labelByModel(by, name, .samples(set), into: into, invocation, context)
         }
         let principle = invocation.optional("principle")
         if kind == "judgments", let principle, principle.trimmingCharacters(in: .whitespaces).isEmpty {

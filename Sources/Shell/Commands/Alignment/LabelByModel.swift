@@ -7,10 +7,20 @@ import World
 /// `label SAMPLES as pairs by=MODEL`: a chat model as the labeler (RLAIF),
 /// beside the annotators of Label.swift.
 extension Commands {
-    /// Labels the sample set's pairs (chosen as the annotators would choose
-    /// them) by `AILabeler`, both orders averaged; prints agreement with gold
-    /// and with an annotator of the pool on the same pairs, and position bias.
-    static func labelByModel(_ modelName: String, _ setName: String, _ set: SampleSet, into: String, _ invocation: Invocation,
+    /// The pairs a model labeler judges: two distinct responses of a sample
+    /// set, drawn as the annotators draw them, or the pairs of a preference
+    /// dataset, relabelled (chosen as a, so the dataset's own label is "a").
+    enum LabelerPairs {
+        case samples(SampleSet)
+        case dataset(Dataset)
+
+        var relabels: Bool { if case .dataset = self { true } else { false } }
+    }
+
+    /// Labels the pairs by `AILabeler`, both orders averaged; prints agreement
+    /// with gold and with the annotators (a pool annotator on the same pairs, or
+    /// the dataset's own labels), and position bias.
+    static func labelByModel(_ modelName: String, _ setName: String, _ pairSource: LabelerPairs, into: String, _ invocation: Invocation,
                              _ context: CommandContext) throws -> CommandOutput {
         let s = context.session
         guard invocation.argument("KIND") == "pairs" else {
@@ -28,14 +38,28 @@ extension Commands {
         let world = s.currentWorld
         var rng = s.random(invocation)
         let wantsSafety = invocation.option("aspect") == "safety"
-        let perPrompt = invocation.integer("per_prompt")
-        // The pairs, per prompt, as the annotators choose them.
-        var pairs: [(item: Int, a: String, b: String)] = [], skipped = 0
-        for (i, item) in set.items.enumerated() {
-            let distinct = World.distinct(item.responses.map(\.text))
-            guard distinct.count >= 2 else { skipped += 1; continue }
-            for (x, y) in World.shuffledPairs(distinct.count, rng: &rng).prefix(perPrompt) {
-                pairs.append((i, distinct[x], distinct[y]))
+        // The pairs, by prompt (an index into the source's prompts).
+        var pairs: [(item: Int, prompt: String, unsafe: Bool, a: String, b: String)] = [], skipped = 0
+        switch pairSource {
+        case let .samples(set):
+            let perPrompt = invocation.integer("per_prompt")
+            for (i, item) in set.items.enumerated() {
+                let distinct = World.distinct(item.responses.map(\.text))
+                guard distinct.count >= 2 else { skipped += 1; continue }
+                for (x, y) in World.shuffledPairs(distinct.count, rng: &rng).prefix(perPrompt) {
+                    pairs.append((i, item.prompt.prompt, item.prompt.unsafe, distinct[x], distinct[y]))
+                }
+            }
+        case let .dataset(data):
+            for given in ["per_prompt", "heldout"] where invocation.given.contains(given) {
+                throw invocation.error("\(given)= is for a sample set; \(setName)'s pairs are relabelled as they are, "
+                    + "its held-out part too if you label \(setName).heldout", at: given)
+            }
+            var index: [String: Int] = [:]
+            for case let .preference(prompt, chosen, rejected, _, _, _) in data.records {
+                let item = index[prompt] ?? index.count
+                index[prompt] = item
+                pairs.append((item, prompt, world.task(for: prompt)?.isUnsafe ?? false, chosen, rejected))
             }
         }
         guard !pairs.isEmpty else {
@@ -48,34 +72,37 @@ extension Commands {
             for start in stride(from: 0, to: pairs.count, by: 32) {
                 try monitor.checkpoint()
                 let chunk = pairs[start..<min(start + 32, pairs.count)]
-                out += labeler.label(chunk.map { (prompt: set.items[$0.item].prompt.prompt, a: $0.a, b: $0.b) })
+                out += labeler.label(chunk.map { (prompt: $0.prompt, a: $0.a, b: $0.b) })
                 monitor.progress(out.count, of: pairs.count)
             }
             return out
         }
-        // The references: gold on the aspect, and one pool annotator per pair.
+        // The references: gold on the aspect, and an annotator's verdict per pair.
         var gold: [Bool?] = [], annotators: [Bool?] = []
         var byPrompt: [Int: [Record]] = [:], ties = 0
         for (pair, label) in zip(pairs, labels) {
-            let item = set.items[pair.item]
-            let prompt = item.prompt.prompt
-            let aspect: Aspect = wantsSafety && item.prompt.unsafe ? .safety : .helpfulness
-            let ga = world.gold(prompt: prompt, response: pair.a), gb = world.gold(prompt: prompt, response: pair.b)
+            let aspect: Aspect = wantsSafety && pair.unsafe ? .safety : .helpfulness
+            let ga = world.gold(prompt: pair.prompt, response: pair.a), gb = world.gold(prompt: pair.prompt, response: pair.b)
             let gap = aspect == .helpfulness ? ga.helpfulness - gb.helpfulness : ga.safety - gb.safety
             gold.append(gap == 0 ? nil : gap > 0)
-            let annotator = Annotator.pool[rng.int(below: Annotator.pool.count)]
-            annotators.append(annotator.compare(world, prompt: prompt, pair.a, pair.b, aspect: aspect, rng: &rng).aWins)
+            if pairSource.relabels {
+                annotators.append(true)
+            } else {
+                let annotator = Annotator.pool[rng.int(below: Annotator.pool.count)]
+                annotators.append(annotator.compare(world, prompt: pair.prompt, pair.a, pair.b, aspect: aspect, rng: &rng).aWins)
+            }
             guard label.preference != 0.5 else { ties += 1; continue }
             let aWins = label.preference > 0.5
             byPrompt[pair.item, default: []].append(.preference(
-                prompt: prompt, chosen: aWins ? pair.a : pair.b, rejected: aWins ? pair.b : pair.a, margin: nil,
+                prompt: pair.prompt, chosen: aWins ? pair.a : pair.b, rejected: aWins ? pair.b : pair.a, margin: nil,
                 rating: aiRating(label.preference), probability: max(label.preference, 1 - label.preference)))
         }
         let groups = byPrompt.keys.sorted().map { byPrompt[$0]! }
         guard !groups.isEmpty else {
             throw invocation.error("\(modelName) could not tell any pair of \(setName) apart (every preference is exactly ½)", at: "by")
         }
-        let parts = rng.split(groups, heldOut: Int((Double(groups.count) * invocation.float("heldout")).rounded()))
+        let heldOutShare = pairSource.relabels ? 0 : invocation.float("heldout")
+        let parts = rng.split(groups, heldOut: Int((Double(groups.count) * heldOutShare).rounded()))
         let source = "label \(setName) as pairs by \(modelName)"
         s.datasets[into] = Dataset(records: parts.kept.flatMap { $0 }, source: source)
         s.touch(into)
@@ -94,7 +121,8 @@ extension Commands {
         let withGold = AILabeler.agreement(labels, with: gold), withAnnotators = AILabeler.agreement(labels, with: annotators)
         let bias = AILabeler.positionBias(labels)
         out += "\n  agrees with gold on \(withGold.shareAndInterval) of the \(withGold.total) pairs gold separates"
-        out += "\n  agrees with an annotator of the pool on \(withAnnotators.shareAndInterval) of \(withAnnotators.total) pairs"
+        let annotatorsAre = pairSource.relabels ? "\(setName)'s own labels" : "an annotator of the pool"
+        out += "\n  agrees with \(annotatorsAre) on \(withAnnotators.shareAndInterval) of \(withAnnotators.total) pairs"
         out += "\n  position bias: the first answer won \(bias.firstWins.shareAndInterval) of \(bias.firstWins.total) single-order verdicts; "
             + "the same position won both orders of \(bias.positionDecided.shareAndInterval) of \(bias.positionDecided.total) pairs "
             + "(there the averaged label is near ½)"
