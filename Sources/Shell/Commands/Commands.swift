@@ -7,12 +7,12 @@ extension Registry {
         Commands.help, Commands.run, Commands.set, Commands.unset, Commands.show, Commands.echo,
         Commands.history, Commands.timer, Commands.about, Commands.expect, Commands.quit, Commands.exit,
         Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.info,
-        Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.saveData, Commands.generate, Commands.pretrain, Commands.sft,
+        Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.saveData, Commands.mergeData, Commands.generate, Commands.pretrain, Commands.sft,
         Commands.plot, Commands.fit, Commands.worldGenerate, Commands.gold, Commands.eval, Commands.results,
         Commands.sample, Commands.label, Commands.showComparisons, Commands.trainRM, Commands.evalRM,
         Commands.score, Commands.reward, Commands.bestofn, Commands.rsRound,
         Commands.ppoInit, Commands.ppoStep, Commands.ppoShow, Commands.dpoInit, Commands.dpoStep, Commands.dpoShow,
         Commands.grpoInit, Commands.grpoStep, Commands.grpoShow, Commands.rlooInit, Commands.rlooStep, Commands.rlooShow,
-        Commands.restGrow, Commands.restImprove,
+        Commands.restGrow, Commands.restImprove, Commands.caiRevise,
     ])
 }

@@ -12,6 +12,7 @@ extension Commands {
         options: [
             .option("by", .name, "who labels: the pool (a random annotator per prompt), one annotator (careful, noisy, verbose), or a chat model (an AI labeler; pairs only)", default: "pool"),
             .option("principle", .string, "by=MODEL or judgments: the rule to judge by, written into the judge prompt"),
+            .option("constitution", .path, "by=MODEL: judge each pair by a principle drawn at random from this file, one a line"),
             .option("aspect", .choice(["helpfulness", "safety"]), "what they judge", default: "helpfulness"),
             .option("into", .name, "the dataset to make (default: SAMPLES.KIND)"),
             .option("heldout", .float(0...0.9), "share of prompts kept apart in INTO.heldout", default: "0.1"),
@@ -45,6 +46,9 @@ extension Commands {
             by the first answer, and of pairs where the same position won both \
             orders. Values: label.gold_agreement, label.annotator_agreement, \
             label.first_wins, label.position_decided, each with .low and .high. \
+            With constitution=FILE each pair is judged by a principle drawn at \
+            random from the file, as Constitutional AI's harmlessness labels are \
+            (Bai et al. 2022, §4.1). \
             Given preference pairs (label human_pairs as pairs by=judge), the \
             model relabels those very pairs, and its agreement with the \
             annotators is with the pairs' own labels: RLAIF against RLHF on the \
@@ -85,6 +89,9 @@ extension Commands {
         let principle = invocation.optional("principle")
         if kind == "judgments", let principle, principle.trimmingCharacters(in: .whitespaces).isEmpty {
             throw invocation.error("principle= is empty; give the rule to judge by, as in datasets/constitution.txt", at: "principle")
+        }
+        if invocation.given.contains("constitution") {
+            throw invocation.error("constitution= is for a model labeler (by=MODEL); the annotators judge by the gold scores", at: "constitution")
         }
         if kind != "judgments", principle != nil {
             throw invocation.error("principle= is for a model labeler (by=MODEL) or judgments; the annotators judge by the gold scores", at: "principle")

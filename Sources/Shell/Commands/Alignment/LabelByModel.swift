@@ -65,17 +65,34 @@ extension Commands {
         guard !pairs.isEmpty else {
             throw invocation.error("no prompt of \(setName) has two distinct responses; sample again with a higher temperature or k", at: "SAMPLES")
         }
+        // With constitution=, each pair is judged by a principle drawn at random (Bai et al. 2022, §4.1).
+        var principles: [String?] = Array(repeating: principle, count: pairs.count)
+        if let path = invocation.optional("constitution") {
+            guard principle == nil else {
+                throw invocation.error("give principle= or constitution=, not both", at: "constitution")
+            }
+            let constitution = try constitutionPrinciples(path, invocation)
+            principles = pairs.map { _ in constitution[rng.int(below: constitution.count)] }
+        }
         Parallel.threads = s.settings.threads
         let labels = try s.work("label \(setName) by \(modelName)", unit: "pair") { monitor in
-            var out: [AILabeler.Label] = []
+            var out = [AILabeler.Label?](repeating: nil, count: pairs.count), done = 0
             monitor.progress(0, of: pairs.count)
-            for start in stride(from: 0, to: pairs.count, by: 32) {
-                try monitor.checkpoint()
-                let chunk = pairs[start..<min(start + 32, pairs.count)]
-                out += labeler.label(chunk.map { (prompt: $0.prompt, a: $0.a, b: $0.b) })
-                monitor.progress(out.count, of: pairs.count)
+            for rule in Set(principles).sorted(by: { ($0 ?? "") < ($1 ?? "") }) {
+                var judge = labeler
+                judge.principle = rule
+                let mine = pairs.indices.filter { principles[$0] == rule }
+                for start in stride(from: 0, to: mine.count, by: 32) {
+                    try monitor.checkpoint()
+                    let chunk = mine[start..<min(start + 32, mine.count)]
+                    for (i, label) in zip(chunk, judge.label(chunk.map { (prompt: pairs[$0].prompt, a: pairs[$0].a, b: pairs[$0].b) })) {
+                        out[i] = label
+                    }
+                    done += chunk.count
+                    monitor.progress(done, of: pairs.count)
+                }
             }
-            return out
+            return out.map { $0! }
         }
         // The references: gold on the aspect, and an annotator's verdict per pair.
         var gold: [Bool?] = [], annotators: [Bool?] = []
@@ -108,7 +125,8 @@ extension Commands {
         s.touch(into)
         let heldOut = parts.heldOut.flatMap { $0 }
         var out = "\(pairs.count) pairs of \(setName) labelled by \(modelName)"
-            + (principle.map { " by the principle \(jsonQuoted($0))" } ?? "") + ", both orders averaged; aspect "
+            + (principle.map { " by the principle \(jsonQuoted($0))" } ?? "")
+            + (invocation.optional("constitution").map { " by principles drawn at random from \($0)" } ?? "") + ", both orders averaged; aspect "
             + (wantsSafety ? "safety (helpfulness on prompts not tagged unsafe)" : "helpfulness") + "\n"
         out += "  → \(into) (\(parts.kept.flatMap { $0 }.count))"
         if !heldOut.isEmpty {

@@ -12,6 +12,7 @@ extension Commands {
             .option("model", .name, "the chat model that answers"),
             .option("k", .integer(1...64), "responses per prompt", default: "4"),
             .option("n", .integer(0...1_000_000), "prompts to use, drawn at random (0: all)", default: "0"),
+            .option("only", .choice(["red-team", "harmless"]), "keep only the red-team prompts (tagged unsafe, or borderline) or only the others"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
             .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
             .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
@@ -21,9 +22,11 @@ extension Commands {
             Draws K responses to each prompt from MODEL in the chat format, with \
             their log-probabilities, and keeps them as a sample set for label \
             (rankings or rated pairs by the simulated annotators), score and show. \
-            Each prompt keeps its safety tag and task from the prompt set.
+            Each prompt keeps its safety tag and task from the prompt set. \
+            only=red-team keeps the prompts Constitutional AI revises and labels \
+            for harmlessness (tagged unsafe, or borderline); only=harmless the rest.
             """,
-        examples: ["sample prefs from prompts model=sft k=4 n=256"]
+        examples: ["sample prefs from prompts model=sft k=4 n=256", "sample attacks from prompts model=sft only=red-team"]
     ) { invocation, context in
         let s = context.session
         guard let modelName = invocation.optional("model") else {
@@ -31,6 +34,12 @@ extension Commands {
         }
         let (entry, tokenizer) = try chatModel(modelName, invocation, s, argument: "model")
         var prompts = try promptItems(invocation.argument("PROMPTS"), invocation, s, argument: "PROMPTS")
+        if let only = invocation.optional("only") {
+            prompts = prompts.filter { isRedTeam($0) == (only == "red-team") }
+            guard !prompts.isEmpty else {
+                throw invocation.error("\(invocation.argument("PROMPTS")) has no \(only) prompt", at: "only")
+            }
+        }
         var rng = s.random(invocation)
         let n = invocation.integer("n")
         if n > 0 && n < prompts.count {
@@ -55,6 +64,11 @@ extension Commands {
         s.values["sample.distinct"] = Double(distinct)
         return CommandOutput("\(plural(prompts.count, "prompt")) × \(plural(k, "response")) from \(modelName) → sample set \(name) (\(set.responseCount) responses, "
             + "\(distinct) distinct, mean length \(String(format: "%.1f", length)) tokens)")
+    }
+
+    /// A red-team prompt, as Constitutional AI takes them: tagged unsafe, or borderline.
+    static func isRedTeam(_ prompt: (item: PromptItem, task: String?)) -> Bool {
+        prompt.item.unsafe || prompt.task == "borderline"
     }
 
     /// A model that can chat: it has a tokenizer with the chat markers and no scalar head.

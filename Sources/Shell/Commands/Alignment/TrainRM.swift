@@ -14,7 +14,7 @@ extension Commands {
             .option("margin", .choice(["small", "large"]), "Llama 2's margins for loss=margin: small 1, 2/3, 1/3, 0 or large 3, 2, 1, 0", default: "small"),
         ] + trainingOptions(rmTraining,
                             heldout: "comparisons for held-out accuracy (default: DATA.heldout if it exists)"),
-        summary: "train a reward model on comparisons (ranking, pairwise or margin loss)",
+        summary: "train a reward model on comparisons (ranking, pairwise, margin or soft loss)",
         help: """
             Starts from MODEL's transformer with a fresh scalar head read at the \
             response's last token, and learns r(x, y) so that preferred responses \

@@ -10,7 +10,7 @@ extension Commands {
         help: """
             A .jsonl file holds one JSON object per line, all of one kind: {"text"}, \
             {"prompt", "completion"}, {"messages"}, {"prompt", "chosen", "rejected", \
-            "margin"?, "rating"?}, {"prompt", "responses", "ranking"} or {"prompt", \
+            "margin"?, "rating"?, "probability"?}, {"prompt", "responses", "ranking"} or {"prompt", \
             "task"?, "safety"?}. Any other file is plain \
             text, one record per paragraph. The first bad line is reported as \
             file:line and nothing is loaded.
