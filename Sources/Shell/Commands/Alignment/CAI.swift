@@ -59,17 +59,12 @@ extension Commands {
         let constitution = try constitutionPrinciples(path, invocation)
         let world = s.currentWorld
         let all = try promptItems(invocation.argument("PROMPTS"), invocation, s, argument: "PROMPTS")
-        var redTeam = all.filter(isRedTeam).map(\.item.prompt)
         let harmless = all.filter { !isRedTeam($0) }.map(\.item.prompt)
-        guard !redTeam.isEmpty else {
+        guard all.contains(where: isRedTeam) else {
             throw invocation.error("\(invocation.argument("PROMPTS")) has no red-team prompt (tagged unsafe, or borderline); use datasets/prompts_train.jsonl", at: "PROMPTS")
         }
         var rng = s.random(invocation)
-        let n = invocation.integer("n")
-        if n > 0 && n < redTeam.count {
-            rng.shuffle(&redTeam)
-            redTeam = Array(redTeam.prefix(n))
-        }
+        let redTeam = drawn(all.filter(isRedTeam).map(\.item.prompt), n: invocation.integer("n"), rng: &rng)
         let helpful = Array(harmless.prefix(invocation.integer("helpful")))
         let maxTokens = invocation.integer("max_tokens")
         let first = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: maxTokens)

@@ -41,11 +41,7 @@ extension Commands {
             }
         }
         var rng = s.random(invocation)
-        let n = invocation.integer("n")
-        if n > 0 && n < prompts.count {
-            rng.shuffle(&prompts)
-            prompts = Array(prompts.prefix(n))
-        }
+        prompts = drawn(prompts, n: invocation.integer("n"), rng: &rng)
         let k = invocation.integer("k")
         Parallel.threads = s.settings.threads
         let settings = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
@@ -88,13 +84,18 @@ extension Commands {
     /// generator that drew them, made only once the prompts are read: rs
     /// round's and rest grow's.
     static func drawnPrompts(_ invocation: Invocation, _ s: Session, n: Int) throws -> (prompts: [PromptItem], rng: Random) {
-        var prompts = try promptItems(invocation.argument("PROMPTS"), invocation, s, argument: "PROMPTS").map(\.item)
+        let prompts = try promptItems(invocation.argument("PROMPTS"), invocation, s, argument: "PROMPTS").map(\.item)
         var rng = s.random(invocation)
-        if n > 0 && n < prompts.count {
-            rng.shuffle(&prompts)
-            prompts = Array(prompts.prefix(n))
-        }
-        return (prompts, rng)
+        return (drawn(prompts, n: n, rng: &rng), rng)
+    }
+
+    /// `n` of `items` drawn at random (all, in their order, when `n` is 0 or
+    /// at least their count).
+    static func drawn<Item>(_ items: [Item], n: Int, rng: inout Random) -> [Item] {
+        guard n > 0 && n < items.count else { return items }
+        var shuffled = items
+        rng.shuffle(&shuffled)
+        return Array(shuffled.prefix(n))
     }
 
     /// The prompts of a dataset with their safety tags and tasks: prompt records
