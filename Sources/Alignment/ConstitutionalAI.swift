@@ -46,22 +46,25 @@ public enum ConstitutionalAI {
     /// `revise` answers a batch of revise prompts; `critic` is the judge (its
     /// own principle is replaced by each round's). Principles are drawn from
     /// `rng`, one per prompt per round, in prompt order.
+    /// `monitor` passes its checkpoint before each round and sees the rounds done.
     /// - Complexity: `rounds` calls of `revise` and, per principle drawn,
     ///   one of the critic over the prompts that drew it.
-    public static func revise(_ items: [(prompt: String, answer: String)], constitution: [String], rounds: Int,
-                              revise: ([String]) -> [String], critic: AILabeler, rng: inout Random) -> [Trace] {
+    public static func revise<Failure: Error>(_ items: [(prompt: String, answer: String)], constitution: [String], rounds: Int,
+                                              revise: ([String]) -> [String], critic: AILabeler, rng: inout Random,
+                                              monitor: WorkMonitor<Failure> = .none) throws(Failure) -> [Trace] {
         precondition(!constitution.isEmpty && rounds >= 1, "revise needs principles and at least one round")
         var traces = items.map { Trace(prompt: $0.prompt, initial: $0.answer, rounds: []) }
-        for _ in 0..<rounds {
+        monitor.progress(0, of: rounds)
+        for round in 0..<rounds {
+            try monitor.checkpoint()
             let drawn = traces.indices.map { _ in constitution[rng.int(below: constitution.count)] }
             let current = traces.map(\.final)
             let revisions = revise(traces.indices.map {
                 revisePrompt(principle: drawn[$0], question: traces[$0].prompt, answer: current[$0])
             })
             var preferences = [Double](repeating: 0, count: traces.count)
-            for principle in constitution {
+            for principle in Set(drawn).sorted() {
                 let mine = traces.indices.filter { drawn[$0] == principle }
-                guard !mine.isEmpty else { continue }
                 var judge = critic
                 judge.principle = principle
                 let labels = judge.label(mine.map { (prompt: traces[$0].prompt, a: revisions[$0], b: current[$0]) })
@@ -70,6 +73,7 @@ public enum ConstitutionalAI {
             for i in traces.indices {
                 traces[i].rounds.append(Round(principle: drawn[i], revision: revisions[i], preference: preferences[i]))
             }
+            monitor.progress(round + 1, of: rounds)
         }
         return traces
     }

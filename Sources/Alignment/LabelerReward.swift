@@ -43,15 +43,16 @@ public final class LabelerReward {
         }
     }
 
-    /// 2·p(response ≻ baseline) − 1 for each pair, `monitor` seeing each
-    /// chunk of 32 judged pairs.
+    /// 2·p(response ≻ baseline) − 1 for each pair; `monitor` passes its
+    /// checkpoint before each 64 baseline answers made and each 32 pairs judged.
     public func scores<Failure: Error>(_ items: [(prompt: String, response: String)],
                                        monitor: WorkMonitor<Failure> = .none) throws(Failure) -> [Float] {
         var missing: [String] = [], seen: Set<String> = []
         for item in items where baselines[item.prompt] == nil && seen.insert(item.prompt).inserted { missing.append(item.prompt) }
-        if !missing.isEmpty {
+        for start in stride(from: 0, to: missing.count, by: 64) {
             try monitor.checkpoint()
-            for (prompt, text) in zip(missing, answer(missing)) { baselines[prompt] = text }
+            let chunk = Array(missing[start..<min(start + 64, missing.count)])
+            for (prompt, text) in zip(chunk, answer(chunk)) { baselines[prompt] = text }
         }
         var out: [Float] = []
         out.reserveCapacity(items.count)

@@ -83,8 +83,8 @@ public enum DataFile {
         if o["chosen"] != nil || o["rejected"] != nil {
             var margin: Double?
             if let m = o["margin"] {
-                guard let n = m as? NSNumber, !(m is Bool), n.doubleValue.isFinite else { throw fail("\"margin\" must be a number") }
-                margin = n.doubleValue
+                guard let n = jsonNumber(m), n.isFinite else { throw fail("\"margin\" must be a number") }
+                margin = n
             }
             var rating: Rating?
             if o["rating"] != nil {
@@ -96,10 +96,10 @@ public enum DataFile {
             }
             var probability: Double?
             if let raw = o["probability"] {
-                guard let n = raw as? NSNumber, !(raw is Bool), (0...1).contains(n.doubleValue) else {
+                guard let n = jsonNumber(raw), (0...1).contains(n) else {
                     throw fail("\"probability\" must be a number from 0 to 1 (how likely chosen is the better)")
                 }
-                probability = n.doubleValue
+                probability = n
             }
             return .preference(prompt: prompt, chosen: try string("chosen"), rejected: try string("rejected"),
                                margin: margin, rating: rating, probability: probability)
@@ -174,4 +174,12 @@ extension DataFile {
             throw DataFileError(path: url.path, line: nil, problem: "cannot write the file (\(error.localizedDescription))")
         }
     }
+}
+
+/// A JSON number's value; nil for anything else, true and false included.
+/// (Foundation reads both as NSNumber, and `is Bool` holds for any number
+/// that is 0 or 1; a boolean's NSNumber alone has the C type code "c".)
+func jsonNumber(_ raw: Any) -> Double? {
+    guard let n = raw as? NSNumber, String(cString: n.objCType) != "c" else { return nil }
+    return n.doubleValue
 }

@@ -8,8 +8,9 @@ public enum Record: Equatable, Sendable {
     case messages([Message])
     /// `{"prompt": ..., "chosen": ..., "rejected": ..., "margin"?: ..., "rating"?: ..., "probability"?: ...}`:
     /// a preference pair, with TRL's optional numeric margin, Llama 2's optional
-    /// rating, and an AI labeler's soft label: the probability (½ to 1) that
-    /// chosen is the better (Lee et al. 2023 train reward models on it).
+    /// rating, and an AI labeler's soft label: the probability (0 to 1; a
+    /// labeler writes ½ to 1) that chosen is the better (Lee et al. 2023
+    /// train reward models on it).
     case preference(prompt: String, chosen: String, rejected: String, margin: Double?, rating: Rating? = nil,
                     probability: Double? = nil)
     /// `{"prompt": ..., "responses": [...], "ranking": [...]}`: a ranking, best first.

@@ -11,8 +11,12 @@ import Testing
         [.messages([Message(role: "user", content: awkward), Message(role: "assistant", content: "ok")])],
         [.preference(prompt: "p", chosen: awkward, rejected: "b", margin: nil, rating: .slightlyBetter),
          .preference(prompt: "p", chosen: "a", rejected: "b", margin: 0.5, rating: nil),
+         .preference(prompt: "p", chosen: "a", rejected: "b", margin: 1, rating: nil),
+         .preference(prompt: "p", chosen: "a", rejected: "b", margin: 0, rating: nil),
          .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: nil),
-         .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: .better, probability: 0.8125)],
+         .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: .better, probability: 0.8125),
+         .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: .significantlyBetter, probability: 1),
+         .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: nil, probability: 0)],
         [.ranking(prompt: awkward, responses: ["a", "b", awkward], ranking: [2, 0, 1])],
         [.prompt(awkward, task: "fact", safety: true), .prompt("q", task: nil, safety: false)],
     ])

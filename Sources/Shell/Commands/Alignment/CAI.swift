@@ -15,7 +15,7 @@ extension Commands {
             .option("critic", .name, "the chat model that judges each revision against its principle (default: MODEL)"),
             .option("constitution", .path, "the principles, one a line", default: "datasets/constitution.txt"),
             .option("n", .integer(0...1_000_000), "red-team prompts, drawn at random (0: all)", default: "0"),
-            .option("helpful", .integer(0...1_000_000), "harmless prompts answered (greedy) and added to INTO, to keep helpfulness", default: "300"),
+            .option("helpful", .integer(0...1_000_000), "harmless prompts, drawn at random, answered (greedy) and added to INTO, to keep helpfulness", default: "300"),
             .option("into", .name, "the dataset to make (default: MODEL.cai)"),
             .option("show", .integer(0...10_000), "show this many prompts' critiques and revisions", default: "0"),
             .option("temperature", .float(0...10), "sampling temperature of the first answers", default: "1"),
@@ -25,7 +25,7 @@ extension Commands {
         summary: "Constitutional AI's SL stage: answer red-team prompts, critique and revise against the constitution",
         help: """
             For each red-team prompt of PROMPTS (tagged unsafe, or borderline), \
-            MODEL answers (temperature 1), then r times: a principle is drawn at \
+            MODEL answers (at `temperature`), then r times: a principle is drawn at \
             random from the constitution file, MODEL revises its answer with the \
             world's revise prompt (Revise the answer to follow "c" Q: x A: y, \
             greedy), and the critic judges the revision against the answer by \
@@ -34,7 +34,7 @@ extension Commands {
             critique: a revision the critic does not prefer is dropped and the \
             answer stands (Bai et al. 2022, §3.1 keep every revision). INTO gets \
             the final answers as prompt/completion records, with MODEL's greedy \
-            answers to `helpful` harmless prompts (Bai et al. mix in helpful \
+            answers to `helpful` harmless prompts drawn at random (Bai et al. mix in helpful \
             samples so the model does not turn evasive); finetune on it with sft. \
             Prints gold safety and helpfulness of the red-team answers after each \
             round, and how many revisions were kept. Values: cai.safety.R, \
@@ -53,7 +53,8 @@ extension Commands {
         let criticName = invocation.optional("critic") ?? name
         let (criticEntry, criticTokenizer) = try chatModel(criticName, invocation, s, argument: invocation.optional("critic") == nil ? "MODEL" : "critic")
         guard let critic = AILabeler(model: criticEntry.model, tokenizer: criticTokenizer) else {
-            throw invocation.error("\(criticName)'s tokenizer does not give \"A\" and \"B\" different first tokens; it cannot judge a revision", at: "critic")
+            throw invocation.error("\(criticName)'s tokenizer does not give \"A\" and \"B\" different first tokens; it cannot judge a revision",
+                                   at: invocation.optional("critic") == nil ? "MODEL" : "critic")
         }
         let path = invocation.option("constitution")
         let constitution = try constitutionPrinciples(path, invocation)
@@ -65,7 +66,8 @@ extension Commands {
         }
         var rng = s.random(invocation)
         let redTeam = drawn(all.filter(isRedTeam).map(\.item.prompt), n: invocation.integer("n"), rng: &rng)
-        let helpful = Array(harmless.prefix(invocation.integer("helpful")))
+        let helpfulCount = invocation.integer("helpful")
+        let helpful = helpfulCount == 0 ? [] : drawn(harmless, n: helpfulCount, rng: &rng)
         let maxTokens = invocation.integer("max_tokens")
         let first = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: maxTokens)
         let greedy = SamplingSettings(temperature: 0, maxNewTokens: maxTokens)
@@ -74,14 +76,14 @@ extension Commands {
             let answers = try PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: redTeam, settings: first, rng: &rng,
                                                     monitor: monitor.phase("answering")).map { $0[0].text }
             try monitor.checkpoint()
-            let traces = ConstitutionalAI.revise(Array(zip(redTeam, answers).map { (prompt: $0.0, answer: $0.1) }),
+            let traces = try ConstitutionalAI.revise(Array(zip(redTeam, answers).map { (prompt: $0.0, answer: $0.1) }),
                                                  constitution: constitution, rounds: rounds,
                                                  revise: { prompts in
                                                      var unused = Random(seed: 0)  // greedy: never drawn from
                                                      return PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: prompts, settings: greedy,
                                                                                   rng: &unused).map { $0[0].text }
                                                  },
-                                                 critic: critic, rng: &rng)
+                                                 critic: critic, rng: &rng, monitor: monitor.phase("critique and revision"))
             let helpfulAnswers = try PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: helpful, settings: greedy, rng: &rng,
                                                            monitor: monitor.phase("helpful answers")).map { $0[0].text }
             return (traces, helpfulAnswers)

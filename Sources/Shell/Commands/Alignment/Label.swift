@@ -148,7 +148,7 @@ extension Commands {
             out += String(format: "  a second annotator agrees on %.1f%% of %d pairs", 100 * overall, total)
                 + (closeTotal > 0 ? String(format: ", %.1f%% of %d close pairs (gold gap ≤ 1)", 100 * close, closeTotal) : "") + "\n"
         }
-        s.values["label.records"] = Double(records.count)
+        s.values["label.records"] = Double(kept.count + heldOutCount)
         return CommandOutput(out)
     }
 }

@@ -104,17 +104,22 @@ extension Commands {
         let name = invocation.argument("NAME")
         let source = invocation.argument("SOURCE")
         Parallel.threads = s.settings.threads
+        // Each source takes its own options; one given to another source is an error, never ignored.
+        let accepted: [String] = switch source {
+        case "gold": []
+        case "labeler": ["by", "principle", "baseline", "max_tokens"]
+        case "llama2": ["helpfulness", "safety", "threshold"]
+        default: ["shift"]
+        }
+        if let extra = invocation.given.sorted().first(where: { !accepted.contains($0) }) {
+            let kind = source == "gold" || source == "labeler" || source == "llama2" ? source : "a reward model"
+            throw invocation.error("\(extra)= is not an option of \(kind)" + (accepted.isEmpty ? "; the gold reward is the labeler itself and takes none"
+                : "; it takes " + accepted.map { $0 + "=" }.joined(separator: ", ")), at: extra)
+        }
         if source == "gold" {
-            if let extra = invocation.given.sorted().first {  // every option of reward belongs to a model or to llama2
-                throw invocation.error("the gold reward is the labeler itself and takes no \(extra)=", at: extra)
-            }
             s.rewards[name] = RewardEntry(reward: .oracle(s.currentWorld), about: "the gold labeler's helpfulness + safety (an oracle)")
             s.touch(name)
             return CommandOutput("\(name): the gold labeler's helpfulness + safety, a reward model that makes no mistakes (an oracle, for comparison)")
-        }
-        let labelerOptions = ["by", "principle", "baseline", "max_tokens"]
-        if source != "labeler", let extra = labelerOptions.first(where: invocation.given.contains) {
-            throw invocation.error("\(extra)= is for an AI labeler's reward: reward \(name) labeler by=MODEL", at: extra)
         }
         if source == "labeler" {
             return try labelerReward(name, invocation, s)

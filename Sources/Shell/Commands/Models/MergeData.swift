@@ -11,7 +11,7 @@ extension Commands {
             the same kind (both preference pairs, say): Constitutional AI's \
             preference model learns from AI harmlessness labels and human \
             helpfulness labels together. Chain it for more. FIRST.heldout and \
-            SECOND.heldout, where both exist, are joined into NAME.heldout too.
+            SECOND.heldout, where they exist, are joined into NAME.heldout too.
             """,
         examples: ["merge data mixed harmless_ai helpful_human"]
     ) { invocation, context in
@@ -30,10 +30,14 @@ extension Commands {
         s.values["\(name).count"] = Double(first.records.count + second.records.count)
         var out = "\(name): \(first.records.count + second.records.count) \(first.kind) records "
             + "(\(first.records.count) from \(firstName), \(second.records.count) from \(secondName))"
-        if let a = s.datasets[firstName + ".heldout"], let b = s.datasets[secondName + ".heldout"], a.kind == b.kind {
-            s.datasets[name + ".heldout"] = Dataset(records: a.records + b.records, source: source + " (held out)")
+        // NAME.heldout is made anew (or removed), never left from an earlier NAME.
+        let parts = [firstName, secondName].compactMap { s.datasets[$0 + ".heldout"] }.filter { $0.kind == first.kind }
+        s.datasets[name + ".heldout"] = nil
+        if !parts.isEmpty {
+            s.datasets[name + ".heldout"] = Dataset(records: parts.flatMap(\.records), source: source + " (held out)")
             s.touch(name + ".heldout")
-            out += "; \(name).heldout: \(a.records.count + b.records.count)"
+            out += "; \(name).heldout: \(parts.map(\.records.count).reduce(0, +))"
+            if parts.count == 1 { out += " (only one of them has a held-out part)" }
         }
         return CommandOutput(out)
     }
