@@ -26,20 +26,27 @@ public enum TokenLogProb {
     ) {
         Parallel.forEach(N, grain: 8) { rows in
             for n in rows where dlogp[n] != 0 {
-                let row = logits + n * V, d = dlogits + n * V
                 let g = dlogp[n]
-                let shift = SIMD16<Float>(repeating: lse[n]), minusG = SIMD16<Float>(repeating: -g)
-                var v = 0
-                while v + 16 <= V {
-                    var acc = load16(d + v)
-                    acc.addProduct(minusG, exp16(load16(row + v) - shift))
-                    store16(acc, d + v)
-                    v += 16
-                }
-                while v < V { d[v] -= g * expScalar(row[v] - lse[n]); v += 1 }
-                d[Int(targets[n])] += g
+                addSoftmax(dlogits + n * V, logits + n * V, lse: lse[n], scale: -g, constant: 0, V: V)
+                dlogits[n * V + Int(targets[n])] += g
             }
         }
+    }
+
+    /// d[v] += scale · softmax(row)[v] + constant for every v of one row of V
+    /// logits whose log-sum-exp is `lse`: the one pass over the vocabulary
+    /// that every gradient of a log-softmax makes.
+    static func addSoftmax(_ d: UnsafeMutablePointer<Float>, _ row: UnsafePointer<Float>, lse: Float,
+                           scale: Float, constant: Float, V: Int) {
+        let shift = SIMD16<Float>(repeating: lse), s = SIMD16<Float>(repeating: scale), c = SIMD16<Float>(repeating: constant)
+        var v = 0
+        while v + 16 <= V {
+            var acc = load16(d + v) + c
+            acc.addProduct(s, exp16(load16(row + v) - shift))
+            store16(acc, d + v)
+            v += 16
+        }
+        while v < V { d[v] += scale * expScalar(row[v] - lse) + constant; v += 1 }
     }
 
     /// entropy (N) = −Σᵥ p log p of softmax(logits[n]), given lse from `forward`.
@@ -58,30 +65,57 @@ public enum TokenLogProb {
     }
 }
 
-/// Cross-entropy over the vocabulary with a weight per position:
-/// loss = Σₙ wₙ · (−log p(targetₙ)). Weights of zero mask positions out (SFT
-/// trains on response tokens only); weights of 1/count give a mean.
+/// Cross-entropy over the vocabulary with a weight per position, optionally
+/// label-smoothed (Szegedy et al. 2016, §7; the form of Hugging Face's
+/// LabelSmoother, which HIR trains with at ε = 0.2): the target distribution
+/// is (1 − ε)·onehot + ε·uniform, so
+///
+///     loss = Σₙ wₙ · [(1 − ε)·(−log p(targetₙ)) + ε·(1/V)·Σᵥ(−log p(v))]
+///
+/// and (1/V)·Σᵥ(−log p(v)) = lse − mean(logits). Weights of zero mask
+/// positions out (SFT trains on response tokens only); weights of 1/count
+/// give a mean. ε = 0 is plain cross-entropy.
 public enum CrossEntropy {
     /// Returns the weighted loss and fills logp and lse (N) for `backward`.
     public static func forward(
         logp: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
         logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
-        weights: UnsafePointer<Float>, N: Int, V: Int
+        weights: UnsafePointer<Float>, smoothing: Float = 0, N: Int, V: Int
     ) -> Float {
         TokenLogProb.forward(logp: logp, lse: lse, logits: logits, targets: targets, N: N, V: V)
         var loss: Float = 0
-        for n in 0..<N where weights[n] != 0 { loss -= weights[n] * logp[n] }
+        for n in 0..<N where weights[n] != 0 {
+            var uniform: Float = 0
+            if smoothing != 0 {
+                let row = logits + n * V
+                var sum: Float = 0
+                for v in 0..<V { sum += row[v] }
+                uniform = lse[n] - sum / Float(V)
+            }
+            loss += weights[n] * ((1 - smoothing) * -logp[n] + smoothing * uniform)
+        }
         return loss
     }
 
-    /// dlogits += dloss · wₙ · (softmax − onehot), using `scratch` (N) for −dloss·w.
+    /// dlogits += dloss · wₙ · (softmax − (1 − ε)·onehot − ε/V), using
+    /// `scratch` (N) for −dloss·w when ε = 0.
     public static func backward(
         dlogits: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
         logits: UnsafePointer<Float>, lse: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
-        weights: UnsafePointer<Float>, dloss: Float = 1, N: Int, V: Int
+        weights: UnsafePointer<Float>, smoothing: Float = 0, dloss: Float = 1, N: Int, V: Int
     ) {
-        for n in 0..<N { scratch[n] = -dloss * weights[n] }
-        TokenLogProb.backward(
-            dlogits: dlogits, dlogp: scratch, logits: logits, lse: lse, targets: targets, N: N, V: V)
+        guard smoothing != 0 else {
+            for n in 0..<N { scratch[n] = -dloss * weights[n] }
+            TokenLogProb.backward(
+                dlogits: dlogits, dlogp: scratch, logits: logits, lse: lse, targets: targets, N: N, V: V)
+            return
+        }
+        Parallel.forEach(N, grain: 8) { rows in
+            for n in rows where weights[n] != 0 {
+                let g = dloss * weights[n]
+                TokenLogProb.addSoftmax(dlogits + n * V, logits + n * V, lse: lse[n], scale: g, constant: -g * smoothing / Float(V), V: V)
+                dlogits[n * V + Int(targets[n])] -= g * (1 - smoothing)
+            }
+        }
     }
 }

@@ -3,10 +3,11 @@ import Kernels
 extension GPT {
     /// Language-model loss Σₙ wₙ·(−log p(targetₙ)) over the last forward pass's
     /// logits, with `weights` (B·T) choosing and scaling positions (zero for
-    /// prompt tokens in SFT, 1/count for a mean). Adds the loss's gradient
-    /// (scaled by `dloss`) into `logitGradients` when `backward` is true, ready
-    /// for `backward()`.
-    public func languageModelLoss(targets: [Int32], weights: [Float], dloss: Float = 1, backward: Bool) -> Float {
+    /// prompt tokens in SFT, 1/count for a mean), label-smoothed by
+    /// `smoothing` (`CrossEntropy`). Adds the loss's gradient (scaled by
+    /// `dloss`) into `logitGradients` when `backward` is true, ready for
+    /// `backward()`.
+    public func languageModelLoss(targets: [Int32], weights: [Float], smoothing: Float = 0, dloss: Float = 1, backward: Bool) -> Float {
         let a = requireActivations()
         let N = a.B * a.T, V = config.vocabularySize
         precondition(targets.count == N && weights.count == N, "languageModelLoss: need \(N) targets and weights")
@@ -14,10 +15,10 @@ extension GPT {
         return targets.withUnsafeBufferPointer { t in
             weights.withUnsafeBufferPointer { w in
                 let loss = CrossEntropy.forward(logp: a.logp, lse: a.lse, logits: a.logits,
-                                                targets: t.baseAddress!, weights: w.baseAddress!, N: N, V: V)
+                                                targets: t.baseAddress!, weights: w.baseAddress!, smoothing: smoothing, N: N, V: V)
                 if backward {
                     CrossEntropy.backward(dlogits: a.dlogits, scratch: a.lossScratch, logits: a.logits, lse: a.lse,
-                                          targets: t.baseAddress!, weights: w.baseAddress!, dloss: dloss, N: N, V: V)
+                                          targets: t.baseAddress!, weights: w.baseAddress!, smoothing: smoothing, dloss: dloss, N: N, V: V)
                 }
                 return loss
             }

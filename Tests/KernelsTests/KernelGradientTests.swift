@@ -184,6 +184,43 @@ import Testing
         #expect(dlogits.array.map { abs($0) < 1e-7 ? 0 : $0 } == [0.25, -0.25, 0, 0])
     }
 
+    @Test func labelSmoothedCrossEntropyAgainstNumpy() {
+        // python3 with numpy: L = [[0.5, -1, 2], [1.5, 0, -0.5]], targets (2, 0), w (1/4, 3/4), ε 0.2;
+        // lp = L − logsumexp(L); loss = Σ w·((1−ε)(−lp[t]) + ε·mean(−lp)); grad = w·(p − (1−ε)·onehot − ε/3).
+        let logits: [Float] = [0.5, -1, 2, 1.5, 0, -0.5]
+        let targets: [Int32] = [2, 0], weights: [Float] = [0.25, 0.75]
+        let logp = FloatBuffer(count: 2), lse = FloatBuffer(count: 2), scratch = FloatBuffer(count: 2)
+        let loss = CrossEntropy.forward(logp: logp.pointer, lse: lse.pointer, logits: logits, targets: targets,
+                                        weights: weights, smoothing: 0.2, N: 2, V: 3)
+        #expect(abs(Double(loss) - 0.5400946083361492) < 1e-6)
+        let dlogits = FloatBuffer(count: 6)
+        CrossEntropy.backward(dlogits: dlogits.pointer, scratch: scratch.pointer, logits: logits, lse: lse.pointer,
+                              targets: targets, weights: weights, smoothing: 0.2, N: 2, V: 3)
+        let numpy = [0.0271559313683425, -0.006888523348994804, -0.020267408019347736,
+                     -0.0979064567655546, 0.07318872071881587, 0.024717736046738725]
+        for (a, b) in zip(dlogits.array, numpy) { #expect(abs(Double(a) - b) < 1e-6) }
+    }
+
+    @Test func labelSmoothedCrossEntropyGradient() {
+        var g = GradientCheck()
+        let (N, V) = (5, 37)  // V not a multiple of 16: the scalar tail runs too
+        let logits = g.buffer(N * V, std: 2)
+        let targets: [Int32] = [0, 36, 5, 17, 1], weights: [Float] = [0.5, 0, 0.25, 1, 0.125]
+        let logp = FloatBuffer(count: N), lse = FloatBuffer(count: N), scratch = FloatBuffer(count: N)
+        func loss() -> Double {
+            Double(CrossEntropy.forward(logp: logp.pointer, lse: lse.pointer, logits: logits.pointer, targets: targets,
+                                        weights: weights, smoothing: 0.3, N: N, V: V))
+        }
+        _ = loss()
+        let dlogits = FloatBuffer(count: N * V)
+        CrossEntropy.backward(dlogits: dlogits.pointer, scratch: scratch.pointer, logits: logits.pointer, lse: lse.pointer,
+                              targets: targets, weights: weights, smoothing: 0.3, dloss: 2, N: N, V: V)
+        for i in 0..<(N * V) { dlogits[i] /= 2 }
+        GradientCheck.compare("label-smoothed cross-entropy", input: logits, analytic: dlogits, samples: N * V, loss: loss)
+        // The masked row (weight 0) gets no gradient at all.
+        #expect((V..<(2 * V)).allSatisfy { dlogits[$0] == 0 })
+    }
+
     @Test func scalarHead() {
         var g = GradientCheck()
         let (B, T, C) = (3, 4, 10)

@@ -17,7 +17,8 @@ import Testing
         #expect(c.complete("gene").candidates == ["generate"])
         #expect(c.complete("load ").candidates == ["data", "model"])
         #expect(c.complete("load mo").candidates == ["model"])
-        #expect(c.complete("h").candidates == ["help", "history"])
+        #expect(c.complete("h").candidates == ["help", "hir", "history"])
+        #expect(c.complete("hir ").candidates == ["relabel", "train"])
     }
 
     @Test func objectNamesAndOptions() {

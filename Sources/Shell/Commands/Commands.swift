@@ -13,6 +13,6 @@ extension Registry {
         Commands.score, Commands.reward, Commands.bestofn, Commands.rsRound,
         Commands.ppoInit, Commands.ppoStep, Commands.ppoShow, Commands.dpoInit, Commands.dpoStep, Commands.dpoShow,
         Commands.grpoInit, Commands.grpoStep, Commands.grpoShow, Commands.rlooInit, Commands.rlooStep, Commands.rlooShow,
-        Commands.restGrow, Commands.restImprove, Commands.caiRevise,
+        Commands.restGrow, Commands.restImprove, Commands.caiRevise, Commands.hirRelabel, Commands.hirTrain,
     ])
 }
