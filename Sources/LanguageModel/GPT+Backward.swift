@@ -9,7 +9,7 @@ extension GPT {
         let a = requireActivations()
         let B = a.B, T = a.T, N = B * T
         let C = config.width, NH = config.heads, V = config.vocabularySize
-        let wte = parameter("transformer.wte.weight"), dwte = gradient("transformer.wte.weight")
+        let wte = parameters.pointer + layout.wte, dwte = gradients.pointer + layout.wte
         if throughLogits {
             gemm(M: N, N: C, K: V, A: a.dlogits, lda: V, B: wte, ldb: C, beta: 1, C: a.dhidden, ldc: C)
             gemm(transA: true, M: V, N: C, K: N, A: a.dlogits, lda: V, B: a.lnf, ldb: C, beta: 1, C: dwte, ldc: C)
@@ -18,11 +18,11 @@ extension GPT {
         dres.update(repeating: 0, count: N * C)
         let last = config.layers == 0 ? a.encoded : a.residual3[config.layers - 1]
         LayerNorm.backward(
-            dinp: dres, dweight: gradient("transformer.ln_f.weight"), dbias: gradient("transformer.ln_f.bias"),
-            dout: a.dhidden, inp: last, weight: parameter("transformer.ln_f.weight"),
+            dinp: dres, dweight: gradients.pointer + layout.lnfw, dbias: gradients.pointer + layout.lnfb,
+            dout: a.dhidden, inp: last, weight: parameters.pointer + layout.lnfw,
             mean: a.lnfMean, rstd: a.lnfRstd, N: N, C: C)
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
-            let w = BlockWeights(self, layer: l, in: parameters), g = BlockWeights(self, layer: l, in: gradients)
+            let w = BlockWeights(layout.blocks[l], in: parameters), g = BlockWeights(layout.blocks[l], in: gradients)
             let residual = l == 0 ? a.encoded : a.residual3[l - 1]
             // residual3 = residual2 + fcproj: dres flows to both unchanged.
             a.dfchGelu.update(repeating: 0, count: N * 4 * C)
@@ -48,7 +48,7 @@ extension GPT {
             LayerNorm.backward(dinp: dres, dweight: g.ln1w, dbias: g.ln1b, dout: a.dln, inp: residual,
                                weight: w.ln1w, mean: a.ln1Mean[l], rstd: a.ln1Rstd[l], N: N, C: C)
         }
-        Embedding.backward(dwte: dwte, dwpe: gradient("transformer.wpe.weight"), dout: dres,
+        Embedding.backward(dwte: dwte, dwpe: gradients.pointer + layout.wpe, dout: dres,
                            tokens: a.tokens, positions: a.positions, N: N, C: C)
     }
 }

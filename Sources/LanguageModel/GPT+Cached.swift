@@ -25,12 +25,12 @@ extension GPT {
         tokens.withUnsafeBufferPointer { tok in
             positions.withUnsafeBufferPointer { pos in
                 Embedding.forward(out: s.x, tokens: tok.baseAddress!, positions: pos.baseAddress!,
-                                  wte: parameter("transformer.wte.weight"), wpe: parameter("transformer.wpe.weight"),
+                                  wte: parameters.pointer + layout.wte, wpe: parameters.pointer + layout.wpe,
                                   N: R, C: C)
             }
         }
         for l in 0..<config.layers {
-            let w = BlockWeights(self, layer: l, in: parameters)
+            let w = BlockWeights(layout.blocks[l], in: parameters)
             LayerNorm.forward(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.ln1w, bias: w.ln1b, N: R, C: C)
             Matmul.forward(out: s.qkv, inp: s.ln, weight: w.qkvw, bias: w.qkvb, N: R, C: C, OC: 3 * C)
             let keys = cache.keys(layer: l), values = cache.values(layer: l)
@@ -61,10 +61,10 @@ extension GPT {
         for (i, r) in logitRows.enumerated() { (s.ln + i * C).update(from: s.x + r * C, count: C) }
         let n = logitRows.count
         LayerNorm.forward(out: s.gathered, mean: s.mean, rstd: s.rstd, inp: s.ln,
-                          weight: parameter("transformer.ln_f.weight"), bias: parameter("transformer.ln_f.bias"),
+                          weight: parameters.pointer + layout.lnfw, bias: parameters.pointer + layout.lnfb,
                           N: n, C: C)
         gemm(transB: true, M: n, N: V, K: C, A: s.gathered, lda: C,
-             B: parameter("transformer.wte.weight"), ldb: C, C: s.logits, ldc: V)
+             B: parameters.pointer + layout.wte, ldb: C, C: s.logits, ldc: V)
         return UnsafePointer(s.logits)
     }
 }

@@ -23,10 +23,10 @@ extension GPT {
         let C = config.width, NH = config.heads, V = config.vocabularySize
         Embedding.forward(
             out: a.encoded, tokens: a.tokens, positions: a.positions,
-            wte: parameter("transformer.wte.weight"), wpe: parameter("transformer.wpe.weight"), N: N, C: C)
+            wte: parameters.pointer + layout.wte, wpe: parameters.pointer + layout.wpe, N: N, C: C)
         var residual = a.encoded
         for l in 0..<config.layers {
-            let w = BlockWeights(self, layer: l, in: parameters)
+            let w = BlockWeights(layout.blocks[l], in: parameters)
             LayerNorm.forward(out: a.ln1[l], mean: a.ln1Mean[l], rstd: a.ln1Rstd[l], inp: residual,
                               weight: w.ln1w, bias: w.ln1b, N: N, C: C)
             Matmul.forward(out: a.qkv[l], inp: a.ln1[l], weight: w.qkvw, bias: w.qkvb, N: N, C: C, OC: 3 * C)
@@ -43,12 +43,11 @@ extension GPT {
             residual = a.residual3[l]
         }
         LayerNorm.forward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual,
-                          weight: parameter("transformer.ln_f.weight"), bias: parameter("transformer.ln_f.bias"),
-                          N: N, C: C)
+                          weight: parameters.pointer + layout.lnfw, bias: parameters.pointer + layout.lnfb, N: N, C: C)
         if computeLogits {
             // logits = lnf · wteᵀ: the LM head is tied to the token embedding.
             gemm(transB: true, M: N, N: V, K: C, A: a.lnf, lda: C,
-                 B: parameter("transformer.wte.weight"), ldb: C, C: a.logits, ldc: V)
+                 B: parameters.pointer + layout.wte, ldb: C, C: a.logits, ldc: V)
         }
     }
 
@@ -79,15 +78,14 @@ extension GPT {
 struct BlockWeights {
     let ln1w, ln1b, qkvw, qkvb, projw, projb, ln2w, ln2b, fcw, fcb, fcprojw, fcprojb: UnsafeMutablePointer<Float>
 
-    /// Views into `buffer` (parameters or gradients) for layer `l`.
-    init(_ model: GPT, layer l: Int, in buffer: FloatBuffer) {
-        let p = "transformer.h.\(l)."
-        func at(_ name: String) -> UnsafeMutablePointer<Float> { buffer.pointer + model.layout.offset(p + name) }
-        ln1w = at("ln_1.weight"); ln1b = at("ln_1.bias")
-        qkvw = at("attn.c_attn.weight"); qkvb = at("attn.c_attn.bias")
-        projw = at("attn.c_proj.weight"); projb = at("attn.c_proj.bias")
-        ln2w = at("ln_2.weight"); ln2b = at("ln_2.bias")
-        fcw = at("mlp.c_fc.weight"); fcb = at("mlp.c_fc.bias")
-        fcprojw = at("mlp.c_proj.weight"); fcprojb = at("mlp.c_proj.bias")
+    /// Views into `buffer` (parameters or gradients) at one block's offsets.
+    init(_ o: BlockOffsets, in buffer: FloatBuffer) {
+        let p = buffer.pointer
+        ln1w = p + o.ln1w; ln1b = p + o.ln1b
+        qkvw = p + o.qkvw; qkvb = p + o.qkvb
+        projw = p + o.projw; projb = p + o.projb
+        ln2w = p + o.ln2w; ln2b = p + o.ln2b
+        fcw = p + o.fcw; fcb = p + o.fcb
+        fcprojw = p + o.fcprojw; fcprojb = p + o.fcprojb
     }
 }

@@ -62,9 +62,15 @@ extension GPT {
         var values = [Float](repeating: 0, count: rows)
         positions.withUnsafeBufferPointer { p in
             ScalarHead.forward(values: &values, hidden: a.lnf, positions: p.baseAddress!,
-                               weight: parameter("score.weight"), B: rows, T: T, C: config.width)
+                               weight: parameters.pointer + scoreOffset, B: rows, T: T, C: config.width)
         }
         return values
+    }
+
+    /// Where `score.weight` starts (a model with a scalar head has one).
+    var scoreOffset: Int {
+        guard let o = layout.score else { preconditionFailure("this model has no scalar head") }
+        return o
     }
 
     /// The backward of `scalarValues(at:rows:)`.
@@ -75,8 +81,8 @@ extension GPT {
         precondition(positions.count == rows && dvalues.count == rows, "scalarBackward: need one position and gradient per sequence")
         precondition(positions.allSatisfy { $0 >= 0 && Int($0) < T }, "scalarBackward: position outside 0..<\(T)")
         positions.withUnsafeBufferPointer { p in
-            ScalarHead.backward(dhidden: a.dhidden, dweight: gradient("score.weight"), dvalues: dvalues,
-                                hidden: a.lnf, positions: p.baseAddress!, weight: parameter("score.weight"),
+            ScalarHead.backward(dhidden: a.dhidden, dweight: gradients.pointer + scoreOffset, dvalues: dvalues,
+                                hidden: a.lnf, positions: p.baseAddress!, weight: parameters.pointer + scoreOffset,
                                 B: rows, T: T, C: config.width)
         }
     }

@@ -36,12 +36,11 @@ public final class GPT {
         let residualStd = 0.02 / Float(2 * config.layers).squareRoot()
         for spec in layout.specs {
             let p = parameters.pointer + spec.offset
-            if spec.name.hasSuffix("c_proj.weight") {
-                rng.fillNormal(p, spec.count, std: residualStd)
-            } else if spec.shape.count == 2 {
-                rng.fillNormal(p, spec.count, std: 0.02)
-            } else if spec.name.contains("ln_") && spec.name.hasSuffix(".weight") {
-                p.update(repeating: 1, count: spec.count)
+            switch spec.role {
+            case .residualProjection: rng.fillNormal(p, spec.count, std: residualStd)
+            case .embedding, .matrix, .scalarHead: rng.fillNormal(p, spec.count, std: 0.02)
+            case .normWeight: p.update(repeating: 1, count: spec.count)
+            case .bias: break  // the buffer starts at zero
             }
         }
     }
