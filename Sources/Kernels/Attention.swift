@@ -1,63 +1,70 @@
-/// Causal multi-head self-attention (Vaswani et al., 2017), GPT-2's layout:
-/// one fused projection gives each row [q | k | v], and head h owns columns
-/// h·hs ..< (h+1)·hs of each, hs = C / NH.
+/// Causal multi-head self-attention (Vaswani et al., 2017), with grouped
+/// query heads (Ainslie et al. 2023, GQA) when `NKV` < `NH`. One fused
+/// projection gives each row [q (NH·hs) | k (NKV·hs) | v (NKV·hs)], hs = C / NH
+/// (GPT-2: NKV = NH, each part C wide); query head h reads key/value head
+/// h / (NH / NKV).
 public enum Attention {
     /// out (B, T, C) = softmax(q·kᵀ/√hs, causal) · v per head, from
-    /// inp (B, T, 3C); keeps the probabilities att (B, NH, T, T), zero above the
-    /// diagonal, for the backward pass. Each head's products go through
-    /// single-threaded BLAS; heads run in parallel.
+    /// inp (B, T, C + 2·NKV·hs); keeps the probabilities att (B, NH, T, T),
+    /// zero above the diagonal, for the backward pass. Each head's products go
+    /// through single-threaded BLAS; heads run in parallel.
     public static func forward(
         out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>,
-        inp: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int
+        inp: UnsafePointer<Float>, B: Int, T: Int, C: Int, NH: Int, NKV: Int? = nil
     ) {
-        let hs = C / NH, C3 = 3 * C
+        let hs = C / NH, kv = NKV ?? NH, group = NH / kv, row = C + 2 * kv * hs
         let scale = 1 / Float(hs).squareRoot()
         Parallel.forEach(B * NH) { units in
             for unit in units {
                 let b = unit / NH, h = unit % NH
-                let q = inp + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
+                let q = inp + b * T * row + h * hs, k = inp + b * T * row + C + (h / group) * hs, v = k + kv * hs
                 let p = att + unit * T * T
                 // S = q·kᵀ/√hs (T, T), then a causal softmax row by row.
-                gemmSerial(transB: true, M: T, N: T, K: hs, alpha: scale, A: q, lda: C3, B: k, ldb: C3,
+                gemmSerial(transB: true, M: T, N: T, K: hs, alpha: scale, A: q, lda: row, B: k, ldb: row,
                            beta: 0, C: p, ldc: T)
                 for t in 0..<T {
                     softmaxInPlace(p + t * T, t + 1)
                     (p + t * T + t + 1).update(repeating: 0, count: T - t - 1)
                 }
                 // out = P·v (T, hs), written into this head's columns.
-                gemmSerial(M: T, N: hs, K: T, A: p, lda: T, B: v, ldb: C3, beta: 0,
+                gemmSerial(M: T, N: hs, K: T, A: p, lda: T, B: v, ldb: row, beta: 0,
                            C: out + b * T * C + h * hs, ldc: C)
             }
         }
     }
 
-    /// Adds the gradient of `forward` into dinp (B, T, 3C), given dout (B, T, C).
-    /// With P the probabilities and dP = dout·vᵀ: dv += Pᵀ·dout,
-    /// dS = P ⊙ (dP − rowsum(P ⊙ dP)), dq += dS·k/√hs, dk += dSᵀ·q/√hs.
-    /// `scratch` holds B·NH·T·T floats.
+    /// Adds the gradient of `forward` into dinp (B, T, C + 2·NKV·hs), given
+    /// dout (B, T, C). With P the probabilities and dP = dout·vᵀ: dv += Pᵀ·dout,
+    /// dS = P ⊙ (dP − rowsum(P ⊙ dP)), dq += dS·k/√hs, dk += dSᵀ·q/√hs. The
+    /// query heads that share a key/value head run in turn on one thread, so
+    /// their sums into dk and dv never race. `scratch` holds B·NH·T·T floats.
     public static func backward(
         dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
-        att: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, T: Int, C: Int, NH: Int
+        att: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, T: Int, C: Int, NH: Int,
+        NKV: Int? = nil
     ) {
-        let hs = C / NH, C3 = 3 * C
+        let hs = C / NH, kv = NKV ?? NH, group = NH / kv, row = C + 2 * kv * hs
         let scale = 1 / Float(hs).squareRoot()
-        Parallel.forEach(B * NH) { units in
+        Parallel.forEach(B * kv) { units in
             for unit in units {
-                let b = unit / NH, h = unit % NH
-                let q = inp + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
-                let dq = dinp + b * T * C3 + h * hs, dk = dq + C, dv = dq + 2 * C
-                let d = dout + b * T * C + h * hs
-                let p = att + unit * T * T, ds = scratch + unit * T * T
-                gemmSerial(transB: true, M: T, N: T, K: hs, A: d, lda: C, B: v, ldb: C3, beta: 0, C: ds, ldc: T)
-                gemmSerial(transA: true, M: T, N: hs, K: T, A: p, lda: T, B: d, ldb: C, beta: 1, C: dv, ldc: C3)
-                for t in 0..<T {
-                    let pr = p + t * T, dr = ds + t * T
-                    let rowDot = dot(pr, dr, t + 1)
-                    for j in 0...t { dr[j] = pr[j] * (dr[j] - rowDot) * scale }
-                    (dr + t + 1).update(repeating: 0, count: T - t - 1)
+                let b = unit / kv, g = unit % kv
+                let k = inp + b * T * row + C + g * hs, v = k + kv * hs
+                let dk = dinp + b * T * row + C + g * hs, dv = dk + kv * hs
+                for h in (g * group)..<((g + 1) * group) {
+                    let q = inp + b * T * row + h * hs, dq = dinp + b * T * row + h * hs
+                    let d = dout + b * T * C + h * hs
+                    let p = att + (b * NH + h) * T * T, ds = scratch + (b * NH + h) * T * T
+                    gemmSerial(transB: true, M: T, N: T, K: hs, A: d, lda: C, B: v, ldb: row, beta: 0, C: ds, ldc: T)
+                    gemmSerial(transA: true, M: T, N: hs, K: T, A: p, lda: T, B: d, ldb: C, beta: 1, C: dv, ldc: row)
+                    for t in 0..<T {
+                        let pr = p + t * T, dr = ds + t * T
+                        let rowDot = dot(pr, dr, t + 1)
+                        for j in 0...t { dr[j] = pr[j] * (dr[j] - rowDot) * scale }
+                        (dr + t + 1).update(repeating: 0, count: T - t - 1)
+                    }
+                    gemmSerial(M: T, N: hs, K: T, A: ds, lda: T, B: k, ldb: row, beta: 1, C: dq, ldc: row)
+                    gemmSerial(transA: true, M: T, N: hs, K: T, A: ds, lda: T, B: q, ldb: row, beta: 1, C: dk, ldc: row)
                 }
-                gemmSerial(M: T, N: hs, K: T, A: ds, lda: T, B: k, ldb: C3, beta: 1, C: dq, ldc: C3)
-                gemmSerial(transA: true, M: T, N: hs, K: T, A: ds, lda: T, B: q, ldb: C3, beta: 1, C: dk, ldc: C3)
             }
         }
     }

@@ -37,20 +37,28 @@ func elementwise(
     store: (SIMD16<Float>, Int, Int) -> Void
 ) {
     Parallel.forEach((n + 15) / 16, grain: 1024) { groups in
-        for g in groups {
-            let i = g * 16, count = min(16, n - i)
-            if count == 16 {
-                store(body(i, { load16($0) }), i, 16)
-            } else {
-                let v = body(i) { p in
-                    var v = SIMD16<Float>()
-                    for j in 0..<count { v[j] = p[j] }
-                    return v
-                }
-                store(v, i, count)
-            }
-        }
+        let start = groups.lowerBound * 16, end = min(n, groups.upperBound * 16)
+        lanes(start..<end, body, store: store)
     }
+}
+
+/// Runs a 16-lane `body` over the elements `range` in order on this thread;
+/// the last partial group is read through zero-padded lanes and stored partially.
+@inlinable @inline(__always)
+func lanes(
+    _ range: Range<Int>,
+    _ body: (Int, (UnsafePointer<Float>) -> SIMD16<Float>) -> SIMD16<Float>,
+    store: (SIMD16<Float>, Int, Int) -> Void
+) {
+    var i = range.lowerBound
+    while i + 16 <= range.upperBound { store(body(i, { load16($0) }), i, 16); i += 16 }
+    guard i < range.upperBound else { return }
+    let count = range.upperBound - i
+    store(body(i) { p in
+        var v = SIMD16<Float>()
+        for j in 0..<count { v[j] = p[j] }
+        return v
+    }, i, count)
 }
 
 /// Stores the first `count` lanes of `v` at `p`.
