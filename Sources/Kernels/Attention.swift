@@ -121,15 +121,16 @@ extension Attention {
     /// Attention of new rows against a key/value cache, for sampling.
     ///
     /// Row r is query q (R, C) of sequence `slots[r]` at position `positions[r]`;
-    /// it attends to keys and values (S, NH, T_max, hs) of its slot at positions
-    /// 0...positions[r], which must already hold this step's entries. Each
-    /// head's cache is contiguous, so a query streams through it. out (R, C).
+    /// it attends to keys and values (S, NKV, T_max, hs) of its slot at
+    /// positions 0...positions[r], which must already hold this step's entries
+    /// (query head h reads key/value head h / (NH / NKV)). Each head's cache is
+    /// contiguous, so a query streams through it. out (R, C).
     public static func forwardCached(
         out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, qStride: Int,
         keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-        slots: UnsafePointer<Int32>, positions: UnsafePointer<Int32>, R: Int, TMax: Int, C: Int, NH: Int
+        slots: UnsafePointer<Int32>, positions: UnsafePointer<Int32>, R: Int, TMax: Int, C: Int, NH: Int, NKV: Int? = nil
     ) {
-        let hs = C / NH
+        let hs = C / NH, kv = NKV ?? NH, group = NH / kv
         let scale = 1 / Float(hs).squareRoot()
         Parallel.forEach(R * NH, grain: 32) { units in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: TMax) { scratch in
@@ -137,8 +138,8 @@ extension Attention {
                 for unit in units {
                     let r = unit / NH, h = unit % NH
                     let p = Int(positions[r])
-                    let kBase = keys + (Int(slots[r]) * NH + h) * TMax * hs
-                    let vBase = values + (Int(slots[r]) * NH + h) * TMax * hs
+                    let kBase = keys + (Int(slots[r]) * kv + h / group) * TMax * hs
+                    let vBase = values + (Int(slots[r]) * kv + h / group) * TMax * hs
                     let qr = q + r * qStride + h * hs
                     for t2 in 0...p { a[t2] = dot(qr, kBase + t2 * hs, hs) * scale }
                     softmaxInPlace(a, p + 1)

@@ -1,25 +1,28 @@
-/// Token plus learned position embedding, GPT-2's first layer.
+/// Token plus learned position embedding, GPT-2's first layer (the Llama
+/// family has no position table: its positions are rotary, in attention).
 public enum Embedding {
     /// out (N, C) = wte[tokens[n]] + wpe[positions[n]], for token table wte (V, C)
-    /// and position table wpe (T_max, C).
+    /// and position table wpe (T_max, C), or wte[tokens[n]] alone when wpe is nil.
     public static func forward(
         out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
-        positions: UnsafePointer<Int32>, wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>,
+        positions: UnsafePointer<Int32>, wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>?,
         N: Int, C: Int
     ) {
         Parallel.forEach(N, grain: 32) { rows in
             for n in rows {
-                let o = out + n * C, t = wte + Int(tokens[n]) * C, p = wpe + Int(positions[n]) * C
+                let o = out + n * C, t = wte + Int(tokens[n]) * C
+                guard let wpe else { o.update(from: t, count: C); continue }
+                let p = wpe + Int(positions[n]) * C
                 for c in 0..<C { o[c] = t[c] + p[c] }
             }
         }
     }
 
-    /// dwte[tokens[n]] += dout[n] and dwpe[positions[n]] += dout[n]. Split over
+    /// dwte[tokens[n]] += dout[n] and dwpe[positions[n]] += dout[n] (when dwpe is not nil). Split over
     /// columns, so rows that share a token never race and the order of additions
     /// does not depend on the thread count.
     public static func backward(
-        dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>,
+        dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>?,
         dout: UnsafePointer<Float>, tokens: UnsafePointer<Int32>,
         positions: UnsafePointer<Int32>, N: Int, C: Int
     ) {
@@ -27,11 +30,11 @@ public enum Embedding {
             let lo = cols.lowerBound, width = cols.count
             for n in 0..<N {
                 let d = dout + n * C + lo
-                let t = dwte + Int(tokens[n]) * C + lo, p = dwpe + Int(positions[n]) * C + lo
-                for c in 0..<width {
-                    t[c] += d[c]
-                    p[c] += d[c]
-                }
+                let t = dwte + Int(tokens[n]) * C + lo
+                for c in 0..<width { t[c] += d[c] }
+                guard let dwpe else { continue }
+                let p = dwpe + Int(positions[n]) * C + lo
+                for c in 0..<width { p[c] += d[c] }
             }
         }
     }

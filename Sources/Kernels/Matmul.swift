@@ -1,34 +1,40 @@
-/// A fully connected layer in GPT-2's Conv1D layout: the weight is stored
-/// (in, out), as Hugging Face stores `c_attn`, `c_proj` and `c_fc`.
+/// A fully connected layer. The weight is stored (in, out) in GPT-2's Conv1D
+/// layout, as Hugging Face stores `c_attn`, `c_proj` and `c_fc`, or with
+/// `outIn` (out, in), as PyTorch's Linear stores the Llama family's projections.
 public enum Matmul {
-    /// out (N, OC) = inp (N, C) · weight (C, OC) + bias (OC); `bias` may be nil.
+    /// out (N, OC) = inp (N, C) · weight (C, OC) + bias (OC), or inp · weightᵀ
+    /// for a weight (OC, C) when `outIn`; `bias` may be nil.
     public static func forward(
         out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, N: Int, C: Int, OC: Int
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, N: Int, C: Int, OC: Int, outIn: Bool = false
     ) {
         if let bias {
             Parallel.forEach(N, grain: 64) { rows in
                 for n in rows { (out + n * OC).update(from: bias, count: OC) }
             }
         }
-        gemm(M: N, N: OC, K: C, A: inp, lda: C, B: weight, ldb: OC,
+        gemm(transB: outIn, M: N, N: OC, K: C, A: inp, lda: C, B: weight, ldb: outIn ? C : OC,
              beta: bias == nil ? 0 : 1, C: out, ldc: OC)
     }
 
     /// Adds the gradients of `forward`: dinp (N, C) += dout · weightᵀ,
-    /// dweight (C, OC) += inpᵀ · dout, dbias (OC) += Σₙ dout[n]. `dinp` may be nil
-    /// (the first layer's input needs no gradient), and so may `dbias`.
+    /// dweight (C, OC) += inpᵀ · dout, dbias (OC) += Σₙ dout[n]; when `outIn`,
+    /// dinp += dout · weight and dweight (OC, C) += doutᵀ · inp. `dinp` may be
+    /// nil (the first layer's input needs no gradient), and so may `dbias`.
     public static func backward(
         dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
         dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
-        inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, N: Int, C: Int, OC: Int
+        inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, N: Int, C: Int, OC: Int, outIn: Bool = false
     ) {
         if let dinp {
-            gemm(transB: true, M: N, N: C, K: OC, A: dout, lda: OC, B: weight, ldb: OC,
+            gemm(transB: !outIn, M: N, N: C, K: OC, A: dout, lda: OC, B: weight, ldb: outIn ? C : OC,
                  beta: 1, C: dinp, ldc: C)
         }
-        gemm(transA: true, M: C, N: OC, K: N, A: inp, lda: C, B: dout, ldb: OC,
-             beta: 1, C: dweight, ldc: OC)
+        if outIn {
+            gemm(transA: true, M: OC, N: C, K: N, A: dout, lda: OC, B: inp, ldb: C, beta: 1, C: dweight, ldc: C)
+        } else {
+            gemm(transA: true, M: C, N: OC, K: N, A: inp, lda: C, B: dout, ldb: OC, beta: 1, C: dweight, ldc: OC)
+        }
         if let dbias { addColumnSums(dbias, dout, rows: N, columns: OC) }
     }
 }

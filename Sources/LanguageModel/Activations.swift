@@ -14,12 +14,13 @@ final class Activations {
     // Forward, saved. Per layer: index by layer number.
     let encoded: UnsafeMutablePointer<Float>                              // (B, T, C)
     let ln1: [UnsafeMutablePointer<Float>], ln1Mean: [UnsafeMutablePointer<Float>], ln1Rstd: [UnsafeMutablePointer<Float>]
-    let qkv: [UnsafeMutablePointer<Float>]                                // (B, T, 3C)
+    let qkv: [UnsafeMutablePointer<Float>]                                // (B, T, qkvWidth), q and k rotated (Llama)
     let atty: [UnsafeMutablePointer<Float>]                               // (B, T, C)
     let att: [UnsafeMutablePointer<Float>]                                // (B, NH, T, T)
     let residual2: [UnsafeMutablePointer<Float>]
     let ln2: [UnsafeMutablePointer<Float>], ln2Mean: [UnsafeMutablePointer<Float>], ln2Rstd: [UnsafeMutablePointer<Float>]
-    let fch: [UnsafeMutablePointer<Float>], fchGelu: [UnsafeMutablePointer<Float>]  // (B, T, 4C)
+    let fch: [UnsafeMutablePointer<Float>]                                // (B, T, fcWidth): GPT-2's 4C, Llama's [gate | up]
+    let fchGelu: [UnsafeMutablePointer<Float>]                            // (B, T, hidden), after GELU or SwiGLU
     let residual3: [UnsafeMutablePointer<Float>]
     /// The attention and MLP output projections, (B, T, C): added into the
     /// residual stream at once and never read again, so one buffer serves all.
@@ -43,13 +44,14 @@ final class Activations {
         self.B = B
         self.T = T
         let L = config.layers, C = config.width, V = config.vocabularySize, NH = config.heads
+        let QKV = config.qkvWidth, FC = config.fcWidth, H = config.hidden
         let BT = B * T
         var sizes: [Int] = [BT * C]
-        let perLayer = [BT * C, BT, BT, BT * 3 * C, BT * C, B * NH * T * T, BT * C,
-                        BT * C, BT, BT, BT * 4 * C, BT * 4 * C, BT * C]
+        let perLayer = [BT * C, BT, BT, BT * QKV, BT * C, B * NH * T * T, BT * C,
+                        BT * C, BT, BT, BT * FC, BT * H, BT * C]
         for _ in 0..<L { sizes += perLayer }
         sizes += [BT * C, BT, BT, BT * V, BT * C]
-        sizes += [BT * V, BT * C, BT * C, BT * C, BT * C, BT * 3 * C, BT * 4 * C, BT * 4 * C, B * NH * T * T]
+        sizes += [BT * V, BT * C, BT * C, BT * C, BT * C, BT * QKV, BT * FC, BT * H, B * NH * T * T]
         sizes += [BT, BT, BT]
         let total = sizes.reduce(0, +)
         if let reusing, reusing.count >= total {
@@ -69,7 +71,7 @@ final class Activations {
         lnf = take(BT * C); lnfMean = take(BT); lnfRstd = take(BT); logits = take(BT * V)
         projection = take(BT * C)
         dlogits = take(BT * V); dhidden = take(BT * C); dresidual = take(BT * C); dln = take(BT * C)
-        datty = take(BT * C); dqkv = take(BT * 3 * C); dfch = take(BT * 4 * C); dfchGelu = take(BT * 4 * C)
+        datty = take(BT * C); dqkv = take(BT * QKV); dfch = take(BT * FC); dfchGelu = take(BT * H)
         datt = take(B * NH * T * T)
         logp = take(BT); lse = take(BT); lossScratch = take(BT)
         tokens = .allocate(capacity: BT)

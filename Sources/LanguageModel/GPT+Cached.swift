@@ -21,50 +21,48 @@ extension GPT {
         precondition(logitRows.allSatisfy { $0 >= 0 && $0 < R }, "forwardCached: logit row outside 0..<\(R)")
         precondition(cache.config == config, "forwardCached: the cache was made for another model shape")
         let s = cache.rows(R, logitRows: logitRows.count)
-        let TMax = cache.capacity
+        let TMax = cache.capacity, QKV = config.qkvWidth, KV = config.kvHeads, hs = config.headSize
+        let H = config.hidden, outIn = isLlama
         tokens.withUnsafeBufferPointer { tok in
             positions.withUnsafeBufferPointer { pos in
-                Embedding.forward(out: s.x, tokens: tok.baseAddress!, positions: pos.baseAddress!,
-                                  wte: parameters.pointer + layout.wte, wpe: parameters.pointer + layout.wpe,
-                                  N: R, C: C)
+                Embedding.forward(out: s.x, tokens: tok.baseAddress!, positions: pos.baseAddress!, wte: parameters.pointer + layout.wte,
+                                  wpe: layout.wpe.map { parameters.pointer + $0 }, N: R, C: C)
             }
         }
         for l in 0..<config.layers {
             let w = BlockWeights(layout.blocks[l], in: parameters)
-            LayerNorm.forward(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.ln1w, bias: w.ln1b, N: R, C: C)
-            Matmul.forward(out: s.qkv, inp: s.ln, weight: w.qkvw, bias: w.qkvb, N: R, C: C, OC: 3 * C)
+            norm(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.norm1w, bias: w.norm1b, N: R)
+            Matmul.forward(out: s.qkv, inp: s.ln, weight: w.qkvw, bias: w.qkvb, N: R, C: C, OC: QKV, outIn: outIn)
+            positions.withUnsafeBufferPointer { rotate(s.qkv, positions: $0.baseAddress!, N: R) }
             let keys = cache.keys(layer: l), values = cache.values(layer: l)
-            let hs = C / NH
             for r in 0..<R {
-                for h in 0..<NH {
-                    let at = ((Int(slots[r]) * NH + h) * TMax + Int(positions[r])) * hs
-                    (keys + at).update(from: s.qkv + r * 3 * C + C + h * hs, count: hs)
-                    (values + at).update(from: s.qkv + r * 3 * C + 2 * C + h * hs, count: hs)
+                for h in 0..<KV {
+                    let at = ((Int(slots[r]) * KV + h) * TMax + Int(positions[r])) * hs
+                    (keys + at).update(from: s.qkv + r * QKV + C + h * hs, count: hs)
+                    (values + at).update(from: s.qkv + r * QKV + C + KV * hs + h * hs, count: hs)
                 }
             }
             slots.withUnsafeBufferPointer { sl in
                 positions.withUnsafeBufferPointer { pos in
-                    Attention.forwardCached(out: s.atty, q: s.qkv, qStride: 3 * C, keys: keys, values: values,
+                    Attention.forwardCached(out: s.atty, q: s.qkv, qStride: QKV, keys: keys, values: values,
                                             slots: sl.baseAddress!, positions: pos.baseAddress!,
-                                            R: R, TMax: TMax, C: C, NH: NH)
+                                            R: R, TMax: TMax, C: C, NH: NH, NKV: KV)
                 }
             }
-            Matmul.forward(out: s.proj, inp: s.atty, weight: w.projw, bias: w.projb, N: R, C: C, OC: C)
+            Matmul.forward(out: s.proj, inp: s.atty, weight: w.projw, bias: w.projb, N: R, C: C, OC: C, outIn: outIn)
             Residual.forward(out: s.x, a: s.x, b: s.proj, N: R * C)
-            LayerNorm.forward(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.ln2w, bias: w.ln2b, N: R, C: C)
-            Matmul.forward(out: s.fch, inp: s.ln, weight: w.fcw, bias: w.fcb, N: R, C: C, OC: 4 * C)
-            GELU.forward(out: s.fch, inp: s.fch, N: R * 4 * C)
-            Matmul.forward(out: s.proj, inp: s.fch, weight: w.fcprojw, bias: w.fcprojb, N: R, C: 4 * C, OC: C)
+            norm(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.norm2w, bias: w.norm2b, N: R)
+            Matmul.forward(out: s.fch, inp: s.ln, weight: w.fcw, bias: w.fcb, N: R, C: C, OC: config.fcWidth, outIn: outIn)
+            activation(out: s.act, inp: s.fch, N: R)
+            Matmul.forward(out: s.proj, inp: s.act, weight: w.fcprojw, bias: w.fcprojb, N: R, C: H, OC: C, outIn: outIn)
             Residual.forward(out: s.x, a: s.x, b: s.proj, N: R * C)
         }
-        // Only the rows whose next token is wanted go through ln_f and the LM head.
+        // Only the rows whose next token is wanted go through the final norm and the LM head.
         for (i, r) in logitRows.enumerated() { (s.ln + i * C).update(from: s.x + r * C, count: C) }
         let n = logitRows.count
-        LayerNorm.forward(out: s.gathered, mean: s.mean, rstd: s.rstd, inp: s.ln,
-                          weight: parameters.pointer + layout.lnfw, bias: parameters.pointer + layout.lnfb,
-                          N: n, C: C)
-        gemm(transB: true, M: n, N: V, K: C, A: s.gathered, lda: C,
-             B: parameters.pointer + layout.wte, ldb: C, C: s.logits, ldc: V)
+        norm(out: s.gathered, mean: s.mean, rstd: s.rstd, inp: s.ln, weight: parameters.pointer + layout.lnfw,
+             bias: layout.lnfb.map { parameters.pointer + $0 }, N: n)
+        gemm(transB: true, M: n, N: V, K: C, A: s.gathered, lda: C, B: parameters.pointer + headOffset, ldb: C, C: s.logits, ldc: V)
         return UnsafePointer(s.logits)
     }
 }

@@ -21,33 +21,30 @@ extension GPT {
     func forward(_ a: Activations, computeLogits: Bool) {
         let B = a.B, T = a.T, N = B * T
         let C = config.width, NH = config.heads, V = config.vocabularySize
-        Embedding.forward(
-            out: a.encoded, tokens: a.tokens, positions: a.positions,
-            wte: parameters.pointer + layout.wte, wpe: parameters.pointer + layout.wpe, N: N, C: C)
+        let QKV = config.qkvWidth, H = config.hidden, outIn = isLlama
+        Embedding.forward(out: a.encoded, tokens: a.tokens, positions: a.positions, wte: parameters.pointer + layout.wte,
+                          wpe: layout.wpe.map { parameters.pointer + $0 }, N: N, C: C)
         var residual = a.encoded
         for l in 0..<config.layers {
             let w = BlockWeights(layout.blocks[l], in: parameters)
-            LayerNorm.forward(out: a.ln1[l], mean: a.ln1Mean[l], rstd: a.ln1Rstd[l], inp: residual,
-                              weight: w.ln1w, bias: w.ln1b, N: N, C: C)
-            Matmul.forward(out: a.qkv[l], inp: a.ln1[l], weight: w.qkvw, bias: w.qkvb, N: N, C: C, OC: 3 * C)
-            Attention.forward(out: a.atty[l], att: a.att[l], inp: a.qkv[l], B: B, T: T, C: C, NH: NH)
-            Matmul.forward(out: a.projection, inp: a.atty[l], weight: w.projw, bias: w.projb, N: N, C: C, OC: C)
+            norm(out: a.ln1[l], mean: a.ln1Mean[l], rstd: a.ln1Rstd[l], inp: residual, weight: w.norm1w, bias: w.norm1b, N: N)
+            Matmul.forward(out: a.qkv[l], inp: a.ln1[l], weight: w.qkvw, bias: w.qkvb, N: N, C: C, OC: QKV, outIn: outIn)
+            rotate(a.qkv[l], positions: a.positions, N: N)
+            Attention.forward(out: a.atty[l], att: a.att[l], inp: a.qkv[l], B: B, T: T, C: C, NH: NH, NKV: config.kvHeads)
+            Matmul.forward(out: a.projection, inp: a.atty[l], weight: w.projw, bias: w.projb, N: N, C: C, OC: C, outIn: outIn)
             Residual.forward(out: a.residual2[l], a: residual, b: a.projection, N: N * C)
-            LayerNorm.forward(out: a.ln2[l], mean: a.ln2Mean[l], rstd: a.ln2Rstd[l], inp: a.residual2[l],
-                              weight: w.ln2w, bias: w.ln2b, N: N, C: C)
-            Matmul.forward(out: a.fch[l], inp: a.ln2[l], weight: w.fcw, bias: w.fcb, N: N, C: C, OC: 4 * C)
-            GELU.forward(out: a.fchGelu[l], inp: a.fch[l], N: N * 4 * C)
-            Matmul.forward(out: a.projection, inp: a.fchGelu[l], weight: w.fcprojw, bias: w.fcprojb,
-                           N: N, C: 4 * C, OC: C)
+            norm(out: a.ln2[l], mean: a.ln2Mean[l], rstd: a.ln2Rstd[l], inp: a.residual2[l], weight: w.norm2w, bias: w.norm2b, N: N)
+            Matmul.forward(out: a.fch[l], inp: a.ln2[l], weight: w.fcw, bias: w.fcb, N: N, C: C, OC: config.fcWidth, outIn: outIn)
+            activation(out: a.fchGelu[l], inp: a.fch[l], N: N)
+            Matmul.forward(out: a.projection, inp: a.fchGelu[l], weight: w.fcprojw, bias: w.fcprojb, N: N, C: H, OC: C, outIn: outIn)
             Residual.forward(out: a.residual3[l], a: a.residual2[l], b: a.projection, N: N * C)
             residual = a.residual3[l]
         }
-        LayerNorm.forward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual,
-                          weight: parameters.pointer + layout.lnfw, bias: parameters.pointer + layout.lnfb, N: N, C: C)
+        norm(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual, weight: parameters.pointer + layout.lnfw,
+             bias: layout.lnfb.map { parameters.pointer + $0 }, N: N)
         if computeLogits {
-            // logits = lnf · wteᵀ: the LM head is tied to the token embedding.
-            gemm(transB: true, M: N, N: V, K: C, A: a.lnf, lda: C,
-                 B: parameters.pointer + layout.wte, ldb: C, C: a.logits, ldc: V)
+            // logits = lnf · headᵀ, the head (V, C) being the token embedding when tied.
+            gemm(transB: true, M: N, N: V, K: C, A: a.lnf, lda: C, B: parameters.pointer + headOffset, ldb: C, C: a.logits, ldc: V)
         }
     }
 
@@ -74,18 +71,19 @@ extension GPT {
     }
 }
 
-/// The parameter pointers of one transformer block.
+/// The parameter (or gradient) pointers of one transformer block; nil where the family has no bias.
 struct BlockWeights {
-    let ln1w, ln1b, qkvw, qkvb, projw, projb, ln2w, ln2b, fcw, fcb, fcprojw, fcprojb: UnsafeMutablePointer<Float>
+    let norm1w, qkvw, projw, norm2w, fcw, fcprojw: UnsafeMutablePointer<Float>
+    let norm1b, qkvb, projb, norm2b, fcb, fcprojb: UnsafeMutablePointer<Float>?
 
     /// Views into `buffer` (parameters or gradients) at one block's offsets.
     init(_ o: BlockOffsets, in buffer: FloatBuffer) {
         let p = buffer.pointer
-        ln1w = p + o.ln1w; ln1b = p + o.ln1b
-        qkvw = p + o.qkvw; qkvb = p + o.qkvb
-        projw = p + o.projw; projb = p + o.projb
-        ln2w = p + o.ln2w; ln2b = p + o.ln2b
-        fcw = p + o.fcw; fcb = p + o.fcb
-        fcprojw = p + o.fcprojw; fcprojb = p + o.fcprojb
+        norm1w = p + o.norm1w; norm1b = o.norm1b.map { p + $0 }
+        qkvw = p + o.qkvw; qkvb = o.qkvb.map { p + $0 }
+        projw = p + o.projw; projb = o.projb.map { p + $0 }
+        norm2w = p + o.norm2w; norm2b = o.norm2b.map { p + $0 }
+        fcw = p + o.fcw; fcb = o.fcb.map { p + $0 }
+        fcprojw = p + o.fcprojw; fcprojb = o.fcprojb.map { p + $0 }
     }
 }

@@ -8,21 +8,26 @@ extension GPT {
     public convenience init(scalarHeadOn trunk: GPT, seed: UInt64) {
         let layout = ParameterLayout(config: trunk.config, scalarHead: true)
         let p = FloatBuffer(count: layout.count)
-        for spec in trunk.layout.specs where spec.name != "score.weight" {
-            (p.pointer + layout.offset(spec.name)).update(from: trunk.parameters.pointer + spec.offset, count: spec.count)
+        for spec in trunk.layout.specs {
+            guard spec.name != "score.weight", let to = layout[spec.name] else { continue }  // an untied LM head is dropped
+            (p.pointer + to.offset).update(from: trunk.parameters.pointer + spec.offset, count: spec.count)
         }
         var rng = Random(seed: seed)
         let C = trunk.config.width
-        rng.fillNormal(p.pointer + layout.offset("score.weight"), C, std: 1 / Float(C + 1).squareRoot())
+        rng.fillNormal(p.pointer + layout.score!, C, std: 1 / Float(C + 1).squareRoot())
         self.init(config: trunk.config, scalarHead: true, parameters: p)
     }
 
     /// A language model with `other`'s transformer and the LM head tied to its
     /// token embedding (drops a scalar head): a reward model read as a policy.
+    /// An untied head starts as a copy of the token embedding.
     public convenience init(languageModelFrom other: GPT) {
         let layout = ParameterLayout(config: other.config, scalarHead: false)
         let p = FloatBuffer(count: layout.count)
-        p.pointer.update(from: other.parameters.pointer, count: layout.count)  // the trunk comes first in both layouts
+        p.pointer.update(from: other.parameters.pointer, count: layout.trunkCount)  // the trunk comes first in both layouts
+        if let head = layout.head {
+            (p.pointer + head).update(from: other.parameters.pointer + other.layout.wte, count: layout.count - head)
+        }
         self.init(config: other.config, scalarHead: false, parameters: p)
     }
 

@@ -21,6 +21,8 @@ public final class GPT {
     /// All gradients, laid out like `parameters`; backward adds into them.
     public let gradients: FloatBuffer
     var activations: Activations?
+    /// The rotary inverse frequencies of the Llama family (empty for GPT-2).
+    let ropeFrequencies: [Float]
     private var optimizerState: AdamW?
 
     /// A freshly initialised model, as GPT-2 initialises: weights normal(0, 0.02),
@@ -30,6 +32,7 @@ public final class GPT {
         self.config = config
         self.hasScalarHead = scalarHead
         layout = ParameterLayout(config: config, scalarHead: scalarHead)
+        ropeFrequencies = Self.frequencies(config)
         parameters = FloatBuffer(count: layout.count)
         gradients = FloatBuffer(count: layout.count)
         var rng = Random(seed: seed)
@@ -52,8 +55,13 @@ public final class GPT {
         self.hasScalarHead = scalarHead
         layout = ParameterLayout(config: config, scalarHead: scalarHead)
         precondition(parameters.count == layout.count, "parameter count \(parameters.count) != \(layout.count)")
+        ropeFrequencies = Self.frequencies(config)
         self.parameters = parameters
         gradients = FloatBuffer(count: layout.count)
+    }
+
+    static func frequencies(_ config: GPTConfig) -> [Float] {
+        config.family == .llama ? RoPE.frequencies(headSize: config.headSize, theta: config.ropeTheta, llama3: config.ropeScaling) : []
     }
 
     /// Number of parameters.

@@ -1,8 +1,17 @@
 import Foundation
+import Kernels
 
-/// The shape of a GPT-2 style model, read from and written to Hugging Face's
-/// GPT-2 `config.json` (`n_layer`, `n_head`, `n_embd`, `n_positions`, `vocab_size`).
+/// The shape of a model: GPT-2's (token and learned position embeddings,
+/// LayerNorm, GELU MLP, multi-head attention, tied head) or the Llama
+/// family's (RMSNorm, rotary positions, SwiGLU MLP, grouped-query attention,
+/// tied or untied head, optional q/k/v bias as in Qwen2). The GPT-2 keys are
+/// read from and written to Hugging Face's GPT-2 `config.json` (`n_layer`,
+/// `n_head`, `n_embd`, `n_positions`, `vocab_size`); the Llama family's come
+/// from its own config.json (`HuggingFaceConfig`).
 public struct GPTConfig: Codable, Sendable, Equatable {
+    /// Which family's blocks the model is made of.
+    public enum Family: String, Sendable, Codable { case gpt2, llama }
+
     /// Number of transformer blocks (`n_layer`).
     public var layers: Int
     /// Attention heads per block (`n_head`); must divide `width`.
@@ -14,6 +23,22 @@ public struct GPTConfig: Codable, Sendable, Equatable {
     /// Number of token ids (`vocab_size`).
     public var vocabularySize: Int
 
+    /// The family (GPT-2 unless set).
+    public var family = Family.gpt2
+    /// Key/value heads (`num_key_value_heads`); fewer than `heads` is grouped-query attention.
+    public var keyValueHeads: Int? = nil
+    /// The MLP's hidden width (`intermediate_size`); GPT-2's is 4·width.
+    public var mlpWidth: Int? = nil
+    /// The norm's ε (`rms_norm_eps`; GPT-2's LayerNorm uses 1e-5).
+    public var normEpsilon: Float = 1e-5
+    /// The rotary base θ (`rope_theta`), and Llama 3.1's rescaling if the config asks for it.
+    public var ropeTheta = 10_000.0
+    public var ropeScaling: RoPE.Llama3Scaling? = nil
+    /// Whether the LM head is the token embedding (`tie_word_embeddings`).
+    public var tiedHead = true
+    /// Whether q, k and v have biases (Qwen2's `attention_bias`); GPT-2's projections all do.
+    public var attentionBias = false
+
     /// A config with the given shape.
     public init(layers: Int, heads: Int, width: Int, contextLength: Int, vocabularySize: Int) {
         self.layers = layers
@@ -22,6 +47,35 @@ public struct GPTConfig: Codable, Sendable, Equatable {
         self.contextLength = contextLength
         self.vocabularySize = vocabularySize
     }
+
+    /// A Llama-family config.
+    public static func llama(
+        layers: Int, heads: Int, keyValueHeads: Int, width: Int, mlpWidth: Int, contextLength: Int, vocabularySize: Int,
+        normEpsilon: Float = 1e-5, ropeTheta: Double = 10_000, ropeScaling: RoPE.Llama3Scaling? = nil,
+        tiedHead: Bool = false, attentionBias: Bool = false
+    ) -> GPTConfig {
+        var c = GPTConfig(layers: layers, heads: heads, width: width, contextLength: contextLength, vocabularySize: vocabularySize)
+        c.family = .llama
+        c.keyValueHeads = keyValueHeads
+        c.mlpWidth = mlpWidth
+        c.normEpsilon = normEpsilon
+        c.ropeTheta = ropeTheta
+        c.ropeScaling = ropeScaling
+        c.tiedHead = tiedHead
+        c.attentionBias = attentionBias
+        return c
+    }
+
+    /// Key/value heads.
+    public var kvHeads: Int { keyValueHeads ?? heads }
+    /// Width of one head.
+    public var headSize: Int { width / heads }
+    /// Width of the fused q, k, v projection's output: C + 2·kvHeads·headSize.
+    public var qkvWidth: Int { width + 2 * kvHeads * headSize }
+    /// The MLP's hidden width.
+    public var hidden: Int { mlpWidth ?? 4 * width }
+    /// Width of the MLP's first projection's output: GPT-2's hidden layer, or the Llama family's [gate | up].
+    public var fcWidth: Int { family == .llama ? 2 * hidden : hidden }
 
     enum CodingKeys: String, CodingKey {
         case layers = "n_layer", heads = "n_head", width = "n_embd"
@@ -34,6 +88,11 @@ public struct GPTConfig: Codable, Sendable, Equatable {
         if heads < 1 || heads > 256 { return "n_head must be between 1 and 256 (is \(heads))" }
         if width < 1 || width > 16384 { return "n_embd must be between 1 and 16384 (is \(width))" }
         if width % heads != 0 { return "n_embd (\(width)) must be a multiple of n_head (\(heads))" }
+        if kvHeads < 1 || heads % kvHeads != 0 {
+            return "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))"
+        }
+        if family == .llama && headSize % 2 != 0 { return "the head size (\(headSize)) must be even for rotary embeddings" }
+        if hidden < 1 || hidden > 1 << 17 { return "intermediate_size must be between 1 and 131072 (is \(hidden))" }
         if contextLength < 1 || contextLength > 65536 {
             return "n_positions must be between 1 and 65536 (is \(contextLength))"
         }

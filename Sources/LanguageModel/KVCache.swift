@@ -9,7 +9,7 @@ public final class KVCache {
     /// Positions per slot (at most the model's context).
     public let capacity: Int
     let config: GPTConfig
-    let keys: FloatBuffer, values: FloatBuffer  // (L, slots, NH, capacity, hs)
+    let keys: FloatBuffer, values: FloatBuffer  // (L, slots, kvHeads, capacity, hs)
     private var scratch: FloatBuffer?
     private(set) var rowCapacity = 0
     private(set) var logitRowCapacity = 0
@@ -21,15 +21,17 @@ public final class KVCache {
         self.config = config
         self.slots = slots
         self.capacity = capacity
-        let n = config.layers * slots * capacity * config.width
+        let n = config.layers * slots * capacity * config.kvHeads * config.headSize
         keys = FloatBuffer(count: n)
         values = FloatBuffer(count: n)
     }
 
-    /// The layer-l key cache (slots, NH, capacity, hs).
-    func keys(layer l: Int) -> UnsafeMutablePointer<Float> { keys.pointer + l * slots * capacity * config.width }
-    /// The layer-l value cache (slots, NH, capacity, hs).
-    func values(layer l: Int) -> UnsafeMutablePointer<Float> { values.pointer + l * slots * capacity * config.width }
+    /// Floats per layer: a key (or value) per slot, key/value head and position.
+    var layerFloats: Int { slots * capacity * config.kvHeads * config.headSize }
+    /// The layer-l key cache (slots, kvHeads, capacity, hs).
+    func keys(layer l: Int) -> UnsafeMutablePointer<Float> { keys.pointer + l * layerFloats }
+    /// The layer-l value cache (slots, kvHeads, capacity, hs).
+    func values(layer l: Int) -> UnsafeMutablePointer<Float> { values.pointer + l * layerFloats }
 
     /// Scratch for `rows` rows of the cached forward pass and `logitRows` rows of logits.
     func rows(_ rows: Int, logitRows: Int) -> CachedRows {
@@ -44,19 +46,19 @@ public final class KVCache {
 
 /// Views into the cached forward pass's scratch.
 struct CachedRows {
-    let x, ln, qkv, atty, proj, fch, gathered, logits: UnsafeMutablePointer<Float>
+    let x, ln, qkv, atty, proj, fch, act, gathered, logits: UnsafeMutablePointer<Float>
     let mean, rstd: UnsafeMutablePointer<Float>
 
     static func floats(_ c: GPTConfig, rows R: Int, logitRows: Int) -> Int {
-        R * c.width * 11 + R * 2 + logitRows * (c.width + c.vocabularySize)
+        R * (4 * c.width + c.qkvWidth + c.fcWidth + c.hidden) + R * 2 + logitRows * (c.width + c.vocabularySize)
     }
 
     init(_ base: UnsafeMutablePointer<Float>, _ c: GPTConfig, rows R: Int, logitRows: Int) {
         let C = c.width
         var cursor = base
         func take(_ n: Int) -> UnsafeMutablePointer<Float> { defer { cursor += n }; return cursor }
-        x = take(R * C); ln = take(R * C); qkv = take(R * 3 * C); atty = take(R * C); proj = take(R * C)
-        fch = take(R * 4 * C)  // GELU runs in place over fch
+        x = take(R * C); ln = take(R * C); qkv = take(R * c.qkvWidth); atty = take(R * C); proj = take(R * C)
+        fch = take(R * c.fcWidth); act = take(R * c.hidden)
         mean = take(R); rstd = take(R)
         gathered = take(logitRows * C); logits = take(logitRows * c.vocabularySize)
     }

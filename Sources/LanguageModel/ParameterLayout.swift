@@ -17,9 +17,11 @@ public enum ParameterRole: Sendable, Equatable {
 
 /// One named tensor inside a contiguous parameter buffer.
 public struct ParameterSpec: Sendable, Equatable {
-    /// Hugging Face's GPT-2 name, such as `transformer.h.0.attn.c_attn.weight`.
+    /// Hugging Face's name, such as `transformer.h.0.attn.c_attn.weight` or
+    /// `model.layers.0.self_attn.q_proj.weight`.
     public let name: String
-    /// The shape in Hugging Face's layout (Conv1D weights are [in, out]).
+    /// The shape in Hugging Face's layout (GPT-2's Conv1D weights are [in, out],
+    /// the Llama family's Linear weights [out, in]).
     public let shape: [Int]
     /// Where it starts in the buffer.
     public let offset: Int
@@ -33,13 +35,18 @@ public struct ParameterSpec: Sendable, Equatable {
 
 /// Where one transformer block's tensors start in the buffer, resolved once
 /// from the config (llm.c's `params.qkvw + l·3·C·C`), so that no pass looks a
-/// name up.
+/// name up. The q, k and v projections are one fused matrix (GPT-2's c_attn;
+/// the Llama family's q_proj, k_proj and v_proj stored one after another,
+/// which in the [out, in] layout is their concatenation), and so are the
+/// Llama family's gate and up projections (`fcw`). A nil bias is absent.
 public struct BlockOffsets: Sendable, Equatable {
-    public let ln1w, ln1b, qkvw, qkvb, projw, projb, ln2w, ln2b, fcw, fcb, fcprojw, fcprojb: Int
+    public let norm1w: Int, norm1b: Int?, qkvw: Int, qkvb: Int?, projw: Int, projb: Int?
+    public let norm2w: Int, norm2b: Int?, fcw: Int, fcb: Int?, fcprojw: Int, fcprojb: Int?
 }
 
-/// The ordered size table that carves one buffer into GPT-2's named tensors.
-/// The same layout serves parameters, gradients and both Adam moments.
+/// The ordered size table that carves one buffer into a model's named
+/// tensors, with Hugging Face's names and shapes for its family. The same
+/// layout serves parameters, gradients and both Adam moments.
 public struct ParameterLayout: Sendable {
     /// Every tensor in buffer order.
     public let specs: [ParameterSpec]
@@ -47,35 +54,68 @@ public struct ParameterLayout: Sendable {
     public let count: Int
     /// Each block's offsets, by layer.
     public let blocks: [BlockOffsets]
-    /// Offsets of the tensors outside the blocks: token embedding (the tied LM
-    /// head), position table, final LayerNorm, and the scalar head if any.
-    public let wte: Int, wpe: Int, lnfw: Int, lnfb: Int, score: Int?
+    /// Floats before the heads: embeddings, blocks and the final norm.
+    public var trunkCount: Int { head ?? score ?? count }
+    /// Offsets of the tensors outside the blocks: token embedding, position
+    /// table (GPT-2), final norm (its bias: GPT-2), untied LM head, scalar head.
+    public let wte: Int, wpe: Int?, lnfw: Int, lnfb: Int?, head: Int?, score: Int?
     private let index: [String: Int]
 
     /// The layout of a model of `config`, with a scalar head (`score.weight`, (1, C)) when `scalarHead`.
     public init(config: GPTConfig, scalarHead: Bool) {
-        let C = config.width, V = config.vocabularySize
+        let C = config.width, V = config.vocabularySize, KV = config.kvHeads * config.headSize, H = config.hidden
         var specs: [ParameterSpec] = [], offset = 0
         func add(_ name: String, _ shape: [Int], _ role: ParameterRole) -> Int {
             specs.append(ParameterSpec(name: name, shape: shape, offset: offset, role: role))
             defer { offset += shape.reduce(1, *) }
             return offset
         }
-        wte = add("transformer.wte.weight", [V, C], .embedding)
-        wpe = add("transformer.wpe.weight", [config.contextLength, C], .embedding)
-        blocks = (0..<config.layers).map { l in
-            let p = "transformer.h.\(l)."
-            return BlockOffsets(
-                ln1w: add(p + "ln_1.weight", [C], .normWeight), ln1b: add(p + "ln_1.bias", [C], .bias),
-                qkvw: add(p + "attn.c_attn.weight", [C, 3 * C], .matrix), qkvb: add(p + "attn.c_attn.bias", [3 * C], .bias),
-                projw: add(p + "attn.c_proj.weight", [C, C], .residualProjection), projb: add(p + "attn.c_proj.bias", [C], .bias),
-                ln2w: add(p + "ln_2.weight", [C], .normWeight), ln2b: add(p + "ln_2.bias", [C], .bias),
-                fcw: add(p + "mlp.c_fc.weight", [C, 4 * C], .matrix), fcb: add(p + "mlp.c_fc.bias", [4 * C], .bias),
-                fcprojw: add(p + "mlp.c_proj.weight", [4 * C, C], .residualProjection),
-                fcprojb: add(p + "mlp.c_proj.bias", [C], .bias))
+        switch config.family {
+        case .gpt2:
+            wte = add("transformer.wte.weight", [V, C], .embedding)
+            wpe = add("transformer.wpe.weight", [config.contextLength, C], .embedding)
+            blocks = (0..<config.layers).map { l in
+                let p = "transformer.h.\(l)."
+                return BlockOffsets(
+                    norm1w: add(p + "ln_1.weight", [C], .normWeight), norm1b: add(p + "ln_1.bias", [C], .bias),
+                    qkvw: add(p + "attn.c_attn.weight", [C, 3 * C], .matrix), qkvb: add(p + "attn.c_attn.bias", [3 * C], .bias),
+                    projw: add(p + "attn.c_proj.weight", [C, C], .residualProjection), projb: add(p + "attn.c_proj.bias", [C], .bias),
+                    norm2w: add(p + "ln_2.weight", [C], .normWeight), norm2b: add(p + "ln_2.bias", [C], .bias),
+                    fcw: add(p + "mlp.c_fc.weight", [C, H], .matrix), fcb: add(p + "mlp.c_fc.bias", [H], .bias),
+                    fcprojw: add(p + "mlp.c_proj.weight", [H, C], .residualProjection),
+                    fcprojb: add(p + "mlp.c_proj.bias", [C], .bias))
+            }
+            lnfw = add("transformer.ln_f.weight", [C], .normWeight)
+            lnfb = add("transformer.ln_f.bias", [C], .bias)
+        case .llama:
+            // Hugging Face's LlamaForCausalLM (and Qwen2's, Mistral's): Linear weights [out, in].
+            wte = add("model.embed_tokens.weight", [V, C], .embedding)
+            wpe = nil
+            blocks = (0..<config.layers).map { l in
+                let p = "model.layers.\(l)."
+                let norm1w = add(p + "input_layernorm.weight", [C], .normWeight)
+                let qkvw = add(p + "self_attn.q_proj.weight", [C, C], .matrix)
+                _ = add(p + "self_attn.k_proj.weight", [KV, C], .matrix)
+                _ = add(p + "self_attn.v_proj.weight", [KV, C], .matrix)
+                var qkvb: Int?
+                if config.attentionBias {
+                    qkvb = add(p + "self_attn.q_proj.bias", [C], .bias)
+                    _ = add(p + "self_attn.k_proj.bias", [KV], .bias)
+                    _ = add(p + "self_attn.v_proj.bias", [KV], .bias)
+                }
+                let projw = add(p + "self_attn.o_proj.weight", [C, C], .matrix)
+                let norm2w = add(p + "post_attention_layernorm.weight", [C], .normWeight)
+                let fcw = add(p + "mlp.gate_proj.weight", [H, C], .matrix)
+                _ = add(p + "mlp.up_proj.weight", [H, C], .matrix)
+                let fcprojw = add(p + "mlp.down_proj.weight", [C, H], .matrix)
+                return BlockOffsets(norm1w: norm1w, norm1b: nil, qkvw: qkvw, qkvb: qkvb, projw: projw, projb: nil,
+                                    norm2w: norm2w, norm2b: nil, fcw: fcw, fcb: nil, fcprojw: fcprojw, fcprojb: nil)
+            }
+            lnfw = add("model.norm.weight", [C], .normWeight)
+            lnfb = nil
         }
-        lnfw = add("transformer.ln_f.weight", [C], .normWeight)
-        lnfb = add("transformer.ln_f.bias", [C], .bias)
+        // A reward or value model reads the scalar head only (LlamaForSequenceClassification has no lm_head).
+        head = config.tiedHead || scalarHead ? nil : add("lm_head.weight", [V, C], .matrix)
         score = scalarHead ? add("score.weight", [1, C], .scalarHead) : nil
         self.specs = specs
         self.count = offset

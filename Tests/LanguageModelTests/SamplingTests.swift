@@ -5,11 +5,18 @@ import Testing
 @Suite struct SamplingTests {
     static let config = GPTConfig(layers: 2, heads: 4, width: 32, contextLength: 24, vocabularySize: 50)
 
-    static func model() -> GPT {
+    /// GPT-2's blocks, and the Llama family's with grouped queries, q/k/v bias and an untied head.
+    static let cachedConfigs: [GPTConfig] = [
+        config,
+        .llama(layers: 2, heads: 4, keyValueHeads: 2, width: 32, mlpWidth: 40, contextLength: 24, vocabularySize: 50,
+               ropeTheta: 1000, tiedHead: false, attentionBias: true),
+    ]
+
+    static func model(_ config: GPTConfig = config) -> GPT {
         let model = GPT(config: config, seed: 9)
         var rng = Random(seed: 2)
         rng.fillNormal(model.parameters.pointer, model.parameterCount, std: 0.2)
-        for spec in model.layout.specs where spec.name.contains("ln_") && spec.name.hasSuffix(".weight") {
+        for spec in model.layout.specs where spec.role == .normWeight {
             for i in 0..<spec.count { model.parameters[spec.offset + i] += 1 }
         }
         return model
@@ -18,17 +25,18 @@ import Testing
     /// Logits (T, V) of one sequence from a full forward pass.
     static func fullLogits(_ model: GPT, _ tokens: [Int32]) -> [Float] {
         model.forward(tokens: tokens, B: 1, T: tokens.count)
-        return Array(UnsafeBufferPointer(start: model.logits, count: tokens.count * config.vocabularySize))
+        return Array(UnsafeBufferPointer(start: model.logits, count: tokens.count * model.config.vocabularySize))
     }
 
-    @Test func cachedLogitsEqualFullForward() {
+    @Test(arguments: cachedConfigs)
+    func cachedLogitsEqualFullForward(config: GPTConfig) {
         Parallel.threads = 2
-        let model = Self.model()
-        let V = Self.config.vocabularySize
+        let model = Self.model(config)
+        let V = config.vocabularySize
         var rng = Random(seed: 4)
         let sequences: [[Int32]] = [20, 13, 17].map { n in (0..<n).map { _ in Int32(rng.int(below: V)) } }
         let prompts = [5, 1, 9]  // prefill lengths; the rest goes one token at a time
-        let cache = KVCache(config: Self.config, slots: 3, capacity: 20)
+        let cache = KVCache(config: config, slots: 3, capacity: 20)
         var worst: Float = 0
         // Prefill all three prompts in one call, asking for every row's logits.
         var tokens: [Int32] = [], slots: [Int32] = [], positions: [Int32] = []
