@@ -7,7 +7,7 @@ import Kernels
 /// token embedding or not). Grouped-query attention and the weight layout
 /// ((in, out) or (out, in)) are parameters of the kernels.
 extension GPT {
-    var isLlama: Bool { config.family == .llama }
+    var isLlama: Bool { config.family != .gpt2 }
 
     /// The norm: LayerNorm with bias (GPT-2), or RMSNorm (`mean` unused, `bias` nil).
     func norm(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,

@@ -61,7 +61,7 @@ public final class GPT {
     }
 
     static func frequencies(_ config: GPTConfig) -> [Float] {
-        config.family == .llama ? RoPE.frequencies(headSize: config.headSize, theta: config.ropeTheta, llama3: config.ropeScaling) : []
+        config.family != .gpt2 ? RoPE.frequencies(headSize: config.headSize, theta: config.ropeTheta, llama3: config.ropeScaling) : []
     }
 
     /// Number of parameters.

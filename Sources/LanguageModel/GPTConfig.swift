@@ -9,8 +9,10 @@ import Kernels
 /// `n_head`, `n_embd`, `n_positions`, `vocab_size`); the Llama family's come
 /// from its own config.json (`HuggingFaceConfig`).
 public struct GPTConfig: Codable, Sendable, Equatable {
-    /// Which family's blocks the model is made of.
-    public enum Family: String, Sendable, Codable { case gpt2, llama }
+    /// Which family's blocks the model is made of, named by Hugging Face's
+    /// `model_type`: GPT-2's, or the Llama family's (Llama, Qwen2 and Mistral
+    /// share the blocks and differ in defaults such as Qwen2's q/k/v bias).
+    public enum Family: String, Sendable, Codable, CaseIterable { case gpt2, llama, qwen2, mistral }
 
     /// Number of transformer blocks (`n_layer`).
     public var layers: Int
@@ -52,10 +54,10 @@ public struct GPTConfig: Codable, Sendable, Equatable {
     public static func llama(
         layers: Int, heads: Int, keyValueHeads: Int, width: Int, mlpWidth: Int, contextLength: Int, vocabularySize: Int,
         normEpsilon: Float = 1e-5, ropeTheta: Double = 10_000, ropeScaling: RoPE.Llama3Scaling? = nil,
-        tiedHead: Bool = false, attentionBias: Bool = false
+        tiedHead: Bool = false, attentionBias: Bool = false, family: Family = .llama
     ) -> GPTConfig {
         var c = GPTConfig(layers: layers, heads: heads, width: width, contextLength: contextLength, vocabularySize: vocabularySize)
-        c.family = .llama
+        c.family = family
         c.keyValueHeads = keyValueHeads
         c.mlpWidth = mlpWidth
         c.normEpsilon = normEpsilon
@@ -75,7 +77,7 @@ public struct GPTConfig: Codable, Sendable, Equatable {
     /// The MLP's hidden width.
     public var hidden: Int { mlpWidth ?? 4 * width }
     /// Width of the MLP's first projection's output: GPT-2's hidden layer, or the Llama family's [gate | up].
-    public var fcWidth: Int { family == .llama ? 2 * hidden : hidden }
+    public var fcWidth: Int { family == .gpt2 ? hidden : 2 * hidden }
 
     enum CodingKeys: String, CodingKey {
         case layers = "n_layer", heads = "n_head", width = "n_embd"
@@ -91,7 +93,7 @@ public struct GPTConfig: Codable, Sendable, Equatable {
         if kvHeads < 1 || heads % kvHeads != 0 {
             return "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))"
         }
-        if family == .llama && headSize % 2 != 0 { return "the head size (\(headSize)) must be even for rotary embeddings" }
+        if family != .gpt2 && headSize % 2 != 0 { return "the head size (\(headSize)) must be even for rotary embeddings" }
         if hidden < 1 || hidden > 1 << 17 { return "intermediate_size must be between 1 and 131072 (is \(hidden))" }
         if contextLength < 1 || contextLength > 65536 {
             return "n_positions must be between 1 and 65536 (is \(contextLength))"

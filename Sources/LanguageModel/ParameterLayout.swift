@@ -87,7 +87,7 @@ public struct ParameterLayout: Sendable {
             }
             lnfw = add("transformer.ln_f.weight", [C], .normWeight)
             lnfb = add("transformer.ln_f.bias", [C], .bias)
-        case .llama:
+        case .llama, .qwen2, .mistral:
             // Hugging Face's LlamaForCausalLM (and Qwen2's, Mistral's): Linear weights [out, in].
             wte = add("model.embed_tokens.weight", [V, C], .embedding)
             wpe = nil

@@ -124,3 +124,87 @@ import Testing
         }
     }
 }
+
+/// The Llama family's checkpoints as transformers writes them
+/// (`Fixtures/make_llama_fixtures.py`), against transformers' own logits.
+@Suite struct LlamaCheckpointTests {
+    static func folder(_ name: String) -> URL { SafetensorsFixtures.folder.appendingPathComponent(name) }
+
+    static func expected(_ name: String) throws -> CheckpointTests.Expected {
+        try JSONDecoder().decode(CheckpointTests.Expected.self, from: Data(contentsOf: folder(name).appendingPathComponent("expected.json")))
+    }
+
+    @Test(arguments: ["hf-llama", "hf-qwen2"])
+    func logitsMatchTransformers(name: String) throws {
+        Parallel.threads = 2
+        let model = try GPT.load(from: Self.folder(name))
+        let expected = try Self.expected(name)
+        let ours = CheckpointTests.logits(model, expected.tokens)
+        #expect(ours.count == expected.logits.count)
+        let worst = zip(ours, expected.logits).map { abs($0 - $1) }.max()!
+        print("\(name) forward vs transformers: max abs diff \(worst)")
+        #expect(worst <= 1e-4)
+    }
+
+    @Test func shapesComeFromTheConfig() throws {
+        let llama = try GPT.load(from: Self.folder("hf-llama")).config
+        #expect(llama.family == .llama && llama.kvHeads == 2 && llama.heads == 4 && !llama.tiedHead && !llama.attentionBias)
+        #expect(llama.ropeScaling == .init(factor: 8, lowFrequencyFactor: 1, highFrequencyFactor: 4, originalContext: 16))
+        #expect(llama.ropeTheta == 500_000 && llama.hidden == 48)
+        let qwen = try GPT.load(from: Self.folder("hf-qwen2")).config
+        #expect(qwen.family == .qwen2 && qwen.tiedHead && qwen.attentionBias && qwen.normEpsilon == 1e-6)
+    }
+
+    @Test func rewardModelScoresTheLastToken() throws {
+        Parallel.threads = 2
+        let model = try GPT.load(from: Self.folder("hf-llama-rm"))
+        #expect(model.hasScalarHead)
+        let expected = try Self.expected("hf-llama-rm")
+        let T = expected.tokens.count
+        model.forward(tokens: expected.tokens, B: 1, T: T, computeLogits: false)
+        let score = model.scalarValues(at: [Int32(T - 1)])[0]
+        print("hf-llama-rm score vs transformers: \(score) against \(expected.logits[0])")
+        #expect(abs(score - expected.logits[0]) <= 1e-4)
+    }
+
+    /// Saved here, loaded back: the same config and the same logits.
+    @Test(arguments: ["hf-llama", "hf-qwen2", "hf-llama-rm"])
+    func roundTrips(name: String) throws {
+        let model = try GPT.load(from: Self.folder(name))
+        let dir = try SafetensorsFixtures.makeDirectory()
+        defer { SafetensorsFixtures.removeDirectory(dir) }
+        let saved = dir.appendingPathComponent("model")
+        try model.save(to: saved)
+        let back = try GPT.load(from: saved)
+        #expect(back.config == model.config && back.hasScalarHead == model.hasScalarHead)
+        #expect(back.parameters.array == model.parameters.array)
+    }
+
+    /// Config keys this engine cannot honour are refused with the key named.
+    @Test func unsupportedConfigsAreRefused() throws {
+        let cases: [(String, String, String)] = [
+            ("\"model_type\": \"llama\"", "\"model_type\": \"gemma\"", "model_type is 'gemma'"),
+            ("\"rope_type\": \"llama3\"", "\"rope_type\": \"yarn\"", "rope scaling of type 'yarn'"),
+            ("\"num_key_value_heads\": 2", "\"num_key_value_heads\": 3", "must be a multiple of num_key_value_heads"),
+            ("\"hidden_act\": \"silu\"", "\"hidden_act\": \"gelu\"", "hidden_act is 'gelu'"),
+            ("\"mlp_bias\": false", "\"mlp_bias\": true", "mlp_bias is true"),
+            ("\"head_dim\": 8", "\"head_dim\": 16", "head_dim is 16"),
+        ]
+        let source = Self.folder("hf-llama")
+        let text = try String(contentsOf: source.appendingPathComponent("config.json"), encoding: .utf8)
+        for (from, to, reason) in cases {
+            #expect(text.contains(from), "the fixture's config.json has \(from)")
+            let dir = try SafetensorsFixtures.makeDirectory()
+            defer { SafetensorsFixtures.removeDirectory(dir) }
+            try text.replacingOccurrences(of: from, with: to).write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+            try FileManager.default.copyItem(at: source.appendingPathComponent("model.safetensors"), to: dir.appendingPathComponent("model.safetensors"))
+            do {
+                _ = try GPT.load(from: dir)
+                Issue.record("\(to) was accepted")
+            } catch {
+                let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+                #expect(message.contains(reason) && message.contains("config.json"), "\(message)")
+            }
+        }
+    }
+}

@@ -6,8 +6,9 @@ extension GPT {
     public static let configFileName = "config.json", weightsFileName = "model.safetensors",
                       tokenizerFileName = "tokenizer.json"
 
-    /// Writes `config.json`, `model.safetensors` (F32, GPT-2 names and Conv1D
-    /// layout, the tied LM head not repeated, a scalar head as `score.weight`)
+    /// Writes `config.json`, `model.safetensors` (F32, Hugging Face's names and
+    /// layout for the family: GPT-2's Conv1D, the Llama family's Linear; a tied
+    /// LM head not repeated, a scalar head as `score.weight`)
     /// and, given a `tokenizer`, `tokenizer.json` as one directory at `directory`:
     /// built beside it and swapped in whole (`ModelDirectory.replace`), so that
     /// a crash leaves the old model there or the new one, never a mix.
@@ -46,8 +47,9 @@ extension GPT {
     }
 
     /// Loads a model directory written by `save` or by Hugging Face (GPT2LMHeadModel
-    /// or GPT2ForSequenceClassification with one label; names with or without the
-    /// `transformer.` prefix; F32, F16 or BF16), from one snapshot of its files
+    /// or GPT2ForSequenceClassification with one label, names with or without the
+    /// `transformer.` prefix; LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM
+    /// or their ForSequenceClassification with one label; F32, F16 or BF16), from one snapshot of its files
     /// (`ModelDirectorySnapshot`). Every shape is checked against config.json
     /// before the parameters are allocated.
     public static func load(from directory: URL) throws -> GPT {
@@ -83,9 +85,9 @@ extension GPT {
             used.insert(name)
         }
         for name in file.names where !used.contains(name) {
-            // Tied heads and attention-mask buffers that older GPT-2 files carry.
+            // Tied heads, and the attention-mask and rotary buffers that older GPT-2 and Llama files carry.
             let tiedHead = name == "lm_head.weight" && file.tensors[name]!.shape == [config.vocabularySize, config.width]
-            let buffer = name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias")
+            let buffer = name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias") || name.hasSuffix("rotary_emb.inv_freq")
             if !tiedHead && !buffer { throw ModelFileError.unexpectedTensor(path: path, tensor: name) }
         }
         let parameters = FloatBuffer(count: layout.count)

@@ -1,9 +1,11 @@
 import Foundation
 
-/// Hugging Face's GPT-2 `config.json` (transformers' GPT2Config), as much of
-/// it as this engine reads or writes. Keys that would change the computation
-/// (attention scaling variants) are checked; others are ignored on reading,
-/// and the token ids (which may be lists elsewhere) are only written.
+/// Hugging Face's `config.json` for GPT-2 (transformers' GPT2Config) and the
+/// Llama family (LlamaConfig, Qwen2Config, MistralConfig), as much of it as
+/// this engine reads or writes. Keys that would change the computation
+/// (attention scaling variants, sliding windows, biases, rope types) are
+/// checked; others are ignored on reading, and the token ids (which may be
+/// lists elsewhere) are only written.
 struct HuggingFaceConfig: Codable {
     var architectures: [String]?
     var modelType: String?
@@ -24,6 +26,23 @@ struct HuggingFaceConfig: Codable {
     var torchDtype: String?
     var scaleAttnWeights: Bool?
     var scaleAttnByInverseLayerIdx: Bool?
+    // The Llama family's keys.
+    var hiddenSize: Int?
+    var intermediateSize: Int?
+    var numHiddenLayers: Int?
+    var numAttentionHeads: Int?
+    var numKeyValueHeads: Int?
+    var maxPositionEmbeddings: Int?
+    var rmsNormEps: Double?
+    var ropeTheta: Double?
+    var ropeScaling: RopeParameters?
+    var ropeParameters: RopeParameters?
+    var hiddenAct: String?
+    var attentionBias: Bool?
+    var mlpBias: Bool?
+    var headDim: Int?
+    var slidingWindow: Int?
+    var useSlidingWindow: Bool?
     /// This project's key: true for a model trained to answer in the chat
     /// format (`<|user|> … <|assistant|> … <|end|>`); other readers ignore it.
     var chatFormat: Bool?
@@ -37,6 +56,12 @@ struct HuggingFaceConfig: Codable {
         case torchDtype = "torch_dtype", scaleAttnWeights = "scale_attn_weights"
         case scaleAttnByInverseLayerIdx = "scale_attn_by_inverse_layer_idx"
         case chatFormat = "rlhf_chat_format"
+        case hiddenSize = "hidden_size", intermediateSize = "intermediate_size", numHiddenLayers = "num_hidden_layers"
+        case numAttentionHeads = "num_attention_heads", numKeyValueHeads = "num_key_value_heads"
+        case maxPositionEmbeddings = "max_position_embeddings", rmsNormEps = "rms_norm_eps", ropeTheta = "rope_theta"
+        case ropeScaling = "rope_scaling", ropeParameters = "rope_parameters", hiddenAct = "hidden_act"
+        case attentionBias = "attention_bias", mlpBias = "mlp_bias", headDim = "head_dim"
+        case slidingWindow = "sliding_window", useSlidingWindow = "use_sliding_window"
     }
 
     init(from decoder: Decoder) throws {
@@ -57,11 +82,36 @@ struct HuggingFaceConfig: Codable {
         scaleAttnWeights = try c.decodeIfPresent(Bool.self, forKey: .scaleAttnWeights)
         scaleAttnByInverseLayerIdx = try c.decodeIfPresent(Bool.self, forKey: .scaleAttnByInverseLayerIdx)
         chatFormat = try c.decodeIfPresent(Bool.self, forKey: .chatFormat)
+        hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize)
+        intermediateSize = try c.decodeIfPresent(Int.self, forKey: .intermediateSize)
+        numHiddenLayers = try c.decodeIfPresent(Int.self, forKey: .numHiddenLayers)
+        numAttentionHeads = try c.decodeIfPresent(Int.self, forKey: .numAttentionHeads)
+        numKeyValueHeads = try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads)
+        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings)
+        rmsNormEps = try c.decodeIfPresent(Double.self, forKey: .rmsNormEps)
+        ropeTheta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta)
+        ropeScaling = try c.decodeIfPresent(RopeParameters.self, forKey: .ropeScaling)
+        ropeParameters = try c.decodeIfPresent(RopeParameters.self, forKey: .ropeParameters)
+        hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct)
+        attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias)
+        mlpBias = try c.decodeIfPresent(Bool.self, forKey: .mlpBias)
+        headDim = try c.decodeIfPresent(Int.self, forKey: .headDim)
+        slidingWindow = try c.decodeIfPresent(Int.self, forKey: .slidingWindow)
+        useSlidingWindow = try c.decodeIfPresent(Bool.self, forKey: .useSlidingWindow)
     }
 
     /// The config.json this engine writes for a model.
     init(_ config: GPTConfig, scalarHead: Bool, endToken: Int?, chatFormat: Bool = false) {
         self.chatFormat = chatFormat ? true : nil
+        numLabels = scalarHead ? 1 : nil
+        bosTokenId = endToken
+        eosTokenId = endToken
+        padTokenId = endToken
+        torchDtype = "float32"
+        if config.family != .gpt2 {
+            setLlama(config, scalarHead: scalarHead)
+            return
+        }
         architectures = [scalarHead ? "GPT2ForSequenceClassification" : "GPT2LMHeadModel"]
         modelType = "gpt2"
         vocabSize = config.vocabularySize
@@ -73,11 +123,6 @@ struct HuggingFaceConfig: Codable {
         activationFunction = "gelu_new"
         layerNormEpsilon = 1e-5
         tieWordEmbeddings = true
-        numLabels = scalarHead ? 1 : nil
-        bosTokenId = endToken
-        eosTokenId = endToken
-        padTokenId = endToken
-        torchDtype = "float32"
     }
 
     /// The engine's config, or why this file's model cannot run here.
@@ -87,7 +132,11 @@ struct HuggingFaceConfig: Codable {
             return value
         }
         if let modelType, modelType != "gpt2" {
-            throw ModelFileError.badConfig(path: path, reason: "model_type is '\(modelType)', only 'gpt2' is supported")
+            guard let family = GPTConfig.Family(rawValue: modelType) else {
+                let known = GPTConfig.Family.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+                throw ModelFileError.badConfig(path: path, reason: "model_type is '\(modelType)'; supported: \(known)")
+            }
+            return try llamaConfig(family, path: path)
         }
         let config = GPTConfig(
             layers: try need(nLayer, "n_layer"), heads: try need(nHead, "n_head"), width: try need(nEmbd, "n_embd"),
