@@ -5,7 +5,7 @@ extension Commands {
         "info",
         arguments: [.argument("NAME", .name, "a model")],
         summary: "a model's config, parameter count and memory",
-        help: "Shows the model's shape (as Hugging Face's GPT-2 config names it), its parameters tensor by tensor group, and the memory it holds.",
+        help: "Shows the model's shape (as Hugging Face's config for its family names it), its parameters, and the memory it holds.",
         examples: ["info sft"]
     ) { invocation, context in
         let name = invocation.argument("NAME")
@@ -16,17 +16,24 @@ extension Commands {
     /// A model's description for info and show.
     static func describe(_ name: String, _ entry: ModelEntry) -> String {
         let m = entry.model, c = m.config
-        var rows: [[String]] = [
-            ["kind", m.hasScalarHead ? "scalar head (reward/value model)" : "language model"],
-            ["n_layer", String(c.layers)], ["n_head", String(c.heads)], ["n_embd", String(c.width)],
-            ["n_positions", String(c.contextLength)], ["vocab_size", String(c.vocabularySize)],
-            ["parameters", "\(formatCount(m.parameterCount)) (\(m.parameterCount))"],
-            ["memory", String(format: "%.1f MiB", Double(m.byteCount) / 1_048_576)],
-            ["tokenizer", entry.tokenizer.map { "\($0.vocabularySize) tokens" } ?? "none"],
-            ["origin", entry.origin],
-        ]
-        let embeddings = m.layout.specs.filter { $0.name.hasSuffix("wte.weight") || $0.name.hasSuffix("wpe.weight") }.map(\.count).reduce(0, +)
-        rows.insert(["embeddings", formatCount(embeddings)], at: 7)
+        var rows: [[String]] = [["kind", m.hasScalarHead ? "scalar head (reward/value model)" : "language model"]]
+        if c.family == .gpt2 {
+            rows += [["n_layer", String(c.layers)], ["n_head", String(c.heads)], ["n_embd", String(c.width)],
+                     ["n_positions", String(c.contextLength)], ["vocab_size", String(c.vocabularySize)]]
+        } else {
+            rows += [["model_type", c.family.rawValue], ["num_hidden_layers", String(c.layers)],
+                     ["num_attention_heads", String(c.heads)], ["num_key_value_heads", String(c.kvHeads)],
+                     ["hidden_size", String(c.width)], ["intermediate_size", String(c.hidden)],
+                     ["max_position_embeddings", String(c.contextLength)], ["vocab_size", String(c.vocabularySize)],
+                     ["rope_theta", String(format: "%g", c.ropeTheta) + (c.ropeScaling == nil ? "" : ", llama3 scaling")],
+                     ["tie_word_embeddings", String(c.tiedHead)]]
+        }
+        let embeddings = m.layout.specs.filter { $0.role == .embedding }.map(\.count).reduce(0, +)
+        rows += [["parameters", "\(formatCount(m.parameterCount)) (\(m.parameterCount))"],
+                 ["embeddings", formatCount(embeddings)],
+                 ["memory", String(format: "%.1f MiB", Double(m.byteCount) / 1_048_576)],
+                 ["tokenizer", entry.tokenizer.map { "\($0.vocabularySize) tokens" } ?? "none"],
+                 ["origin", entry.origin]]
         return "\(name)\n" + Table(["", ""], rows).render(header: false)
     }
 }

@@ -12,15 +12,27 @@ extension Commands {
             .option("vocab", .integer(2...200_000), "vocabulary size (default: the tokenizer's)"),
             .option("tokenizer", .name, "a tokenizer in the session to read and write its text"),
             .option("seed", .integer(0...Int.max), "initialisation seed (default: from the session seed)"),
+            .option("family", .choice(["gpt2", "llama", "qwen2", "mistral"]), "the blocks: GPT-2's, or the Llama family's", default: "gpt2"),
+            .option("kv_heads", .integer(1...64), "key/value heads, dividing heads (Llama family; default: heads)"),
+            .option("mlp", .integer(1...65_536), "the MLP's hidden width (default: 4·width for GPT-2, 8/3·width rounded up to 8 for the Llama family)"),
+            .option("tied", .bool, "LM head tied to the token embedding (Llama family; GPT-2's always is)", default: "true"),
+            .option("rope_theta", .float(1...1e9), "rotary base θ (Llama family)", default: "10000"),
         ],
-        summary: "make a freshly initialised GPT-2 style model",
+        summary: "make a freshly initialised model: GPT-2 style, or of the Llama family",
         help: """
             Creates a model with GPT-2's architecture and initialisation (weights \
-            normal(0, 0.02), residual projections scaled by 1/√(2·layers)). Give it a \
-            tokenizer so generate and pretrain can turn text into tokens; its vocabulary \
-            size then defaults to the tokenizer's.
+            normal(0, 0.02), residual projections scaled by 1/√(2·layers)), or with \
+            family=llama (qwen2, mistral) the Llama family's: RMSNorm, rotary \
+            positions, a SwiGLU MLP, grouped-query attention with kv_heads \
+            key/value heads, a tied or untied head (qwen2 adds q/k/v biases), all \
+            weights normal(0, 0.02) as transformers initialises them. Give it a \
+            tokenizer so generate and pretrain can turn text into tokens; its \
+            vocabulary size then defaults to the tokenizer's. Every command trains, \
+            samples and saves either family the same way; save model writes the \
+            family's Hugging Face layout.
             """,
-        examples: ["new model tiny tokenizer=tok layers=2 width=64", "new model big layers=6 heads=6 width=384 vocab=8192"]
+        examples: ["new model tiny tokenizer=tok layers=2 width=64", "new model big layers=6 heads=6 width=384 vocab=8192",
+                   "new model smol tokenizer=tok family=llama layers=4 heads=6 kv_heads=2 width=192"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("NAME")
@@ -37,15 +49,30 @@ extension Commands {
         if let tokenizer, vocab < tokenizer.vocabularySize {
             throw invocation.error("vocab=\(vocab) is smaller than the tokenizer's \(tokenizer.vocabularySize) tokens", at: "vocab")
         }
-        let config = GPTConfig(layers: invocation.integer("layers"), heads: invocation.integer("heads"),
-                               width: invocation.integer("width"), contextLength: invocation.integer("context"),
-                               vocabularySize: vocab)
-        if let problem = config.problem { throw invocation.error(problem, at: "heads") }
+        let family = GPTConfig.Family(rawValue: invocation.option("family"))!
+        let width = invocation.integer("width"), heads = invocation.integer("heads")
+        var config = GPTConfig(layers: invocation.integer("layers"), heads: heads, width: width,
+                               contextLength: invocation.integer("context"), vocabularySize: vocab)
+        if family == .gpt2 {
+            for key in ["kv_heads", "tied", "rope_theta"] where invocation.given.contains(key) {
+                throw invocation.error("\(key) is an option of the Llama family; add family=llama", at: key)
+            }
+            config.mlpWidth = invocation.optional("mlp").flatMap { Int($0) }
+        } else {
+            config = .llama(layers: config.layers, heads: heads, keyValueHeads: invocation.optional("kv_heads").flatMap { Int($0) } ?? heads,
+                            width: width, mlpWidth: invocation.optional("mlp").flatMap { Int($0) } ?? (8 * width / 3 + 7) / 8 * 8,
+                            contextLength: config.contextLength, vocabularySize: vocab,
+                            ropeTheta: invocation.float("rope_theta"), tiedHead: invocation.bool("tied"),
+                            attentionBias: family == .qwen2, family: family)
+        }
+        if let problem = config.problem { throw invocation.error(problem, at: config.kvHeads != heads ? "kv_heads" : "heads") }
         var rng = s.random(invocation)
         let model = GPT(config: config, seed: rng.next())
         s.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: "new")
         s.touch(name)
+        let shape = family == .gpt2 ? "" : "\(family.rawValue): "
+        let kv = config.kvHeads == config.heads ? "" : " (\(config.kvHeads) key/value)"
         return CommandOutput("\(name): new model, \(formatCount(model.parameterCount)) parameters "
-            + "(\(plural(config.layers, "layer")), \(plural(config.heads, "head")), width \(config.width), context \(config.contextLength), vocab \(vocab))")
+            + "(\(shape)\(plural(config.layers, "layer")), \(plural(config.heads, "head"))\(kv), width \(config.width), context \(config.contextLength), vocab \(vocab))")
     }
 }
