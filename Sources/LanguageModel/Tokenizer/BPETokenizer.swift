@@ -37,6 +37,12 @@ public final class BPETokenizer: Sendable {
     public let specialTokens: [String: Int32]
     /// The number of ids: every id is in `0..<vocabularySize`.
     public let vocabularySize: Int
+    /// The pre-tokenizer's pattern: GPT-2's, or Llama 3's or Qwen2's `Split` regex.
+    public let pattern: PreTokenizer.Pattern
+    /// Llama 3's `ignore_merges`: a piece that is a token as a whole is that token, unmerged.
+    public let ignoreMerges: Bool
+    /// Qwen2's NFC normalizer: text is composed (Unicode NFC) before it is encoded.
+    public let composesText: Bool
 
     /// The token string of each id (the content for special tokens).
     private let tokens: [String]
@@ -58,7 +64,8 @@ public final class BPETokenizer: Sendable {
     ///   the vocabulary; a pair is merged twice; or a special token is empty or has
     ///   another id in `vocabulary`.
     public init(
-        vocabulary: [String: Int32], merges: [(String, String)], specialTokens: [String: Int32]
+        vocabulary: [String: Int32], merges: [(String, String)], specialTokens: [String: Int32],
+        pattern: PreTokenizer.Pattern = .gpt2, ignoreMerges: Bool = false, composesText: Bool = false
     ) throws {
         // Validate in a fixed order (sorted), so the error reported never depends on
         // dictionary iteration order.
@@ -140,6 +147,9 @@ public final class BPETokenizer: Sendable {
             }
         }
 
+        self.pattern = pattern
+        self.ignoreMerges = ignoreMerges
+        self.composesText = composesText
         self.vocabulary = vocabulary
         self.merges = merges
         self.specialTokens = specialTokens
@@ -156,7 +166,7 @@ public final class BPETokenizer: Sendable {
 
     /// The ids of the UTF-8 bytes of `text`.
     public func encode(_ text: String) -> [Int32] {
-        encode(bytes: Array(text.utf8))
+        encode(bytes: Array((composesText ? text.precomposedStringWithCanonicalMapping : text).utf8))
     }
 
     /// The ids of arbitrary bytes (valid UTF-8 or not).
@@ -172,7 +182,7 @@ public final class BPETokenizer: Sendable {
                 case .special(let id):
                     output.append(id)
                 case .text(let range):
-                    PreTokenizer.forEachPiece(in: buffer, range: range) { piece in
+                    PreTokenizer.forEachPiece(in: buffer, range: range, pattern: pattern) { piece in
                         if piece.count == 1 {
                             output.append(byteToID[Int(buffer[piece.lowerBound])])
                             return
@@ -180,6 +190,11 @@ public final class BPETokenizer: Sendable {
                         let word = Array(buffer[piece])
                         if let cached = cache[word] {
                             output.append(contentsOf: cached)
+                            return
+                        }
+                        if ignoreMerges, let id = vocabulary[ByteLevel.string(from: word)] {
+                            cache[word] = [id]
+                            output.append(id)
                             return
                         }
                         wordIDs.removeAll(keepingCapacity: true)

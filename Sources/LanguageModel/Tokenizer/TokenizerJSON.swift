@@ -85,8 +85,16 @@ public enum TokenizerJSON {
             out += "    }"
         }
         out += added.isEmpty ? "],\n" : "\n  ],\n"
-        out += "  \"normalizer\": null,\n"
-        out += "  \"pre_tokenizer\": \(byteLevel),\n"
+        out += tokenizer.composesText ? "  \"normalizer\": {\n    \"type\": \"NFC\"\n  },\n" : "  \"normalizer\": null,\n"
+        if let regex = tokenizer.pattern.regex {
+            // Llama 3's and Qwen2's: the Split regex, then ByteLevel without its own regex.
+            out += "  \"pre_tokenizer\": {\n    \"type\": \"Sequence\",\n    \"pretokenizers\": [\n"
+            out += "      {\n        \"type\": \"Split\",\n        \"pattern\": {\n          \"Regex\": \(jsonQuoted(regex))\n        },\n"
+            out += "        \"behavior\": \"Isolated\",\n        \"invert\": false\n      },\n"
+            out += "      \(byteLevel.replacingOccurrences(of: "\"use_regex\": true", with: "\"use_regex\": false"))\n    ]\n  },\n"
+        } else {
+            out += "  \"pre_tokenizer\": \(byteLevel),\n"
+        }
         out += "  \"post_processor\": \(byteLevel.replacingOccurrences(of: "\"trim_offsets\": true", with: "\"trim_offsets\": false")),\n"
         out += "  \"decoder\": \(byteLevel),\n"
         out += "  \"model\": {\n"
@@ -97,7 +105,7 @@ public enum TokenizerJSON {
         out += "    \"end_of_word_suffix\": \"\",\n"
         out += "    \"fuse_unk\": false,\n"
         out += "    \"byte_fallback\": false,\n"
-        out += "    \"ignore_merges\": false,\n"
+        out += "    \"ignore_merges\": \(tokenizer.ignoreMerges),\n"
         out += "    \"vocab\": {"
         for (index, (token, id)) in vocabulary.enumerated() {
             out += index == 0 ? "\n" : ",\n"
@@ -201,7 +209,7 @@ public enum TokenizerJSON {
         } else if model["merges"] == nil {
             throw TokenizerError(.missingField("model.type"))
         }
-        try checkSettings(root: root, model: model)
+        let settings = try checkSettings(root: root, model: model)
 
         guard let vocabularyValue = model["vocab"] else { throw TokenizerError(.missingField("model.vocab")) }
         guard let vocabularyTable = vocabularyValue as? [String: Any] else {
@@ -255,24 +263,55 @@ public enum TokenizerJSON {
                 specials[content] = id
             }
         }
-        return try BPETokenizer(vocabulary: vocabulary, merges: merges, specialTokens: specials)
+        return try BPETokenizer(vocabulary: vocabulary, merges: merges, specialTokens: specials, pattern: settings.pattern,
+                                ignoreMerges: settings.ignoreMerges, composesText: settings.composesText)
     }
 
-    /// Refuses settings that would make Hugging Face encode differently from us.
-    private static func checkSettings(root: [String: Any], model: [String: Any]) throws {
+    /// Refuses settings that would make Hugging Face encode differently from us,
+    /// and reads the ones that choose how we encode: the pre-tokenizer (GPT-2's
+    /// ByteLevel with its regex, or Llama 3's or Qwen2's Split regex followed by
+    /// ByteLevel without one), `ignore_merges`, and an NFC normalizer.
+    private static func checkSettings(
+        root: [String: Any], model: [String: Any]
+    ) throws -> (pattern: PreTokenizer.Pattern, ignoreMerges: Bool, composesText: Bool) {
+        var composesText = false
         if let normalizer = root["normalizer"], !(normalizer is NSNull) {
-            throw TokenizerError(.unsupportedSetting("normalizer \(typeName(normalizer))"))
+            guard typeName(normalizer) == "NFC" else {
+                throw TokenizerError(.unsupportedSetting("normalizer \(typeName(normalizer)) (only none or NFC)"))
+            }
+            composesText = true
         }
         guard let preValue = root["pre_tokenizer"], !(preValue is NSNull) else {
             throw TokenizerError(.unsupportedSetting("pre_tokenizer null (a ByteLevel pre-tokenizer is required)"))
         }
-        guard let pre = preValue as? [String: Any], (pre["type"] as? String) == "ByteLevel" else {
-            throw TokenizerError(.unsupportedSetting("pre_tokenizer \(typeName(preValue)) (only ByteLevel)"))
+        var pattern = PreTokenizer.Pattern.gpt2
+        var byteLevelValue = preValue
+        if typeName(preValue) == "Sequence" {
+            // [Split(regex, Isolated), ByteLevel(use_regex: false)], as Llama 3 and Qwen2 write it.
+            guard let steps = (preValue as? [String: Any])?["pretokenizers"] as? [Any], steps.count == 2,
+                  let split = steps[0] as? [String: Any], typeName(split) == "Split" else {
+                throw TokenizerError(.unsupportedSetting("pre_tokenizer Sequence other than [Split, ByteLevel]"))
+            }
+            let regex = (split["pattern"] as? [String: Any])?["Regex"] as? String
+            guard let found = PreTokenizer.Pattern.allCases.first(where: { $0.regex != nil && $0.regex == regex }) else {
+                throw TokenizerError(.unsupportedSetting("pre_tokenizer Split pattern \(regex.map { "\"\($0)\"" } ?? "that is not a regex") (only Llama 3's and Qwen2's)"))
+            }
+            guard (split["behavior"] as? String) == "Isolated", (split["invert"] as? Bool) != true else {
+                throw TokenizerError(.unsupportedSetting("pre_tokenizer Split behavior other than Isolated"))
+            }
+            guard ((steps[1] as? [String: Any])?["use_regex"] as? Bool) == false else {
+                throw TokenizerError(.unsupportedSetting("pre_tokenizer Sequence whose ByteLevel also splits (use_regex not false)"))
+            }
+            pattern = found
+            byteLevelValue = steps[1]
+        }
+        guard let pre = byteLevelValue as? [String: Any], (pre["type"] as? String) == "ByteLevel" else {
+            throw TokenizerError(.unsupportedSetting("pre_tokenizer \(typeName(preValue)) (only ByteLevel, or Split then ByteLevel)"))
         }
         if (pre["add_prefix_space"] as? Bool) == true {
             throw TokenizerError(.unsupportedSetting("pre_tokenizer.add_prefix_space = true"))
         }
-        if (pre["use_regex"] as? Bool) == false {
+        if pattern == .gpt2 && (pre["use_regex"] as? Bool) == false {
             throw TokenizerError(.unsupportedSetting("pre_tokenizer.use_regex = false"))
         }
         if let dropout = model["dropout"], !(dropout is NSNull), (dropout as? Double) != 0 {
@@ -283,9 +322,10 @@ public enum TokenizerJSON {
                 throw TokenizerError(.unsupportedSetting("model.\(field) = \(value)"))
             }
         }
-        for flag in ["byte_fallback", "ignore_merges"] where (model[flag] as? Bool) == true {
-            throw TokenizerError(.unsupportedSetting("model.\(flag) = true"))
+        if (model["byte_fallback"] as? Bool) == true {
+            throw TokenizerError(.unsupportedSetting("model.byte_fallback = true"))
         }
+        return (pattern, (model["ignore_merges"] as? Bool) == true, composesText)
     }
 
     private static func typeName(_ value: Any) -> String {
