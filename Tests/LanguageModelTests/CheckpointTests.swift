@@ -208,3 +208,51 @@ import Testing
         }
     }
 }
+
+/// Sharded checkpoints: model.safetensors.index.json and its shards.
+@Suite struct ShardedCheckpointTests {
+    /// hf-qwen2's tensors written here as two shards with an index, as save_pretrained shards a large model.
+    static func shard(_ dir: URL, lie: Bool = false, dropSecond: Bool = false) throws {
+        let source = LlamaCheckpointTests.folder("hf-qwen2")
+        let model = try GPT.load(from: source)
+        try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
+        let specs = model.layout.specs, half = specs.count / 2
+        var map: [String: String] = [:]
+        for (i, part) in [Array(specs[..<half]), Array(specs[half...])].enumerated() {
+            let name = "model-0000\(i + 1)-of-00002.safetensors"
+            if dropSecond && i == 1 { for s in part { map[s.name] = name }; continue }
+            let tensors = part.map { (name: $0.name, shape: $0.shape, data: UnsafePointer(model.parameters.pointer + $0.offset)) }
+            try Safetensors.write(dir.appendingPathComponent(name), tensors: tensors, metadata: ["format": "pt"])
+            for s in part { map[s.name] = name }
+        }
+        if lie { map[specs[0].name] = "model-00002-of-00002.safetensors" }
+        let index = try JSONSerialization.data(withJSONObject: ["metadata": ["total_size": 0], "weight_map": map], options: [.sortedKeys])
+        try index.write(to: dir.appendingPathComponent("model.safetensors.index.json"))
+    }
+
+    @Test func loadsShardsAndMatchesTransformers() throws {
+        let dir = try SafetensorsFixtures.makeDirectory()
+        defer { SafetensorsFixtures.removeDirectory(dir) }
+        try Self.shard(dir)
+        let model = try GPT.load(from: dir)
+        let expected = try LlamaCheckpointTests.expected("hf-qwen2")
+        let worst = zip(CheckpointTests.logits(model, expected.tokens), expected.logits).map { abs($0 - $1) }.max()!
+        #expect(worst <= 1e-4)
+    }
+
+    @Test func aMissingShardOrAWrongMapIsNamed() throws {
+        for (lie, drop, reason) in [(false, true, "the shard model-00002-of-00002.safetensors that weight_map names is missing"),
+                                    (true, false, "which does not hold it")] {
+            let dir = try SafetensorsFixtures.makeDirectory()
+            defer { SafetensorsFixtures.removeDirectory(dir) }
+            try Self.shard(dir, lie: lie, dropSecond: drop)
+            do {
+                _ = try GPT.load(from: dir)
+                Issue.record("a broken sharded checkpoint was accepted")
+            } catch {
+                let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+                #expect(message.contains(reason) && message.contains("model.safetensors.index.json"), "\(message)")
+            }
+        }
+    }
+}

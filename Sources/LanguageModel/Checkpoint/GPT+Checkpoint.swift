@@ -4,7 +4,7 @@ import Kernels
 extension GPT {
     /// The file names of a model directory, as Hugging Face's `save_pretrained` writes them.
     public static let configFileName = "config.json", weightsFileName = "model.safetensors",
-                      tokenizerFileName = "tokenizer.json"
+                      tokenizerFileName = "tokenizer.json", weightsIndexFileName = "model.safetensors.index.json"
 
     /// Writes `config.json`, `model.safetensors` (F32, Hugging Face's names and
     /// layout for the family: GPT-2's Conv1D, the Llama family's Linear; a tied
@@ -63,7 +63,8 @@ extension GPT {
         let configURL = snapshot.url.appendingPathComponent(configFileName)
         let config = try hf.engineConfig(path: configURL.path)
         let file = snapshot.weights
-        let path = file.url.path
+        let path = file.files.count == 1 ? file.files[0].url.path
+            : snapshot.url.appendingPathComponent(weightsIndexFileName).path
         // Map each of our names to the file's name for it.
         func fileName(_ name: String) -> String? {
             if file.tensors[name] != nil { return name }
@@ -80,7 +81,7 @@ extension GPT {
             guard let name = fileName(spec.name) else { throw ModelFileError.missingTensor(path: path, tensor: spec.name) }
             let found = file.tensors[name]!.shape
             if found != spec.shape {
-                throw ModelFileError.wrongShape(path: path, tensor: name, expected: spec.shape, found: found)
+                throw ModelFileError.wrongShape(path: file.url(of: name)?.path ?? path, tensor: name, expected: spec.shape, found: found)
             }
             used.insert(name)
         }
@@ -88,7 +89,7 @@ extension GPT {
             // Tied heads, and the attention-mask and rotary buffers that older GPT-2 and Llama files carry.
             let tiedHead = name == "lm_head.weight" && file.tensors[name]!.shape == [config.vocabularySize, config.width]
             let buffer = name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias") || name.hasSuffix("rotary_emb.inv_freq")
-            if !tiedHead && !buffer { throw ModelFileError.unexpectedTensor(path: path, tensor: name) }
+            if !tiedHead && !buffer { throw ModelFileError.unexpectedTensor(path: file.url(of: name)?.path ?? path, tensor: name) }
         }
         let parameters = FloatBuffer(count: layout.count)
         for spec in layout.specs {

@@ -23,8 +23,8 @@ public struct ModelDirectorySnapshot: Sendable {
     public let url: URL
     /// config.json, decoded.
     let config: HuggingFaceConfig
-    /// model.safetensors, open.
-    public let weights: SafetensorsFile
+    /// model.safetensors, or the shards model.safetensors.index.json names, open.
+    public let weights: ModelWeights
     /// tokenizer.json's bytes, or nil when the directory has none.
     public let tokenizerJSON: Data?
 
@@ -63,10 +63,23 @@ public struct ModelDirectorySnapshot: Sendable {
         guard let configFile = try open(GPT.configFileName, "open") else { throw noConfig(url) }
         defer { configFile.closeIgnoringErrors() }
         let weightsURL = url.appendingPathComponent(GPT.weightsFileName)
-        guard let weightsFile = try open(GPT.weightsFileName, "open for reading") else {
+        let weights: ModelWeights
+        if let weightsFile = try open(GPT.weightsFileName, "open for reading") {
+            weights = ModelWeights(single: try SafetensorsFile(reading: weightsFile, url: weightsURL))
+        } else if let indexFile = try open(GPT.weightsIndexFileName, "open") {
+            // A sharded checkpoint: each shard opened inside the same directory.
+            defer { indexFile.closeIgnoringErrors() }
+            let indexPath = url.appendingPathComponent(GPT.weightsIndexFileName).path
+            weights = try ModelWeights(index: Data(try indexFile.readToEnd()), indexPath: indexPath) { shard in
+                let shardURL = url.appendingPathComponent(shard)
+                guard let file = try open(shard, "open for reading") else {
+                    throw ModelFileError.badConfig(path: indexPath, reason: "the shard \(shard) that weight_map names is missing")
+                }
+                return try SafetensorsFile(reading: file, url: shardURL)
+            }
+        } else {
             throw CheckpointError.io(path: weightsURL.path, operation: "open for reading", reason: String(cString: strerror(ENOENT)))
         }
-        let weights = try SafetensorsFile(reading: weightsFile, url: weightsURL)
         let tokenizerFile = try open(GPT.tokenizerFileName, "open")
         defer { tokenizerFile?.closeIgnoringErrors() }
         return ModelDirectorySnapshot(
