@@ -41,7 +41,7 @@ import Testing
 @Suite struct LlamaTokenizerTests {
     struct Expected: Decodable { let texts: [String]; let ids: [[Int32]] }
 
-    @Test(arguments: ["llama3", "qwen2"])
+    @Test(arguments: ["llama3", "qwen2", "digits"])
     func idsMatchTheTokenizersLibrary(name: String) throws {
         let folder = SafetensorsFixtures.folder.appendingPathComponent("tokenizer-" + name)
         let tokenizer = try TokenizerJSON.load(contentsOf: folder.appendingPathComponent("tokenizer.json"))

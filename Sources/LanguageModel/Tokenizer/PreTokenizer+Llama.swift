@@ -18,11 +18,13 @@ extension PreTokenizer {
         case llama3
         /// Qwen2's `Split` regex.
         case qwen2
+        /// SmolLM's: every digit alone (`Digits` with `individual_digits`), then GPT-2's between them.
+        case digits
 
         /// The regex as the tokenizer.json of such a model spells it (nil for GPT-2's, which is implied by ByteLevel).
         public var regex: String? {
             switch self {
-            case .gpt2: return nil
+            case .gpt2, .digits: return nil
             case .llama3: return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
             case .qwen2: return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
             }
@@ -45,7 +47,8 @@ extension PreTokenizer {
     static func forEachPiece(
         in buffer: UnsafeBufferPointer<UInt8>, range: Range<Int>, pattern: Pattern, _ body: (Range<Int>) -> Void
     ) {
-        guard pattern != .gpt2 else { return forEachPiece(in: buffer, range: range, body) }
+        if pattern == .gpt2 { return forEachPiece(in: buffer, range: range, body) }
+        if pattern == .digits { return forEachDigitPiece(in: buffer, range: range, body) }
         let digits = pattern == .llama3 ? 3 : 1
         var start = range.lowerBound
         while start < range.upperBound {
@@ -53,6 +56,23 @@ extension PreTokenizer {
             body(start..<stop)
             start = stop
         }
+    }
+
+    /// `Digits(individual_digits: true)` then GPT-2's pattern: each character of
+    /// class \p{N} (Rust's `char::is_numeric`) is a piece alone, and the text
+    /// between them is cut by GPT-2's pattern as if it were the whole input.
+    static func forEachDigitPiece(in buffer: UnsafeBufferPointer<UInt8>, range: Range<Int>, _ body: (Range<Int>) -> Void) {
+        var segment = range.lowerBound, p = range.lowerBound
+        while p < range.upperBound {
+            let (k, n) = classify(buffer, at: p, end: range.upperBound)
+            if k == .number {
+                if segment < p { forEachPiece(in: buffer, range: segment..<p, body) }
+                body(p..<(p + n))
+                segment = p + n
+            }
+            p += n
+        }
+        if segment < range.upperBound { forEachPiece(in: buffer, range: segment..<range.upperBound, body) }
     }
 
     /// The end of the piece that starts at `start` (exclusive), `start < end`.

@@ -92,6 +92,9 @@ public enum TokenizerJSON {
             out += "      {\n        \"type\": \"Split\",\n        \"pattern\": {\n          \"Regex\": \(jsonQuoted(regex))\n        },\n"
             out += "        \"behavior\": \"Isolated\",\n        \"invert\": false\n      },\n"
             out += "      \(byteLevel.replacingOccurrences(of: "\"use_regex\": true", with: "\"use_regex\": false"))\n    ]\n  },\n"
+        } else if tokenizer.pattern == .digits {
+            out += "  \"pre_tokenizer\": {\n    \"type\": \"Sequence\",\n    \"pretokenizers\": [\n"
+            out += "      {\n        \"type\": \"Digits\",\n        \"individual_digits\": true\n      },\n      \(byteLevel)\n    ]\n  },\n"
         } else {
             out += "  \"pre_tokenizer\": \(byteLevel),\n"
         }
@@ -286,11 +289,20 @@ public enum TokenizerJSON {
         }
         var pattern = PreTokenizer.Pattern.gpt2
         var byteLevelValue = preValue
-        if typeName(preValue) == "Sequence" {
+        if typeName(preValue) == "Sequence",
+           let steps = (preValue as? [String: Any])?["pretokenizers"] as? [Any], steps.count == 2,
+           let digits = steps[0] as? [String: Any], typeName(digits) == "Digits" {
+            // [Digits(individual_digits), ByteLevel(use_regex: true)], as SmolLM writes it.
+            guard (digits["individual_digits"] as? Bool) == true else {
+                throw TokenizerError(.unsupportedSetting("pre_tokenizer Digits with individual_digits false"))
+            }
+            pattern = .digits
+            byteLevelValue = steps[1]
+        } else if typeName(preValue) == "Sequence" {
             // [Split(regex, Isolated), ByteLevel(use_regex: false)], as Llama 3 and Qwen2 write it.
             guard let steps = (preValue as? [String: Any])?["pretokenizers"] as? [Any], steps.count == 2,
                   let split = steps[0] as? [String: Any], typeName(split) == "Split" else {
-                throw TokenizerError(.unsupportedSetting("pre_tokenizer Sequence other than [Split, ByteLevel]"))
+                throw TokenizerError(.unsupportedSetting("pre_tokenizer Sequence other than [Split, ByteLevel] or [Digits, ByteLevel]"))
             }
             let regex = (split["pattern"] as? [String: Any])?["Regex"] as? String
             guard let found = PreTokenizer.Pattern.allCases.first(where: { $0.regex != nil && $0.regex == regex }) else {
@@ -311,7 +323,7 @@ public enum TokenizerJSON {
         if (pre["add_prefix_space"] as? Bool) == true {
             throw TokenizerError(.unsupportedSetting("pre_tokenizer.add_prefix_space = true"))
         }
-        if pattern == .gpt2 && (pre["use_regex"] as? Bool) == false {
+        if (pattern == .gpt2 || pattern == .digits) && (pre["use_regex"] as? Bool) == false {
             throw TokenizerError(.unsupportedSetting("pre_tokenizer.use_regex = false"))
         }
         if let dropout = model["dropout"], !(dropout is NSNull), (dropout as? Double) != 0 {

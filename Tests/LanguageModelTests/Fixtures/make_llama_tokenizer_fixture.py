@@ -1,7 +1,8 @@
 """Writes tokenizer-llama3/ and tokenizer-qwen2/ for LlamaTokenizerTests: small
 byte-level BPE tokenizers built with the `tokenizers` library in the layout of
 Llama 3's tokenizer.json (Split with Llama 3's regex, then ByteLevel without
-its regex; ignore_merges) and Qwen2's (NFC normalizer, Qwen2's regex), each
+its regex; ignore_merges), Qwen2's (NFC normalizer, Qwen2's regex) and
+SmolLM's (Digits one by one, then ByteLevel with GPT-2's regex), each
 with special tokens, and expected.json: the ids `tokenizers` gives for a set
 of texts. Run: python3 Tests/LanguageModelTests/Fixtures/make_llama_tokenizer_fixture.py"""
 import json, os
@@ -16,15 +17,20 @@ corpus = [
 ] * 20
 texts = [
     "Hello world! It's a test.", "The lazy dog's 12345 bones", "café naïve déjà", "cafe\u0301 (decomposed)",
-    "  leading\n\n\ttabs\r\n", "<|begin_of_text|>Hi<|eot_id|>", "unseen words: zebra xylophone", "数字123🙂",
+    "  leading\n\n\ttabs\r\n", "<|begin_of_text|>Hi<|eot_id|>", "unseen words: zebra xylophone", "数字123🙂 x2 ²³ 4,567.89",
 ]
-for name, special in (("llama3", ["<|begin_of_text|>", "<|eot_id|>"]), ("qwen2", ["<|endoftext|>", "<|im_start|>", "<|im_end|>"])):
+for name, special in (("llama3", ["<|begin_of_text|>", "<|eot_id|>"]), ("qwen2", ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]),
+                      ("digits", ["<|endoftext|>", "<|im_start|>", "<|im_end|>"])):
     tok = Tokenizer(models.BPE(ignore_merges=(name == "llama3")))
     if name == "qwen2":
         tok.normalizer = normalizers.NFC()
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(patterns[name]), behavior="isolated", invert=False),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    if name == "digits":  # SmolLM's: each digit alone, then GPT-2's regex
+        tok.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
+    else:
+        tok.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Split(Regex(patterns[name]), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=420, special_tokens=special, show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
