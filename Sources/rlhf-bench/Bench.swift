@@ -11,7 +11,9 @@ struct Bench: ParsableCommand {
         abstract: "Measure GEMM, training and sampling speed of the engine.",
         discussion: """
             Reference configs: tiny (4 layers, 4 heads, width 256, context 128, vocab 512, \
-            batch 16x128) and small (6/6/384, context 256, vocab 8192, batch 8x256). Each figure \
+            batch 16x128), small (6/6/384, context 256, vocab 8192, batch 8x256) and smol \
+            (SmolLM2-135M's shape: the Llama family's blocks, 30 layers, 9 heads, 3 KV heads, \
+            width 576, MLP 1536, vocab 49,152, tied head; batch 4x128; f32 weights). Each figure \
             is the median of several repeats, 1- and 2-thread runs interleaved. Build with -c release.
             """)
 
@@ -24,7 +26,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Thread counts to measure, comma-separated.")
     var threads: String = "1,2"
 
-    @Option(help: "Configs to measure: tiny, small or both, comma-separated.")
+    @Option(help: "Configs to measure: tiny, small, smol, comma-separated.")
     var configs: String = "tiny,small"
 
     @Option(help: "Sampling batch sizes, comma-separated.")
@@ -46,7 +48,7 @@ struct Bench: ParsableCommand {
         }
         let chosen = try configs.split(separator: ",").map { name -> BenchConfig in
             guard let c = BenchConfig.all.first(where: { $0.name == name }) else {
-                throw ValidationError("--configs expects tiny and/or small (got \(name))")
+                throw ValidationError("--configs expects tiny, small and/or smol (got \(name))")
             }
             return c
         }

@@ -11,6 +11,10 @@ struct BenchConfig {
     static let all = [
         BenchConfig(name: "tiny", model: .tiny, batch: 16, sequence: 128),
         BenchConfig(name: "small", model: .small, batch: 8, sequence: 256),
+        // SmolLM2-135M's shape (HuggingFaceTB/SmolLM2-135M config.json), random weights.
+        BenchConfig(name: "smol", model: .llama(layers: 30, heads: 9, keyValueHeads: 3, width: 576, mlpWidth: 1536,
+                                                contextLength: 2048, vocabularySize: 49_152, ropeTheta: 100_000, tiedHead: true),
+                    batch: 4, sequence: 128),
     ]
 }
 
@@ -32,25 +36,31 @@ final class Measurements {
         weights = [Float](repeating: 1 / Float(n), count: n)
     }
 
+    /// Floats of the position table (GPT-2's; none for the Llama family).
+    var positionFloats: Int { model.layout.wpe == nil ? 0 : config.model.contextLength * config.model.width }
+
     /// Model FLOPs per trained token: 6·N + 12·L·C·T, N without the position table
     /// (the PaLM appendix B count, as nanoGPT's MFU estimate uses).
     var flopsPerToken: Double {
         let c = config.model
-        let n = model.parameterCount - c.contextLength * c.width
+        let n = model.parameterCount - positionFloats
         return Double(6 * n + 12 * c.layers * c.width * config.sequence)
     }
 
     /// Bytes of weights a batch-1 decode step reads: every parameter but the
-    /// position table, of which it reads one row.
+    /// position table and an untied token embedding, of which it reads one row each.
     var weightBytesPerToken: Double {
         let c = config.model
-        return Double(4 * (model.parameterCount - (c.contextLength - 1) * c.width))
+        let rowsOnly = positionFloats + (c.tiedHead ? 0 : c.vocabularySize * c.width)
+        let rowsRead = (positionFloats > 0 ? c.width : 0) + (c.tiedHead ? 0 : c.width)
+        return Double(4 * (model.parameterCount - rowsOnly + rowsRead))
     }
 
     /// GFLOP/s of `gemm` over the forward shapes of one training batch.
     func gemmRate() -> Double {
         let N = config.batch * config.sequence, C = config.model.width, V = config.model.vocabularySize
-        let shapes = [(N, 3 * C, C), (N, C, C), (N, 4 * C, C), (N, C, 4 * C), (N, V, C)]
+        let shape = config.model
+        let shapes = [(N, shape.qkvWidth, C), (N, C, C), (N, shape.fcWidth, C), (N, C, shape.hidden), (N, V, C)]
         let maxFloats = shapes.map { max($0.0 * $0.2, $0.2 * $0.1, $0.0 * $0.1) }.max()!
         let a = FloatBuffer(count: maxFloats), b = FloatBuffer(count: maxFloats), c = FloatBuffer(count: maxFloats)
         var rng = Random(seed: 3)
@@ -73,22 +83,21 @@ final class Measurements {
     /// every block's four matrices, then the tied LM head. The bound on batch-1 sampling.
     func decodeStreamRate() -> Double {
         let c = config.model, C = c.width
-        let x = FloatBuffer(count: 4 * C), y = FloatBuffer(count: max(4 * C, c.vocabularySize))
+        let x = FloatBuffer(count: max(4 * C, c.hidden)), y = FloatBuffer(count: max(4 * C, c.fcWidth, c.qkvWidth, c.vocabularySize))
         var bytes = 0.0
         let rounds = quick ? 3 : 6
         let seconds = time {
             for _ in 0..<rounds {
-                for l in 0..<c.layers {
-                    let p = "transformer.h.\(l)."
-                    for (name, k, n) in [("attn.c_attn.weight", C, 3 * C), ("attn.c_proj.weight", C, C),
-                                         ("mlp.c_fc.weight", C, 4 * C), ("mlp.c_proj.weight", 4 * C, C)] {
-                        gemm(M: 1, N: n, K: k, A: x.pointer, lda: k, B: model.parameter(p + name), ldb: n,
-                             C: y.pointer, ldc: n)
+                let outIn = c.family != .gpt2
+                for o in model.layout.blocks {
+                    for (offset, k, n) in [(o.qkvw, C, c.qkvWidth), (o.projw, C, C), (o.fcw, C, c.fcWidth), (o.fcprojw, c.hidden, C)] {
+                        gemm(transB: outIn, M: 1, N: n, K: k, A: x.pointer, lda: k, B: model.parameters.pointer + offset,
+                             ldb: outIn ? k : n, C: y.pointer, ldc: n)
                         bytes += Double(4 * k * n)
                     }
                 }
                 gemm(transB: true, M: 1, N: c.vocabularySize, K: C, A: x.pointer, lda: C,
-                     B: model.parameter("transformer.wte.weight"), ldb: C, C: y.pointer, ldc: c.vocabularySize)
+                     B: model.parameters.pointer + (model.layout.head ?? model.layout.wte), ldb: C, C: y.pointer, ldc: c.vocabularySize)
                 bytes += Double(4 * C * c.vocabularySize)
             }
         }
