@@ -45,7 +45,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: fast),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"], exclude: ["Fixtures"], swiftSettings: fast),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Datasets"], resources: [.copy("Transcripts")]),
         .testTarget(name: "WorldTests", dependencies: ["World", "Datasets", "Kernels"]),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Datasets", "LanguageModel", "Kernels"],

@@ -1,0 +1,272 @@
+import Foundation
+
+/// Runs a parsed template: statements write text, expressions evaluate with Python's
+/// semantics (the filters, tests and methods are in `JinjaRenderer+Builtins.swift`).
+final class JinjaRenderer {
+    /// Variable frames, innermost last: the template's globals and variables, then one per loop body.
+    private var scopes: [[String: JinjaValue]]
+    private(set) var output = ""
+    /// The template line being run, for error messages.
+    var line = 0
+
+    private enum Flow { case normal, breakLoop, continueLoop }
+
+    init(variables: [String: JinjaValue]) {
+        var globals: [String: JinjaValue] = [:]
+        for name in ["raise_exception", "namespace", "range"] { globals[name] = .function(name) }
+        scopes = [globals.merging(variables) { $1 }]
+    }
+
+    func render(_ nodes: [JinjaNode]) throws {
+        _ = try run(nodes)
+    }
+
+    private func run(_ nodes: [JinjaNode]) throws -> Flow {
+        for node in nodes {
+            line = node.line
+            switch node.kind {
+            case .text(let text):
+                output += text
+            case .output(let expr):
+                output += try evaluate(expr).text
+            case .ifChain(let branches, let otherwise):
+                var taken: [JinjaNode] = otherwise
+                for (condition, body) in branches where try evaluate(condition).isTrue {
+                    taken = body
+                    break
+                }
+                let flow = try run(taken)
+                if flow != .normal { return flow }
+            case .forLoop(let targets, let iterable, let filter, let body, let otherwise):
+                try loop(targets, over: try evaluate(iterable), filter: filter, body: body, otherwise: otherwise)
+            case .set(let name, nil, let expr):
+                scopes[scopes.count - 1][name] = try evaluate(expr)
+            case .set(let name, let attribute?, let expr):
+                guard case .namespace(let ns) = lookup(name) else {
+                    throw fail("'\(name)' is not a namespace, so '\(name).\(attribute)' cannot be set")
+                }
+                ns.attributes[attribute] = try evaluate(expr)
+            case .setBlock(let name, let body):
+                let saved = output
+                output = ""
+                _ = try run(body)
+                scopes[scopes.count - 1][name] = .string(output)
+                output = saved
+            case .breakLoop:
+                return .breakLoop
+            case .continueLoop:
+                return .continueLoop
+            }
+        }
+        return .normal
+    }
+
+    private func loop(
+        _ targets: [String], over iterable: JinjaValue, filter: JinjaExpr?, body: [JinjaNode], otherwise: [JinjaNode]
+    ) throws {
+        let at = line
+        var items = try iterate(iterable)
+        if let filter {
+            items = try items.filter { item in
+                scopes.append([:])
+                defer { scopes.removeLast() }
+                try bind(targets, to: item)
+                return try evaluate(filter).isTrue
+            }
+        }
+        if items.isEmpty {
+            _ = try run(otherwise)
+            return
+        }
+        for (index, item) in items.enumerated() {
+            var loop = JinjaDict()
+            loop["index"] = .int(index + 1)
+            loop["index0"] = .int(index)
+            loop["revindex"] = .int(items.count - index)
+            loop["revindex0"] = .int(items.count - index - 1)
+            loop["first"] = .bool(index == 0)
+            loop["last"] = .bool(index == items.count - 1)
+            loop["length"] = .int(items.count)
+            loop["previtem"] = index > 0 ? items[index - 1] : .undefined("loop.previtem")
+            loop["nextitem"] = index + 1 < items.count ? items[index + 1] : .undefined("loop.nextitem")
+            scopes.append(["loop": .dict(loop)])
+            defer { scopes.removeLast() }
+            line = at
+            try bind(targets, to: item)
+            if try run(body) == .breakLoop { break }
+        }
+    }
+
+    private func bind(_ targets: [String], to item: JinjaValue) throws {
+        if targets.count == 1 {
+            scopes[scopes.count - 1][targets[0]] = item
+            return
+        }
+        guard case .list(let parts) = item, parts.count == targets.count else {
+            throw fail("cannot unpack \(item.typeName) into \(targets.count) names")
+        }
+        for (name, part) in zip(targets, parts) { scopes[scopes.count - 1][name] = part }
+    }
+
+    /// What a `for` loop goes over: a list's items, a dict's keys, a string's characters.
+    func iterate(_ value: JinjaValue) throws -> [JinjaValue] {
+        switch value {
+        case .undefined: return []
+        case .list(let items): return items
+        case .dict(let d): return d.keys.map(JinjaValue.string)
+        case .string(let s): return s.map { .string(String($0)) }
+        default: throw fail("'\(value.typeName)' object is not iterable")
+        }
+    }
+
+    private func lookup(_ name: String) -> JinjaValue {
+        for scope in scopes.reversed() {
+            if let value = scope[name] { return value }
+        }
+        return .undefined(name)
+    }
+
+    func fail(_ message: String) -> JinjaError {
+        JinjaError(message, line: line)
+    }
+
+    // MARK: Expressions
+
+    func evaluate(_ expr: JinjaExpr) throws -> JinjaValue {
+        switch expr {
+        case .literal(let value):
+            return value
+        case .name(let name):
+            return lookup(name)
+        case .list(let items):
+            return .list(try items.map(evaluate))
+        case .dict(let pairs):
+            var d = JinjaDict()
+            for (key, value) in pairs {
+                guard case .string(let k) = try evaluate(key) else { throw fail("dict keys must be strings here") }
+                d[k] = try evaluate(value)
+            }
+            return .dict(d)
+        case .attribute(let object, let name):
+            return try attribute(try evaluate(object), name)
+        case .subscript(let object, let index):
+            return try item(try evaluate(object), try evaluate(index))
+        case .slice(let object, let start, let stop, let step):
+            return try slice(try evaluate(object), try start.map(evaluate), try stop.map(evaluate), try step.map(evaluate))
+        case .call(let callee, let args, let kwargs):
+            let f = try evaluate(callee)
+            let values = try args.map(evaluate)
+            let named = try kwargs.map { ($0.0, try evaluate($0.1)) }
+            return try call(f, values, named)
+        case .filter(let value, let name, let args, let kwargs):
+            let named = try kwargs.map { ($0.0, try evaluate($0.1)) }
+            return try filter(name, try evaluate(value), try args.map(evaluate), named)
+        case .test(let value, let name, let args, let negated):
+            return .bool(try test(name, try evaluate(value), try args.map(evaluate)) != negated)
+        case .not(let value):
+            return .bool(!(try evaluate(value).isTrue))
+        case .negate(let value):
+            switch try evaluate(value) {
+            case .int(let i): return .int(-i)
+            case .double(let d): return .double(-d)
+            case .bool(let b): return .int(b ? -1 : 0)
+            case let v: throw fail("bad operand type for unary -: '\(v.typeName)'")
+            }
+        case .binary("and", let a, let b):
+            let left = try evaluate(a)
+            return left.isTrue ? try evaluate(b) : left
+        case .binary("or", let a, let b):
+            let left = try evaluate(a)
+            return left.isTrue ? left : try evaluate(b)
+        case .binary(let op, let a, let b):
+            return try binary(op, try evaluate(a), try evaluate(b))
+        case .conditional(let value, let condition, let otherwise):
+            if try evaluate(condition).isTrue { return try evaluate(value) }
+            return try otherwise.map(evaluate) ?? .undefined("the else branch")
+        }
+    }
+
+    private func binary(_ op: String, _ a: JinjaValue, _ b: JinjaValue) throws -> JinjaValue {
+        switch op {
+        case "==": return .bool(a == b)
+        case "!=": return .bool(a != b)
+        case "<", ">", "<=", ">=":
+            let order: Int
+            if let x = a.number, let y = b.number {
+                order = x < y ? -1 : x > y ? 1 : 0
+            } else if case .string(let x) = a, case .string(let y) = b {
+                let (u, v) = (x.unicodeScalars.map(\.value), y.unicodeScalars.map(\.value))
+                order = u.lexicographicallyPrecedes(v) ? -1 : u == v ? 0 : 1
+            } else {
+                throw fail("'\(op)' not supported between '\(a.typeName)' and '\(b.typeName)'")
+            }
+            switch op {
+            case "<": return .bool(order < 0)
+            case ">": return .bool(order > 0)
+            case "<=": return .bool(order <= 0)
+            default: return .bool(order >= 0)
+            }
+        case "in", "not in":
+            let found: Bool
+            switch b {
+            case .string(let s):
+                guard case .string(let needle) = a else { throw fail("'in <string>' requires a string on the left, not '\(a.typeName)'") }
+                found = needle.isEmpty || s.contains(needle)
+            case .list(let items): found = items.contains(a)
+            case .dict(let d):
+                if case .string(let key) = a { found = d.contains(key) } else { found = false }
+            case .undefined: found = false
+            default: throw fail("argument of type '\(b.typeName)' is not iterable")
+            }
+            return .bool(found != (op == "not in"))
+        case "~":
+            return .string(a.text + b.text)
+        case "+":
+            switch (a, b) {
+            case (.string(let x), .string(let y)): return .string(x + y)
+            case (.list(let x), .list(let y)): return .list(x + y)
+            default: break
+            }
+        case "*":
+            switch (a, b) {
+            case (.string(let s), .int(let n)), (.int(let n), .string(let s)):
+                return .string(String(repeating: s, count: max(0, n)))
+            default: break
+            }
+        default: break
+        }
+        return try arithmetic(op, a, b)
+    }
+
+    private func arithmetic(_ op: String, _ a: JinjaValue, _ b: JinjaValue) throws -> JinjaValue {
+        guard let x = a.number, let y = b.number else {
+            throw fail("unsupported operand types for \(op): '\(a.typeName)' and '\(b.typeName)'")
+        }
+        let integers: (Int, Int)? = switch (a, b) {
+        case (.double, _), (_, .double): nil
+        default: (Int(x), Int(y))
+        }
+        if (op == "/" || op == "//" || op == "%"), y == 0 { throw fail("division by zero") }
+        if let (i, j) = integers {
+            switch op {
+            case "+": return .int(i + j)
+            case "-": return .int(i - j)
+            case "*": return .int(i * j)
+            case "//": return .int(Int((Double(i) / Double(j)).rounded(.down)))
+            case "%": return .int(((i % j) + j) % j)
+            case "**" where j >= 0: return .int((0..<j).reduce(1) { r, _ in r * i })
+            default: break
+            }
+        }
+        switch op {
+        case "+": return .double(x + y)
+        case "-": return .double(x - y)
+        case "*": return .double(x * y)
+        case "/": return .double(x / y)
+        case "//": return .double((x / y).rounded(.down))
+        case "%": return .double(x - y * (x / y).rounded(.down))
+        case "**": return .double(pow(x, y))
+        default: throw fail("unknown operator \(op)")
+        }
+    }
+}
