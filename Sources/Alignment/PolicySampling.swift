@@ -19,14 +19,14 @@ public struct SampledResponse: Sendable, Equatable {
 public enum PolicySampling {
     /// `k` responses to each prompt, `batchSize` sequences at a time through
     /// the KV cache; prompts too long for the context keep their last tokens.
-    /// Generation stops at `<|end|>`. Passes `monitor`'s checkpoint before each
+    /// Generation stops at the end of the assistant's turn (`ChatFormat.stopToken`). Passes `monitor`'s checkpoint before each
     /// batch and reports the responses done after it.
     public static func sample<Failure: Error>(
         _ model: GPT, tokenizer: BPETokenizer, prompts: [String], k: Int = 1, settings: SamplingSettings,
         rng: inout Random, batchSize: Int = 64, monitor: WorkMonitor<Failure> = .none
     ) throws(Failure) -> [[SampledResponse]] {
         var settings = settings
-        settings.stopToken = tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn)
+        settings.stopToken = ChatFormat.stopToken(tokenizer)
         let room = max(1, model.config.contextLength - settings.maxNewTokens)
         let encoded = prompts.map { Array(ChatFormat.promptTokens($0, tokenizer: tokenizer).suffix(room)) }
         let jobs = encoded.indices.flatMap { p in Array(repeating: p, count: k) }

@@ -17,25 +17,6 @@ public struct ChatExample: Sendable, Equatable {
     }
 }
 
-/// The chat format of DESIGN §2: `<|user|> PROMPT <|assistant|> RESPONSE <|end|>`.
-public enum ChatFormat {
-    /// The tokens a model reads before it answers `prompt`.
-    public static func promptTokens(_ prompt: String, tokenizer: BPETokenizer) -> [Int32] {
-        tokenizer.encode("\(BPETokenizer.SpecialToken.user) \(prompt) \(BPETokenizer.SpecialToken.assistant)")
-    }
-
-    /// The tokens of a response, ending with `<|end|>`.
-    public static func responseTokens(_ response: String, tokenizer: BPETokenizer) -> [Int32] {
-        tokenizer.encode(" " + response + BPETokenizer.SpecialToken.endOfTurn)
-    }
-
-    /// Whether `tokenizer` has the chat markers.
-    public static func supports(_ tokenizer: BPETokenizer) -> Bool {
-        [BPETokenizer.SpecialToken.user, BPETokenizer.SpecialToken.assistant, BPETokenizer.SpecialToken.endOfTurn]
-            .allSatisfy { tokenizer.id(of: $0) != nil }
-    }
-}
-
 extension LanguageModelTraining {
     /// Supervised finetuning (Ouyang et al. 2022, §3.5): next-token loss on the
     /// response tokens of chat examples only, averaged over those tokens in the

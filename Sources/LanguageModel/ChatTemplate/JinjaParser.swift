@@ -156,7 +156,7 @@ struct JinjaParser {
         default:
             let known = ["macro", "call", "filter", "include", "import", "from", "extends", "block", "raw", "with", "do", "autoescape"]
             if known.contains(keyword) {
-                throw JinjaError("the '\(keyword)' statement is not supported (use chat_template=FILE with a simpler template)", line: at)
+                throw JinjaError("the '\(keyword)' statement is not supported", line: at)
             }
             if ["endif", "endfor", "endset", "elif", "else", "endgeneration"].contains(keyword) {
                 throw JinjaError("'\(keyword)' without its opening tag", line: at)

@@ -9,7 +9,8 @@ extension GPT {
     /// Writes `config.json`, `model.safetensors` (F32, Hugging Face's names and
     /// layout for the family: GPT-2's Conv1D, the Llama family's Linear; a tied
     /// LM head not repeated, a scalar head as `score.weight`)
-    /// and, given a `tokenizer`, `tokenizer.json` as one directory at `directory`:
+    /// and, given a `tokenizer`, `tokenizer.json` (and `tokenizer_config.json` with its
+    /// chat template, when it has one) as one directory at `directory`:
     /// built beside it and swapped in whole (`ModelDirectory.replace`), so that
     /// a crash leaves the old model there or the new one, never a mix.
     /// `endToken` becomes the config's bos/eos/pad id; `chatFormat` marks a
@@ -42,6 +43,11 @@ extension GPT {
                 try FileDescriptor.writeNewFile(paths(Self.tokenizerFileName).write,
                                                 reporting: paths(Self.tokenizerFileName).report,
                                                 bytes: Array(TokenizerJSON.jsonText(for: tokenizer).utf8))
+                if let template = tokenizer.chatTemplate {
+                    try FileDescriptor.writeNewFile(paths(TokenizerConfig.fileName).write,
+                                                    reporting: paths(TokenizerConfig.fileName).report,
+                                                    bytes: Array(TokenizerConfig.jsonText(for: template).utf8))
+                }
             }
         }
     }

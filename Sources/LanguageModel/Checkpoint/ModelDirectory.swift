@@ -5,10 +5,12 @@ import Foundation
 /// never be deleted by a save).
 ///
 /// A saved model is `config.json`, `model.safetensors` and, when it has one,
-/// `tokenizer.json`; nothing else. Writing one is `replace(_:replacingModel:writeFiles:)`.
+/// `tokenizer.json` (with `tokenizer_config.json` when it has a chat template); nothing else. Writing one is `replace(_:replacingModel:writeFiles:)`.
 public enum ModelDirectory {
     /// The files a saved model consists of.
-    public static let modelFileNames: Set<String> = [GPT.configFileName, GPT.weightsFileName, GPT.tokenizerFileName]
+    public static let modelFileNames: Set<String> = [
+        GPT.configFileName, GPT.weightsFileName, GPT.tokenizerFileName, TokenizerConfig.fileName,
+    ]
 
     /// What a directory holds, sorted into a model's files and the rest.
     public struct Contents: Equatable, Sendable {

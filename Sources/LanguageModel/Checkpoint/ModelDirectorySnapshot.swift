@@ -27,6 +27,10 @@ public struct ModelDirectorySnapshot: Sendable {
     public let weights: ModelWeights
     /// tokenizer.json's bytes, or nil when the directory has none.
     public let tokenizerJSON: Data?
+    /// tokenizer_config.json's bytes, or nil.
+    public let tokenizerConfigJSON: Data?
+    /// chat_template.jinja's text, or nil.
+    public let chatTemplateJinja: String?
 
     /// Whether config.json marks a model saved as a chat model.
     public var isChatModel: Bool { config.chatFormat ?? false }
@@ -80,15 +84,18 @@ public struct ModelDirectorySnapshot: Sendable {
         } else {
             throw CheckpointError.io(path: weightsURL.path, operation: "open for reading", reason: String(cString: strerror(ENOENT)))
         }
-        let tokenizerFile = try open(GPT.tokenizerFileName, "open")
-        defer { tokenizerFile?.closeIgnoringErrors() }
+        func read(_ name: String) throws -> Data? {
+            guard let file = try open(name, "open") else { return nil }
+            defer { file.closeIgnoringErrors() }
+            do { return Data(try file.readToEnd()) } catch {
+                throw TokenizerError(.unreadable(error.localizedDescription), file: name)
+            }
+        }
         return ModelDirectorySnapshot(
             url: url, config: try decodeConfig(configFile, path: configFile.path), weights: weights,
-            tokenizerJSON: try tokenizerFile.map { file in
-                do { return Data(try file.readToEnd()) } catch {
-                    throw TokenizerError(.unreadable(error.localizedDescription), file: GPT.tokenizerFileName)
-                }
-            })
+            tokenizerJSON: try read(GPT.tokenizerFileName),
+            tokenizerConfigJSON: try read(TokenizerConfig.fileName),
+            chatTemplateJinja: try read(TokenizerConfig.templateFileName).map { String(decoding: $0, as: UTF8.self) })
     }
 
     /// The error for a path that is not a model directory.

@@ -43,6 +43,8 @@ public final class BPETokenizer: Sendable {
     public let ignoreMerges: Bool
     /// Qwen2's NFC normalizer: text is composed (Unicode NFC) before it is encoded.
     public let composesText: Bool
+    /// The model's chat template (tokenizer_config.json's `chat_template`), if it has one.
+    public let chatTemplate: ChatTemplate?
 
     /// The token string of each id (the content for special tokens).
     private let tokens: [String]
@@ -160,6 +162,29 @@ public final class BPETokenizer: Sendable {
         self.byteToID = byteToID
         self.rules = rules
         self.splitter = SpecialTokenSplitter(specialTokens.map { ($0.key, $0.value) })
+        self.chatTemplate = nil
+    }
+
+    /// The same tokenizer with `template` as its chat template (nil: none).
+    public func withChatTemplate(_ template: ChatTemplate?) -> BPETokenizer {
+        BPETokenizer(copying: self, chatTemplate: template)
+    }
+
+    private init(copying other: BPETokenizer, chatTemplate: ChatTemplate?) {
+        pattern = other.pattern
+        ignoreMerges = other.ignoreMerges
+        composesText = other.composesText
+        vocabulary = other.vocabulary
+        merges = other.merges
+        specialTokens = other.specialTokens
+        vocabularySize = other.vocabularySize
+        tokens = other.tokens
+        tokenBytes = other.tokenBytes
+        specialFlags = other.specialFlags
+        byteToID = other.byteToID
+        rules = other.rules
+        splitter = other.splitter
+        self.chatTemplate = chatTemplate
     }
 
     // MARK: - Encoding

@@ -40,6 +40,9 @@ public struct TokenizerError: LocalizedError, Equatable, Sendable {
         case emptySpecialToken
         /// A special token is listed twice.
         case duplicateSpecialToken(String)
+        /// The chat template cannot be read (the payload says where and what, e.g. a construct
+        /// the Jinja subset lacks).
+        case chatTemplate(String)
         /// The requested vocabulary size is below 256 bytes + the special tokens.
         case vocabularySizeTooSmall(requested: Int, minimum: Int)
     }
@@ -101,6 +104,8 @@ public struct TokenizerError: LocalizedError, Equatable, Sendable {
             return "a special token is empty"
         case .duplicateSpecialToken(let token):
             return "special token \"\(token)\" is listed twice"
+        case .chatTemplate(let reason):
+            return "\(reason); give another with chat_template=FILE"
         case .vocabularySizeTooSmall(let requested, let minimum):
             return "vocabulary size \(requested) is below the minimum \(minimum) (256 bytes + special tokens)"
         }

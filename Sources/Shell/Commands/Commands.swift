@@ -1,3 +1,6 @@
+import Alignment
+import LanguageModel
+
 /// The namespace every command's spec lives in, one file per command.
 enum Commands {}
 
@@ -15,4 +18,18 @@ extension Registry {
         Commands.grpoInit, Commands.grpoStep, Commands.grpoShow, Commands.rlooInit, Commands.rlooStep, Commands.rlooShow,
         Commands.restGrow, Commands.restImprove, Commands.caiRevise, Commands.hirRelabel, Commands.hirTrain,
     ])
+}
+
+extension Commands {
+    /// The tokenizer of a model that can chat; else `withoutMarkers` for a tokenizer with
+    /// neither a chat template nor the world's markers, or the reason its template fails.
+    static func chatTokenizer(
+        _ entry: ModelEntry, _ name: String, _ invocation: Invocation, at argument: String, _ withoutMarkers: String
+    ) throws -> BPETokenizer {
+        guard let tokenizer = entry.tokenizer else { throw invocation.error(withoutMarkers, at: argument) }
+        do { try ChatFormat.check(tokenizer) } catch {
+            throw invocation.error(tokenizer.chatTemplate == nil ? withoutMarkers : "\(name) cannot chat: \(error)", at: argument)
+        }
+        return tokenizer
+    }
 }

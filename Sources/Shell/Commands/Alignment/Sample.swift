@@ -70,9 +70,8 @@ extension Commands {
     /// A model that can chat: it has a tokenizer with the chat markers and no scalar head.
     static func chatModel(_ name: String, _ invocation: Invocation, _ s: Session, argument: String) throws -> (ModelEntry, BPETokenizer) {
         let entry = try s.model(name, in: invocation, argument: argument)
-        guard let tokenizer = entry.tokenizer, ChatFormat.supports(tokenizer) else {
-            throw invocation.error("\(name)'s tokenizer lacks the chat markers <|user|> <|assistant|> <|end|>; it needs a chat model such as sft", at: argument)
-        }
+        let tokenizer = try chatTokenizer(entry, name, invocation, at: argument,
+                                          "\(name)'s tokenizer lacks the chat markers <|user|> <|assistant|> <|end|>; it needs a chat model such as sft")
         guard !entry.model.hasScalarHead else {
             throw invocation.error("\(name) is a reward or value model (it has a scalar head); it cannot write responses", at: argument)
         }

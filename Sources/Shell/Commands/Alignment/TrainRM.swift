@@ -59,9 +59,8 @@ extension Commands {
             throw invocation.error("train rm starts from a language model's trunk: give from=MODEL (the default, sft, is not loaded)")
         }
         let trunk = try s.model(trunkName, in: invocation, argument: "from")
-        guard let tokenizer = trunk.tokenizer, ChatFormat.supports(tokenizer) else {
-            throw invocation.error("\(trunkName)'s tokenizer lacks the chat markers; a reward model reads chat examples", at: "from")
-        }
+        let tokenizer = try chatTokenizer(trunk, trunkName, invocation, at: "from",
+                                          "\(trunkName)'s tokenizer lacks the chat markers; a reward model reads chat examples")
         let settings = rmTraining.settings(invocation, s)
         var rng = s.random(invocation)
         let model = GPT(scalarHeadOn: trunk.model, seed: rng.next())

@@ -14,15 +14,18 @@ extension Commands {
             .option("top_k", .integer(0...1_000_000), "keep the k likeliest tokens; 0 keeps all (default: setting)"),
             .option("top_p", .float(0...1), "keep the likeliest tokens up to this mass (default: setting)"),
             .option("max_tokens", .integer(1...100_000), "new tokens at most (default: setting)"),
-            .option("chat", .bool, "wrap the prompt as <|user|> PROMPT <|assistant|> and stop at <|end|> (default: true for chat models)"),
+            .option("chat", .bool, "wrap the prompt in the chat format and stop at the turn's end (default: true for chat models)"),
             .option("seed", .integer(0...Int.max), "seed for this call (default: from the session seed)"),
         ],
         summary: "sample continuations of a prompt, with their log-probabilities",
         help: """
             Samples n continuations through the KV cache and prints each with the sum \
             of its tokens' log-probabilities (under the sampling temperature, before \
-            top-k/top-p). Generation stops at <|endoftext|> (or <|end|> with chat=true) \
-            or after max_tokens.
+            top-k/top-p). With chat=true the prompt is a user turn in the model's own \
+            chat template (a Hugging Face model's tokenizer_config.json), or else \
+            <|user|> PROMPT <|assistant|>, and generation stops at the token that ends \
+            the assistant's turn (<|eot_id|>, <|im_end|>, <|end|>…); otherwise at \
+            <|endoftext|>. Either way after max_tokens.
             """,
         examples: ["generate base \"Ada lives in\" n=4 temperature=0.8", "generate sft \"What is 3 + 4?\" chat=true"]
     ) { invocation, context in
@@ -37,8 +40,11 @@ extension Commands {
         }
         guard !entry.model.hasScalarHead else { throw invocation.error("\(name) is a scalar-head model; it scores, it does not generate", at: "MODEL") }
         let chat = invocation.optional("chat").flatMap(parseBool) ?? entry.chat
-        if chat, !ChatFormat.supports(tokenizer) {
-            throw invocation.error("\(name)'s tokenizer has no chat markers; use chat=false", at: "chat")
+        if chat {
+            do { try ChatFormat.check(tokenizer) } catch {
+                throw invocation.error(tokenizer.chatTemplate == nil ? "\(name)'s tokenizer has no chat markers; use chat=false"
+                                                                     : "\(name) cannot chat: \(error); use chat=false", at: "chat")
+            }
         }
         let prompt = chat ? ChatFormat.promptTokens(invocation.argument("PROMPT"), tokenizer: tokenizer)
                           : tokenizer.encode(invocation.argument("PROMPT"))
@@ -47,7 +53,7 @@ extension Commands {
         guard prompt.count < context_ else {
             throw invocation.error("the prompt is \(prompt.count) tokens; \(name) reads at most \(context_ - 1)", at: "PROMPT")
         }
-        let stop = tokenizer.id(of: chat ? BPETokenizer.SpecialToken.endOfTurn : BPETokenizer.SpecialToken.endOfText)
+        let stop = chat ? ChatFormat.stopToken(tokenizer) : tokenizer.id(of: BPETokenizer.SpecialToken.endOfText)
         let settings = SamplingSettings(
             temperature: Float(invocation.optional("temperature").flatMap(Double.init) ?? s.settings.temperature),
             topK: invocation.optional("top_k").flatMap { Int($0) } ?? s.settings.topK,

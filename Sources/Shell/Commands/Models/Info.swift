@@ -1,3 +1,4 @@
+import Alignment
 import LanguageModel
 
 extension Commands {
@@ -32,8 +33,12 @@ extension Commands {
         rows += [["parameters", "\(formatCount(m.parameterCount)) (\(m.parameterCount))"],
                  ["embeddings", formatCount(embeddings)],
                  ["memory", String(format: "%.1f MiB", Double(m.byteCount) / 1_048_576)],
-                 ["tokenizer", entry.tokenizer.map { "\($0.vocabularySize) tokens" } ?? "none"],
-                 ["origin", entry.origin]]
+                 ["tokenizer", entry.tokenizer.map { "\($0.vocabularySize) tokens" } ?? "none"]]
+        if let t = entry.tokenizer, t.chatTemplate != nil || ChatFormat.supports(t) {
+            let end = ChatFormat.stopToken(t).flatMap(t.token(for:)) ?? "none"
+            rows.append(["chat format", (t.chatTemplate == nil ? "<|user|> <|assistant|> markers" : "its chat template") + ", turns end at \(end)"])
+        }
+        rows.append(["origin", entry.origin])
         return "\(name)\n" + Table(["", ""], rows).render(header: false)
     }
 }

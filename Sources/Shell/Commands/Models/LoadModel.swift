@@ -8,18 +8,24 @@ extension Commands {
         arguments: [.argument("NAME", .name, "the name it gets here"),
                     .argument("PATH", .path, "a directory with config.json and model.safetensors (default: the bundled model NAME)",
                               required: false)],
-        summary: "load a model directory (ours or a Hugging Face GPT-2)",
+        options: [.option("chat_template", .path, "a Jinja file to use as the chat template instead of the folder's")],
+        summary: "load a model directory (ours, or a Hugging Face GPT-2, Llama, Qwen2 or Mistral)",
         help: """
             Reads config.json and model.safetensors (F32, F16 or BF16, GPT-2 tensor \
             names, GPT2LMHeadModel or a one-label GPT2ForSequenceClassification) and, \
-            when present, tokenizer.json or GPT-2's vocab.json and merges.txt. A bad \
+            when present, tokenizer.json or GPT-2's vocab.json and merges.txt, and the \
+            chat template of tokenizer_config.json or chat_template.jinja (the Jinja \
+            subset the templates of SmolLM2, Qwen2.5, Llama 3.2, TinyLlama, Llama 2 and \
+            Mistral use; an unsupported one is refused with the construct and line \
+            named, and chat_template=FILE gives another). A bad \
             file is refused with the file and tensor named; the session is unchanged. \
             config.json, model.safetensors and tokenizer.json are read from one \
             snapshot of the directory, so a save over it meanwhile cannot mix two \
             models. Without PATH, loads the model of that name from the folders given \
             with --models, then $RLHF_HOME/models, then ./models (the bundled base, sft).
             """,
-        examples: ["load model sft", "load model gpt2 ~/models/gpt2", "load model mine saved/mine"]
+        examples: ["load model sft", "load model gpt2 ~/models/gpt2", "load model smol ~/models/SmolLM2-135M-Instruct",
+                   "load model mine saved/mine chat_template=my-template.jinja"]
     ) { invocation, context in
         let name = invocation.argument("NAME")
         let typed = try invocation.arguments["PATH"] ?? bundledModel(name, context.session, invocation)
@@ -35,13 +41,34 @@ extension Commands {
             // GPT-2's own pair of files, which saves here never write.
             tokenizer = try TokenizerJSON.loadGPT2(vocabulary: vocab, merges: merges)
         }
+        var templateText = snapshot.chatTemplateJinja
+        if let file = invocation.optional("chat_template") {
+            let url = URL(fileURLWithPath: (file as NSString).expandingTildeInPath)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw invocation.error("cannot read the chat template \(file)", at: "chat_template")
+            }
+            templateText = String(decoding: data, as: UTF8.self)
+        }
+        if tokenizer == nil, invocation.given.contains("chat_template") {
+            throw invocation.error("\(typed) has no tokenizer to give the chat template to", at: "chat_template")
+        }
+        if tokenizer != nil, snapshot.tokenizerConfigJSON != nil || templateText != nil {
+            do {
+                tokenizer = tokenizer?.withChatTemplate(
+                    try TokenizerConfig.chatTemplate(config: snapshot.tokenizerConfigJSON, jinja: templateText))
+            } catch var error as TokenizerError where invocation.given.contains("chat_template") && error.file == TokenizerConfig.templateFileName {
+                error.file = invocation.optional("chat_template")
+                throw error
+            }
+        }
         if let t = tokenizer, t.vocabularySize > model.config.vocabularySize {
             throw invocation.error("the tokenizer has \(t.vocabularySize) tokens but the model only \(model.config.vocabularySize)", at: "PATH")
         }
-        context.session.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: typed, chat: snapshot.isChatModel)
+        let chat = snapshot.isChatModel || tokenizer?.chatTemplate != nil
+        context.session.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: typed, chat: chat)
         context.session.touch(name)
         return CommandOutput("\(name): loaded \(formatCount(model.parameterCount)) parameters from \(typed)"
-            + (tokenizer == nil ? " (no tokenizer found)" : ""))
+            + (tokenizer == nil ? " (no tokenizer found)" : tokenizer?.chatTemplate != nil ? " with its chat template" : ""))
     }
 
     /// The folders searched for a model by name: the session's `modelFolders`

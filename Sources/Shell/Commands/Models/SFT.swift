@@ -22,9 +22,8 @@ extension Commands {
         let s = context.session
         let name = invocation.argument("MODEL")
         let entry = try s.model(name, in: invocation, argument: "MODEL")
-        guard let tokenizer = entry.tokenizer, ChatFormat.supports(tokenizer) else {
-            throw invocation.error("\(name)'s tokenizer lacks the chat markers <|user|> <|assistant|> <|end|>; train one with train tokenizer", at: "MODEL")
-        }
+        let tokenizer = try chatTokenizer(entry, name, invocation, at: "MODEL",
+                                          "\(name)'s tokenizer lacks the chat markers <|user|> <|assistant|> <|end|>; train one with train tokenizer")
         guard !entry.model.hasScalarHead else { throw invocation.error("\(name) has a scalar head; sft trains language models", at: "MODEL") }
         let data = try s.dataset(invocation.argument("DATA"), in: invocation, argument: "DATA")
         func examples(_ records: [Record], _ argument: String) throws -> [ChatExample] {

@@ -9,14 +9,17 @@ extension Commands {
         options: [.option("force", .bool, "replace a model already at PATH", default: "false")],
         summary: "save a model as config.json + model.safetensors (+ tokenizer.json)",
         help: """
-            Writes the model in Hugging Face's GPT-2 layout, so transformers can load it \
-            too, with its tokenizer as tokenizer.json. The directory is written whole: \
+            Writes the model in Hugging Face's layout for its family (GPT-2, Llama, \
+            Qwen2, Mistral), so transformers can load it too, with its tokenizer as \
+            tokenizer.json and its chat template, if it has one, in \
+            tokenizer_config.json. The directory is written whole: \
             every file goes into a hidden directory beside PATH and is flushed to disk, \
             then that directory takes PATH's place in one atomic swap, so a crash or \
             kill leaves the old model at PATH or the new one, never a mix (the hidden \
             .DIR.rlhf-save-… a killed save leaves is removed by the next save). A model \
             already at PATH is kept unless force=true. Files that are not a model's \
-            (anything but config.json, model.safetensors and tokenizer.json) are never \
+            (anything but config.json, model.safetensors, tokenizer.json and \
+            tokenizer_config.json) are never \
             deleted: a PATH holding any is refused, naming them, force=true or not.
             """,
         examples: ["save model sft saved/sft", "save model sft saved/sft force=true"]
@@ -38,6 +41,7 @@ extension Commands {
             throw invocation.error(ModelFileError.notADirectory(path: path).errorDescription!, at: "PATH")
         }
         let files = "config.json, model.safetensors" + (entry.tokenizer == nil ? "" : ", tokenizer.json")
+            + (entry.tokenizer?.chatTemplate == nil ? "" : ", tokenizer_config.json")
         return CommandOutput("saved \(name) to \(path) (\(files))")
     }
 }

@@ -86,16 +86,15 @@ extension Commands {
         Parallel.threads = s.settings.threads
         func chat(_ name: String, argument: String) throws -> (model: GPT, tokenizer: BPETokenizer) {
             let entry = try s.model(name, in: invocation, argument: argument)
-            guard let tokenizer = entry.tokenizer, ChatFormat.supports(tokenizer) else {
-                throw invocation.error("\(name)'s tokenizer lacks the chat markers <|user|> <|assistant|> <|end|>; eval needs a chat model", at: argument)
-            }
+            let tokenizer = try chatTokenizer(entry, name, invocation, at: argument,
+                                              "\(name)'s tokenizer lacks the chat markers <|user|> <|assistant|> <|end|>; eval needs a chat model")
             return (entry.model, tokenizer)
         }
         func report(_ chat: (model: GPT, tokenizer: BPETokenizer), _ monitor: WorkMonitor<Cancelled>,
                     sampling: SamplingSettings = sampling) throws(Cancelled) -> PolicyReport {
             var rng = s.random(invocation)
             var settings = sampling
-            settings.stopToken = chat.tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn)
+            settings.stopToken = ChatFormat.stopToken(chat.tokenizer)
             return try PolicyEvaluation.evaluate(chat.model, tokenizer: chat.tokenizer, prompts: prompts, judge: world,
                                                  sampling: settings, rng: &rng, monitor: monitor)
         }
@@ -263,7 +262,7 @@ extension Commands {
         let prompts = heldOutPrompts(s)
         var rng = Random(seed: 0)
         var sampling = SamplingSettings(temperature: 0, maxNewTokens: 32)
-        sampling.stopToken = tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn)
+        sampling.stopToken = ChatFormat.stopToken(tokenizer)
         let report = try PolicyEvaluation.evaluate(model, tokenizer: tokenizer, prompts: prompts, judge: s.currentWorld,
                                                    sampling: sampling, rng: &rng, monitor: monitor)
         return PolicySummary(prompts, report)

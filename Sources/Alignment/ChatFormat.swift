@@ -1,0 +1,95 @@
+import LanguageModel
+
+/// How a model reads a conversation: its tokenizer's chat template when it has one
+/// (a Hugging Face model's own format, rendered as transformers renders it), else the
+/// world's markers of DESIGN §2, `<|user|> PROMPT <|assistant|> RESPONSE <|end|>`.
+///
+/// With a template, a prompt is the template's text for one user turn with the
+/// generation prompt; a response is what the template adds for the assistant's turn after
+/// that text, up to and including the first special token it writes (the turn's end,
+/// where sampling stops: `<|eot_id|>`, `<|im_end|>`, `</s>`). `check` refuses a template
+/// whose assistant turn does not continue its generation prompt, or that ends the turn
+/// with no special token and names no `eos_token`.
+public enum ChatFormat {
+    /// The tokens a model reads before it answers `prompt`.
+    public static func promptTokens(_ prompt: String, tokenizer: BPETokenizer) -> [Int32] {
+        guard let template = tokenizer.chatTemplate else {
+            return tokenizer.encode("\(BPETokenizer.SpecialToken.user) \(prompt) \(BPETokenizer.SpecialToken.assistant)")
+        }
+        return tokenizer.encode(render(template, [ChatMessage(role: "user", content: prompt)], generation: true))
+    }
+
+    /// The tokens of a response, ending with the token that ends the turn.
+    public static func responseTokens(_ response: String, tokenizer: BPETokenizer) -> [Int32] {
+        guard let template = tokenizer.chatTemplate else {
+            return tokenizer.encode(" " + response + BPETokenizer.SpecialToken.endOfTurn)
+        }
+        let (head, whole) = turns(template, response: response)
+        let text = whole.hasPrefix(head) ? String(whole.dropFirst(head.count)) : response
+        var tokens = tokenizer.encode(text)
+        if let stop = stopToken(tokenizer), let end = tokens.firstIndex(of: stop) {
+            tokens.removeSubrange((end + 1)...)
+        }
+        return tokens
+    }
+
+    /// The token that ends an assistant turn, where sampling stops.
+    public static func stopToken(_ tokenizer: BPETokenizer) -> Int32? {
+        guard let template = tokenizer.chatTemplate else { return tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn) }
+        let (head, whole) = turns(template, response: probe)
+        guard whole.hasPrefix(head) else { return nil }
+        let tail = tokenizer.encode(String(whole.dropFirst(head.count)))
+        return tail.first(where: tokenizer.isSpecial) ?? template.specialTokens["eos_token"].flatMap(tokenizer.id(of:))
+    }
+
+    /// Whether `tokenizer` can speak a chat: ``check(_:)`` passes.
+    public static func supports(_ tokenizer: BPETokenizer) -> Bool {
+        (try? check(tokenizer)) != nil
+    }
+
+    /// Refuses a tokenizer that cannot speak a chat, saying why.
+    public static func check(_ tokenizer: BPETokenizer) throws(ChatFormatError) {
+        guard let template = tokenizer.chatTemplate else {
+            let markers = [BPETokenizer.SpecialToken.user, BPETokenizer.SpecialToken.assistant, BPETokenizer.SpecialToken.endOfTurn]
+            if markers.allSatisfy({ tokenizer.id(of: $0) != nil }) { return }
+            throw ChatFormatError("its tokenizer has no chat template and not the chat markers <|user|> <|assistant|> <|end|>")
+        }
+        let head: String, whole: String
+        do {
+            head = try template.render([ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: true)
+            whole = try template.render(
+                [ChatMessage(role: "user", content: "Hi"), ChatMessage(role: "assistant", content: probe)], addGenerationPrompt: false)
+        } catch {
+            throw ChatFormatError("its chat template cannot render a user turn and an answer (\(error))")
+        }
+        guard whole.hasPrefix(head) else {
+            throw ChatFormatError("its chat template writes an answered turn that does not continue the generation prompt")
+        }
+        guard stopToken(tokenizer) != nil else {
+            throw ChatFormatError("its chat template ends the assistant's turn with no special token and names no eos_token")
+        }
+    }
+
+    /// An answer to render the template's turn shape with.
+    private static let probe = "Hello."
+
+    /// The template's text for a user turn with the generation prompt, and for that turn
+    /// answered with `response`.
+    private static func turns(_ template: ChatTemplate, response: String) -> (head: String, whole: String) {
+        let user = ChatMessage(role: "user", content: "Hi")
+        return (render(template, [user], generation: true),
+                render(template, [user, ChatMessage(role: "assistant", content: response)], generation: false))
+    }
+
+    /// The template's text; a template that `check` passed and then refuses a particular
+    /// text (none of the supported models' do) falls back to the content alone.
+    private static func render(_ template: ChatTemplate, _ messages: [ChatMessage], generation: Bool) -> String {
+        (try? template.render(messages, addGenerationPrompt: generation)) ?? messages.last!.content
+    }
+}
+
+/// Why a model cannot speak in a chat.
+public struct ChatFormatError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,63 @@
+import Alignment
+import Foundation
+import Kernels
+import LanguageModel
+import Testing
+
+/// A tiny Llama and a tiny Qwen2 folder with their families' real chat templates
+/// (Transcripts/make_chat_models.py): the prompt ids rlhf builds are the ids of
+/// transformers' apply_chat_template, and greedy decoding picks the same tokens.
+@Suite struct ChatModelTests {
+    struct Expected: Decodable {
+        struct Case: Decodable {
+            let messages: [[String: String]]
+            let prompt_ids: [Int32]
+            let ids: [Int32]
+            let greedy: [Int32]
+        }
+        let cases: [Case]
+    }
+
+    static func load(_ name: String) throws -> (GPT, BPETokenizer, Expected) {
+        let folder = Bundle.module.url(forResource: "Transcripts", withExtension: nil)!.appendingPathComponent("hf-models/\(name)")
+        let snapshot = try ModelDirectorySnapshot.open(folder)
+        let model = try GPT.load(from: snapshot)
+        let template = try TokenizerConfig.chatTemplate(config: snapshot.tokenizerConfigJSON, jinja: snapshot.chatTemplateJinja)
+        let tokenizer = try TokenizerJSON.load(data: try #require(snapshot.tokenizerJSON), fileName: "tokenizer.json")
+            .withChatTemplate(try #require(template))
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: folder.appendingPathComponent("expected.json")))
+        return (model, tokenizer, expected)
+    }
+
+    @Test(arguments: ["chat-llama", "chat-qwen2"])
+    func promptsAndGreedyAnswersMatchTransformers(name: String) throws {
+        let (model, tokenizer, expected) = try Self.load(name)
+        let template = try #require(tokenizer.chatTemplate)
+        for c in expected.cases {
+            let messages = c.messages.map { ChatMessage(role: $0["role"]!, content: $0["content"]!) }
+            #expect(tokenizer.encode(try template.render(messages, addGenerationPrompt: true)) == c.prompt_ids, "\(name)")
+            #expect(tokenizer.encode(try template.render(messages, addGenerationPrompt: false)) == c.ids, "\(name)")
+            if messages.count == 1 {
+                #expect(ChatFormat.promptTokens(messages[0].content, tokenizer: tokenizer) == c.prompt_ids, "\(name)")
+            }
+            var rng = Random(seed: 1)
+            let greedy = model.generate(prompts: [c.prompt_ids], settings: SamplingSettings(temperature: 0, maxNewTokens: 8), rng: &rng)
+            #expect(greedy[0].tokens == c.greedy, "\(name)")
+        }
+    }
+
+    @Test func eachFamilyEndsTheAssistantTurnWithItsOwnToken() throws {
+        let (_, llama, _) = try Self.load("chat-llama")
+        let (_, qwen, _) = try Self.load("chat-qwen2")
+        #expect(ChatFormat.stopToken(llama) == llama.id(of: "<|eot_id|>"))
+        #expect(ChatFormat.stopToken(qwen) == qwen.id(of: "<|im_end|>"))
+        // The response is what the template writes after the generation prompt, through the end token.
+        #expect(llama.decodeText(ChatFormat.responseTokens("  Seven. ", tokenizer: llama)) == "Seven.<|eot_id|>")
+        #expect(qwen.decodeText(ChatFormat.responseTokens("Seven.", tokenizer: qwen)) == "Seven.<|im_end|>")
+        // A prompt and its response read as one conversation are the template's whole text.
+        let whole = try #require(qwen.chatTemplate).render(
+            [ChatMessage(role: "user", content: "Hi there"), ChatMessage(role: "assistant", content: "Seven.")], addGenerationPrompt: false)
+        let joined = ChatFormat.promptTokens("Hi there", tokenizer: qwen) + ChatFormat.responseTokens("Seven.", tokenizer: qwen)
+        #expect(qwen.encode(whole).starts(with: joined) && qwen.encode(whole).count == joined.count + 1)  // + the final "\n"
+    }
+}
