@@ -20,9 +20,10 @@ public enum Matmul {
     /// Adds the gradients of `forward`: dinp (N, C) += dout · weightᵀ,
     /// dweight (C, OC) += inpᵀ · dout, dbias (OC) += Σₙ dout[n]; when `outIn`,
     /// dinp += dout · weight and dweight (OC, C) += doutᵀ · inp. `dinp` may be
-    /// nil (the first layer's input needs no gradient), and so may `dbias`.
+    /// nil (the first layer's input needs no gradient), and so may `dweight` and
+    /// `dbias` (a frozen layer's).
     public static func backward(
-        dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
+        dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
         dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, N: Int, C: Int, OC: Int, outIn: Bool = false
     ) {
@@ -30,12 +31,13 @@ public enum Matmul {
             gemm(transB: !outIn, M: N, N: C, K: OC, A: dout, lda: OC, B: weight, ldb: outIn ? C : OC,
                  beta: 1, C: dinp, ldc: C)
         }
+        if let dbias { addColumnSums(dbias, dout, rows: N, columns: OC) }
+        guard let dweight else { return }
         if outIn {
             gemm(transA: true, M: OC, N: C, K: N, A: dout, lda: OC, B: inp, ldb: C, beta: 1, C: dweight, ldc: C)
         } else {
             gemm(transA: true, M: C, N: OC, K: N, A: inp, lda: C, B: dout, ldb: OC, beta: 1, C: dweight, ldc: OC)
         }
-        if let dbias { addColumnSums(dbias, dout, rows: N, columns: OC) }
     }
 }
 

@@ -34,6 +34,8 @@ final class Activations {
     let dresidual: UnsafeMutablePointer<Float>, dln: UnsafeMutablePointer<Float>, datty: UnsafeMutablePointer<Float>
     let dqkv: UnsafeMutablePointer<Float>, dfch: UnsafeMutablePointer<Float>, dfchGelu: UnsafeMutablePointer<Float>
     let datt: UnsafeMutablePointer<Float>                                 // (B, NH, T, T)
+    /// Where a frozen norm's weight and bias gradients go (2·C), read by nothing.
+    let dnormScratch: UnsafeMutablePointer<Float>
 
     // Loss scratch, (B, T) each.
     let logp: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, lossScratch: UnsafeMutablePointer<Float>
@@ -52,7 +54,7 @@ final class Activations {
         for _ in 0..<L { sizes += perLayer }
         sizes += [BT * C, BT, BT, BT * V, BT * C]
         sizes += [BT * V, BT * C, BT * C, BT * C, BT * C, BT * QKV, BT * FC, BT * H, B * NH * T * T]
-        sizes += [BT, BT, BT]
+        sizes += [BT, BT, BT, 2 * C]
         let total = sizes.reduce(0, +)
         if let reusing, reusing.count >= total {
             buffer = reusing
@@ -74,6 +76,7 @@ final class Activations {
         datty = take(BT * C); dqkv = take(BT * QKV); dfch = take(BT * FC); dfchGelu = take(BT * H)
         datt = take(B * NH * T * T)
         logp = take(BT); lse = take(BT); lossScratch = take(BT)
+        dnormScratch = take(2 * C)
         tokens = .allocate(capacity: BT)
         positions = .allocate(capacity: BT)
         tokens.initialize(repeating: 0, count: BT)

@@ -33,6 +33,7 @@ extension GPT {
             let w = BlockWeights(layout.blocks[l], in: parameters)
             norm(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.norm1w, bias: w.norm1b, N: R)
             Matmul.forward(out: s.qkv, inp: s.ln, weight: w.qkvw, bias: w.qkvb, N: R, C: C, OC: QKV, outIn: outIn)
+            adapt(.qkv, layer: l, out: s.qkv, outputs: QKV, inp: s.ln, N: R, keep: false)
             positions.withUnsafeBufferPointer { rotate(s.qkv, positions: $0.baseAddress!, N: R) }
             let keys = cache.keys(layer: l), values = cache.values(layer: l)
             for r in 0..<R {
@@ -50,11 +51,14 @@ extension GPT {
                 }
             }
             Matmul.forward(out: s.proj, inp: s.atty, weight: w.projw, bias: w.projb, N: R, C: C, OC: C, outIn: outIn)
+            adapt(.attentionOutput, layer: l, out: s.proj, outputs: C, inp: s.atty, N: R, keep: false)
             Residual.forward(out: s.x, a: s.x, b: s.proj, N: R * C)
             norm(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.norm2w, bias: w.norm2b, N: R)
             Matmul.forward(out: s.fch, inp: s.ln, weight: w.fcw, bias: w.fcb, N: R, C: C, OC: config.fcWidth, outIn: outIn)
+            adapt(.mlpIn, layer: l, out: s.fch, outputs: config.fcWidth, inp: s.ln, N: R, keep: false)
             activation(out: s.act, inp: s.fch, N: R)
             Matmul.forward(out: s.proj, inp: s.act, weight: w.fcprojw, bias: w.fcprojb, N: R, C: H, OC: C, outIn: outIn)
+            adapt(.mlpOut, layer: l, out: s.proj, outputs: C, inp: s.act, N: R, keep: false)
             Residual.forward(out: s.x, a: s.x, b: s.proj, N: R * C)
         }
         // Only the rows whose next token is wanted go through the final norm and the LM head.

@@ -6,6 +6,7 @@ extension GPT {
     /// tensor of the trunk copied by name, and a fresh `score.weight` drawn from
     /// normal(0, 1/√(C+1)) as TRL's reward trainer does for a new head.
     public convenience init(scalarHeadOn trunk: GPT, seed: UInt64) {
+        let trunk = trunk.lora == nil ? trunk : trunk.merged()
         let layout = ParameterLayout(config: trunk.config, scalarHead: true)
         let p = FloatBuffer(count: layout.count)
         for spec in trunk.layout.specs {
@@ -22,6 +23,7 @@ extension GPT {
     /// token embedding (drops a scalar head): a reward model read as a policy.
     /// An untied head starts as a copy of the token embedding.
     public convenience init(languageModelFrom other: GPT) {
+        let other = other.lora == nil ? other : other.merged()
         let layout = ParameterLayout(config: other.config, scalarHead: false)
         let p = FloatBuffer(count: layout.count)
         p.pointer.update(from: other.parameters.pointer, count: layout.trunkCount)  // the trunk comes first in both layouts

@@ -21,6 +21,10 @@ public final class GPT {
     /// All gradients, laid out like `parameters`; backward adds into them.
     public let gradients: FloatBuffer
     var activations: Activations?
+    /// Each adapter's A·x of the last forward pass, kept for backward (layers × adapters × N × rank).
+    var adapterActivations: FloatBuffer?
+    /// Room for one adapter's (N, rank) intermediate in the cached pass and in backward.
+    var adapterScratch: FloatBuffer?
     /// The rotary inverse frequencies of the Llama family (empty for GPT-2).
     let ropeFrequencies: [Float]
     private var optimizerState: AdamW?
@@ -43,17 +47,18 @@ public final class GPT {
             case .residualProjection: rng.fillNormal(p, spec.count, std: residualStd)
             case .embedding, .matrix, .scalarHead: rng.fillNormal(p, spec.count, std: 0.02)
             case .normWeight: p.update(repeating: 1, count: spec.count)
-            case .bias: break  // the buffer starts at zero
+            case .bias, .loraA, .loraB: break  // the buffer starts at zero; a model is made without adapters
             }
         }
     }
 
-    /// A model holding `parameters` (laid out by `ParameterLayout(config:scalarHead:)`).
-    public init(config: GPTConfig, scalarHead: Bool, parameters: FloatBuffer) {
+    /// A model holding `parameters` (laid out by `ParameterLayout(config:scalarHead:lora:)`).
+    public init(config: GPTConfig, scalarHead: Bool, parameters: FloatBuffer, lora: LoRASettings? = nil) {
         precondition(config.problem == nil, config.problem ?? "")
+        precondition(lora.flatMap { $0.problem(for: config) } == nil, lora.flatMap { $0.problem(for: config) } ?? "")
         self.config = config
         self.hasScalarHead = scalarHead
-        layout = ParameterLayout(config: config, scalarHead: scalarHead)
+        layout = ParameterLayout(config: config, scalarHead: scalarHead, lora: lora)
         precondition(parameters.count == layout.count, "parameter count \(parameters.count) != \(layout.count)")
         ropeFrequencies = Self.frequencies(config)
         self.parameters = parameters
@@ -66,6 +71,15 @@ public final class GPT {
 
     /// Number of parameters.
     public var parameterCount: Int { layout.count }
+
+    /// The low-rank adapters' settings; with adapters the base model is frozen and
+    /// only they (and a scalar head) train.
+    public var lora: LoRASettings? { layout.lora }
+
+    /// Number of parameters that train: all of them, or with adapters theirs and a scalar head's.
+    public var trainableCount: Int {
+        lora == nil ? layout.count : layout.specs.filter { $0.role.trainsWithAdapters }.map(\.count).reduce(0, +)
+    }
 
     /// A pointer to the named tensor's parameters.
     public func parameter(_ name: String) -> UnsafeMutablePointer<Float> {
@@ -83,7 +97,8 @@ public final class GPT {
     /// The optimiser, created on first use with `settings`.
     public func optimizer(_ settings: AdamWSettings = AdamWSettings()) -> AdamW {
         if let optimizerState { return optimizerState }
-        let segments = layout.specs.map { (range: $0.offset..<($0.offset + $0.count), decays: $0.decays) }
+        let segments = layout.specs.filter { lora == nil || $0.role.trainsWithAdapters }
+            .map { (range: $0.offset..<($0.offset + $0.count), decays: $0.decays) }
         let made = AdamW(count: layout.count, segments: segments, settings: settings)
         optimizerState = made
         return made
@@ -117,6 +132,6 @@ public final class GPT {
     public func copy() -> GPT {
         let p = FloatBuffer(count: parameters.count)
         p.copy(from: parameters)
-        return GPT(config: config, scalarHead: hasScalarHead, parameters: p)
+        return GPT(config: config, scalarHead: hasScalarHead, parameters: p, lora: lora)
     }
 }

@@ -13,6 +13,13 @@ public enum ParameterRole: Sendable, Equatable {
     case bias
     /// The scalar head of a reward or value model.
     case scalarHead
+    /// A low-rank adapter's A (rank, in), which starts uniform(±1/√in).
+    case loraA
+    /// A low-rank adapter's B (out, rank), which starts at 0.
+    case loraB
+
+    /// Whether the tensor trains when the model has adapters (the base is frozen then).
+    public var trainsWithAdapters: Bool { self == .loraA || self == .loraB || self == .scalarHead }
 }
 
 /// One named tensor inside a contiguous parameter buffer.
@@ -54,15 +61,21 @@ public struct ParameterLayout: Sendable {
     public let count: Int
     /// Each block's offsets, by layer.
     public let blocks: [BlockOffsets]
-    /// Floats before the heads: embeddings, blocks and the final norm.
-    public var trunkCount: Int { head ?? score ?? count }
+    /// Each block's low-rank adapters, by layer (empty without LoRA).
+    public let adapters: [[LoRAAdapter]]
+    /// The adapters' settings, nil for a model without.
+    public let lora: LoRASettings?
+    /// Floats of the base model; the adapters come after them.
+    public let baseCount: Int
+    /// Floats before the heads: embeddings, blocks and the final norm (adapters aside).
+    public var trunkCount: Int { head ?? score ?? baseCount }
     /// Offsets of the tensors outside the blocks: token embedding, position
     /// table (GPT-2), final norm (its bias: GPT-2), untied LM head, scalar head.
     public let wte: Int, wpe: Int?, lnfw: Int, lnfb: Int?, head: Int?, score: Int?
     private let index: [String: Int]
 
     /// The layout of a model of `config`, with a scalar head (`score.weight`, (1, C)) when `scalarHead`.
-    public init(config: GPTConfig, scalarHead: Bool) {
+    public init(config: GPTConfig, scalarHead: Bool, lora: LoRASettings? = nil) {
         let C = config.width, V = config.vocabularySize, KV = config.kvHeads * config.headSize, H = config.hidden
         var specs: [ParameterSpec] = [], offset = 0
         func add(_ name: String, _ shape: [Int], _ role: ParameterRole) -> Int {
@@ -117,6 +130,9 @@ public struct ParameterLayout: Sendable {
         // A reward or value model reads the scalar head only (LlamaForSequenceClassification has no lm_head).
         head = config.tiedHead || scalarHead ? nil : add("lm_head.weight", [V, C], .matrix)
         score = scalarHead ? add("score.weight", [1, C], .scalarHead) : nil
+        baseCount = offset
+        self.lora = lora
+        adapters = lora.map { Self.adapters(config: config, settings: $0, add: add) } ?? []
         self.specs = specs
         self.count = offset
         self.index = Dictionary(uniqueKeysWithValues: specs.enumerated().map { ($1.name, $0) })

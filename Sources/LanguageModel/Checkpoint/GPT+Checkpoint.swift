@@ -25,6 +25,10 @@ extension GPT {
         to directory: URL, tokenizer: BPETokenizer? = nil, endToken: Int? = nil, chatFormat: Bool = false,
         replacingModel: Bool = false
     ) throws {
+        if lora != nil {  // a whole model: the adapters folded in (saveAdapter writes them alone)
+            return try merged().save(to: directory, tokenizer: tokenizer, endToken: endToken, chatFormat: chatFormat,
+                                     replacingModel: replacingModel)
+        }
         let tensors = layout.specs.map { (name: $0.name, shape: $0.shape, data: UnsafePointer(parameters.pointer + $0.offset)) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

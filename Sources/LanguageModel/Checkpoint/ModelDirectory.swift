@@ -10,6 +10,7 @@ public enum ModelDirectory {
     /// The files a saved model consists of.
     public static let modelFileNames: Set<String> = [
         GPT.configFileName, GPT.weightsFileName, GPT.tokenizerFileName, TokenizerConfig.fileName,
+        GPT.adapterConfigFileName, GPT.adapterWeightsFileName,
     ]
 
     /// What a directory holds, sorted into a model's files and the rest.

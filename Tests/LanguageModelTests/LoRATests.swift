@@ -1,0 +1,190 @@
+import Foundation
+import Kernels
+@testable import LanguageModel
+import Testing
+
+/// Low-rank adapters: gradients by central differences (the base frozen),
+/// PEFT's own adapters (Fixtures/make_lora_fixtures.py) giving peft's logits
+/// adapted and merged, and the adapter files written here read back.
+@Suite struct LoRATests {
+    /// A model of `config` with adapters on `targets`, A and B both random (B starts
+    /// at zero in training, which would hide A's gradient).
+    static func adapted(_ config: GPTConfig, targets: [String], scalarHead: Bool = false, rank: Int = 2) -> GPT {
+        let model = ModelGradientTests.model(scalarHead: scalarHead, config: config)
+            .withLoRA(LoRASettings(rank: rank, alpha: 3, targets: targets), seed: 5)
+        var rng = Random(seed: 17)
+        for spec in model.layout.specs where spec.role == .loraB || spec.role == .loraA {
+            rng.fillNormal(model.parameters.pointer + spec.offset, spec.count, std: 0.3)
+        }
+        return model
+    }
+
+    /// The worst relative difference between backward's gradients and central
+    /// differences of `loss`, over elements of every trainable tensor; and that
+    /// no frozen tensor got a gradient.
+    static func check(_ model: GPT, _ loss: () -> Double) -> Double {
+        var worst = 0.0
+        // The scale of a gradient here, so float32's rounding of the loss does not count as error.
+        let trainable = model.layout.specs.filter { $0.role.trainsWithAdapters }
+        let typical = trainable.map { s in (0..<s.count).map { abs(Double(model.gradients[s.offset + $0])) }.reduce(0, +) }
+            .reduce(0, +) / Double(model.trainableCount)
+        for spec in model.layout.specs {
+            guard spec.role.trainsWithAdapters else {
+                let g = model.gradients.pointer + spec.offset
+                if (0..<spec.count).contains(where: { g[$0] != 0 }) { return .infinity }
+                continue
+            }
+            for k in 0..<min(spec.count, 6) {
+                let i = spec.offset + (k * 7919) % spec.count
+                let saved = model.parameters[i]
+                let eps: Float = 3e-3
+                model.parameters[i] = saved + eps
+                let up = loss()
+                model.parameters[i] = saved - eps
+                let down = loss()
+                model.parameters[i] = saved
+                let numeric = (up - down) / (2 * Double(eps))
+                worst = max(worst, abs(numeric - Double(model.gradients[i])) / (1e-3 + 0.1 * typical + abs(numeric)))
+            }
+        }
+        return worst
+    }
+
+    static let cases: [(GPTConfig, [String])] = [
+        (ModelGradientTests.llamaConfigs[0], LoRASettings.modules(.llama)),
+        (ModelGradientTests.llamaConfigs[1], ["k_proj", "up_proj", "o_proj"]),
+        (ModelGradientTests.config, LoRASettings.modules(.gpt2)),
+        (ModelGradientTests.config, ["c_fc"]),
+    ]
+
+    @Test(arguments: 0..<4)
+    func languageModelGradientReachesOnlyTheAdapters(index: Int) {
+        Parallel.threads = 2
+        let (config, targets) = Self.cases[index]
+        let model = Self.adapted(config, targets: targets)
+        let (tokens, targetIDs, weights) = (ModelGradientTests.tokens, ModelGradientTests.targets, ModelGradientTests.weights)
+        func loss() -> Double {
+            model.forward(tokens: tokens, B: 2, T: 6)
+            return Double(model.languageModelLoss(targets: targetIDs, weights: weights, backward: false))
+        }
+        model.forward(tokens: tokens, B: 2, T: 6)
+        _ = model.languageModelLoss(targets: targetIDs, weights: weights, backward: true)
+        model.zeroGradients()
+        model.backward()
+        #expect(Self.check(model, loss) < 2e-2, "\(targets)")
+    }
+
+    @Test func rewardModelGradientReachesAdaptersAndHead() {
+        let model = Self.adapted(ModelGradientTests.llamaConfigs[0], targets: ["q_proj", "v_proj"], scalarHead: true)
+        let at: [Int32] = [5, 3]
+        func loss() -> Double {
+            model.forward(tokens: ModelGradientTests.tokens, B: 2, T: 6, computeLogits: false)
+            let v = model.scalarValues(at: at)
+            return Double(0.7 * v[0] - 1.3 * v[1])
+        }
+        model.forward(tokens: ModelGradientTests.tokens, B: 2, T: 6, computeLogits: false)
+        _ = model.scalarValues(at: at)
+        model.zeroGradients()
+        model.scalarBackward(dvalues: [0.7, -1.3], at: at)
+        model.backward(throughLogits: false)
+        #expect(Self.check(model, loss) < 2e-2)
+    }
+
+    /// Fresh adapters (B = 0) change nothing; merging folds them into the weights
+    /// so the plain model computes what the adapted one does, cached sampling included.
+    @Test(arguments: [ModelGradientTests.llamaConfigs[0], ModelGradientTests.config])
+    func freshAdaptersChangeNothingAndMergingKeepsTheFunction(config: GPTConfig) {
+        let base = ModelGradientTests.model(scalarHead: false, config: config)
+        let targets = LoRASettings.modules(config.family)
+        let fresh = base.withLoRA(LoRASettings(rank: 3, targets: targets), seed: 1)
+        func logits(_ m: GPT) -> [Float] {
+            m.forward(tokens: ModelGradientTests.tokens, B: 2, T: 6)
+            return Array(UnsafeBufferPointer(start: m.logits, count: 12 * config.vocabularySize))
+        }
+        #expect(logits(fresh) == logits(base))
+        let adapted = Self.adapted(config, targets: targets)
+        let merged = adapted.merged()
+        #expect(merged.lora == nil && merged.parameterCount == base.parameterCount)
+        let (a, m) = (logits(adapted), logits(merged))
+        #expect(zip(a, m).map { abs($0 - $1) }.max()! < 1e-4)
+        #expect(zip(a, logits(base)).map { abs($0 - $1) }.max()! > 0.1)
+        var r1 = Random(seed: 2), r2 = Random(seed: 2)
+        let settings = SamplingSettings(temperature: 0, maxNewTokens: 3)
+        #expect(adapted.generate(prompts: [[1, 5, 2]], settings: settings, rng: &r1)[0].tokens
+                == merged.generate(prompts: [[1, 5, 2]], settings: settings, rng: &r2)[0].tokens)
+    }
+
+    struct Expected: Decodable {
+        let ids: [[Int32]]
+        let logits: [Float]
+        let base_logits: [Float]
+        let merged_logits: [Float]
+        let tensors: [Tensor]
+        struct Tensor: Decodable { let name: String; let shape: [Int] }
+    }
+
+    /// PEFT's adapters on the tiny Llama (all seven modules, GQA, untied) and Qwen2
+    /// (q and v only, q/k/v bias): peft's logits, adapted and merged, to 1e-4.
+    @Test(arguments: [("hf-llama", "hf-llama-lora"), ("hf-qwen2", "hf-qwen2-lora")])
+    func peftAdaptersGivePeftsLogits(base: String, adapter: String) throws {
+        let folder = SafetensorsFixtures.folder
+        let e = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: folder.appendingPathComponent("\(adapter)/expected.json")))
+        let baseModel = try GPT.load(from: folder.appendingPathComponent(base))
+        #expect(GPT.isAdapterDirectory(folder.appendingPathComponent(adapter)))
+        let model = try GPT.loadAdapter(from: folder.appendingPathComponent(adapter), onto: baseModel)
+        #expect(model.layout.specs.filter { $0.role == .loraA || $0.role == .loraB }.count == e.tensors.count)
+        func logits(_ m: GPT) -> [Float] {
+            m.forward(tokens: e.ids.flatMap { $0 }, B: e.ids.count, T: e.ids[0].count)
+            return Array(UnsafeBufferPointer(start: m.logits, count: e.logits.count))
+        }
+        func diff(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max()! }
+        #expect(diff(logits(model), e.logits) <= 1e-4)
+        #expect(diff(logits(model.merged()), e.merged_logits) <= 1e-4)
+        #expect(diff(logits(baseModel), e.base_logits) <= 1e-4)
+    }
+
+    /// An adapter saved here reads back the same, and its files are PEFT's layout.
+    @Test func savedAdaptersReadBack() throws {
+        let base = ModelGradientTests.model(scalarHead: false, config: ModelGradientTests.llamaConfigs[1])
+        let model = Self.adapted(ModelGradientTests.llamaConfigs[1], targets: ["v_proj", "down_proj"], rank: 3)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lora-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try model.saveAdapter(to: dir, baseName: "tiny")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(names == ["adapter_config.json", "adapter_model.safetensors"])
+        let file = try SafetensorsFile.open(dir.appendingPathComponent("adapter_model.safetensors"))
+        #expect(file.names.sorted().first == "base_model.model.model.layers.0.mlp.down_proj.lora_A.weight")
+        #expect(file.tensors["base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight"]?.shape == [8, 3])
+        let back = try GPT.loadAdapter(from: dir, onto: base)
+        #expect(back.lora?.targets == ["down_proj", "v_proj"] && back.lora?.rank == 3 && back.lora?.alpha == 3)
+        #expect(back.parameters.array == model.parameters.array)
+    }
+
+    @Test(arguments: [
+        (#""peft_type": "LORA""#, #""peft_type": "IA3""#, #"peft_type is not "LORA"; only LoRA adapters load"#),
+        (#""use_dora": false"#, #""use_dora": true"#, "use_dora: DoRA adapters are not supported"),
+        (#""modules_to_save": null"#, #""modules_to_save": ["lm_head"]"#,
+         "modules_to_save is set; only one rank and alpha on every layer, with nothing else saved, is supported"),
+        (#""r": 3"#, #""r": 0"#, "r must be a positive integer"),
+        (#""v_proj""#, #""c_attn""#,
+         "target_modules: c_attn is not a linear layer of a llama model (its are q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)"),
+        (#""r": 3"#, #""r": 2"#, "WRONGSHAPE"),
+    ])
+    func badAdaptersAreRefusedNamingTheKey(find: String, replace: String, message: String) throws {
+        let base = ModelGradientTests.model(scalarHead: false, config: ModelGradientTests.llamaConfigs[1])
+        let model = Self.adapted(ModelGradientTests.llamaConfigs[1], targets: ["v_proj", "down_proj"], rank: 3)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lora-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try model.saveAdapter(to: dir, baseName: nil)
+        let configURL = dir.appendingPathComponent("adapter_config.json")
+        let text = try String(contentsOf: configURL, encoding: .utf8)
+        #expect(text.contains(find))
+        try text.replacingOccurrences(of: find, with: replace).write(to: configURL, atomically: true, encoding: .utf8)
+        let error = #expect(throws: ModelFileError.self) { try GPT.loadAdapter(from: dir, onto: base) }
+        let expected = message == "WRONGSHAPE"
+            ? ModelFileError.wrongShape(path: dir.appendingPathComponent("adapter_model.safetensors").path,
+                                        tensor: "base_model.model.model.layers.0.self_attn.v_proj.lora_A.weight", expected: [2, 8], found: [3, 8])
+            : ModelFileError.badConfig(path: configURL.path, reason: message)
+        #expect(error == expected)
+    }
+}
