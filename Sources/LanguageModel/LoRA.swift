@@ -37,7 +37,7 @@ public struct LoRASettings: Sendable, Equatable {
         if targets.isEmpty { return "no target modules" }
         let known = Self.modules(config.family)
         if let bad = targets.first(where: { !known.contains($0) }) {
-            return "\(bad) is not a linear layer of a \(config.family.rawValue) model (its are \(known.joined(separator: ", ")))"
+            return "\(bad) is not a linear layer of a \(config.family.rawValue) model; those are \(known.joined(separator: ", "))"
         }
         return nil
     }

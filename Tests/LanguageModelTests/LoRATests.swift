@@ -114,6 +114,22 @@ import Testing
                 == merged.generate(prompts: [[1, 5, 2]], settings: settings, rng: &r2)[0].tokens)
     }
 
+    /// An AdamW step moves the adapters and nothing of the frozen base.
+    @Test func anOptimiserStepMovesOnlyTheAdapters() {
+        let model = Self.adapted(ModelGradientTests.llamaConfigs[0], targets: ["q_proj", "up_proj"])
+        let before = model.parameters.array
+        model.forward(tokens: ModelGradientTests.tokens, B: 2, T: 6)
+        _ = model.languageModelLoss(targets: ModelGradientTests.targets, weights: ModelGradientTests.weights, backward: true)
+        model.zeroGradients()
+        model.backward()
+        #expect(model.optimizer(AdamWSettings(learningRate: 1e-2)).update(parameters: model.parameters.pointer,
+                                                                          gradients: model.gradients.pointer).applied)
+        let after = model.parameters.array
+        #expect(before[..<model.layout.baseCount] == after[..<model.layout.baseCount])
+        #expect(before[model.layout.baseCount...] != after[model.layout.baseCount...])
+        #expect(model.trainableCount == model.layout.count - model.layout.baseCount)
+    }
+
     struct Expected: Decodable {
         let ids: [[Int32]]
         let logits: [Float]
@@ -167,7 +183,7 @@ import Testing
          "modules_to_save is set; only one rank and alpha on every layer, with nothing else saved, is supported"),
         (#""r": 3"#, #""r": 0"#, "r must be a positive integer"),
         (#""v_proj""#, #""c_attn""#,
-         "target_modules: c_attn is not a linear layer of a llama model (its are q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)"),
+         "target_modules: c_attn is not a linear layer of a llama model; those are q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj"),
         (#""r": 3"#, #""r": 2"#, "WRONGSHAPE"),
     ])
     func badAdaptersAreRefusedNamingTheKey(find: String, replace: String, message: String) throws {

@@ -9,7 +9,7 @@ extension Registry {
     public static let standard = Registry([
         Commands.help, Commands.run, Commands.set, Commands.unset, Commands.show, Commands.echo,
         Commands.history, Commands.timer, Commands.about, Commands.expect, Commands.quit, Commands.exit,
-        Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.info,
+        Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.mergeAdapter, Commands.info,
         Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.saveData, Commands.mergeData, Commands.generate, Commands.pretrain, Commands.sft,
         Commands.plot, Commands.fit, Commands.worldGenerate, Commands.gold, Commands.eval, Commands.results,
         Commands.sample, Commands.label, Commands.showComparisons, Commands.trainRM, Commands.evalRM,

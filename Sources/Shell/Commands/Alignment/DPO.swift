@@ -32,7 +32,7 @@ extension Commands {
             .option("data", .name, "preference pairs or rankings (label, or JSONL with prompt/chosen/rejected)"),
             .option("heldout", .name, "held-out pairs (default: DATA.heldout if it exists)"),
             .option("min_rating", .choice(Rating.allCases.map(\.key)), "train only on pairs rated at least this (Llama 2's ratings; unrated pairs stay)"),
-        ] + dpoSettings.options,
+        ] + dpoSettings.options + loraOptions,
         summary: "set up DPO (or IPO, cDPO, robust DPO, hinge, SimPO): a policy, a frozen reference, pairs",
         help: """
             Copies POLICY twice, once to train (NAME.policy) and once frozen as the \
@@ -44,9 +44,10 @@ extension Commands {
             the chosen reward fall along with the rejected one, which DPO allows \
             (it only asks the margin to grow). simpo uses no reference. \
             min_rating drops training pairs rated below it (held-out pairs all stay). \
-            set dpo.NAME VALUE changes an option's default for the session (set dpo.beta 0.2).
+            set dpo.NAME VALUE changes an option's default for the session (set dpo.beta 0.2). \
+            lora=RANK trains low-rank adapters on the policy (the reference stays whole).
             """,
-        examples: ["dpo init policy=sft data=helpful_pairs", "dpo init ipo policy=sft data=helpful_pairs loss=ipo beta=0.5"]
+        examples: ["dpo init policy=sft data=helpful_pairs", "dpo init policy=smol data=pairs lora=16", "dpo init ipo policy=sft data=helpful_pairs loss=ipo beta=0.5"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.arguments["NAME"] ?? "dpo"
@@ -86,7 +87,7 @@ extension Commands {
         let train = try pairs(dataName, argument: "data", filtered: true)
         let heldOutName = invocation.optional("heldout") ?? (s.datasets[dataName + ".heldout"] != nil ? dataName + ".heldout" : nil)
         let heldOut = try heldOutName.map { try pairs($0, argument: invocation.optional("heldout") == nil ? "data" : "heldout", filtered: false) } ?? []
-        let policy = entry.model.copy(), frozen = reference.copy()
+        let policy = try adapted(entry.model.copy(), "\(name).policy", invocation, s), frozen = reference.copy()
         let trainer = DPO(policy: policy, reference: frozen, tokenizer: tokenizer, pairs: train, heldOut: heldOut, settings: settings)
         for (suffix, model, about) in [("policy", policy, "DPO policy from \(policyName)"), ("ref", frozen, "frozen DPO reference")] {
             s.models["\(name).\(suffix)"] = ModelEntry(model: model, tokenizer: tokenizer, origin: about, chat: true)
@@ -104,7 +105,8 @@ extension Commands {
             ?? "policy \(name).policy and reference \(name).ref from \(policyName)"
         return CommandOutput("\(name): \(origins); \(settings.loss.rawValue) loss, \(details); "
             + "\(train.count) pairs" + (heldOut.isEmpty ? "" : " (\(heldOut.count) held out in \(heldOutName!))")
-            + ", \(settings.batchSize) per step, lr \(settings.learningRate)")
+            + ", \(settings.batchSize) per step, lr \(settings.learningRate)"
+            + (describeAdapters(policy).map { "\n\(name).policy: \($0)" } ?? ""))
     }
 
     static let dpoStep = CommandSpec(

@@ -31,7 +31,7 @@ extension Commands {
             .option("policy", .name, "the chat model to start from (copied; it is not changed)", default: "sft"),
             .option("reward", .name, "a reward model or a reward defined with reward"),
             .option("prompts", .name, "prompts to sample on (default: the world's train prompts)"),
-        ] + grpoSettings.options,
+        ] + grpoSettings.options + loraOptions,
         summary: "set up GRPO (or Dr. GRPO): a policy, a frozen reference, a reward, groups of responses",
         help: """
             Copies POLICY twice, once to train (NAME.policy) and once frozen as the \

@@ -27,7 +27,7 @@ extension Commands {
         }
         let prompts = try invocation.optional("prompts").map { try promptItems($0, invocation, s, argument: "prompts").map(\.item) }
             ?? s.currentWorld.tasks.filter { !$0.heldOut }.map { PromptItem(prompt: $0.prompt, unsafe: $0.isUnsafe) }
-        let policy = entry.model.copy(), reference = entry.model.copy()
+        let policy = try adapted(entry.model.copy(), "\(name).policy", invocation, s), reference = entry.model.copy()
         let trainer = GroupRL(policy: policy, reference: reference, tokenizer: tokenizer, reward: reward, prompts: prompts,
                               settings: settings, judge: s.currentWorld)
         let method = settings.baseline == .drgrpo ? "Dr. GRPO" : kind.uppercased()
@@ -49,7 +49,8 @@ extension Commands {
             + "\(prompts.count) prompts, \(settings.prompts) per step × \(settings.groupSize) responses; \(baseline); \(kl); "
             + (settings.minibatchSize == 0 && settings.epochs == 1 ? "one update per step"
                 : "\(settings.epochs) epoch\(settings.epochs == 1 ? "" : "s") of minibatch \(settings.minibatchSize == 0 ? settings.prompts * settings.groupSize : settings.minibatchSize)")
-            + ", lr \(settings.learningRate)")
+            + ", lr \(settings.learningRate)"
+            + (describeAdapters(policy).map { "\n\(name).policy: \($0)" } ?? ""))
     }
 
     /// `grpo step` / `rloo step`: N steps, one line each, with the early

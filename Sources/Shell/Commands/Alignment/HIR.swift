@@ -95,7 +95,7 @@ extension Commands {
             .option("loss", .choice(["hir", "correct"]), "hir: label-smoothed CE + the contrastive term; correct: plain SFT on the answers that passed (the baseline)", default: "hir"),
             .option("epsilon", .float(0...0.99), "ε: label smoothing of both terms (0.2 in the reference code; see help)", default: "0"),
             .option("contrastive", .float(0...100), "λ: the contrastive term's weight (1 in the reference code)", default: "1"),
-        ] + trainingOptions(hirTraining, heldout: nil),
+        ] + trainingOptions(hirTraining, heldout: nil) + loraOptions,
         summary: "hindsight relabeling's training: finetune on relabeled answers (or on the passed ones alone)",
         help: """
             Finetunes MODEL on relabeled answers with HIR's loss (Zhang et al. \
@@ -120,6 +120,7 @@ extension Commands {
         let s = context.session
         let name = invocation.argument("MODEL")
         let (entry, tokenizer) = try chatModel(name, invocation, s, argument: "MODEL")
+        let model = try adapted(entry.model, name, invocation, s)  // in the session once training starts
         let dataName = invocation.argument("DATA")
         let data = try s.dataset(dataName, in: invocation, argument: "DATA")
         let pairs: [(instruction: String, answer: String)] = try data.records.map {
@@ -141,18 +142,20 @@ extension Commands {
         var rng = s.random(invocation)
         Parallel.threads = s.settings.threads
         let before = try s.work("hir train \(name)") { monitor in
-            try heldOutReport(entry.model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
+            try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
         }
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
         let context = settings.training.sequenceLength
         let output = try runTraining(kind: "hir", model: name, steps: settings.training.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             if useHIR {
                 let examples = pairs.map { HindsightExample(instruction: $0.instruction, response: $0.answer, tokenizer: tokenizer, context: context) }
-                try Hindsight.finetune(entry.model, examples: examples, settings: settings, padding: padding, rng: &rng,
+                s.models[name]?.model = model
+                try Hindsight.finetune(model, examples: examples, settings: settings, padding: padding, rng: &rng,
                                        isCancelled: s.isCancelled, onStep: onStep)
             } else {
                 let examples = passed.map { ChatExample(prompt: $0.instruction, response: $0.answer, tokenizer: tokenizer) }
-                try LanguageModelTraining.finetune(entry.model, examples: examples, heldOut: [], padding: padding, settings: settings.training,
+                s.models[name]?.model = model
+                try LanguageModelTraining.finetune(model, examples: examples, heldOut: [], padding: padding, settings: settings.training,
                                                    rng: &rng, isCancelled: s.isCancelled, onStep: onStep)
             }
         } summary: { last, _ in
@@ -167,7 +170,7 @@ extension Commands {
         var out = output.text + "\n"
         do {
             let after = try s.work("hir train \(name)") { monitor in
-                try heldOutReport(entry.model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
+                try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
             }
             out += comparisonTable([("before", before), ("after", after)])
             recordEvaluation(after, prefix: "hir", s)

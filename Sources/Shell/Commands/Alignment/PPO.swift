@@ -35,7 +35,7 @@ extension Commands {
             .option("prompts", .name, "prompts to roll out on (default: the world's train prompts)"),
         ] + ppoSettings.options + [
             .option("ptx_data", .name, "PPO-ptx: the pretraining text"),
-        ],
+        ] + loraOptions,
         summary: "set up PPO: a policy, a frozen reference, a value model and a reward",
         help: """
             Copies POLICY twice, once to train (NAME.policy) and once frozen as the \
@@ -82,7 +82,8 @@ extension Commands {
             pretraining = tokenizer.encode(data.records.prefix(4000).map(plainText).joined(separator: BPETokenizer.SpecialToken.endOfText))
             guard pretraining.count > 2 else { throw invocation.error("\(dataName) has no text", at: "ptx_data") }
         }
-        let policy = entry.model.copy(), reference = entry.model.copy(), value = valueStart.copy()
+        let policy = try adapted(entry.model.copy(), "\(name).policy", invocation, s), reference = entry.model.copy()
+        let value = try adapted(valueStart.copy(), "\(name).value", invocation, s)
         let trainer = PPO(policy: policy, reference: reference, value: value, tokenizer: tokenizer, reward: reward, prompts: prompts,
                           settings: settings, judge: s.currentWorld, pretraining: pretraining)
         for (suffix, model, about) in [("policy", policy, "PPO policy from \(policyName)"), ("ref", reference, "frozen copy of \(policyName)"),
@@ -98,7 +99,9 @@ extension Commands {
             + "\(prompts.count) prompts, \(settings.batchSize) per step, β \(format(settings.beta))"
             + (settings.targetKL.map { " (adaptive, target KL \(format($0)))" } ?? "")
             + ", \(settings.epochs) epochs of minibatch \(settings.minibatchSize)"
-            + (settings.ptxCoefficient > 0 ? ", ptx \(format(Double(settings.ptxCoefficient)))" : ""))
+            + (settings.ptxCoefficient > 0 ? ", ptx \(format(Double(settings.ptxCoefficient)))" : "")
+            + (describeAdapters(policy).map { "\n\(name).policy: \($0)" } ?? "")
+            + (describeAdapters(value).map { "\n\(name).value: \($0)" } ?? ""))
     }
 
     static let ppoStep = CommandSpec(

@@ -22,7 +22,7 @@ extension Commands {
             .option("policy", .name, "the chat model to start from (copied; it is not changed)", default: "sft"),
             .option("reward", .name, "a reward model or a reward defined with reward"),
             .option("prompts", .name, "prompts to sample on (default: the world's train prompts)"),
-        ] + rlooSettings.options,
+        ] + rlooSettings.options + loraOptions,
         summary: "set up RLOO: REINFORCE with a leave-one-out baseline over k responses",
         help: """
             Copies POLICY twice, once to train (NAME.policy) and once frozen as the \

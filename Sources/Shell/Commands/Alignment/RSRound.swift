@@ -14,7 +14,7 @@ extension Commands {
             .option("n", .integer(0...1_000_000), "prompts per round, drawn at random (0: all)", default: "0"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
             .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
-        ] + trainingOptions(rsTraining, heldout: nil),
+        ] + trainingOptions(rsTraining, heldout: nil) + loraOptions,
         summary: "one Llama 2 rejection-sampling round: sample K, keep the best, finetune on them",
         help: """
             Samples K responses per prompt from MODEL, scores them with the reward, \
@@ -28,6 +28,7 @@ extension Commands {
         let s = context.session
         let name = invocation.argument("MODEL")
         let (entry, tokenizer) = try chatModel(name, invocation, s, argument: "MODEL")
+        let model = try adapted(entry.model, name, invocation, s)  // in the session once training starts
         guard let rewardName = invocation.optional("reward") else { throw invocation.error("rs round needs reward=NAME (a reward model or a reward)") }
         let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
         var (prompts, rng) = try drawnPrompts(invocation, s, n: invocation.integer("n"))
@@ -38,14 +39,15 @@ extension Commands {
         let settings = rsTraining.settings(invocation, s)
         // Until the finetuning starts a stop at Ctrl-C leaves everything as it was.
         let (before, selections) = try s.work("rs round \(name)") { monitor in
-            (try heldOutReport(entry.model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts")),
-             try RejectionSampling.select(entry.model, tokenizer: tokenizer, prompts: prompts, k: invocation.integer("k"),
+            (try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts")),
+             try RejectionSampling.select(model, tokenizer: tokenizer, prompts: prompts, k: invocation.integer("k"),
                                           reward: reward, sampling: sampling,
                                           minimumReward: invocation.optional("min_reward").flatMap(Float.init), kept: &kept, rng: &rng,
                                           monitor: monitor))
         }
         let output = try runTraining(kind: "rs", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
-            try RejectionSampling.finetune(entry.model, tokenizer: tokenizer, kept: kept, settings: settings, rng: &rng,
+            s.models[name]?.model = model
+            try RejectionSampling.finetune(model, tokenizer: tokenizer, kept: kept, settings: settings, rng: &rng,
                                            isCancelled: s.isCancelled, onStep: onStep)
         } summary: { last, _ in
             "\(name): finetuned \(last.step) steps on \(kept.count) kept responses; loss \(String(format: "%.3f", last.loss))"
@@ -64,7 +66,7 @@ extension Commands {
         // After a stop in the finetuning, or in this evaluation, the round ends without it.
         do {
             let after = try s.work("rs round \(name)") { monitor in
-                try heldOutReport(entry.model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
+                try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
             }
             out += comparisonTable([("before", before), ("after", after)])
             recordEvaluation(after, prefix: "rs", s)

@@ -82,7 +82,7 @@ extension Commands {
         arguments: [.argument("MODEL", .name, "the chat policy, finetuned in place on its grown set")],
         options: [
             .option("threshold", .float(-1000...1000), "keep samples whose reward reaches this (default: the (1 − 2^−i) quantile at improve step i)"),
-        ] + trainingOptions(restTraining, heldout: nil),
+        ] + trainingOptions(restTraining, heldout: nil) + loraOptions,
         summary: "ReST's Improve step: keep the grown samples above a rising threshold, finetune on them",
         help: """
             Keeps the samples of MODEL's grown set (rest grow) whose reward reaches \
@@ -98,6 +98,7 @@ extension Commands {
         let s = context.session
         let name = invocation.argument("MODEL")
         let (entry, tokenizer) = try chatModel(name, invocation, s, argument: "MODEL")
+        let model = try adapted(entry.model, name, invocation, s)  // in the session once training starts
         guard var grown = s.grown[name] else {
             throw invocation.error("\(name) has no grown set; run rest grow \(name) on PROMPTS reward=NAME first", at: "MODEL")
         }
@@ -128,12 +129,13 @@ extension Commands {
         Parallel.threads = s.settings.threads
         let settings = restTraining.settings(invocation, s)
         let before = try grown.lastReport ?? s.work("rest improve \(name)") { monitor in
-            try heldOutReport(entry.model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
+            try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
         }
         let examples = kept.map { ChatExample(prompt: grown.prompts[$0], response: grown.responses[$0], tokenizer: tokenizer) }
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
         let output = try runTraining(kind: "rest", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
-            try LanguageModelTraining.finetune(entry.model, examples: examples, heldOut: [], padding: padding, settings: settings,
+            s.models[name]?.model = model
+            try LanguageModelTraining.finetune(model, examples: examples, heldOut: [], padding: padding, settings: settings,
                                                rng: &rng, isCancelled: s.isCancelled, onStep: onStep)
         } summary: { last, _ in
             "\(name): finetuned \(last.step) steps on \(plural(kept.count, "kept sample")); loss \(String(format: "%.3f", last.loss))"
@@ -148,7 +150,7 @@ extension Commands {
         out += output.text + "\n"
         do {
             let after = try s.work("rest improve \(name)") { monitor in
-                try heldOutReport(entry.model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
+                try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
             }
             out += comparisonTable([("before", before), ("after", after)])
             recordEvaluation(after, prefix: "rest", s)

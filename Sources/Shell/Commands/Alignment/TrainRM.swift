@@ -13,7 +13,7 @@ extension Commands {
             .option("loss", .choice(["ranking", "pairwise", "margin", "soft"]), "ranking (InstructGPT), pairwise (Bradley–Terry), margin (Llama 2) or soft (an AI labeler's probabilities, Lee et al.)", default: "ranking"),
             .option("margin", .choice(["small", "large"]), "Llama 2's margins for loss=margin: small 1, 2/3, 1/3, 0 or large 3, 2, 1, 0", default: "small"),
         ] + trainingOptions(rmTraining,
-                            heldout: "comparisons for held-out accuracy (default: DATA.heldout if it exists)"),
+                            heldout: "comparisons for held-out accuracy (default: DATA.heldout if it exists)") + loraOptions,
         summary: "train a reward model on comparisons (ranking, pairwise, margin or soft loss)",
         help: """
             Starts from MODEL's transformer with a fresh scalar head read at the \
@@ -25,7 +25,8 @@ extension Commands {
             pair towards its soft label p, the probability an AI labeler gave that \
             chosen is the better: −[p·log σ(Δ) + (1 − p)·log σ(−Δ)] (Lee et al. \
             2023; label … by=MODEL keeps p). A batch is `batch` \
-            groups (rankings or pairs). Held-out accuracy is reported as it trains.
+            groups (rankings or pairs). Held-out accuracy is reported as it trains. \
+            lora=RANK trains low-rank adapters and the head only.
             """,
         examples: ["train rm helpful on prefs.rankings loss=ranking steps=200",
                    "train rm safe on safety_pairs loss=margin margin=large"]
@@ -63,7 +64,7 @@ extension Commands {
                                           "\(trunkName)'s tokenizer lacks the chat markers; a reward model reads chat examples")
         let settings = rmTraining.settings(invocation, s)
         var rng = s.random(invocation)
-        let model = GPT(scalarHeadOn: trunk.model, seed: rng.next())
+        let model = try adapted(GPT(scalarHeadOn: trunk.model, seed: rng.next()), name, invocation, s)
         Parallel.threads = s.settings.threads
         s.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: "reward model from \(trunkName)")
         s.touch(name)
@@ -78,7 +79,7 @@ extension Commands {
             if let h = run.last("heldout_accuracy") {
                 out += String(format: ", held-out accuracy %.1f%% (%d comparisons)", 100 * h, heldOutPairs)
             }
-            return out
+            return out + (describeAdapters(model).map { "\n\(name): \($0)" } ?? "")
         }
     }
 }

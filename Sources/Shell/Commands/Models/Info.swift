@@ -38,6 +38,7 @@ extension Commands {
             let end = ChatFormat.stopToken(t).flatMap(t.token(for:)) ?? "none"
             rows.append(["chat format", (t.chatTemplate == nil ? "<|user|> <|assistant|> markers" : "its chat template") + ", turns end at \(end)"])
         }
+        if let adapters = describeAdapters(m) { rows.append(["adapters", adapters]) }
         rows.append(["origin", entry.origin])
         return "\(name)\n" + Table(["", ""], rows).render(header: false)
     }

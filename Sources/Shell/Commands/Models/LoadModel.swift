@@ -8,7 +8,8 @@ extension Commands {
         arguments: [.argument("NAME", .name, "the name it gets here"),
                     .argument("PATH", .path, "a directory with config.json and model.safetensors (default: the bundled model NAME)",
                               required: false)],
-        options: [.option("chat_template", .path, "a Jinja file to use as the chat template instead of the folder's")],
+        options: [.option("chat_template", .path, "a Jinja file to use as the chat template instead of the folder's"),
+                  .option("base", .name, "for a LoRA adapter folder (PEFT's): the loaded model it goes on (default: its base_model_name_or_path)")],
         summary: "load a model directory (ours, or a Hugging Face GPT-2, Llama, Qwen2 or Mistral)",
         help: """
             Reads config.json and model.safetensors (F32, F16 or BF16, GPT-2 tensor \
@@ -21,7 +22,9 @@ extension Commands {
             file is refused with the file and tensor named; the session is unchanged. \
             config.json, model.safetensors and tokenizer.json are read from one \
             snapshot of the directory, so a save over it meanwhile cannot mix two \
-            models. Without PATH, loads the model of that name from the folders given \
+            models. A folder with PEFT's adapter_config.json is a LoRA adapter: it \
+            goes on a copy of base=MODEL (or of the folder its \
+            base_model_name_or_path names), with that model's tokenizer. Without PATH, loads the model of that name from the folders given \
             with --models, then $RLHF_HOME/models, then ./models (the bundled base, sft).
             """,
         examples: ["load model sft", "load model gpt2 ~/models/gpt2", "load model smol ~/models/SmolLM2-135M-Instruct",
@@ -30,6 +33,7 @@ extension Commands {
         let name = invocation.argument("NAME")
         let typed = try invocation.arguments["PATH"] ?? bundledModel(name, context.session, invocation)
         let dir = URL(fileURLWithPath: (typed as NSString).expandingTildeInPath)
+        if GPT.isAdapterDirectory(dir) { return try loadAdapter(name, dir, typed, invocation, context.session) }
         let snapshot = try ModelDirectorySnapshot.open(dir)
         let model = try GPT.load(from: snapshot)
         var tokenizer: BPETokenizer?
@@ -69,6 +73,36 @@ extension Commands {
         context.session.touch(name)
         return CommandOutput("\(name): loaded \(formatCount(model.parameterCount)) parameters from \(typed)"
             + (tokenizer == nil ? " (no tokenizer found)" : tokenizer?.chatTemplate != nil ? " with its chat template" : ""))
+    }
+
+    /// A PEFT adapter folder on a copy of its base: base=MODEL, or the model folder
+    /// adapter_config.json's base_model_name_or_path names (relative to the working directory).
+    static func loadAdapter(_ name: String, _ dir: URL, _ typed: String, _ invocation: Invocation, _ s: Session) throws -> CommandOutput {
+        let base: ModelEntry
+        if let baseName = invocation.optional("base") {
+            base = try s.model(baseName, in: invocation, argument: "base")
+        } else {
+            let config = (try? Data(contentsOf: dir.appendingPathComponent(GPT.adapterConfigFileName))).flatMap {
+                try? JSONSerialization.jsonObject(with: $0) as? [String: Any]
+            }
+            guard let path = config?["base_model_name_or_path"] as? String,
+                  FileManager.default.fileExists(atPath: (path as NSString).expandingTildeInPath + "/config.json") else {
+                throw invocation.error("\(typed) is a LoRA adapter; give base=MODEL, the loaded model it was trained on", at: "PATH")
+            }
+            let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+            let snapshot = try ModelDirectorySnapshot.open(url)
+            var tokenizer = try snapshot.tokenizerJSON.map { try TokenizerJSON.load(data: $0, fileName: GPT.tokenizerFileName) }
+            if snapshot.tokenizerConfigJSON != nil || snapshot.chatTemplateJinja != nil {
+                tokenizer = tokenizer?.withChatTemplate(
+                    try TokenizerConfig.chatTemplate(config: snapshot.tokenizerConfigJSON, jinja: snapshot.chatTemplateJinja))
+            }
+            base = ModelEntry(model: try GPT.load(from: snapshot), tokenizer: tokenizer, origin: path,
+                              chat: snapshot.isChatModel || tokenizer?.chatTemplate != nil)
+        }
+        let model = try GPT.loadAdapter(from: dir, onto: base.model.lora == nil ? base.model : base.model.merged())
+        s.models[name] = ModelEntry(model: model, tokenizer: base.tokenizer, origin: typed, chat: base.chat)
+        s.touch(name)
+        return CommandOutput("\(name): \(describeAdapters(model)!), from \(typed) on \(invocation.optional("base") ?? base.origin)")
     }
 
     /// The folders searched for a model by name: the session's `modelFolders`

@@ -9,7 +9,7 @@ extension Commands {
         arguments: [.argument("MODEL", .name, "a language model with a tokenizer"), .keyword("on"),
                     .argument("DATA", .name, "a dataset of text")],
         options: trainingOptions(pretrainTraining,
-                                  heldout: "a dataset for the held-out loss (default: the last 10% of DATA's records, when it has 10 or more)"),
+                                  heldout: "a dataset for the held-out loss (default: the last 10% of DATA's records, when it has 10 or more)") + loraOptions,
         summary: "train a language model on text (next-token prediction)",
         help: """
             Trains MODEL on random windows of DATA's text, joined by <|endoftext|>: \
@@ -43,15 +43,16 @@ extension Commands {
         guard tokens.count > settings.sequenceLength + 1 else {
             throw invocation.error("\(invocation.argument("DATA")) is only \(tokens.count) tokens; it needs more than context=\(settings.sequenceLength)", at: "DATA")
         }
+        let model = try adaptedInPlace(name, invocation, s)
         var rng = s.random(invocation)
         Parallel.threads = s.settings.threads
         return try runTraining(kind: "pretrain", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
-            try LanguageModelTraining.pretrain(entry.model, stream: tokens, heldOut: heldOut, settings: settings, rng: &rng,
+            try LanguageModelTraining.pretrain(model, stream: tokens, heldOut: heldOut, settings: settings, rng: &rng,
                                                isCancelled: s.isCancelled, onStep: onStep)
         } summary: { last, run in
             var out = "\(name): \(last.step) steps on \(tokens.count) tokens; loss " + String(format: "%.3f", last.loss)
             if let h = run.last("heldout") { out += String(format: ", held-out %.3f", h) }
-            return out
+            return out + (describeAdapters(model).map { "\n\(name): \($0)" } ?? "")
         }
     }
 }

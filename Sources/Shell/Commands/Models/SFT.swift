@@ -9,15 +9,17 @@ extension Commands {
         arguments: [.argument("MODEL", .name, "a language model whose tokenizer has the chat markers"), .keyword("on"),
                     .argument("DATA", .name, "demonstrations: prompt/completion or messages records")],
         options: trainingOptions(sftTraining,
-                                  heldout: "demonstrations for the held-out loss (default: a random 10% of DATA)"),
+                                  heldout: "demonstrations for the held-out loss (default: a random 10% of DATA)") + loraOptions,
         summary: "supervised finetuning on demonstrations (loss on the assistant's tokens only)",
         help: """
-            Trains MODEL on chat examples <|user|> PROMPT <|assistant|> RESPONSE <|end|>, \
-            with the loss on the response tokens only (InstructGPT's SFT step). The \
+            Trains MODEL on chat examples in its chat format (its own template, or \
+            <|user|> PROMPT <|assistant|> RESPONSE <|end|>), with the loss on the \
+            response tokens only (InstructGPT's SFT step). With lora=RANK only \
+            low-rank adapters train (added now, or the model's own). The \
             held-out loss is reported; the run's history is kept for plot and expect. \
             Ctrl-C stops at the next step.
             """,
-        examples: ["sft sft on demos steps=400 lr=5e-4"]
+        examples: ["sft sft on demos steps=400 lr=5e-4", "sft smol on demos lora=16 lr=2e-4"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("MODEL")
@@ -51,14 +53,15 @@ extension Commands {
         }
         Parallel.threads = s.settings.threads
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
+        let model = try adaptedInPlace(name, invocation, s)
         s.models[name]?.chat = true
         return try runTraining(kind: "sft", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
-            try LanguageModelTraining.finetune(entry.model, examples: train, heldOut: heldOut, padding: padding,
+            try LanguageModelTraining.finetune(model, examples: train, heldOut: heldOut, padding: padding,
                                                settings: settings, rng: &rng, isCancelled: s.isCancelled, onStep: onStep)
         } summary: { last, run in
             var out = "\(name): \(last.step) steps on \(train.count) demonstrations; loss " + String(format: "%.3f", last.loss)
             if let h = run.last("heldout") { out += String(format: ", held-out %.3f", h) }
-            return out
+            return out + (describeAdapters(model).map { "\n\(name): \($0)" } ?? "")
         }
     }
 }

@@ -1,0 +1,54 @@
+import Foundation
+import LanguageModel
+
+extension Commands {
+    /// The options that make a training command train low-rank adapters (the base frozen).
+    static let loraOptions: [Parameter] = [
+        .option("lora", .integer(1...4096), "train low-rank adapters of this rank instead of every weight (the base frozen)"),
+        .option("lora_alpha", .float(0.0001...100_000), "the adapters' α: they are scaled by α/rank (default: 2·rank)"),
+        .option("lora_targets", .string, "PEFT module names, comma-separated (default: every linear layer of the blocks)"),
+    ]
+
+    /// `model` with adapters when the invocation asks for them (lora=RANK): fresh ones,
+    /// or the model's own when it has adapters of that rank already; unchanged otherwise.
+    static func adapted(_ model: GPT, _ name: String, _ invocation: Invocation, _ s: Session) throws -> GPT {
+        guard let rank = invocation.optional("lora").flatMap({ Int($0) }) else {
+            for option in ["lora_alpha", "lora_targets"] where invocation.given.contains(option) {
+                throw invocation.error("\(option) needs lora=RANK", at: option)
+            }
+            return model
+        }
+        let targets = invocation.optional("lora_targets").map {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        } ?? LoRASettings.modules(model.config.family)
+        let settings = LoRASettings(rank: rank, alpha: invocation.optional("lora_alpha").flatMap(Double.init), targets: targets)
+        if let problem = settings.problem(for: model.config) {
+            throw invocation.error(problem, at: invocation.given.contains("lora_targets") ? "lora_targets" : "lora")
+        }
+        if let existing = model.lora {
+            guard existing.rank == settings.rank, Set(existing.targets) == Set(settings.targets),
+                  !invocation.given.contains("lora_alpha") || existing.alpha == settings.alpha else {
+                throw invocation.error("\(name) has adapters of rank \(existing.rank) on \(existing.targets.joined(separator: ",")) "
+                                       + "already; train them without lora=, or fold them in with merge adapter \(name)", at: "lora")
+            }
+            return model
+        }
+        var rng = s.random(invocation)
+        return model.withLoRA(settings, seed: rng.next())
+    }
+
+    /// `adapted` for a command that trains a session model in place: the model with
+    /// adapters takes its place in the session.
+    static func adaptedInPlace(_ name: String, _ invocation: Invocation, _ s: Session) throws -> GPT {
+        let model = try adapted(try s.model(name, in: invocation, argument: "MODEL").model, name, invocation, s)
+        s.models[name]?.model = model
+        return model
+    }
+
+    /// How a model's adapters read: "LoRA rank 8 (α 16) on q_proj,v_proj: 12.3k of 1.2M parameters train".
+    static func describeAdapters(_ model: GPT) -> String? {
+        guard let lora = model.lora else { return nil }
+        return "LoRA rank \(lora.rank) (α \(format(lora.alpha))) on \(lora.targets.joined(separator: ",")): "
+            + "\(formatCount(model.trainableCount)) of \(formatCount(model.parameterCount)) parameters train"
+    }
+}
