@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "rlhf-bench",
             dependencies: [
-                "Kernels", "LanguageModel",
+                "Kernels", "LanguageModel", "Alignment", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast),

@@ -5,8 +5,8 @@ import LanguageModel
 /// world's markers of DESIGN §2, `<|user|> PROMPT <|assistant|> RESPONSE <|end|>`.
 ///
 /// With a template, a prompt is the template's text for one user turn with the
-/// generation prompt; a response is what the template adds for the assistant's turn after
-/// that text, up to and including the first special token it writes (the turn's end,
+/// generation prompt; a response is the tokens the template's text for the answered turn
+/// has after the prompt's, up to and including the first special token it writes (the turn's end,
 /// where sampling stops: `<|eot_id|>`, `<|im_end|>`, `</s>`). `check` refuses a template
 /// whose assistant turn does not continue its generation prompt, or that ends the turn
 /// with no special token and names no `eos_token`.
@@ -25,8 +25,11 @@ public enum ChatFormat {
             return tokenizer.encode(" " + response + BPETokenizer.SpecialToken.endOfTurn)
         }
         let (head, whole) = turns(template, response: response)
-        let text = whole.hasPrefix(head) ? String(whole.dropFirst(head.count)) : response
-        var tokens = tokenizer.encode(text)
+        // The response's tokens as they follow the prompt in the whole text (a SentencePiece
+        // tokenizer would put a "▁" before text encoded alone), unless a merge crosses the seam.
+        let headTokens = tokenizer.encode(head), wholeTokens = tokenizer.encode(whole)
+        var tokens = whole.hasPrefix(head) && wholeTokens.starts(with: headTokens)
+            ? Array(wholeTokens.dropFirst(headTokens.count)) : tokenizer.encode(response)
         if let stop = stopToken(tokenizer), let end = tokens.firstIndex(of: stop) {
             tokens.removeSubrange((end + 1)...)
         }

@@ -32,13 +32,13 @@ struct Bench: ParsableCommand {
     @Option(help: "Sampling batch sizes, comma-separated.")
     var batches: String = "1,16"
 
-    @Option(help: "What to measure: train, sample or both, comma-separated (train includes sgemm).")
+    @Option(help: "What to measure, comma-separated: train (with sgemm), sample, lora (training rank-16 adapters on every linear layer), dpo (one DPO step of 8 pairs of 128 tokens, LoRA rank 16).")
     var measures: String = "train,sample"
 
     mutating func run() throws {
         let wanted = Set(measures.split(separator: ",").map(String.init))
-        guard !wanted.isEmpty, wanted.isSubset(of: ["train", "sample"]) else {
-            throw ValidationError("--measures expects train and/or sample (got \(measures))")
+        guard !wanted.isEmpty, wanted.isSubset(of: ["train", "sample", "lora", "dpo"]) else {
+            throw ValidationError("--measures expects train, sample, lora and/or dpo (got \(measures))")
         }
         let threadCounts = try threads.split(separator: ",").map { part -> Int in
             guard let n = Int(part), n >= 1, n <= 64 else {
@@ -92,6 +92,32 @@ struct Bench: ParsableCommand {
             }
             table.note("peak RSS after training \(config.name): \(peakResidentMiB()) MiB "
                 + "(model, gradients, AdamW moments and activations: \(measure.model.byteCount >> 20) MiB)")
+            }
+            if wanted.contains("lora") {
+            let peakRow = "FMA peak GFLOP/s (\(Machine.cpu.vectorBits)-bit)"
+            let lora = measure.adapted()
+            for _ in 0..<reps {
+                for t in threadCounts {
+                    Parallel.threads = t
+                    table.add("train \(config.name) LoRA r16 tok/s", t, measure.trainingRate(lora))
+                    table.add(peakRow, t, Machine.fmaPeak(threads: t, seconds: 0.1, repeats: 1))
+                }
+            }
+            for t in threadCounts {
+                let rate = table.median("train \(config.name) LoRA r16 tok/s", t) * measure.loraFlopsPerToken(lora) / 1e9
+                table.add("train \(config.name) LoRA r16 MFU vs FMA peak %", t, 100 * rate / table.median(peakRow, t))
+            }
+            table.note("LoRA r16 on \(config.name): \(lora.trainableCount) of \(lora.parameterCount) parameters train; "
+                + "peak RSS \(peakResidentMiB()) MiB")
+            }
+            if wanted.contains("dpo") {
+            let step = measure.dpoStep()
+            for _ in 0..<reps {
+                for t in threadCounts {
+                    Parallel.threads = t
+                    table.add("dpo step \(config.name) LoRA r16, 8 pairs x 128 tokens, ms", t, 1000 * step())
+                }
+            }
             }
             if wanted.contains("sample") {
             for _ in 0..<reps {

@@ -1,3 +1,5 @@
+import Alignment
+import Datasets
 import Foundation
 import Kernels
 import LanguageModel
@@ -104,8 +106,48 @@ final class Measurements {
         return bytes / seconds / 1e9
     }
 
+    /// The model with rank-16 adapters (α 32) on every linear layer of its blocks.
+    func adapted() -> GPT {
+        model.withLoRA(LoRASettings(rank: 16, targets: LoRASettings.modules(config.model.family)), seed: 3)
+    }
+
+    /// Model FLOPs per token of LoRA training: the frozen base's forward and its
+    /// inputs' gradients (4·N), the adapters' 6·N_a, attention's 12·L·C·T.
+    func loraFlopsPerToken(_ lora: GPT) -> Double {
+        let c = config.model
+        let base = lora.layout.baseCount - positionFloats
+        return Double(4 * base + 6 * lora.trainableCount + 12 * c.layers * c.width * config.sequence)
+    }
+
+    /// A DPO step (Alignment's, as `dpo step` runs it) of 8 pairs whose prompt and
+    /// response make 128 tokens, the policy with rank-16 adapters, the reference the
+    /// base; no KL samples. Returns a timer of one step in seconds.
+    func dpoStep() -> () -> Double {
+        // A byte tokenizer with the chat markers: one token per character, so lengths are exact.
+        let bytes = (0...255).map { String(Character(ByteLevel.scalar(for: UInt8($0)))) }
+        let specials = BPETokenizer.SpecialToken.all
+        let tokenizer = try! BPETokenizer(
+            vocabulary: Dictionary(uniqueKeysWithValues: bytes.enumerated().map { ($1, Int32($0)) }), merges: [],
+            specialTokens: Dictionary(uniqueKeysWithValues: specials.enumerated().map { ($1, Int32(256 + $0)) }))
+        var rng = Random(seed: 7)
+        func text(_ n: Int) -> String { String((0..<n).map { _ in Character(UnicodeScalar(UInt8(97 + rng.int(below: 26)))) }) }
+        // <|user|> P <|assistant|> R <|end|>: 3 markers, 3 spaces, 60 + 62 letters = 128 tokens.
+        let pairs = (0..<8).map { _ in
+            PreferencePair(Comparison(prompt: text(60), chosen: text(62), rejected: text(62)), tokenizer: tokenizer, context: 128)
+        }
+        var settings = DPOSettings()
+        settings.batchSize = 8
+        settings.context = 128
+        settings.klSamples = 0
+        let dpo = DPO(policy: adapted(), reference: model, tokenizer: tokenizer, pairs: pairs, heldOut: [], settings: settings)
+        var stepRNG = Random(seed: 8)
+        _ = dpo.step(rng: &stepRNG)  // warm-up: activations and moments allocated
+        return { time { _ = dpo.step(rng: &stepRNG) } }
+    }
+
     /// Trained tokens per second: forward, loss, backward and AdamW.
-    func trainingRate() -> Double {
+    func trainingRate(_ model: GPT? = nil) -> Double {
+        let model = model ?? self.model
         let optimizer = model.optimizer()
         func step() {
             model.forward(tokens: tokens, B: config.batch, T: config.sequence)

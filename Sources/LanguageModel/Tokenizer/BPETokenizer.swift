@@ -43,6 +43,9 @@ public final class BPETokenizer: Sendable {
     public let ignoreMerges: Bool
     /// Qwen2's NFC normalizer: text is composed (Unicode NFC) before it is encoded.
     public let composesText: Bool
+    /// SentencePiece-style ("▁" for spaces, characters as symbols, byte fallback), as
+    /// Llama 2's tokenizer.json; nil for byte-level BPE.
+    public let spaceMarker: SpaceMarker?
     /// The model's chat template (tokenizer_config.json's `chat_template`), if it has one.
     public let chatTemplate: ChatTemplate?
 
@@ -52,8 +55,10 @@ public final class BPETokenizer: Sendable {
     private let tokenBytes: [[UInt8]]
     /// Whether each id is a special token.
     private let specialFlags: [Bool]
-    /// The id of each single-byte token.
+    /// The id of each single-byte token (byte-level), or of each `<0xXX>` fallback token.
     let byteToID: [Int32]
+    /// The byte each id falls back to, or -1 (SentencePiece-style only; empty otherwise).
+    private let fallbackByte: [Int16]
     /// The merges keyed by `WordMerger.key(left, right)`.
     let rules: [UInt64: WordMerger.Rule]
     /// Finds the special tokens in input bytes.
@@ -67,7 +72,8 @@ public final class BPETokenizer: Sendable {
     ///   another id in `vocabulary`.
     public init(
         vocabulary: [String: Int32], merges: [(String, String)], specialTokens: [String: Int32],
-        pattern: PreTokenizer.Pattern = .gpt2, ignoreMerges: Bool = false, composesText: Bool = false
+        pattern: PreTokenizer.Pattern = .gpt2, ignoreMerges: Bool = false, composesText: Bool = false,
+        spaceMarker: SpaceMarker? = nil
     ) throws {
         // Validate in a fixed order (sorted), so the error reported never depends on
         // dictionary iteration order.
@@ -102,7 +108,7 @@ public final class BPETokenizer: Sendable {
         var byteToID: [Int32] = []
         byteToID.reserveCapacity(256)
         for byte in 0...255 {
-            let token = String(Character(ByteLevel.scalar(for: UInt8(byte))))
+            let token = spaceMarker == nil ? String(Character(ByteLevel.scalar(for: UInt8(byte)))) : SpaceMarker.byteToken(UInt8(byte))
             guard let id = vocabulary[token] else {
                 throw TokenizerError(.missingByteToken(byte: UInt8(byte), token: token))
             }
@@ -142,6 +148,8 @@ public final class BPETokenizer: Sendable {
             specialFlags.append(isSpecial)
             if isSpecial {
                 tokenBytes.append(Array(entry.token.utf8))
+            } else if spaceMarker != nil {
+                tokenBytes.append(Array(entry.token.replacingOccurrences(of: SpaceMarker.markerString, with: " ").utf8))
             } else {
                 // Like the ByteLevel decoder of Hugging Face `tokenizers`: a token with a
                 // character outside the byte alphabet decodes to its own UTF-8.
@@ -149,6 +157,13 @@ public final class BPETokenizer: Sendable {
             }
         }
 
+        var fallbackByte: [Int16] = []
+        if spaceMarker != nil {
+            fallbackByte = Array(repeating: -1, count: entries.count)
+            for (byte, id) in byteToID.enumerated() { fallbackByte[Int(id)] = Int16(byte) }
+        }
+        self.fallbackByte = fallbackByte
+        self.spaceMarker = spaceMarker
         self.pattern = pattern
         self.ignoreMerges = ignoreMerges
         self.composesText = composesText
@@ -172,6 +187,8 @@ public final class BPETokenizer: Sendable {
 
     private init(copying other: BPETokenizer, chatTemplate: ChatTemplate?) {
         pattern = other.pattern
+        spaceMarker = other.spaceMarker
+        fallbackByte = other.fallbackByte
         ignoreMerges = other.ignoreMerges
         composesText = other.composesText
         vocabulary = other.vocabulary
@@ -194,8 +211,10 @@ public final class BPETokenizer: Sendable {
         encode(bytes: Array((composesText ? text.precomposedStringWithCanonicalMapping : text).utf8))
     }
 
-    /// The ids of arbitrary bytes (valid UTF-8 or not).
+    /// The ids of arbitrary bytes (valid UTF-8 or not; SentencePiece-style tokenizers read
+    /// invalid UTF-8 as U+FFFD).
     public func encode(bytes: [UInt8]) -> [Int32] {
+        if let spaceMarker { return encodeSentencePiece(bytes, spaceMarker) }
         var output: [Int32] = []
         output.reserveCapacity(bytes.count / 3 + 1)
         var cache: [[UInt8]: [Int32]] = [:]
@@ -233,10 +252,49 @@ public final class BPETokenizer: Sendable {
         return output
     }
 
+    /// SentencePiece-style encoding (see ``SpaceMarker``): added tokens cut out first,
+    /// then each piece's characters (or their fallback bytes) merged by rank.
+    private func encodeSentencePiece(_ bytes: [UInt8], _ marker: SpaceMarker) -> [Int32] {
+        var output: [Int32] = []
+        var merger = WordMerger()
+        var symbols: [Int32] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            splitter.forEachSegment(in: buffer) { segment in
+                switch segment {
+                case .special(let id):
+                    output.append(id)
+                case .text(let range):
+                    let text = String(decoding: buffer[range], as: UTF8.self)
+                    for piece in marker.pieces(text, atStart: range.lowerBound == 0) {
+                        symbols.removeAll(keepingCapacity: true)
+                        for scalar in piece.unicodeScalars {
+                            if let id = vocabulary[String(scalar)] {
+                                symbols.append(id)
+                            } else {
+                                symbols.append(contentsOf: String(scalar).utf8.map { byteToID[Int($0)] })
+                            }
+                        }
+                        merger.encode(symbols: symbols, rules: rules, into: &output)
+                    }
+                }
+            }
+        }
+        return output
+    }
+
     // MARK: - Decoding
 
     /// The bytes of a sequence of ids (ids outside `0..<vocabularySize` are skipped).
+    /// SentencePiece-style tokenizers decode as their tokenizer.json's decoder does (see
+    /// ``SpaceMarker``), so the first space of the text is dropped.
     public func decode(_ ids: [Int32]) -> [UInt8] {
+        if spaceMarker != nil {
+            let parts = ids.filter { $0 >= 0 && Int($0) < tokenBytes.count }.map { id -> (text: String?, byte: UInt8?) in
+                let byte = fallbackByte[Int(id)]
+                return byte >= 0 ? (nil, UInt8(byte)) : (String(decoding: tokenBytes[Int(id)], as: UTF8.self), nil)
+            }
+            return Array(SpaceMarker.decode(parts).utf8)
+        }
         var output: [UInt8] = []
         output.reserveCapacity(ids.count * 4)
         for id in ids where id >= 0 && Int(id) < tokenBytes.count {

@@ -59,14 +59,6 @@ public enum TokenizerJSON {
     public static func jsonText(for tokenizer: BPETokenizer) -> String {
         let vocabulary = tokenizer.vocabulary.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
         let added = tokenizer.specialTokens.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
-        let byteLevel = """
-            {
-                "type": "ByteLevel",
-                "add_prefix_space": false,
-                "trim_offsets": true,
-                "use_regex": true
-              }
-            """
         var out = "{\n"
         out += "  \"version\": \"1.0\",\n"
         out += "  \"truncation\": null,\n"
@@ -85,6 +77,38 @@ public enum TokenizerJSON {
             out += "    }"
         }
         out += added.isEmpty ? "],\n" : "\n  ],\n"
+        out += tokenizer.spaceMarker.map { sentencePieceSettings($0, unknown: tokenizer.id(of: "<unk>") != nil) }
+            ?? byteLevelSettings(tokenizer)
+        out += "    \"ignore_merges\": \(tokenizer.ignoreMerges),\n"
+        out += "    \"vocab\": {"
+        for (index, (token, id)) in vocabulary.enumerated() {
+            out += index == 0 ? "\n" : ",\n"
+            out += "      \(jsonQuoted(token)): \(id)"
+        }
+        out += vocabulary.isEmpty ? "},\n" : "\n    },\n"
+        out += "    \"merges\": ["
+        for (index, (left, right)) in tokenizer.merges.enumerated() {
+            out += index == 0 ? "\n" : ",\n"
+            out += "      [\(jsonQuoted(left)), \(jsonQuoted(right))]"
+        }
+        out += tokenizer.merges.isEmpty ? "]\n" : "\n    ]\n"
+        out += "  }\n"
+        out += "}\n"
+        return out
+    }
+
+    /// The normalizer, pre-tokenizer, post-processor, decoder and the model's first keys
+    /// of a byte-level tokenizer.json (GPT-2's, Llama 3's, Qwen2's or SmolLM's pre-tokenizer).
+    private static func byteLevelSettings(_ tokenizer: BPETokenizer) -> String {
+        let byteLevel = """
+            {
+                "type": "ByteLevel",
+                "add_prefix_space": false,
+                "trim_offsets": true,
+                "use_regex": true
+              }
+            """
+        var out = ""
         out += tokenizer.composesText ? "  \"normalizer\": {\n    \"type\": \"NFC\"\n  },\n" : "  \"normalizer\": null,\n"
         if let regex = tokenizer.pattern.regex {
             // Llama 3's and Qwen2's: the Split regex, then ByteLevel without its own regex.
@@ -108,21 +132,37 @@ public enum TokenizerJSON {
         out += "    \"end_of_word_suffix\": \"\",\n"
         out += "    \"fuse_unk\": false,\n"
         out += "    \"byte_fallback\": false,\n"
-        out += "    \"ignore_merges\": \(tokenizer.ignoreMerges),\n"
-        out += "    \"vocab\": {"
-        for (index, (token, id)) in vocabulary.enumerated() {
-            out += index == 0 ? "\n" : ",\n"
-            out += "      \(jsonQuoted(token)): \(id)"
+        return out
+    }
+
+    /// The normalizer, pre-tokenizer, post-processor, decoder and the model's first keys
+    /// of a SentencePiece-style tokenizer.json (Llama 2's, or the Metaspace layout).
+    private static func sentencePieceSettings(_ marker: SpaceMarker, unknown: Bool) -> String {
+        let m = jsonQuoted(SpaceMarker.markerString)
+        var out = ""
+        if marker.legacy {
+            out += "  \"normalizer\": {\n    \"type\": \"Sequence\",\n    \"normalizers\": [\n"
+            out += "      {\n        \"type\": \"Prepend\",\n        \"prepend\": \(m)\n      },\n"
+            out += "      {\n        \"type\": \"Replace\",\n        \"pattern\": {\n          \"String\": \" \"\n        },\n        \"content\": \(m)\n      }\n    ]\n  },\n"
+            out += "  \"pre_tokenizer\": null,\n"
+        } else {
+            out += "  \"normalizer\": null,\n"
+            out += "  \"pre_tokenizer\": {\n    \"type\": \"Metaspace\",\n    \"replacement\": \(m),\n"
+            out += "    \"prepend_scheme\": \"\(marker.prepend.rawValue)\",\n    \"split\": \(marker.split)\n  },\n"
         }
-        out += vocabulary.isEmpty ? "},\n" : "\n    },\n"
-        out += "    \"merges\": ["
-        for (index, (left, right)) in tokenizer.merges.enumerated() {
-            out += index == 0 ? "\n" : ",\n"
-            out += "      [\(jsonQuoted(left)), \(jsonQuoted(right))]"
-        }
-        out += tokenizer.merges.isEmpty ? "]\n" : "\n    ]\n"
-        out += "  }\n"
-        out += "}\n"
+        out += "  \"post_processor\": null,\n"
+        out += "  \"decoder\": {\n    \"type\": \"Sequence\",\n    \"decoders\": [\n"
+        out += "      {\n        \"type\": \"Replace\",\n        \"pattern\": {\n          \"String\": \(m)\n        },\n        \"content\": \" \"\n      },\n"
+        out += "      {\n        \"type\": \"ByteFallback\"\n      },\n      {\n        \"type\": \"Fuse\"\n      },\n"
+        out += "      {\n        \"type\": \"Strip\",\n        \"content\": \" \",\n        \"start\": 1,\n        \"stop\": 0\n      }\n    ]\n  },\n"
+        out += "  \"model\": {\n"
+        out += "    \"type\": \"BPE\",\n"
+        out += "    \"dropout\": null,\n"
+        out += "    \"unk_token\": \(unknown ? "\"<unk>\"" : "null"),\n"
+        out += "    \"continuing_subword_prefix\": null,\n"
+        out += "    \"end_of_word_suffix\": null,\n"
+        out += "    \"fuse_unk\": true,\n"
+        out += "    \"byte_fallback\": true,\n"
         return out
     }
 
@@ -260,6 +300,10 @@ public enum TokenizerJSON {
                 for flag in ["lstrip", "rstrip", "single_word"] where (token[flag] as? Bool) == true {
                     throw TokenizerError(.unsupportedSetting("\(field).\(flag) = true"))
                 }
+                if settings.spaceMarker != nil, (token["normalized"] as? Bool) == true {
+                    // Matched after the normalizer (so "<s>" only as "▁<s>"): not implemented.
+                    throw TokenizerError(.unsupportedSetting("\(field).normalized = true (\(content)) with a SentencePiece-style normalizer"))
+                }
                 if specials[content] != nil {
                     throw TokenizerError(.duplicateSpecialToken(content))
                 }
@@ -267,7 +311,8 @@ public enum TokenizerJSON {
             }
         }
         return try BPETokenizer(vocabulary: vocabulary, merges: merges, specialTokens: specials, pattern: settings.pattern,
-                                ignoreMerges: settings.ignoreMerges, composesText: settings.composesText)
+                                ignoreMerges: settings.ignoreMerges, composesText: settings.composesText,
+                                spaceMarker: settings.spaceMarker)
     }
 
     /// Refuses settings that would make Hugging Face encode differently from us,
@@ -276,7 +321,18 @@ public enum TokenizerJSON {
     /// ByteLevel without one), `ignore_merges`, and an NFC normalizer.
     private static func checkSettings(
         root: [String: Any], model: [String: Any]
-    ) throws -> (pattern: PreTokenizer.Pattern, ignoreMerges: Bool, composesText: Bool) {
+    ) throws -> (pattern: PreTokenizer.Pattern, ignoreMerges: Bool, composesText: Bool, spaceMarker: SpaceMarker?) {
+        if let marker = try spaceMarker(root: root, model: model) {
+            for field in ["continuing_subword_prefix", "end_of_word_suffix"] {
+                if let value = model[field], !(value is NSNull), (value as? String) != "" {
+                    throw TokenizerError(.unsupportedSetting("model.\(field) = \(value)"))
+                }
+            }
+            if let dropout = model["dropout"], !(dropout is NSNull), (dropout as? Double) != 0 {
+                throw TokenizerError(.unsupportedSetting("model.dropout = \(dropout)"))
+            }
+            return (.gpt2, (model["ignore_merges"] as? Bool) == true, false, marker)
+        }
         var composesText = false
         if let normalizer = root["normalizer"], !(normalizer is NSNull) {
             guard typeName(normalizer) == "NFC" else {
@@ -337,7 +393,50 @@ public enum TokenizerJSON {
         if (model["byte_fallback"] as? Bool) == true {
             throw TokenizerError(.unsupportedSetting("model.byte_fallback = true"))
         }
-        return (pattern, (model["ignore_merges"] as? Bool) == true, composesText)
+        return (pattern, (model["ignore_merges"] as? Bool) == true, composesText, nil)
+    }
+
+    /// The SentencePiece-style layouts (see ``SpaceMarker``): Llama 2's legacy normalizer
+    /// `Sequence[Prepend("▁"), Replace(" ", "▁")]` with no pre-tokenizer, or the Metaspace
+    /// pre-tokenizer; either with `byte_fallback`. Nil for anything else.
+    private static func spaceMarker(root: [String: Any], model: [String: Any]) throws -> SpaceMarker? {
+        let normalizer = root["normalizer"].flatMap { $0 is NSNull ? nil : $0 }
+        let pre = root["pre_tokenizer"].flatMap { $0 is NSNull ? nil : $0 }
+        let marker: SpaceMarker
+        if let normalizer, typeName(normalizer) == "Sequence",
+           let steps = (normalizer as? [String: Any])?["normalizers"] as? [[String: Any]],
+           steps.contains(where: { typeName($0) == "Prepend" }) {
+            let prepend = steps.count == 2 && typeName(steps[0]) == "Prepend" && (steps[0]["prepend"] as? String) == SpaceMarker.markerString
+            let replace = steps.count == 2 && typeName(steps[1]) == "Replace"
+                && ((steps[1]["pattern"] as? [String: Any])?["String"] as? String) == " "
+                && (steps[1]["content"] as? String) == SpaceMarker.markerString
+            guard prepend && replace else {
+                throw TokenizerError(.unsupportedSetting("normalizer Sequence other than [Prepend(\"▁\"), Replace(\" \", \"▁\")]"))
+            }
+            guard pre == nil else { throw TokenizerError(.unsupportedSetting("a pre_tokenizer after Llama 2's normalizer")) }
+            marker = SpaceMarker(legacy: true)
+        } else if let pre = pre as? [String: Any], typeName(pre) == "Metaspace" {
+            guard normalizer == nil else { throw TokenizerError(.unsupportedSetting("a normalizer before the Metaspace pre-tokenizer")) }
+            guard (pre["replacement"] as? String) == SpaceMarker.markerString else {
+                throw TokenizerError(.unsupportedSetting("pre_tokenizer Metaspace replacement other than \"▁\""))
+            }
+            let prepend: SpaceMarker.Prepend
+            if let scheme = pre["prepend_scheme"] as? String {
+                guard let p = SpaceMarker.Prepend(rawValue: scheme) else {
+                    throw TokenizerError(.unsupportedSetting("pre_tokenizer Metaspace prepend_scheme \(scheme)"))
+                }
+                prepend = p
+            } else {
+                prepend = (pre["add_prefix_space"] as? Bool) == false ? .never : .always  // before prepend_scheme existed
+            }
+            marker = SpaceMarker(legacy: false, prepend: prepend, split: (pre["split"] as? Bool) ?? true)
+        } else {
+            return nil
+        }
+        guard (model["byte_fallback"] as? Bool) == true else {
+            throw TokenizerError(.unsupportedSetting("a SentencePiece-style tokenizer without byte_fallback"))
+        }
+        return marker
     }
 
     private static func typeName(_ value: Any) -> String {

@@ -49,12 +49,27 @@ struct WordMerger {
             return
         }
         ids.removeAll(keepingCapacity: true)
+        for offset in 0..<count { ids.append(byteToID[Int(buffer[range.lowerBound + offset])]) }
+        mergeLoaded(rules: rules, into: &output)
+    }
+
+    /// Appends to `output` the token ids of a word given as its first symbols' ids
+    /// (SentencePiece-style tokenizers start from characters, not bytes).
+    mutating func encode(symbols: [Int32], rules: [UInt64: Rule], into output: inout [Int32]) {
+        guard symbols.count > 1 else { output.append(contentsOf: symbols); return }
+        ids.removeAll(keepingCapacity: true)
+        ids.append(contentsOf: symbols)
+        mergeLoaded(rules: rules, into: &output)
+    }
+
+    /// Merges the symbols in `ids` (two or more) and appends the result to `output`.
+    private mutating func mergeLoaded(rules: [UInt64: Rule], into output: inout [Int32]) {
+        let count = ids.count
         next.removeAll(keepingCapacity: true)
         previous.removeAll(keepingCapacity: true)
         alive.removeAll(keepingCapacity: true)
         heap.removeAll()
         for offset in 0..<count {
-            ids.append(byteToID[Int(buffer[range.lowerBound + offset])])
             next.append(offset + 1 < count ? Int32(offset + 1) : -1)
             previous.append(Int32(offset - 1))
             alive.append(true)
