@@ -1,7 +1,9 @@
 /// `string` as a JSON string literal, quotes included: `"` and `\` escaped,
 /// control characters as `\n`, `\t`, `\r`, `\b`, `\f` or `\u00XX`, everything
 /// else kept as UTF-8 (RFC 8259 §7; as serde_json, which Hugging Face uses, writes
-/// strings). Shared by the safetensors header and tokenizer.json writers.
+/// strings; Python's `json.dumps(ensure_ascii=False)` writes them alike). Shared by the
+/// safetensors header, tokenizer.json and adapter_config.json writers and the chat
+/// templates' `tojson`.
 func jsonQuoted(_ string: String) -> String {
     var out = "\""
     for scalar in string.unicodeScalars {

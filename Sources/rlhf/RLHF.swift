@@ -115,15 +115,22 @@ struct RLHF: ParsableCommand {
     }
 }
 
-/// Splits `a; b; "c;d"` at semicolons outside quotes.
+/// Splits `a; b; "c;d"` at semicolons outside quotes and outside a `#` comment
+/// (which runs to the end of its line).
 func splitCommands(_ text: String) -> [String] {
-    var parts: [String] = [], current = "", quote: Character?
+    var parts: [String] = [], current = "", quote: Character?, inComment = false
     for ch in text {
-        if let q = quote {
+        if inComment {
+            if ch == "\n" { inComment = false }
+            current.append(ch)
+        } else if let q = quote {
             if ch == q { quote = nil }
             current.append(ch)
         } else if ch == "\"" || ch == "'" {
             quote = ch
+            current.append(ch)
+        } else if ch == "#", current.last.map({ $0.isWhitespace }) ?? true {
+            inComment = true
             current.append(ch)
         } else if ch == ";" {
             parts.append(current)

@@ -86,6 +86,8 @@ def main(binary):
     check("a wrong flag is a usage error with status 2", code == 2 and "no-such-flag" in err)
     code, out, _ = run(["-c", "echo a; echo 'b;c'"])
     check("-c runs several commands separated by ;", code == 0 and out == "a\nb;c\n")
+    code, out, _ = run(["-c", "# a comment; echo hidden\necho a # b; c"])
+    check("-c: a ; inside a # comment does not start a command", code == 0 and out == "a\n")
     check_model_folders(run, check)
     check_killed_saves(binary, work, env, run, check)
     check_engine(binary, work, env, check)

@@ -396,32 +396,13 @@ enum JinjaJSON {
             if d.isNaN { return "NaN" }
             if d.isInfinite { return d > 0 ? "Infinity" : "-Infinity" }
             return JinjaValue.pythonFloat(d)
-        case .string(let s): return quoted(s)
+        case .string(let s): return jsonQuoted(s)
         case .list(let items):
             return container(try items.map { try encode($0, indent: indent, level: level + 1, renderer: renderer) }, "[", "]")
         case .dict(let d):
-            return container(try d.keys.map { quoted($0) + ": " + (try encode(d[$0], indent: indent, level: level + 1, renderer: renderer)) }, "{", "}")
+            return container(try d.keys.map { jsonQuoted($0) + ": " + (try encode(d[$0], indent: indent, level: level + 1, renderer: renderer)) }, "{", "}")
         default:
             throw renderer.fail("Object of type \(value.typeName) is not JSON serializable")
         }
-    }
-
-    /// A JSON string as Python writes it with `ensure_ascii=False`.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
     }
 }

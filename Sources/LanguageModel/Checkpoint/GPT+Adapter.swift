@@ -22,11 +22,11 @@ extension GPT {
         let tensors = layout.specs.filter { $0.role == .loraA || $0.role == .loraB }
             .map { (name: Self.adapterPrefix + $0.name, shape: $0.shape, data: UnsafePointer(parameters.pointer + $0.offset)) }
         var members: [(String, String)] = [
-            ("base_model_name_or_path", baseName.map(JinjaJSON.quoted) ?? "null"), ("bias", "\"none\""),
+            ("base_model_name_or_path", baseName.map(jsonQuoted) ?? "null"), ("bias", "\"none\""),
             ("fan_in_fan_out", config.family == .gpt2 ? "true" : "false"), ("inference_mode", "true"),
             ("lora_alpha", lora.alpha == lora.alpha.rounded() ? String(Int(lora.alpha)) : JinjaValue.pythonFloat(lora.alpha)),
             ("lora_dropout", "0.0"), ("modules_to_save", "null"), ("peft_type", "\"LORA\""), ("r", String(lora.rank)),
-            ("target_modules", "[" + lora.targets.sorted().map(JinjaJSON.quoted).joined(separator: ", ") + "]"),
+            ("target_modules", "[" + lora.targets.sorted().map(jsonQuoted).joined(separator: ", ") + "]"),
             ("task_type", "\"CAUSAL_LM\""), ("use_dora", "false"), ("use_rslora", lora.rsLoRA ? "true" : "false"),
         ]
         members.sort { $0.0 < $1.0 }

@@ -59,9 +59,9 @@ public enum TokenizerConfig {
     /// tokenizer_config.json for a tokenizer with a chat template: the template and its
     /// special tokens, which transformers reads back with the tokenizer.json beside it.
     public static func jsonText(for template: ChatTemplate) -> String {
-        var members = ["  \"chat_template\": \(JinjaJSON.quoted(template.source))"]
+        var members = ["  \"chat_template\": \(jsonQuoted(template.source))"]
         for key in specialTokenKeys.sorted() {
-            if let token = template.specialTokens[key] { members.append("  \"\(key)\": \(JinjaJSON.quoted(token))") }
+            if let token = template.specialTokens[key] { members.append("  \"\(key)\": \(jsonQuoted(token))") }
         }
         members.append("  \"tokenizer_class\": \"PreTrainedTokenizerFast\"")
         return "{\n" + members.joined(separator: ",\n") + "\n}\n"
