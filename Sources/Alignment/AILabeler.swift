@@ -59,8 +59,9 @@ public struct AILabeler {
 
 extension AILabeler {
     /// The labeler of a chat model: after each judge prompt, log p of the
-    /// answer " A" against " B" (as `ChatFormat.responseTokens` begins an
-    /// answer), read in batches of `batchSize`. Leading tokens the two
+    /// answer "A" against "B" as `ChatFormat.responseTokens` writes an answer
+    /// (" A" in the world's format, "A" after a template's generation prompt;
+    /// without the turn's end), read in batches of `batchSize`. Leading tokens the two
     /// encodings share (a lone space, say) join the prompt: their probability
     /// is the same for both letters and cancels in ℓ_A − ℓ_B. What remains of
     /// each is summed over its tokens; when each is one token, as in the
@@ -68,7 +69,12 @@ extension AILabeler {
     /// gives both. A prompt longer than the context keeps its end (the answers
     /// and the question's tail). Nil when one encoding begins the other.
     public init?(model: GPT, tokenizer: BPETokenizer, principle: String? = nil, batchSize: Int = 32) {
-        let ea = tokenizer.encode(" A"), eb = tokenizer.encode(" B")
+        func letter(_ s: String) -> [Int32] {
+            var tokens = ChatFormat.responseTokens(s, tokenizer: tokenizer)
+            if let stop = ChatFormat.stopToken(tokenizer), tokens.last == stop { tokens.removeLast() }
+            return tokens
+        }
+        let ea = letter("A"), eb = letter("B")
         let shared = zip(ea, eb).prefix { $0 == $1 }.count
         guard shared < ea.count, shared < eb.count else { return nil }
         let lead = Array(ea.prefix(shared)), a = Array(ea.dropFirst(shared)), b = Array(eb.dropFirst(shared))

@@ -30,8 +30,8 @@ public enum ChatFormat {
         let headTokens = tokenizer.encode(head), wholeTokens = tokenizer.encode(whole)
         var tokens = whole.hasPrefix(head) && wholeTokens.starts(with: headTokens)
             ? Array(wholeTokens.dropFirst(headTokens.count)) : tokenizer.encode(response)
-        if let stop = stopToken(tokenizer), let end = tokens.firstIndex(of: stop) {
-            tokens.removeSubrange((end + 1)...)
+        if let stop = stopToken(tokenizer) {
+            if let end = tokens.firstIndex(of: stop) { tokens.removeSubrange((end + 1)...) } else { tokens.append(stop) }
         }
         return tokens
     }

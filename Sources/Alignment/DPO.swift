@@ -187,9 +187,11 @@ public final class DPO {
     public func step(rng: inout Random) -> DPOReport? {
         let chosen = passes.next(settings.batchSize, rng: &rng).map { pairs[$0] }
         policy.zeroGradients()
+        policy.training = true  // adapters drop their inputs (LoRA dropout) in this pass
         let (report, grads, rows) = measure(chosen, withGradient: true)
-        guard report.loss.isFinite, let rows else { return nil }
+        guard report.loss.isFinite, let rows else { policy.training = false; return nil }
         rows.backward(policy, dLogProbabilities: grads)
+        policy.training = false
         optimizer.settings.learningRate = settings.learningRate * min(1, Float(step + 1) / Float(max(settings.warmup, 1)))
         let update = optimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer)
         guard update.applied else { return nil }

@@ -92,7 +92,9 @@ public enum LanguageModelTraining {
         for index in 0..<settings.steps {
             if isCancelled() { throw .cancelled(completed: index) }
             model.zeroGradients()
+            model.training = true  // adapters drop their inputs (LoRA dropout) in the step's passes
             let (loss, metrics) = step(&rng)
+            model.training = false
             guard loss.isFinite else { throw .nonFinite(step: index + 1) }
             let result = try update(model, optimizer, settings, step: index)
             var record = TrainingStep(step: index + 1, loss: loss, heldOutLoss: nil, learningRate: optimizer.settings.learningRate,

@@ -32,6 +32,8 @@ public enum PolicyUpdate {
         _ policy: GPT, _ optimizer: AdamW, _ rollout: Rollout, members: [Int], rows: ResponseBatch, advantages: [[Float]],
         clip: Float, addGradient: (ResponseBatch) throws(PPOError) -> Void = { _ in }
     ) throws(PPOError) -> (clipped: Int, tokens: Int) {
+        policy.training = true  // adapters drop their inputs (LoRA dropout) in these passes
+        defer { policy.training = false }
         let count = rows.lengths.reduce(0, +)
         let now = rows.logProbabilities(policy)
         var dlogp: [[Float]] = []
@@ -117,6 +119,8 @@ public enum PolicyUpdate {
         _ policy: GPT, _ optimizer: AdamW, _ rollout: Rollout, members: [Int], advantages: [Float],
         clip: Float, averaging: Averaging, klPenalty beta: Float, chunk: Int = 32
     ) throws(PPOError) -> (clipped: Int, units: Int, read: [Int: [Float]], entropy: Float) {
+        policy.training = true  // adapters drop their inputs (LoRA dropout) in these passes
+        defer { policy.training = false }
         let readsOld = rollout.logProbs.isEmpty
         policy.zeroGradients()
         var clipped = 0, units = 0, read: [Int: [Float]] = [:], entropies: [Float] = []
@@ -146,6 +150,8 @@ public enum PolicyUpdate {
     public static func valueStep(
         _ value: GPT, _ optimizer: AdamW, _ rollout: Rollout, members: [Int], rows: ResponseBatch, clip: Float
     ) throws(PPOError) -> (loss: Double, tokens: Int) {
+        value.training = true  // adapters drop their inputs (LoRA dropout) in these passes
+        defer { value.training = false }
         let count = rows.lengths.reduce(0, +)
         let v = rows.responseValues(value)
         var dv: [[Float]] = []

@@ -22,6 +22,7 @@ extension GPT {
         let B = a.B, T = a.T, N = B * T
         let C = config.width, NH = config.heads, V = config.vocabularySize
         let QKV = config.qkvWidth, H = config.hidden, outIn = isLlama
+        drawDropout()
         Embedding.forward(out: a.encoded, tokens: a.tokens, positions: a.positions, wte: parameters.pointer + layout.wte,
                           wpe: layout.wpe.map { parameters.pointer + $0 }, N: N, C: C)
         var residual = a.encoded

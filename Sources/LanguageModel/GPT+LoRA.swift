@@ -18,7 +18,9 @@ extension GPT {
             let bound = 1 / Double(spec.shape[1]).squareRoot()
             for i in 0..<spec.count { p.pointer[spec.offset + i] = Float((2 * rng.uniform() - 1) * bound) }
         }
-        return GPT(config: config, scalarHead: hasScalarHead, parameters: p, lora: settings)
+        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, lora: settings)
+        made.baseChanged = base.baseChanged
+        return made
     }
 
     /// The model without adapters, each folded into its weight: W += (α/r)·B A
@@ -27,7 +29,11 @@ extension GPT {
         let base = ParameterLayout(config: config, scalarHead: hasScalarHead)
         let p = FloatBuffer(count: base.count)
         p.pointer.update(from: parameters.pointer, count: base.count)
-        guard let lora else { return GPT(config: config, scalarHead: hasScalarHead, parameters: p) }
+        guard let lora else {
+            let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p)
+            made.baseChanged = baseChanged
+            return made
+        }
         let r = lora.rank, s = lora.scaling
         for (l, adapters) in layout.adapters.enumerated() {
             let o = layout.blocks[l]
@@ -43,7 +49,9 @@ extension GPT {
                 }
             }
         }
-        return GPT(config: config, scalarHead: hasScalarHead, parameters: p)
+        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p)
+        made.baseChanged = true
+        return made
     }
 
     /// The base weight's offset and output width of a block's product.
@@ -64,6 +72,34 @@ extension GPT {
         return made.pointer
     }
 
+    /// Whether this pass drops the adapters' inputs.
+    private var drops: Bool { training && (lora?.dropout ?? 0) > 0 }
+
+    /// The dropout mask of adapter `k` of layer `l` in the current training step (N, in):
+    /// 0 with probability p, else 1/(1 − p), drawn from a seed fixed by the step's count,
+    /// so backward draws the same; and room for the dropped input after it.
+    private func dropoutMask(_ l: Int, _ k: Int, N: Int, inputs: Int) -> UnsafeMutablePointer<Float> {
+        let p = lora!.dropout, keep = Float(1 / (1 - p))
+        let mask = room(&dropoutScratch, 2 * N * inputs)
+        let perLayer = layout.adapters.first?.count ?? 0
+        var rng = Random(seed: dropoutDraws &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(l * perLayer + k))
+        for i in 0..<(N * inputs) { mask[i] = rng.uniform() < p ? 0 : keep }
+        return mask
+    }
+
+    /// The input an adapter reads: `inp` itself, or with dropout `inp` ⊙ mask (in scratch).
+    private func adapterInput(_ inp: UnsafePointer<Float>, layer l: Int, adapter k: Int, N: Int, inputs: Int) -> UnsafePointer<Float> {
+        guard drops else { return inp }
+        let mask = dropoutMask(l, k, N: N, inputs: inputs), dropped = mask + N * inputs
+        for i in 0..<(N * inputs) { dropped[i] = inp[i] * mask[i] }
+        return UnsafePointer(dropped)
+    }
+
+    /// Starts a pass's dropout masks anew (called once per training forward).
+    func drawDropout() {
+        if drops { dropoutDraws &+= 1 }
+    }
+
     /// Where adapter `k` of layer `l` keeps its x Aᵀ (N, rank) for backward.
     private func kept(_ l: Int, _ k: Int, N: Int) -> UnsafeMutablePointer<Float> {
         let perLayer = layout.adapters.first?.count ?? 0, r = lora?.rank ?? 0
@@ -79,7 +115,8 @@ extension GPT {
         for (k, adapter) in layout.adapters[l].enumerated() where adapter.site == site {
             let K = adapter.inputs, lo = adapter.columns.lowerBound
             let xa = keep ? kept(l, k, N: N) : room(&adapterScratch, N * r)
-            gemm(transB: true, M: N, N: r, K: K, A: inp, lda: K, B: parameters.pointer + adapter.a, ldb: K, C: xa, ldc: r)
+            let x = keep ? adapterInput(inp, layer: l, adapter: k, N: N, inputs: K) : inp
+            gemm(transB: true, M: N, N: r, K: K, A: x, lda: K, B: parameters.pointer + adapter.a, ldb: K, C: xa, ldc: r)
             gemm(transB: true, M: N, N: adapter.columns.count, K: r, alpha: lora.scaling, A: xa, lda: r,
                  B: parameters.pointer + adapter.b, ldb: r, beta: 1, C: out + lo, ldc: OC)
         }
@@ -97,8 +134,15 @@ extension GPT {
             gemm(M: N, N: r, K: R, alpha: s, A: dout + lo, lda: OC, B: parameters.pointer + adapter.b, ldb: r, C: dxa, ldc: r)
             gemm(transA: true, M: R, N: r, K: N, alpha: s, A: dout + lo, lda: OC, B: xa, ldb: r,
                  beta: 1, C: gradients.pointer + adapter.b, ldc: r)
-            gemm(transA: true, M: r, N: K, K: N, A: dxa, lda: r, B: inp, ldb: K, beta: 1, C: gradients.pointer + adapter.a, ldc: K)
-            gemm(M: N, N: K, K: r, A: dxa, lda: r, B: parameters.pointer + adapter.a, ldb: K, beta: 1, C: dinp, ldc: K)
+            let x = adapterInput(inp, layer: l, adapter: k, N: N, inputs: K)  // the same mask again
+            gemm(transA: true, M: r, N: K, K: N, A: dxa, lda: r, B: x, ldb: K, beta: 1, C: gradients.pointer + adapter.a, ldc: K)
+            if drops {  // dinp += (dxa A) ⊙ mask, the product put where the dropped input was
+                let mask = dropoutScratch!.pointer, product = mask + N * K
+                gemm(M: N, N: K, K: r, A: dxa, lda: r, B: parameters.pointer + adapter.a, ldb: K, C: product, ldc: K)
+                for i in 0..<(N * K) { dinp[i] += product[i] * mask[i] }
+            } else {
+                gemm(M: N, N: K, K: r, A: dxa, lda: r, B: parameters.pointer + adapter.a, ldb: K, beta: 1, C: dinp, ldc: K)
+            }
         }
     }
 }

@@ -25,6 +25,18 @@ public final class GPT {
     var adapterActivations: FloatBuffer?
     /// Room for one adapter's (N, rank) intermediate in the cached pass and in backward.
     var adapterScratch: FloatBuffer?
+    /// Room for one adapter's dropout mask and its dropped input (2 · N · in).
+    var dropoutScratch: FloatBuffer?
+    /// Whether passes are training ones: adapters then drop their inputs (LoRA dropout).
+    /// Training steps set it around their forward and backward; it is false otherwise.
+    public var training = false
+    /// Whether the base weights may differ from where the model came from: an optimiser
+    /// was made for it without adapters, or adapters were folded in. An adapter saved
+    /// alone names its base folder only when this is false.
+    public internal(set) var baseChanged = false
+    /// Forward passes that drew dropout masks so far: each mask's seed, so that the
+    /// same inputs and steps give the same masks, and backward draws them again.
+    var dropoutDraws: UInt64 = 0
     /// The rotary inverse frequencies of the Llama family (empty for GPT-2).
     let ropeFrequencies: [Float]
     private var optimizerState: AdamW?
@@ -96,6 +108,7 @@ public final class GPT {
 
     /// The optimiser, created on first use with `settings`.
     public func optimizer(_ settings: AdamWSettings = AdamWSettings()) -> AdamW {
+        if lora == nil { baseChanged = true }
         if let optimizerState { return optimizerState }
         let segments = layout.specs.filter { lora == nil || $0.role.trainsWithAdapters }
             .map { (range: $0.offset..<($0.offset + $0.count), decays: $0.decays) }
@@ -132,6 +145,8 @@ public final class GPT {
     public func copy() -> GPT {
         let p = FloatBuffer(count: parameters.count)
         p.copy(from: parameters)
-        return GPT(config: config, scalarHead: hasScalarHead, parameters: p, lora: lora)
+        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, lora: lora)
+        made.baseChanged = baseChanged
+        return made
     }
 }

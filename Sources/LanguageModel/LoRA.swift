@@ -15,12 +15,16 @@ public struct LoRASettings: Sendable, Equatable {
     public var targets: [String]
     /// Rank-stabilised scaling (Kalajdzievski 2023): α/√r instead of α/r.
     public var rsLoRA: Bool
+    /// PEFT's `lora_dropout`: in a training pass each adapter reads its input with this
+    /// share of the elements zeroed and the rest scaled by 1/(1 − p); the base reads it whole.
+    public var dropout: Double
 
-    public init(rank: Int, alpha: Double? = nil, targets: [String], rsLoRA: Bool = false) {
+    public init(rank: Int, alpha: Double? = nil, targets: [String], rsLoRA: Bool = false, dropout: Double = 0) {
         self.rank = rank
         self.alpha = alpha ?? Double(2 * rank)
         self.targets = targets
         self.rsLoRA = rsLoRA
+        self.dropout = dropout
     }
 
     /// The factor of B A x.
@@ -34,6 +38,7 @@ public struct LoRASettings: Sendable, Equatable {
     /// What is wrong with these settings for a model of `config`, if anything.
     public func problem(for config: GPTConfig) -> String? {
         if rank < 1 { return "the rank must be at least 1" }
+        if !(0..<1).contains(dropout) { return "the dropout must be at least 0 and below 1" }
         if targets.isEmpty { return "no target modules" }
         let known = Self.modules(config.family)
         if let bad = targets.first(where: { !known.contains($0) }) {

@@ -95,6 +95,14 @@ import Testing
         let refusing = try ChatTemplate("{{ raise_exception('Roles must alternate') }}")
         let refusal = #expect(throws: JinjaError.self) { try refusing.render([], addGenerationPrompt: true) }
         #expect(refusal?.description == "the chat template refuses: Roles must alternate")
+        // Python's integers do not wrap; past 64 bits the template is refused, not the process killed.
+        for (source, message) in [("{{ 10 ** 20 }}", "the integer result of 10 ** 20 is too large"),
+                                  ("{{ 9223372036854775807 + 1 }}", "the integer result of 9223372036854775807 + 1 is too large"),
+                                  ("{{ (1.0e300 * 1.0e300) | int }}", "int(inf) is not a 64-bit integer")] {
+            let template = try ChatTemplate(source)
+            let error = #expect(throws: JinjaError.self) { try template.render([], addGenerationPrompt: false) }
+            #expect(error?.message == message, "\(source)")
+        }
     }
 
     struct Failure: Error, CustomStringConvertible {

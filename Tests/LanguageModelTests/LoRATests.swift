@@ -54,6 +54,44 @@ import Testing
         #expect(Self.check(model, loss) < 2e-2, "\(targets)")
     }
 
+    /// LoRA dropout: a training pass drops each adapter's inputs with a mask drawn from the
+    /// pass's count, backward draws the same mask (central differences through it agree),
+    /// and passes outside training read the inputs whole.
+    @Test(arguments: [ModelGradientTests.llamaConfigs[0], ModelGradientTests.config])
+    func dropoutMasksTheAdaptersInputsInTrainingOnly(config: GPTConfig) {
+        let base = Self.adapted(config, targets: LoRASettings.modules(config.family))
+        var settings = base.lora!
+        settings.dropout = 0.3
+        let model = GPT(config: config, scalarHead: false, parameters: base.parameters, lora: settings)
+        let (tokens, targets, weights) = (ModelGradientTests.tokens, ModelGradientTests.targets, ModelGradientTests.weights)
+        func logits(training: Bool, draws: UInt64) -> [Float] {
+            model.training = training
+            model.dropoutDraws = draws
+            model.forward(tokens: tokens, B: 2, T: 6)
+            model.training = false
+            return Array(UnsafeBufferPointer(start: model.logits, count: 12 * config.vocabularySize))
+        }
+        #expect(logits(training: false, draws: 0) == logits(training: false, draws: 5))
+        base.forward(tokens: tokens, B: 2, T: 6)
+        #expect(logits(training: false, draws: 0) == Array(UnsafeBufferPointer(start: base.logits, count: 12 * config.vocabularySize)))
+        #expect(logits(training: true, draws: 7) == logits(training: true, draws: 7))
+        #expect(logits(training: true, draws: 7) != logits(training: true, draws: 8))
+        #expect(logits(training: true, draws: 7) != logits(training: false, draws: 7))
+        model.training = true
+        defer { model.training = false }
+        func loss() -> Double {
+            model.dropoutDraws = 20
+            model.forward(tokens: tokens, B: 2, T: 6)
+            return Double(model.languageModelLoss(targets: targets, weights: weights, backward: false))
+        }
+        model.dropoutDraws = 20
+        model.forward(tokens: tokens, B: 2, T: 6)
+        _ = model.languageModelLoss(targets: targets, weights: weights, backward: true)
+        model.zeroGradients()
+        model.backward()
+        #expect(Self.check(model, loss) < 2e-2)
+    }
+
     @Test func rewardModelGradientReachesAdaptersAndHead() {
         let model = Self.adapted(ModelGradientTests.llamaConfigs[0], targets: ["q_proj", "v_proj"], scalarHead: true)
         let at: [Int32] = [5, 3]
@@ -108,6 +146,20 @@ import Testing
         #expect(before[..<model.layout.baseCount] == after[..<model.layout.baseCount])
         #expect(before[model.layout.baseCount...] != after[model.layout.baseCount...])
         #expect(model.trainableCount == model.layout.count - model.layout.baseCount)
+    }
+
+    /// An adapter saved alone names its base folder only while the base is as loaded:
+    /// training it whole, or folding adapters in, marks it changed, and copies keep the mark.
+    @Test func theBaseIsMarkedChangedOnceItTrainsOrMerges() throws {
+        let base = try GPT.load(from: SafetensorsFixtures.folder.appendingPathComponent("hf-llama"))
+        let settings = LoRASettings(rank: 2, targets: ["q_proj"])
+        #expect(!base.baseChanged && !base.withLoRA(settings, seed: 1).baseChanged)
+        let adapted = base.withLoRA(settings, seed: 1)
+        _ = adapted.optimizer()
+        #expect(!adapted.baseChanged && !adapted.copy().baseChanged)
+        #expect(adapted.merged().baseChanged)
+        _ = base.optimizer()
+        #expect(base.baseChanged && base.copy().baseChanged && base.withLoRA(settings, seed: 1).baseChanged)
     }
 
     struct Expected: Decodable {

@@ -52,6 +52,8 @@ public struct ChatTemplate: Sendable {
         var all: [String: JinjaValue] = specialTokens.mapValues(JinjaValue.string)
         all["messages"] = messages
         all["add_generation_prompt"] = .bool(addGenerationPrompt)
+        all["tools"] = JinjaValue.none  // apply_chat_template passes both, None unless given
+        all["documents"] = JinjaValue.none
         all.merge(variables) { $1 }
         let renderer = JinjaRenderer(variables: all)
         try renderer.render(nodes)

@@ -152,6 +152,16 @@ enum JinjaLexer {
                     j += 1
                     while j < s.count, ("0"..."9").contains(s[j]) { j += 1 }
                 }
+                // An exponent: 1e3, 2.5E-4.
+                var k = j + 1
+                if j < s.count, s[j] == "e" || s[j] == "E" {
+                    if k < s.count, s[k] == "+" || s[k] == "-" { k += 1 }
+                    if k < s.count, ("0"..."9").contains(s[k]) {
+                        isFloat = true
+                        j = k
+                        while j < s.count, ("0"..."9").contains(s[j]) { j += 1 }
+                    }
+                }
                 let literal = String(String.UnicodeScalarView(s[i..<j])).replacingOccurrences(of: "_", with: "")
                 if isFloat { tokens.append(.double(Double(literal)!)) } else {
                     guard let value = Int(literal) else { throw JinjaError("the number \(literal) is too large", line: line) }

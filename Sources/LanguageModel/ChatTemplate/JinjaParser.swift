@@ -44,7 +44,7 @@ struct JinjaParser {
     static let filters: Set<String> = [
         "trim", "length", "count", "upper", "lower", "capitalize", "title", "string", "tojson", "join", "default", "d",
         "first", "last", "list", "reverse", "int", "float", "abs", "replace", "items", "selectattr", "rejectattr",
-        "map", "unique", "safe", "e", "escape", "sort", "min", "max", "sum", "indent", "wordcount", "round", "batch",
+        "map", "unique", "safe",
     ]
     static let tests: Set<String> = [
         "defined", "undefined", "none", "string", "number", "integer", "float", "boolean", "true", "false", "mapping",

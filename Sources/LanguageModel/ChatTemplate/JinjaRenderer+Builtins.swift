@@ -204,7 +204,9 @@ extension JinjaRenderer {
         case "int":
             switch value {
             case .int, .bool: return .int(Int(value.number!))
-            case .double(let d): return .int(Int(d))
+            case .double(let d):
+                guard let i = Int(exactly: d.rounded(.towardZero)) else { throw fail("int(\(d)) is not a 64-bit integer") }
+                return .int(i)
             case .string(let s): return .int(Int(s.trimmingCharacters(in: .whitespaces)) ?? 0)
             default: return .int(0)
             }
@@ -213,7 +215,9 @@ extension JinjaRenderer {
             return .double(value.number ?? 0)
         case "abs":
             switch value {
-            case .int(let i): return .int(abs(i))
+            case .int(let i):
+                guard i != .min else { throw fail("abs(\(i)) is too large") }
+                return .int(abs(i))
             case .double(let d): return .double(abs(d))
             default: throw fail("bad operand type for abs(): '\(value.typeName)'")
             }

@@ -167,7 +167,9 @@ final class JinjaRenderer {
             return .bool(!(try evaluate(value).isTrue))
         case .negate(let value):
             switch try evaluate(value) {
-            case .int(let i): return .int(-i)
+            case .int(let i):
+                guard i != .min else { throw fail("the integer -(\(i)) is too large") }
+                return .int(-i)
             case .double(let d): return .double(-d)
             case .bool(let b): return .int(b ? -1 : 0)
             case let v: throw fail("bad operand type for unary -: '\(v.typeName)'")
@@ -242,19 +244,35 @@ final class JinjaRenderer {
         guard let x = a.number, let y = b.number else {
             throw fail("unsupported operand types for \(op): '\(a.typeName)' and '\(b.typeName)'")
         }
-        let integers: (Int, Int)? = switch (a, b) {
-        case (.double, _), (_, .double): nil
-        default: (Int(x), Int(y))
+        func integer(_ v: JinjaValue) -> Int? {
+            switch v {
+            case .int(let i): i
+            case .bool(let b): b ? 1 : 0
+            default: nil
+            }
         }
+        let integers = integer(a).flatMap { i in integer(b).map { (i, $0) } }
         if (op == "/" || op == "//" || op == "%"), y == 0 { throw fail("division by zero") }
         if let (i, j) = integers {
+            // Python's integers do not overflow; a result past 64 bits is refused, not wrapped.
+            func exact(_ r: (partialValue: Int, overflow: Bool)) throws -> JinjaValue {
+                guard !r.overflow else { throw fail("the integer result of \(i) \(op) \(j) is too large") }
+                return .int(r.partialValue)
+            }
             switch op {
-            case "+": return .int(i + j)
-            case "-": return .int(i - j)
-            case "*": return .int(i * j)
-            case "//": return .int(Int((Double(i) / Double(j)).rounded(.down)))
-            case "%": return .int(((i % j) + j) % j)
-            case "**" where j >= 0: return .int((0..<j).reduce(1) { r, _ in r * i })
+            case "+": return try exact(i.addingReportingOverflow(j))
+            case "-": return try exact(i.subtractingReportingOverflow(j))
+            case "*": return try exact(i.multipliedReportingOverflow(by: j))
+            case "//":  // floor division: the truncated quotient, one less when the signs differ and a remainder is left
+                let q = i.dividedReportingOverflow(by: j), r = i.remainderReportingOverflow(dividingBy: j).partialValue
+                return try exact((q.partialValue - (r != 0 && (r < 0) != (j < 0) ? 1 : 0), q.overflow))
+            case "%":  // the remainder takes the divisor's sign
+                let r = i.remainderReportingOverflow(dividingBy: j).partialValue
+                return .int(r != 0 && (r < 0) != (j < 0) ? r + j : r)
+            case "**" where j >= 0:
+                var r = 1
+                for _ in 0..<j { r = try exact(r.multipliedReportingOverflow(by: i)).intValue }
+                return .int(r)
             default: break
             }
         }

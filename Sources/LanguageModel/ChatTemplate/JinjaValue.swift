@@ -33,6 +33,11 @@ public indirect enum JinjaValue: Sendable {
         }
     }
 
+    /// The integer of an `.int` (0 otherwise).
+    var intValue: Int {
+        if case .int(let i) = self { i } else { 0 }
+    }
+
     var isDefined: Bool {
         if case .undefined = self { false } else { true }
     }

@@ -25,7 +25,7 @@ extension GPT {
             ("base_model_name_or_path", baseName.map(jsonQuoted) ?? "null"), ("bias", "\"none\""),
             ("fan_in_fan_out", config.family == .gpt2 ? "true" : "false"), ("inference_mode", "true"),
             ("lora_alpha", lora.alpha == lora.alpha.rounded() ? String(Int(lora.alpha)) : JinjaValue.pythonFloat(lora.alpha)),
-            ("lora_dropout", "0.0"), ("modules_to_save", "null"), ("peft_type", "\"LORA\""), ("r", String(lora.rank)),
+            ("lora_dropout", JinjaValue.pythonFloat(lora.dropout)), ("modules_to_save", "null"), ("peft_type", "\"LORA\""), ("r", String(lora.rank)),
             ("target_modules", "[" + lora.targets.sorted().map(jsonQuoted).joined(separator: ", ") + "]"),
             ("task_type", "\"CAUSAL_LM\""), ("use_dora", "false"), ("use_rslora", lora.rsLoRA ? "true" : "false"),
         ]
@@ -87,7 +87,11 @@ extension GPT {
         case .string("all-linear")?: targets = LoRASettings.modules(base.config.family)
         default: throw bad("target_modules must be a list of module names")
         }
-        let settings = LoRASettings(rank: rank, alpha: alpha, targets: Array(Set(targets)).sorted(), rsLoRA: flag("use_rslora"))
+        var dropout = 0.0
+        if case .number(let literal)? = json["lora_dropout"] { dropout = Double(literal) ?? -1 }
+        guard (0..<1).contains(dropout) else { throw bad("lora_dropout must be at least 0 and below 1") }
+        let settings = LoRASettings(rank: rank, alpha: alpha, targets: Array(Set(targets)).sorted(), rsLoRA: flag("use_rslora"),
+                                    dropout: dropout)
         if let problem = settings.problem(for: base.config) { throw bad("target_modules: \(problem)") }
 
         let weightsURL = directory.appendingPathComponent(adapterWeightsFileName)

@@ -72,7 +72,7 @@ public struct Completer {
         let shownDir = prefix.hasSuffix("/") ? prefix : String(prefix.dropLast(stem.count))
         return listing.filter { $0.hasPrefix(stem) && !($0.hasPrefix(".") && !stem.hasPrefix(".")) }.sorted().map { name in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
             return shownDir + name + (isDirectory.boolValue ? "/" : "")
         }
     }

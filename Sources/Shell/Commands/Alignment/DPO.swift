@@ -87,7 +87,7 @@ extension Commands {
         let train = try pairs(dataName, argument: "data", filtered: true)
         let heldOutName = invocation.optional("heldout") ?? (s.datasets[dataName + ".heldout"] != nil ? dataName + ".heldout" : nil)
         let heldOut = try heldOutName.map { try pairs($0, argument: invocation.optional("heldout") == nil ? "data" : "heldout", filtered: false) } ?? []
-        let policy = try adapted(entry.model.copy(), "\(name).policy", invocation, s), frozen = reference.copy()
+        let policy = try adapted(entry.model.copy(), policyName, invocation, s), frozen = reference.copy()
         let trainer = DPO(policy: policy, reference: frozen, tokenizer: tokenizer, pairs: train, heldOut: heldOut, settings: settings)
         for (suffix, model, about) in [("policy", policy, "DPO policy from \(policyName)"), ("ref", frozen, "frozen DPO reference")] {
             s.models["\(name).\(suffix)"] = ModelEntry(model: model, tokenizer: tokenizer, origin: about, chat: true)

@@ -27,7 +27,7 @@ extension Commands {
         }
         let prompts = try invocation.optional("prompts").map { try promptItems($0, invocation, s, argument: "prompts").map(\.item) }
             ?? s.currentWorld.tasks.filter { !$0.heldOut }.map { PromptItem(prompt: $0.prompt, unsafe: $0.isUnsafe) }
-        let policy = try adapted(entry.model.copy(), "\(name).policy", invocation, s), reference = entry.model.copy()
+        let policy = try adapted(entry.model.copy(), policyName, invocation, s), reference = entry.model.copy()
         let trainer = GroupRL(policy: policy, reference: reference, tokenizer: tokenizer, reward: reward, prompts: prompts,
                               settings: settings, judge: s.currentWorld)
         let method = settings.baseline == .drgrpo ? "Dr. GRPO" : kind.uppercased()

@@ -82,8 +82,8 @@ extension Commands {
             pretraining = tokenizer.encode(data.records.prefix(4000).map(plainText).joined(separator: BPETokenizer.SpecialToken.endOfText))
             guard pretraining.count > 2 else { throw invocation.error("\(dataName) has no text", at: "ptx_data") }
         }
-        let policy = try adapted(entry.model.copy(), "\(name).policy", invocation, s), reference = entry.model.copy()
-        let value = try adapted(valueStart.copy(), "\(name).value", invocation, s)
+        let policy = try adapted(entry.model.copy(), policyName, invocation, s), reference = entry.model.copy()
+        let value = try adapted(valueStart.copy(), invocation.optional("value") ?? rewardName, invocation, s)
         let trainer = PPO(policy: policy, reference: reference, value: value, tokenizer: tokenizer, reward: reward, prompts: prompts,
                           settings: settings, judge: s.currentWorld, pretraining: pretraining)
         for (suffix, model, about) in [("policy", policy, "PPO policy from \(policyName)"), ("ref", reference, "frozen copy of \(policyName)"),

@@ -40,7 +40,8 @@ extension Commands {
         do {
             if adapterOnly {
                 // PEFT's base_model_name_or_path: where the base was loaded from, when that is a model folder.
-                let base = FileManager.default.fileExists(atPath: entry.origin + "/config.json") ? entry.origin : nil
+                let base = !entry.model.baseChanged && FileManager.default.fileExists(atPath: entry.origin + "/config.json")
+                    ? entry.origin : nil
                 try entry.model.saveAdapter(to: dir, baseName: base, replacingModel: invocation.bool("force"))
             } else {
                 try entry.model.save(to: dir, tokenizer: entry.tokenizer, endToken: end, chatFormat: entry.chat,
