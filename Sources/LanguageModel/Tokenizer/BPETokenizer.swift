@@ -6,7 +6,8 @@ import Foundation
 /// (longest first), which become their single ids; the remaining text is split by GPT-2's
 /// ``PreTokenizer``, and inside each piece the bytes are merged by the ranked `merges`
 /// (see `WordMerger`). Any byte sequence can be encoded, since every byte has a token, and
-/// `decode(encode(bytes: b)) == b` for every `b`.
+/// `decode(encode(bytes: b)) == b` for every `b` (byte-level; a SentencePiece-style
+/// tokenizer, ``SpaceMarker``, drops the text's first space as its decoder does).
 ///
 /// Token strings are byte-level strings (see ``ByteLevel``): `"Ġthe"` is the bytes of
 /// `" the"`. Ids must be dense: `0..<vocabularySize` are all used.
