@@ -2,18 +2,22 @@
 /// family has no position table: its positions are rotary, in attention).
 public enum Embedding {
     /// out (N, C) = wte[tokens[n]] + wpe[positions[n]], for token table wte (V, C)
-    /// and position table wpe (T_max, C), or wte[tokens[n]] alone when wpe is nil.
+    /// and position table wpe (T_max, C), or wte[tokens[n]] alone when wpe is nil
+    /// (either table binary32 or bfloat16).
     public static func forward(
         out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>,
-        positions: UnsafePointer<Int32>, wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>?,
+        positions: UnsafePointer<Int32>, wte: Weight, wpe: Weight?,
         N: Int, C: Int
     ) {
         Parallel.forEach(N, grain: 32) { rows in
+            let position = UnsafeMutablePointer<Float>.allocate(capacity: wpe == nil ? 1 : C)
+            defer { position.deallocate() }
             for n in rows {
-                let o = out + n * C, t = wte + Int(tokens[n]) * C
-                guard let wpe else { o.update(from: t, count: C); continue }
-                let p = wpe + Int(positions[n]) * C
-                for c in 0..<C { o[c] = t[c] + p[c] }
+                let o = out + n * C
+                wte.row(Int(tokens[n]), columns: C, into: o)
+                guard let wpe else { continue }
+                wpe.row(Int(positions[n]), columns: C, into: position)
+                for c in 0..<C { o[c] += position[c] }
             }
         }
     }

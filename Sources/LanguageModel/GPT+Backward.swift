@@ -6,13 +6,14 @@ extension GPT {
     /// `throughLogits`) plus `hiddenGradients`. Activations must be those of the
     /// last `forward`. With adapters (`lora`) the base is frozen: only the
     /// adapters' (and a scalar head's) gradients are added, and the base
-    /// weights' gradient products are skipped.
+    /// weights' gradient products are skipped. A bfloat16 model trains adapters only.
     public func backward(throughLogits: Bool = true) {
+        precondition(lora != nil || precision == .float32, "backward: a bfloat16 model trains adapters only")
         let a = requireActivations()
         let B = a.B, T = a.T, N = B * T
         let C = config.width, NH = config.heads, V = config.vocabularySize
         let QKV = config.qkvWidth, FC = config.fcWidth, H = config.hidden, outIn = isLlama
-        let head = parameters.pointer + headOffset, dhead = gradients.pointer + headOffset
+        let head = matrix(headOffset), dhead = gradients.pointer + headOffset
         let frozen = lora != nil
         if throughLogits {
             gemm(M: N, N: C, K: V, A: a.dlogits, lda: V, B: head, ldb: C, beta: 1, C: a.dhidden, ldc: C)
@@ -30,7 +31,7 @@ extension GPT {
                      dbias: layout.lnfb.map { discard.map { $0 + C } ?? gradients.pointer + $0 },
                      dout: a.dhidden, inp: last, weight: parameters.pointer + layout.lnfw, mean: a.lnfMean, rstd: a.lnfRstd, N: N)
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
-            let w = BlockWeights(layout.blocks[l], in: parameters), g = BlockWeights(layout.blocks[l], in: gradients)
+            let w = weights(l), g = gradientPointers(l)
             let residual = l == 0 ? a.encoded : a.residual3[l - 1]
             // residual3 = residual2 + fcproj: dres flows to both unchanged.
             a.dfchGelu.update(repeating: 0, count: N * H)

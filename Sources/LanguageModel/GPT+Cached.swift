@@ -25,12 +25,12 @@ extension GPT {
         let H = config.hidden, outIn = isLlama
         tokens.withUnsafeBufferPointer { tok in
             positions.withUnsafeBufferPointer { pos in
-                Embedding.forward(out: s.x, tokens: tok.baseAddress!, positions: pos.baseAddress!, wte: parameters.pointer + layout.wte,
-                                  wpe: layout.wpe.map { parameters.pointer + $0 }, N: R, C: C)
+                Embedding.forward(out: s.x, tokens: tok.baseAddress!, positions: pos.baseAddress!, wte: matrix(layout.wte),
+                                  wpe: layout.wpe.map(matrix), N: R, C: C)
             }
         }
         for l in 0..<config.layers {
-            let w = BlockWeights(layout.blocks[l], in: parameters)
+            let w = weights(l)
             norm(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.norm1w, bias: w.norm1b, N: R)
             Matmul.forward(out: s.qkv, inp: s.ln, weight: w.qkvw, bias: w.qkvb, N: R, C: C, OC: QKV, outIn: outIn)
             adapt(.qkv, layer: l, out: s.qkv, outputs: QKV, inp: s.ln, N: R, keep: false)
@@ -66,7 +66,7 @@ extension GPT {
         let n = logitRows.count
         norm(out: s.gathered, mean: s.mean, rstd: s.rstd, inp: s.ln, weight: parameters.pointer + layout.lnfw,
              bias: layout.lnfb.map { parameters.pointer + $0 }, N: n)
-        gemm(transB: true, M: n, N: V, K: C, A: s.gathered, lda: C, B: parameters.pointer + headOffset, ldb: C, C: s.logits, ldc: V)
+        gemm(transB: true, M: n, N: V, K: C, A: s.gathered, lda: C, B: matrix(headOffset), ldb: C, C: s.logits, ldc: V)
         return UnsafePointer(s.logits)
     }
 }

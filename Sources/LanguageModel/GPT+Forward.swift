@@ -23,11 +23,11 @@ extension GPT {
         let C = config.width, NH = config.heads, V = config.vocabularySize
         let QKV = config.qkvWidth, H = config.hidden, outIn = isLlama
         drawDropout()
-        Embedding.forward(out: a.encoded, tokens: a.tokens, positions: a.positions, wte: parameters.pointer + layout.wte,
-                          wpe: layout.wpe.map { parameters.pointer + $0 }, N: N, C: C)
+        Embedding.forward(out: a.encoded, tokens: a.tokens, positions: a.positions, wte: matrix(layout.wte),
+                          wpe: layout.wpe.map(matrix), N: N, C: C)
         var residual = a.encoded
         for l in 0..<config.layers {
-            let w = BlockWeights(layout.blocks[l], in: parameters)
+            let w = weights(l)
             norm(out: a.ln1[l], mean: a.ln1Mean[l], rstd: a.ln1Rstd[l], inp: residual, weight: w.norm1w, bias: w.norm1b, N: N)
             Matmul.forward(out: a.qkv[l], inp: a.ln1[l], weight: w.qkvw, bias: w.qkvb, N: N, C: C, OC: QKV, outIn: outIn)
             adapt(.qkv, layer: l, out: a.qkv[l], outputs: QKV, inp: a.ln1[l], N: N, keep: true)
@@ -49,7 +49,7 @@ extension GPT {
              bias: layout.lnfb.map { parameters.pointer + $0 }, N: N)
         if computeLogits {
             // logits = lnf · headᵀ, the head (V, C) being the token embedding when tied.
-            gemm(transB: true, M: N, N: V, K: C, A: a.lnf, lda: C, B: parameters.pointer + headOffset, ldb: C, C: a.logits, ldc: V)
+            gemm(transB: true, M: N, N: V, K: C, A: a.lnf, lda: C, B: matrix(headOffset), ldb: C, C: a.logits, ldc: V)
         }
     }
 
@@ -76,19 +76,33 @@ extension GPT {
     }
 }
 
-/// The parameter (or gradient) pointers of one transformer block; nil where the family has no bias.
-struct BlockWeights {
-    let norm1w, qkvw, projw, norm2w, fcw, fcprojw: UnsafeMutablePointer<Float>
+/// One transformer block's tensors in a buffer: its norms and biases as
+/// pointers (nil where the family has no bias), its four matrices as
+/// `Matrix` — `Weight` for parameters (binary32 or bfloat16), pointers for gradients.
+struct BlockWeights<Matrix> {
+    let norm1w, norm2w: UnsafeMutablePointer<Float>
+    let qkvw, projw, fcw, fcprojw: Matrix
     let norm1b, qkvb, projb, norm2b, fcb, fcprojb: UnsafeMutablePointer<Float>?
 
-    /// Views into `buffer` (parameters or gradients) at one block's offsets.
-    init(_ o: BlockOffsets, in buffer: FloatBuffer) {
+    /// Views at one block's offsets: the vectors in `buffer`, the matrices through `matrix`.
+    init(_ o: BlockOffsets, in buffer: FloatBuffer, matrix: (Int) -> Matrix) {
         let p = buffer.pointer
         norm1w = p + o.norm1w; norm1b = o.norm1b.map { p + $0 }
-        qkvw = p + o.qkvw; qkvb = o.qkvb.map { p + $0 }
-        projw = p + o.projw; projb = o.projb.map { p + $0 }
+        qkvw = matrix(o.qkvw); qkvb = o.qkvb.map { p + $0 }
+        projw = matrix(o.projw); projb = o.projb.map { p + $0 }
         norm2w = p + o.norm2w; norm2b = o.norm2b.map { p + $0 }
-        fcw = p + o.fcw; fcb = o.fcb.map { p + $0 }
-        fcprojw = p + o.fcprojw; fcprojb = o.fcprojb.map { p + $0 }
+        fcw = matrix(o.fcw); fcb = o.fcb.map { p + $0 }
+        fcprojw = matrix(o.fcprojw); fcprojb = o.fcprojb.map { p + $0 }
+    }
+}
+
+extension GPT {
+    /// Block `l`'s parameters.
+    func weights(_ l: Int) -> BlockWeights<Weight> { BlockWeights(layout.blocks[l], in: parameters, matrix: matrix) }
+
+    /// Block `l`'s gradients (a binary32 model's).
+    func gradientPointers(_ l: Int) -> BlockWeights<UnsafeMutablePointer<Float>> {
+        let g = gradients
+        return BlockWeights(layout.blocks[l], in: g) { g.pointer + $0 }
     }
 }

@@ -7,16 +7,12 @@ extension GPT {
     /// normal(0, 1/√(C+1)) as TRL's reward trainer does for a new head.
     public convenience init(scalarHeadOn trunk: GPT, seed: UInt64) {
         let trunk = trunk.lora == nil ? trunk : trunk.merged()
-        let layout = ParameterLayout(config: trunk.config, scalarHead: true)
-        let p = FloatBuffer(count: layout.count)
-        for spec in trunk.layout.specs {
-            guard spec.name != "score.weight", let to = layout[spec.name] else { continue }  // an untied LM head is dropped
-            (p.pointer + to.offset).update(from: trunk.parameters.pointer + spec.offset, count: spec.count)
-        }
+        let layout = ParameterLayout(config: trunk.config, scalarHead: true, precision: trunk.precision)
+        let (p, h) = trunk.tensors(for: layout)  // an untied LM head is dropped
         var rng = Random(seed: seed)
         let C = trunk.config.width
         rng.fillNormal(p.pointer + layout.score!, C, std: 1 / Float(C + 1).squareRoot())
-        self.init(config: trunk.config, scalarHead: true, parameters: p)
+        self.init(config: trunk.config, scalarHead: true, parameters: p, bfloat16: h)
     }
 
     /// A language model with `other`'s transformer and the LM head tied to its
@@ -24,13 +20,10 @@ extension GPT {
     /// An untied head starts as a copy of the token embedding.
     public convenience init(languageModelFrom other: GPT) {
         let other = other.lora == nil ? other : other.merged()
-        let layout = ParameterLayout(config: other.config, scalarHead: false)
-        let p = FloatBuffer(count: layout.count)
-        p.pointer.update(from: other.parameters.pointer, count: layout.trunkCount)  // the trunk comes first in both layouts
-        if let head = layout.head {
-            (p.pointer + head).update(from: other.parameters.pointer + other.layout.wte, count: layout.count - head)
-        }
-        self.init(config: other.config, scalarHead: false, parameters: p)
+        let layout = ParameterLayout(config: other.config, scalarHead: false, precision: other.precision)
+        let embedding = other.layout.specs[0].name  // the token embedding comes first in every layout
+        let (p, h) = other.tensors(for: layout) { $0 == "lm_head.weight" ? embedding : $0 }
+        self.init(config: other.config, scalarHead: false, parameters: p, bfloat16: h)
     }
 
     /// Entropy (B·T) of the next-token distribution at every position of the

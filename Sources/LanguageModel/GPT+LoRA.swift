@@ -10,33 +10,32 @@ extension GPT {
     /// what it did. A model that has adapters gets them folded in first.
     public func withLoRA(_ settings: LoRASettings, seed: UInt64) -> GPT {
         let base = lora == nil ? self : merged()
-        let layout = ParameterLayout(config: config, scalarHead: hasScalarHead, lora: settings)
-        let p = FloatBuffer(count: layout.count)
-        p.pointer.update(from: base.parameters.pointer, count: layout.baseCount)
+        let layout = ParameterLayout(config: config, scalarHead: hasScalarHead, lora: settings, precision: base.precision)
+        let (p, h) = base.tensors(for: layout)
         var rng = Random(seed: seed)
         for spec in layout.specs where spec.role == .loraA {
             let bound = 1 / Double(spec.shape[1]).squareRoot()
             for i in 0..<spec.count { p.pointer[spec.offset + i] = Float((2 * rng.uniform() - 1) * bound) }
         }
-        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, lora: settings)
+        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, bfloat16: h, lora: settings)
         made.baseChanged = base.baseChanged
         return made
     }
 
     /// The model without adapters, each folded into its weight: W += (α/r)·B A
-    /// (in GPT-2's (in, out) layout, the transpose).
+    /// (in GPT-2's (in, out) layout, the transpose). A bfloat16 base comes out
+    /// binary32: rounding the sums back would lose most of the adapters' small change.
     public func merged() -> GPT {
-        let base = ParameterLayout(config: config, scalarHead: hasScalarHead)
-        let p = FloatBuffer(count: base.count)
-        p.pointer.update(from: parameters.pointer, count: base.count)
+        let base = ParameterLayout(config: config, scalarHead: hasScalarHead, precision: lora == nil ? precision : .float32)
+        let (p, h) = tensors(for: base)
         guard let lora else {
-            let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p)
+            let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, bfloat16: h)
             made.baseChanged = baseChanged
             return made
         }
         let r = lora.rank, s = lora.scaling
         for (l, adapters) in layout.adapters.enumerated() {
-            let o = layout.blocks[l]
+            let o = base.blocks[l]
             for adapter in adapters {
                 let (weight, OC) = product(adapter.site, o)
                 let A = parameters.pointer + adapter.a, B = parameters.pointer + adapter.b

@@ -7,8 +7,11 @@ import Kernels
 /// plus `score.weight` read at one position per sequence.
 ///
 /// Parameters and gradients each live in one buffer laid out by `layout`; the
-/// optimiser's moments in two more. Activations are kept for the last batch
-/// shape and reused.
+/// optimiser's moments in two more. A model held in bfloat16 keeps its base
+/// weight matrices in one more buffer, of bfloat16 values, that nothing writes
+/// (copies share it). Gradients are allocated on first use: a model that only
+/// samples or scores never pays for them. Activations are kept for the last
+/// batch shape and reused.
 public final class GPT {
     /// The shape.
     public let config: GPTConfig
@@ -16,10 +19,18 @@ public final class GPT {
     public let hasScalarHead: Bool
     /// The names and places of the tensors.
     public let layout: ParameterLayout
-    /// All parameters.
+    /// All parameters (a bfloat16 model's: all but its base matrices).
     public let parameters: FloatBuffer
+    /// The base matrices of a model held in bfloat16; nil for binary32.
+    public let bfloat16Weights: BFloat16Buffer?
     /// All gradients, laid out like `parameters`; backward adds into them.
-    public let gradients: FloatBuffer
+    public var gradients: FloatBuffer {
+        if let gradientStorage { return gradientStorage }
+        let made = FloatBuffer(count: layout.count)
+        gradientStorage = made
+        return made
+    }
+    private var gradientStorage: FloatBuffer?
     var activations: Activations?
     /// Each adapter's A·x of the last forward pass, kept for backward (layers × adapters × N × rank).
     var adapterActivations: FloatBuffer?
@@ -50,7 +61,7 @@ public final class GPT {
         layout = ParameterLayout(config: config, scalarHead: scalarHead)
         ropeFrequencies = Self.frequencies(config)
         parameters = FloatBuffer(count: layout.count)
-        gradients = FloatBuffer(count: layout.count)
+        bfloat16Weights = nil
         var rng = Random(seed: seed)
         let residualStd = 0.02 / Float(2 * config.layers).squareRoot()
         for spec in layout.specs {
@@ -64,17 +75,21 @@ public final class GPT {
         }
     }
 
-    /// A model holding `parameters` (laid out by `ParameterLayout(config:scalarHead:lora:)`).
-    public init(config: GPTConfig, scalarHead: Bool, parameters: FloatBuffer, lora: LoRASettings? = nil) {
+    /// A model holding `parameters` (laid out by `ParameterLayout(config:scalarHead:lora:precision:)`),
+    /// and with `bfloat16` its base matrices in bfloat16.
+    public init(config: GPTConfig, scalarHead: Bool, parameters: FloatBuffer, bfloat16: BFloat16Buffer? = nil,
+                lora: LoRASettings? = nil) {
         precondition(config.problem == nil, config.problem ?? "")
         precondition(lora.flatMap { $0.problem(for: config) } == nil, lora.flatMap { $0.problem(for: config) } ?? "")
         self.config = config
         self.hasScalarHead = scalarHead
-        layout = ParameterLayout(config: config, scalarHead: scalarHead, lora: lora)
+        layout = ParameterLayout(config: config, scalarHead: scalarHead, lora: lora,
+                                 precision: bfloat16 == nil ? .float32 : .bfloat16)
         precondition(parameters.count == layout.count, "parameter count \(parameters.count) != \(layout.count)")
+        precondition((bfloat16?.count ?? 0) == layout.bfloat16Count, "bfloat16 count \(bfloat16?.count ?? 0) != \(layout.bfloat16Count)")
         ropeFrequencies = Self.frequencies(config)
         self.parameters = parameters
-        gradients = FloatBuffer(count: layout.count)
+        bfloat16Weights = bfloat16
     }
 
     static func frequencies(_ config: GPTConfig) -> [Float] {
@@ -82,7 +97,15 @@ public final class GPT {
     }
 
     /// Number of parameters.
-    public var parameterCount: Int { layout.count }
+    public var parameterCount: Int { layout.count + layout.bfloat16Count }
+
+    /// How the base matrices are held.
+    public var precision: Precision { layout.precision }
+
+    /// A base matrix (or embedding) at `offset` of the layout, as the kernels read it.
+    func matrix(_ offset: Int) -> Weight {
+        if let bfloat16Weights { .bfloat16(bfloat16Weights.pointer + offset) } else { .float(parameters.pointer + offset) }
+    }
 
     /// The low-rank adapters' settings; with adapters the base model is frozen and
     /// only they (and a scalar head) train.
@@ -90,12 +113,13 @@ public final class GPT {
 
     /// Number of parameters that train: all of them, or with adapters theirs and a scalar head's.
     public var trainableCount: Int {
-        lora == nil ? layout.count : layout.specs.filter { $0.role.trainsWithAdapters }.map(\.count).reduce(0, +)
+        lora == nil ? parameterCount : layout.specs.filter { $0.role.trainsWithAdapters }.map(\.count).reduce(0, +)
     }
 
-    /// A pointer to the named tensor's parameters.
+    /// A pointer to the named tensor's parameters (a binary32 one).
     public func parameter(_ name: String) -> UnsafeMutablePointer<Float> {
-        parameters.pointer + layout.offset(name)
+        precondition(layout[name]?.isBFloat16 != true, "\(name) is held in bfloat16")
+        return parameters.pointer + layout.offset(name)
     }
 
     /// A pointer to the named tensor's gradient.
@@ -108,6 +132,7 @@ public final class GPT {
 
     /// The optimiser, created on first use with `settings`.
     public func optimizer(_ settings: AdamWSettings = AdamWSettings()) -> AdamW {
+        precondition(lora != nil || precision == .float32, "a bfloat16 model trains adapters only: widen it first (converted(to: .float32))")
         if lora == nil { baseChanged = true }
         if let optimizerState { return optimizerState }
         let segments = layout.specs.filter { lora == nil || $0.role.trainsWithAdapters }
@@ -134,18 +159,20 @@ public final class GPT {
         return made
     }
 
-    /// Bytes held by parameters, gradients, optimiser moments and activations.
+    /// Bytes held by parameters, gradients, optimiser moments and activations
+    /// (bfloat16 matrices shared with copies counted in each).
     public var byteCount: Int {
-        (parameters.count + gradients.count) * 4 + (optimizerState == nil ? 0 : layout.count * 8)
-            + (activations?.byteCount ?? 0)
+        (parameters.count + (gradientStorage?.count ?? 0)) * 4 + (bfloat16Weights?.byteCount ?? 0)
+            + (optimizerState == nil ? 0 : layout.count * 8) + (activations?.byteCount ?? 0)
     }
 
     /// A copy with the same parameters (no gradients, optimiser or activations):
-    /// a frozen reference, or a value model started from a reward model.
+    /// a frozen reference, or a value model started from a reward model. A
+    /// bfloat16 model's matrices are shared, not copied: nothing writes them.
     public func copy() -> GPT {
         let p = FloatBuffer(count: parameters.count)
         p.copy(from: parameters)
-        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, lora: lora)
+        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, bfloat16: bfloat16Weights, lora: lora)
         made.baseChanged = baseChanged
         return made
     }

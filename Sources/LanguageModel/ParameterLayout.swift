@@ -20,6 +20,18 @@ public enum ParameterRole: Sendable, Equatable {
 
     /// Whether the tensor trains when the model has adapters (the base is frozen then).
     public var trainsWithAdapters: Bool { self == .loraA || self == .loraB || self == .scalarHead }
+
+    /// Whether the tensor is one of the base's weight matrices (embeddings, projections, an
+    /// untied LM head): what a model held in bfloat16 keeps in bfloat16.
+    public var isBaseMatrix: Bool { self == .embedding || self == .matrix || self == .residualProjection }
+}
+
+/// How a model holds its base weight matrices: binary32, or bfloat16 (half the
+/// memory; frozen, read by sampling and by frozen references, and by training
+/// that only moves adapters). Norms, biases, heads and adapters are binary32 always.
+public enum Precision: String, Sendable, CaseIterable {
+    case float32 = "f32"
+    case bfloat16 = "bf16"
 }
 
 /// One named tensor inside a contiguous parameter buffer.
@@ -30,10 +42,12 @@ public struct ParameterSpec: Sendable, Equatable {
     /// The shape in Hugging Face's layout (GPT-2's Conv1D weights are [in, out],
     /// the Llama family's Linear weights [out, in]).
     public let shape: [Int]
-    /// Where it starts in the buffer.
+    /// Where it starts in its buffer: the parameters, or the bfloat16 matrices when `isBFloat16`.
     public let offset: Int
     /// What it does.
     public let role: ParameterRole
+    /// Whether it is held in bfloat16 (a base matrix of a model held so).
+    public let isBFloat16: Bool
     /// Number of elements.
     public var count: Int { shape.reduce(1, *) }
     /// Weight decay applies to matrices, not to biases and LayerNorm weights.
@@ -53,12 +67,18 @@ public struct BlockOffsets: Sendable, Equatable {
 
 /// The ordered size table that carves one buffer into a model's named
 /// tensors, with Hugging Face's names and shapes for its family. The same
-/// layout serves parameters, gradients and both Adam moments.
+/// layout serves parameters, gradients and both Adam moments. A layout of
+/// `Precision.bfloat16` carves a second buffer, of bfloat16 values, for the
+/// base matrices; the block offsets of matrices are then offsets into it.
 public struct ParameterLayout: Sendable {
     /// Every tensor in buffer order.
     public let specs: [ParameterSpec]
-    /// Total number of floats.
+    /// Total number of floats (of the binary32 buffer).
     public let count: Int
+    /// How the base matrices are held.
+    public let precision: Precision
+    /// Number of bfloat16 values (0 for a binary32 layout).
+    public let bfloat16Count: Int
     /// Each block's offsets, by layer.
     public let blocks: [BlockOffsets]
     /// Each block's low-rank adapters, by layer (empty without LoRA).
@@ -67,21 +87,21 @@ public struct ParameterLayout: Sendable {
     public let lora: LoRASettings?
     /// Floats of the base model; the adapters come after them.
     public let baseCount: Int
-    /// Floats before the heads: embeddings, blocks and the final norm (adapters aside).
-    public var trunkCount: Int { head ?? score ?? baseCount }
     /// Offsets of the tensors outside the blocks: token embedding, position
     /// table (GPT-2), final norm (its bias: GPT-2), untied LM head, scalar head.
     public let wte: Int, wpe: Int?, lnfw: Int, lnfb: Int?, head: Int?, score: Int?
     private let index: [String: Int]
 
     /// The layout of a model of `config`, with a scalar head (`score.weight`, (1, C)) when `scalarHead`.
-    public init(config: GPTConfig, scalarHead: Bool, lora: LoRASettings? = nil) {
+    public init(config: GPTConfig, scalarHead: Bool, lora: LoRASettings? = nil, precision: Precision = .float32) {
         let C = config.width, V = config.vocabularySize, KV = config.kvHeads * config.headSize, H = config.hidden
-        var specs: [ParameterSpec] = [], offset = 0
+        var specs: [ParameterSpec] = [], offset = 0, halfOffset = 0
         func add(_ name: String, _ shape: [Int], _ role: ParameterRole) -> Int {
-            specs.append(ParameterSpec(name: name, shape: shape, offset: offset, role: role))
-            defer { offset += shape.reduce(1, *) }
-            return offset
+            let half = precision == .bfloat16 && role.isBaseMatrix
+            let at = half ? halfOffset : offset
+            specs.append(ParameterSpec(name: name, shape: shape, offset: at, role: role, isBFloat16: half))
+            if half { halfOffset += shape.reduce(1, *) } else { offset += shape.reduce(1, *) }
+            return at
         }
         switch config.family {
         case .gpt2:
@@ -135,6 +155,8 @@ public struct ParameterLayout: Sendable {
         adapters = lora.map { Self.adapters(config: config, settings: $0, add: add) } ?? []
         self.specs = specs
         self.count = offset
+        self.precision = precision
+        bfloat16Count = halfOffset
         self.index = Dictionary(uniqueKeysWithValues: specs.enumerated().map { ($1.name, $0) })
     }
 

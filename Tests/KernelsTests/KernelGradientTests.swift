@@ -51,7 +51,7 @@ import Testing
         let out = FloatBuffer(count: N * C)
         func loss() -> Double {
             Embedding.forward(out: out.pointer, tokens: tokens, positions: positions,
-                              wte: wte.pointer, wpe: wpe.pointer, N: N, C: C)
+                              wte: .float(wte.pointer), wpe: .float(wpe.pointer), N: N, C: C)
             return weightedSum(out.pointer, w)
         }
         let dwte = FloatBuffer(count: V * C), dwpe = FloatBuffer(count: TMax * C)

@@ -20,7 +20,7 @@ extension GPT {
     public func saveAdapter(to directory: URL, baseName: String?, replacingModel: Bool = false) throws {
         guard let lora else { preconditionFailure("saveAdapter: the model has no adapters") }
         let tensors = layout.specs.filter { $0.role == .loraA || $0.role == .loraB }
-            .map { (name: Self.adapterPrefix + $0.name, shape: $0.shape, data: UnsafePointer(parameters.pointer + $0.offset)) }
+            .map { (name: Self.adapterPrefix + $0.name, shape: $0.shape, data: Weight.float(parameters.pointer + $0.offset)) }
         var members: [(String, String)] = [
             ("base_model_name_or_path", baseName.map(jsonQuoted) ?? "null"), ("bias", "\"none\""),
             ("fan_in_fan_out", config.family == .gpt2 ? "true" : "false"), ("inference_mode", "true"),

@@ -6,7 +6,8 @@ extension GPT {
     public static let configFileName = "config.json", weightsFileName = "model.safetensors",
                       tokenizerFileName = "tokenizer.json", weightsIndexFileName = "model.safetensors.index.json"
 
-    /// Writes `config.json`, `model.safetensors` (F32, Hugging Face's names and
+    /// Writes `config.json`, `model.safetensors` (F32 — a bfloat16 model's
+    /// matrices BF16 —, Hugging Face's names and
     /// layout for the family: GPT-2's Conv1D, the Llama family's Linear; a tied
     /// LM head not repeated, a scalar head as `score.weight`)
     /// and, given a `tokenizer`, `tokenizer.json` (and `tokenizer_config.json` with its
@@ -29,10 +30,13 @@ extension GPT {
             return try merged().save(to: directory, tokenizer: tokenizer, endToken: endToken, chatFormat: chatFormat,
                                      replacingModel: replacingModel)
         }
-        let tensors = layout.specs.map { (name: $0.name, shape: $0.shape, data: UnsafePointer(parameters.pointer + $0.offset)) }
+        let tensors = layout.specs.map { spec in
+            (name: spec.name, shape: spec.shape, data: spec.isBFloat16 ? matrix(spec.offset) : .float(parameters.pointer + spec.offset))
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = try encoder.encode(HuggingFaceConfig(config, scalarHead: hasScalarHead, endToken: endToken, chatFormat: chatFormat))
+        let json = try encoder.encode(HuggingFaceConfig(config, scalarHead: hasScalarHead, endToken: endToken,
+                                                         chatFormat: chatFormat, precision: precision))
         try ModelDirectory.replace(directory, replacingModel: replacingModel) { building in
             // Errors name the file at its final place, not in the hidden directory.
             func paths(_ name: String) -> (write: String, report: String) {
@@ -62,13 +66,16 @@ extension GPT {
     /// or their ForSequenceClassification with one label; F32, F16 or BF16), from one snapshot of its files
     /// (`ModelDirectorySnapshot`). Every shape is checked against config.json
     /// before the parameters are allocated.
-    public static func load(from directory: URL) throws -> GPT {
-        try load(from: ModelDirectorySnapshot.open(directory))
+    ///
+    /// - Parameter precision: how to hold the base matrices; nil holds them as the
+    ///   file does (bfloat16 when every one is BF16, else binary32, widening F16).
+    public static func load(from directory: URL, precision: Precision? = nil) throws -> GPT {
+        try load(from: ModelDirectorySnapshot.open(directory), precision: precision)
     }
 
     /// Loads the model of an open `snapshot`: its config.json and the tensors of
     /// its model.safetensors, all read from the files opened with it.
-    public static func load(from snapshot: ModelDirectorySnapshot) throws -> GPT {
+    public static func load(from snapshot: ModelDirectorySnapshot, precision: Precision? = nil) throws -> GPT {
         let hf = snapshot.config
         let configURL = snapshot.url.appendingPathComponent(configFileName)
         let config = try hf.engineConfig(path: configURL.path)
@@ -85,7 +92,10 @@ extension GPT {
         if let labels = hf.numLabels, scalarHead, labels != 1 {
             throw ModelFileError.badConfig(path: configURL.path, reason: "num_labels is \(labels); scalar heads have 1")
         }
-        let layout = ParameterLayout(config: config, scalarHead: scalarHead)
+        let matrices = ParameterLayout(config: config, scalarHead: scalarHead).specs.filter(\.role.isBaseMatrix)
+        let precision = precision ?? (matrices.allSatisfy { fileName($0.name).flatMap { file.tensors[$0]?.dtype } == .bfloat16 }
+            ? .bfloat16 : .float32)
+        let layout = ParameterLayout(config: config, scalarHead: scalarHead, precision: precision)
         var used: Set<String> = []
         for spec in layout.specs {
             guard let name = fileName(spec.name) else { throw ModelFileError.missingTensor(path: path, tensor: spec.name) }
@@ -102,9 +112,14 @@ extension GPT {
             if !tiedHead && !buffer { throw ModelFileError.unexpectedTensor(path: file.url(of: name)?.path ?? path, tensor: name) }
         }
         let parameters = FloatBuffer(count: layout.count)
-        for spec in layout.specs {
+        for spec in layout.specs where !spec.isBFloat16 {
             try file.readFloats(fileName(spec.name)!, into: parameters.pointer + spec.offset, count: spec.count)
         }
-        return GPT(config: config, scalarHead: scalarHead, parameters: parameters)
+        let bfloat16 = precision == .float32 ? nil : try BFloat16Buffer(count: layout.bfloat16Count) { p in
+            for spec in layout.specs where spec.isBFloat16 {
+                try file.readBFloat16(fileName(spec.name)!, into: p + spec.offset, count: spec.count)
+            }
+        }
+        return GPT(config: config, scalarHead: scalarHead, parameters: parameters, bfloat16: bfloat16)
     }
 }

@@ -101,13 +101,13 @@ struct HuggingFaceConfig: Codable {
     }
 
     /// The config.json this engine writes for a model.
-    init(_ config: GPTConfig, scalarHead: Bool, endToken: Int?, chatFormat: Bool = false) {
+    init(_ config: GPTConfig, scalarHead: Bool, endToken: Int?, chatFormat: Bool = false, precision: Precision = .float32) {
         self.chatFormat = chatFormat ? true : nil
         numLabels = scalarHead ? 1 : nil
         bosTokenId = endToken
         eosTokenId = endToken
         padTokenId = endToken
-        torchDtype = "float32"
+        torchDtype = precision == .bfloat16 ? "bfloat16" : "float32"
         if config.family != .gpt2 {
             setLlama(config, scalarHead: scalarHead)
             return

@@ -58,9 +58,18 @@ public struct ModelWeights: Sendable {
 
     /// Reads tensor `name` as `count` floats into `destination` (see `SafetensorsFile.readFloats`).
     public func readFloats(_ name: String, into destination: UnsafeMutablePointer<Float>, count: Int) throws {
+        try file(of: name).readFloats(name, into: destination, count: count)
+    }
+
+    /// Reads tensor `name` as `count` bfloat16 values into `destination` (see `SafetensorsFile.readBFloat16`).
+    public func readBFloat16(_ name: String, into destination: UnsafeMutablePointer<UInt16>, count: Int) throws {
+        try file(of: name).readBFloat16(name, into: destination, count: count)
+    }
+
+    private func file(of name: String) throws -> SafetensorsFile {
         guard let i = fileOf[name] else {
             throw ModelFileError.missingTensor(path: files.first?.url.path ?? "", tensor: name)
         }
-        try files[i].readFloats(name, into: destination, count: count)
+        return files[i]
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -13,14 +14,14 @@ public enum Safetensors {
     /// huggingface/safetensors `safetensors/src/tensor.rs`.
     public static let maximumHeaderLength: UInt64 = 100_000_000
 
-    /// Saves `tensors` as F32 to `url`, atomically: the file is written to a
+    /// Saves `tensors` as F32 (or, given as `Weight.bfloat16`, BF16) to `url`, atomically: the file is written to a
     /// temporary `.NAME.tmp-PID-RANDOM` in the same directory, flushed with
     /// `fsync`, and renamed over `url`. On any failure the temporary file is
     /// removed and whatever was at `url` is untouched.
     ///
     /// The header is deterministic: `"__metadata__"` first (omitted when
     /// `metadata` is empty) with its keys sorted, then the tensors in the
-    /// given order, each as `{"dtype":"F32","shape":[…],"data_offsets":[b,e]}`,
+    /// given order, each as `{"dtype":"F32","shape":[…],"data_offsets":[b,e]}` (or `"BF16"`),
     /// no whitespace, then spaces up to a multiple of 8 bytes. Tensor data
     /// follows in the given order with consecutive offsets, little-endian.
     ///
@@ -32,21 +33,31 @@ public enum Safetensors {
     /// - Complexity: O(total elements); data is written straight from `data`.
     public static func write(
         _ url: URL,
-        tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)],
+        tensors: [(name: String, shape: [Int], data: Weight)],
         metadata: [String: String] = [:]
     ) throws {
         try write(url.path, reporting: url.path, tensors: tensors, metadata: metadata)
+    }
+
+    /// `write(_:tensors:metadata:)` for binary32 tensors.
+    public static func write(
+        _ url: URL,
+        tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)],
+        metadata: [String: String] = [:]
+    ) throws {
+        try write(url, tensors: tensors.map { (name: $0.name, shape: $0.shape, data: Weight.float($0.data)) }, metadata: metadata)
     }
 
     /// `write(_:tensors:metadata:)` to `filePath`, with errors naming `path`
     /// (a file written in a hidden directory is named where it will be).
     static func write(
         _ filePath: String, reporting path: String,
-        tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)], metadata: [String: String]
+        tensors: [(name: String, shape: [Int], data: Weight)], metadata: [String: String]
     ) throws {
         let counts = try validate(tensors, path: path)
         let header = headerBytes(
-            tensors: zip(tensors, counts).map { (name: $0.name, shape: $0.shape, count: $1) }, metadata: metadata)
+            tensors: zip(tensors, counts).map { (name: $0.name, shape: $0.shape, count: $1, dtype: dtype($0.data)) },
+            metadata: metadata)
         guard UInt64(header.count) <= maximumHeaderLength else {
             throw CheckpointError.invalidTensorForWriting(
                 path: path, tensor: "__metadata__",
@@ -82,9 +93,14 @@ public enum Safetensors {
         FileDescriptor.synchronizeDirectory(directory)
     }
 
+    /// The dtype a tensor is written as.
+    private static func dtype(_ data: Weight) -> SafetensorsDType {
+        if case .bfloat16 = data { .bfloat16 } else { .float32 }
+    }
+
     /// The element count of each tensor, after checking names, shapes and values.
     private static func validate(
-        _ tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)], path: String
+        _ tensors: [(name: String, shape: [Int], data: Weight)], path: String
     ) throws -> [Int] {
         var seen = Set<String>()
         var counts: [Int] = []
@@ -102,21 +118,27 @@ public enum Safetensors {
                 guard !overflow else { throw invalid("shape \(tensor.shape) has too many elements") }
                 count = product
             }
-            let (bytes, overflow) = count.multipliedReportingOverflow(by: 4)
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype(tensor.data).byteSize)
             let (total, totalOverflow) = totalBytes.addingReportingOverflow(bytes)
             guard !overflow, !totalOverflow else { throw invalid("shape \(tensor.shape) has too many elements") }
             totalBytes = total
-            for index in 0..<count where !tensor.data[index].isFinite {
-                let value = tensor.data[index].nonFiniteName
-                throw invalid("element \(index) is \(value); a checkpoint must hold finite values")
+            let value: (Int) -> Float
+            switch tensor.data {
+            case .float(let p): value = { p[$0] }
+            case .bfloat16(let p): value = { BFloat16.float(p[$0]) }
+            }
+            for index in 0..<count where !value(index).isFinite {
+                throw invalid("element \(index) is \(value(index).nonFiniteName); a checkpoint must hold finite values")
             }
             counts.append(count)
         }
         return counts
     }
 
-    /// The header JSON for F32 `tensors` stored consecutively, space-padded to a multiple of 8 bytes.
-    static func headerBytes(tensors: [(name: String, shape: [Int], count: Int)], metadata: [String: String]) -> [UInt8] {
+    /// The header JSON for `tensors` stored consecutively, space-padded to a multiple of 8 bytes.
+    static func headerBytes(
+        tensors: [(name: String, shape: [Int], count: Int, dtype: SafetensorsDType)], metadata: [String: String]
+    ) -> [UInt8] {
         var entries: [String] = []
         if !metadata.isEmpty {
             let pairs = metadata.keys.sorted().map { jsonQuoted($0) + ":" + jsonQuoted(metadata[$0]!) }
@@ -124,10 +146,10 @@ public enum Safetensors {
         }
         var offset = 0
         for tensor in tensors {
-            let end = offset + tensor.count * 4
+            let end = offset + tensor.count * tensor.dtype.byteSize
             let shape = tensor.shape.map(String.init).joined(separator: ",")
             entries.append(jsonQuoted(tensor.name)
-                + ":{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+                + ":{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var bytes = Array(("{" + entries.joined(separator: ",") + "}").utf8)
@@ -135,10 +157,14 @@ public enum Safetensors {
         return bytes
     }
 
-    private static func writeLittleEndian(_ data: UnsafePointer<Float>, count: Int, to file: FileDescriptor) throws {
+    private static func writeLittleEndian(_ data: Weight, count: Int, to file: FileDescriptor) throws {
         #if _endian(little)
-        try file.writeFully(UnsafeRawBufferPointer(start: data, count: count * 4))
+        switch data {
+        case .float(let p): try file.writeFully(UnsafeRawBufferPointer(start: p, count: count * 4))
+        case .bfloat16(let p): try file.writeFully(UnsafeRawBufferPointer(start: p, count: count * 2))
+        }
         #else
+        guard case .float(let data) = data else { fatalError("bfloat16 writing is implemented for little-endian hosts") }
         var chunk = [UInt32](repeating: 0, count: min(count, 65_536))
         var start = 0
         while start < count {

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// An open safetensors file whose header has been read and validated; tensor
 /// data is read on demand with `readFloats`.
@@ -138,6 +139,38 @@ public final class SafetensorsFile: Sendable {
                 destination[start + offset] = value
             }
             start += length
+        }
+    }
+
+    /// Reads tensor `name` into `destination` as bfloat16 bit patterns: BF16
+    /// as it is (checked finite), F32 and F16 rounded to nearest even.
+    ///
+    /// - Throws: as `readFloats`.
+    /// - Complexity: O(count); F32 and F16 go through a scratch of the tensor's size in floats.
+    public func readBFloat16(_ name: String, into destination: UnsafeMutablePointer<UInt16>, count: Int) throws {
+        let tensor = try floatTensor(name)
+        guard tensor.dtype == .bfloat16 else {
+            let floats = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            defer { floats.deallocate() }
+            try readFloats(name, into: floats, count: count)
+            BFloat16.narrow(floats, destination, count)
+            return
+        }
+        guard count == tensor.elementCount else {
+            throw CheckpointError.countMismatch(path: url.path, tensor: name, expected: tensor.elementCount, requested: count)
+        }
+        guard count > 0 else { return }
+        guard try file.readFully(into: UnsafeMutableRawBufferPointer(start: destination, count: count * 2),
+                                 at: tensor.byteRange.lowerBound) == count * 2 else {
+            throw CheckpointError.truncated(path: url.path, tensor: name, end: tensor.byteRange.upperBound, fileSize: try file.size())
+        }
+        for index in 0..<count {
+            let bits = UInt16(littleEndian: destination[index])
+            guard BFloat16.isFinite(bits) else {
+                throw CheckpointError.nonFiniteValue(path: url.path, tensor: name, index: index,
+                                                     value: BFloat16.float(bits).nonFiniteName)
+            }
+            destination[index] = bits
         }
     }
 

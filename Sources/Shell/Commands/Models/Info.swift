@@ -32,6 +32,7 @@ extension Commands {
         let embeddings = m.layout.specs.filter { $0.role == .embedding }.map(\.count).reduce(0, +)
         rows += [["parameters", "\(formatCount(m.parameterCount)) (\(m.parameterCount))"],
                  ["embeddings", formatCount(embeddings)],
+                 ["dtype", m.precision == .bfloat16 ? "bf16 matrices (norms, biases, heads, adapters f32)" : "f32"],
                  ["memory", String(format: "%.1f MiB", Double(m.byteCount) / 1_048_576)],
                  ["tokenizer", entry.tokenizer.map { "\($0.vocabularySize) tokens" } ?? "none"]]
         if let t = entry.tokenizer, t.chatTemplate != nil || ChatFormat.supports(t) {

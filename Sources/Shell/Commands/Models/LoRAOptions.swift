@@ -11,13 +11,14 @@ extension Commands {
     ]
 
     /// `model` with adapters when the invocation asks for them (lora=RANK): fresh ones,
-    /// or the model's own when it has adapters of that rank already; unchanged otherwise.
+    /// or the model's own when it has adapters of that rank already; otherwise the model,
+    /// widened to f32 when it is held in bf16 and has no adapters (every weight trains then).
     static func adapted(_ model: GPT, _ name: String, _ invocation: Invocation, _ s: Session) throws -> GPT {
         guard let rank = invocation.optional("lora").flatMap({ Int($0) }) else {
             for option in ["lora_alpha", "lora_targets", "lora_dropout"] where invocation.given.contains(option) {
                 throw invocation.error("\(option) needs lora=RANK", at: option)
             }
-            return model
+            return model.lora == nil ? model.converted(to: .float32) : model
         }
         let targets = invocation.optional("lora_targets").map {
             $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -9,7 +9,9 @@ extension Commands {
                     .argument("PATH", .path, "a directory with config.json and model.safetensors (default: the bundled model NAME)",
                               required: false)],
         options: [.option("chat_template", .path, "a Jinja file to use as the chat template instead of the folder's"),
-                  .option("base", .name, "for a LoRA adapter folder (PEFT's): the loaded model it goes on (default: its base_model_name_or_path)")],
+                  .option("base", .name, "for a LoRA adapter folder (PEFT's): the loaded model it goes on (default: its base_model_name_or_path)"),
+                  .option("dtype", .choice(Precision.allCases.map(\.rawValue)),
+                          "hold the weight matrices in f32 or bf16 (default: as the file does: bf16 when all are BF16)")],
         summary: "load a model directory (ours, or a Hugging Face GPT-2, Llama, Qwen2 or Mistral)",
         help: """
             Reads config.json and model.safetensors (F32, F16 or BF16, GPT-2 tensor \
@@ -25,9 +27,13 @@ extension Commands {
             models. A folder with PEFT's adapter_config.json is a LoRA adapter: it \
             goes on a copy of base=MODEL (or of the folder its \
             base_model_name_or_path names), with that model's tokenizer. Without PATH, loads the model of that name from the folders given \
-            with --models, then $RLHF_HOME/models, then ./models (the bundled base, sft).
+            with --models, then $RLHF_HOME/models, then ./models (the bundled base, sft). \
+            A model held in bf16 (dtype=bf16, or a BF16 file) keeps its weight matrices in \
+            half the memory and samples by streaming them; norms, biases, heads and \
+            adapters stay f32, and so does all arithmetic. It trains with lora= (the base \
+            frozen); a command that trains every weight widens it to f32 first.
             """,
-        examples: ["load model sft", "load model gpt2 ~/models/gpt2", "load model smol ~/models/SmolLM2-135M-Instruct",
+        examples: ["load model sft", "load model gpt2 ~/models/gpt2", "load model smol ~/models/SmolLM2-135M-Instruct dtype=bf16",
                    "load model mine saved/mine chat_template=my-template.jinja"]
     ) { invocation, context in
         let name = invocation.argument("NAME")
@@ -35,7 +41,7 @@ extension Commands {
         let dir = URL(fileURLWithPath: (typed as NSString).expandingTildeInPath)
         if GPT.isAdapterDirectory(dir) { return try loadAdapter(name, dir, typed, invocation, context.session) }
         let snapshot = try ModelDirectorySnapshot.open(dir)
-        let model = try GPT.load(from: snapshot)
+        let model = try GPT.load(from: snapshot, precision: invocation.optional("dtype").flatMap(Precision.init(rawValue:)))
         var tokenizer: BPETokenizer?
         let fm = FileManager.default
         let vocab = dir.appendingPathComponent("vocab.json"), merges = dir.appendingPathComponent("merges.txt")
@@ -71,7 +77,7 @@ extension Commands {
         let chat = snapshot.isChatModel || tokenizer?.chatTemplate != nil
         context.session.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: typed, chat: chat)
         context.session.touch(name)
-        return CommandOutput("\(name): loaded \(formatCount(model.parameterCount)) parameters from \(typed)"
+        return CommandOutput("\(name): loaded \(formatCount(model.parameterCount)) parameters\(model.precision == .bfloat16 ? " (bf16)" : "") from \(typed)"
             + (tokenizer == nil ? " (no tokenizer found)" : tokenizer?.chatTemplate != nil ? " with its chat template" : ""))
     }
 
