@@ -21,15 +21,10 @@ public enum BFloat16 {
     @inlinable
     public static func isFinite(_ bits: UInt16) -> Bool { bits & 0x7F80 != 0x7F80 }
 
-    /// to[i] = float(from[i]) for `n` values.
+    /// to[i] = float(from[i]) for `n` values (a plain loop: the compiler vectorises it).
     @inlinable
     public static func widen(_ from: UnsafePointer<UInt16>, _ to: UnsafeMutablePointer<Float>, _ n: Int) {
-        var i = 0
-        while i + 16 <= n {
-            store16(load16(from + i), to + i)
-            i += 16
-        }
-        while i < n { to[i] = float(from[i]); i += 1 }
+        for i in 0..<n { to[i] = float(from[i]) }
     }
 
     /// to[i] = bits(from[i]) for `n` values.
@@ -38,11 +33,37 @@ public enum BFloat16 {
     }
 }
 
-/// Loads 16 bfloat16 values from unaligned memory as floats.
+/// Loads 32 bfloat16 values from unaligned memory as floats, split by parity:
+/// `even` holds elements 0, 2, …, 30 and `odd` 1, 3, …, 31. Each 32-bit lane
+/// holds a pair (little-endian: the even element in its low half), so a shift
+/// and a mask widen both; `SIMD16<UInt32>(truncatingIfNeeded:)` would be a
+/// library call per load.
 @inlinable @inline(__always)
-public func load16(_ p: UnsafePointer<UInt16>) -> SIMD16<Float> {
-    let halves = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt16>.self)
-    return unsafeBitCast(SIMD16<UInt32>(truncatingIfNeeded: halves) &<< 16, to: SIMD16<Float>.self)
+public func load32Split(_ p: UnsafePointer<UInt16>) -> (even: SIMD16<Float>, odd: SIMD16<Float>) {
+    let pairs = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt32>.self)
+    return (unsafeBitCast(pairs &<< 16, to: SIMD16<Float>.self),
+            unsafeBitCast(pairs & SIMD16<UInt32>(repeating: 0xFFFF_0000), to: SIMD16<Float>.self))
+}
+
+/// Reorders each full block of 32 floats as `load32Split` splits bfloat16
+/// values (its even elements, then its odd ones); a shorter tail stays as it is.
+@inlinable
+public func splitByParity(_ from: UnsafePointer<Float>, _ to: UnsafeMutablePointer<Float>, _ n: Int) {
+    var b = 0
+    while b + 32 <= n {
+        for i in 0..<16 { to[b + i] = from[b + 2 * i]; to[b + 16 + i] = from[b + 2 * i + 1] }
+        b += 32
+    }
+    for i in b..<n { to[i] = from[i] }
+}
+
+/// The inverse of `splitByParity`: element j of `from`'s natural order is read from its split place.
+@inlinable
+public func splitIndex(_ j: Int, _ n: Int) -> Int {
+    let b = j / 32 * 32
+    if b + 32 > n { return j }
+    let i = j - b
+    return b + (i & 1 == 0 ? i / 2 : 16 + i / 2)
 }
 
 /// A flat, owned, 64-byte aligned array of bfloat16 bit patterns: a model's

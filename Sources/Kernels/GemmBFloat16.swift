@@ -47,17 +47,23 @@ public func gemm(
 /// c (N) = alpha · op(B)ᵀ · a + beta · c for a bfloat16 B: the M = 1 case,
 /// bound by streaming B. B stored (N, K) (`transB`): a dot product per row,
 /// blocks of rows per thread. B stored (K, N): B's rows in two fixed halves,
-/// each streamed into its own partial sum, added in a fixed order.
+/// each streamed into its own partial sum, added in a fixed order. The float
+/// side (a, or the partial sums) is kept in `splitByParity` order, so each
+/// 32 weights widen with one shift and one mask.
 private func gemvBFloat16(
     transB: Bool, N: Int, K: Int, alpha: Float, a: UnsafePointer<Float>, B: UnsafePointer<UInt16>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>
 ) {
     if transB {
-        // A thread takes at least 256 KB of B, as `gemv` does for binary32.
-        Parallel.forEach(N, grain: max(16, 131_072 / max(K, 1))) { r in
-            for j in r {
-                let s = alpha * dotBFloat16(B + j * ldb, a, K)
-                c[j] = beta == 0 ? s : beta * c[j] + s
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: K) { split in
+            let ap = split.baseAddress!
+            splitByParity(a, ap, K)
+            // A thread takes at least 256 KB of B, as `gemv` does for binary32.
+            Parallel.forEach(N, grain: max(16, 131_072 / max(K, 1))) { r in
+                for j in r {
+                    let s = alpha * dotBFloat16(B + j * ldb, ap, K)
+                    c[j] = beta == 0 ? s : beta * c[j] + s
+                }
             }
         }
         return
@@ -76,39 +82,37 @@ private func gemvBFloat16(
                     k += 4
                 }
                 while k < rows.upperBound {
-                    let row = B + k * ldb
-                    for j in 0..<N { out[j] += a[k] * BFloat16.float(row[j]) }
+                    axpy4BFloat16(a[k], 0, 0, 0, B + k * ldb, 0, out, N)
                     k += 1
                 }
             }
         }
         for j in 0..<N {
-            let sum = alpha * (partial[j] + partial[N + j])
+            let at = splitIndex(j, N)
+            let sum = alpha * (partial[at] + partial[N + at])
             c[j] = beta == 0 ? sum : beta * c[j] + sum
         }
     }
 }
 
-/// Σ b[i]·a[i] over `n` values, b bfloat16.
+/// Σ b[i]·a[i] over `n` values, b bfloat16 and a in `splitByParity` order.
 @inline(__always)
 private func dotBFloat16(_ b: UnsafePointer<UInt16>, _ a: UnsafePointer<Float>, _ n: Int) -> Float {
     var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
     var i = 0
     while i + 32 <= n {
-        acc0.addProduct(load16(b + i), load16(a + i))
-        acc1.addProduct(load16(b + i + 16), load16(a + i + 16))
+        let (even, odd) = load32Split(b + i)
+        acc0.addProduct(even, load16(a + i))
+        acc1.addProduct(odd, load16(a + i + 16))
         i += 32
-    }
-    if i + 16 <= n {
-        acc0.addProduct(load16(b + i), load16(a + i))
-        i += 16
     }
     var sum = horizontalSum(acc0 + acc1)
     while i < n { sum += BFloat16.float(b[i]) * a[i]; i += 1 }
     return sum
 }
 
-/// y (n) += a0·x[0] + a1·x[ld] + a2·x[2·ld] + a3·x[3·ld] for bfloat16 rows x.
+/// y (n) += a0·x[0] + a1·x[ld] + a2·x[2·ld] + a3·x[3·ld] for bfloat16 rows x,
+/// y in `splitByParity` order.
 @inline(__always)
 private func axpy4BFloat16(
     _ a0: Float, _ a1: Float, _ a2: Float, _ a3: Float, _ x: UnsafePointer<UInt16>, _ ld: Int,
@@ -117,14 +121,17 @@ private func axpy4BFloat16(
     let v0 = SIMD16<Float>(repeating: a0), v1 = SIMD16<Float>(repeating: a1)
     let v2 = SIMD16<Float>(repeating: a2), v3 = SIMD16<Float>(repeating: a3)
     var j = 0
-    while j + 16 <= n {
-        var acc = load16(y + j)
-        acc.addProduct(v0, load16(x + j))
-        acc.addProduct(v1, load16(x + ld + j))
-        acc.addProduct(v2, load16(x + 2 * ld + j))
-        acc.addProduct(v3, load16(x + 3 * ld + j))
-        store16(acc, y + j)
-        j += 16
+    while j + 32 <= n {
+        var even = load16(y + j), odd = load16(y + j + 16)
+        let (e0, o0) = load32Split(x + j), (e1, o1) = load32Split(x + ld + j)
+        let (e2, o2) = load32Split(x + 2 * ld + j), (e3, o3) = load32Split(x + 3 * ld + j)
+        even.addProduct(v0, e0); odd.addProduct(v0, o0)
+        even.addProduct(v1, e1); odd.addProduct(v1, o1)
+        even.addProduct(v2, e2); odd.addProduct(v2, o2)
+        even.addProduct(v3, e3); odd.addProduct(v3, o3)
+        store16(even, y + j)
+        store16(odd, y + j + 16)
+        j += 32
     }
     while j < n {
         y[j] += a0 * BFloat16.float(x[j]) + a1 * BFloat16.float(x[ld + j])

@@ -103,7 +103,7 @@ public final class GPT {
     public var precision: Precision { layout.precision }
 
     /// A base matrix (or embedding) at `offset` of the layout, as the kernels read it.
-    func matrix(_ offset: Int) -> Weight {
+    public func matrix(_ offset: Int) -> Weight {
         if let bfloat16Weights { .bfloat16(bfloat16Weights.pointer + offset) } else { .float(parameters.pointer + offset) }
     }
 

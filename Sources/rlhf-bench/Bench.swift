@@ -13,7 +13,8 @@ struct Bench: ParsableCommand {
             Reference configs: tiny (4 layers, 4 heads, width 256, context 128, vocab 512, \
             batch 16x128), small (6/6/384, context 256, vocab 8192, batch 8x256) and smol \
             (SmolLM2-135M's shape: the Llama family's blocks, 30 layers, 9 heads, 3 KV heads, \
-            width 576, MLP 1536, vocab 49,152, tied head; batch 4x128; f32 weights). Each figure \
+            width 576, MLP 1536, vocab 49,152, tied head; batch 4x128), smol360 (SmolLM2-360M's) and \
+            tinyllama (TinyLlama-1.1B's); random weights, f32 unless --dtypes says bf16. Each figure \
             is the median of several repeats, 1- and 2-thread runs interleaved. Build with -c release.
             """)
 
@@ -26,19 +27,26 @@ struct Bench: ParsableCommand {
     @Option(help: "Thread counts to measure, comma-separated.")
     var threads: String = "1,2"
 
-    @Option(help: "Configs to measure: tiny, small, smol, comma-separated.")
+    @Option(help: "Configs to measure: tiny, small, smol, smol360, tinyllama, comma-separated.")
     var configs: String = "tiny,small"
 
     @Option(help: "Sampling batch sizes, comma-separated.")
     var batches: String = "1,16"
 
-    @Option(help: "What to measure, comma-separated: train (with sgemm), sample, lora (training rank-16 adapters on every linear layer), dpo (one DPO step of 8 pairs of 128 tokens, LoRA rank 16).")
+    @Option(help: "What to measure, comma-separated: train (with sgemm), sample, lora (training rank-16 adapters on every linear layer), dpo (one DPO step of 8 pairs of 128 tokens, LoRA rank 16), memory (peak RSS of rlhf loading the model saved in bf16).")
     var measures: String = "train,sample"
+
+    @Option(help: "How sampling and LoRA hold the weight matrices: f32, bf16, comma-separated.")
+    var dtypes: String = "f32"
 
     mutating func run() throws {
         let wanted = Set(measures.split(separator: ",").map(String.init))
-        guard !wanted.isEmpty, wanted.isSubset(of: ["train", "sample", "lora", "dpo"]) else {
-            throw ValidationError("--measures expects train, sample, lora and/or dpo (got \(measures))")
+        guard !wanted.isEmpty, wanted.isSubset(of: ["train", "sample", "lora", "dpo", "memory"]) else {
+            throw ValidationError("--measures expects train, sample, lora, dpo and/or memory (got \(measures))")
+        }
+        let precisions = try dtypes.split(separator: ",").map { part -> Precision in
+            guard let p = Precision(rawValue: String(part)) else { throw ValidationError("--dtypes expects f32 and/or bf16 (got \(part))") }
+            return p
         }
         let threadCounts = try threads.split(separator: ",").map { part -> Int in
             guard let n = Int(part), n >= 1, n <= 64 else {
@@ -48,7 +56,7 @@ struct Bench: ParsableCommand {
         }
         let chosen = try configs.split(separator: ",").map { name -> BenchConfig in
             guard let c = BenchConfig.all.first(where: { $0.name == name }) else {
-                throw ValidationError("--configs expects tiny, small and/or smol (got \(name))")
+                throw ValidationError("--configs expects \(BenchConfig.all.map(\.name).joined(separator: ", ")) (got \(name))")
             }
             return c
         }
@@ -95,20 +103,23 @@ struct Bench: ParsableCommand {
             }
             if wanted.contains("lora") {
             let peakRow = "FMA peak GFLOP/s (\(Machine.cpu.vectorBits)-bit)"
-            let lora = measure.adapted()
+            for precision in precisions {
+            let lora = measure.adapted(precision)
+            let row = "train \(config.name) LoRA r16\(label(precision))"
             for _ in 0..<reps {
                 for t in threadCounts {
                     Parallel.threads = t
-                    table.add("train \(config.name) LoRA r16 tok/s", t, measure.trainingRate(lora))
+                    table.add("\(row) tok/s", t, measure.trainingRate(lora))
                     table.add(peakRow, t, Machine.fmaPeak(threads: t, seconds: 0.1, repeats: 1))
                 }
             }
             for t in threadCounts {
-                let rate = table.median("train \(config.name) LoRA r16 tok/s", t) * measure.loraFlopsPerToken(lora) / 1e9
-                table.add("train \(config.name) LoRA r16 MFU vs FMA peak %", t, 100 * rate / table.median(peakRow, t))
+                let rate = table.median("\(row) tok/s", t) * measure.loraFlopsPerToken(lora) / 1e9
+                table.add("\(row) MFU vs FMA peak %", t, 100 * rate / table.median(peakRow, t))
             }
-            table.note("LoRA r16 on \(config.name): \(lora.trainableCount) of \(lora.parameterCount) parameters train; "
+            table.note("LoRA r16 on \(config.name)\(label(precision)): \(lora.trainableCount) of \(lora.parameterCount) parameters train; "
                 + "peak RSS \(peakResidentMiB()) MiB")
+            }
             }
             if wanted.contains("dpo") {
             let step = measure.dpoStep()
@@ -120,33 +131,54 @@ struct Bench: ParsableCommand {
             }
             }
             if wanted.contains("sample") {
+            for precision in precisions {
+            let model = measure.model.converted(to: precision)
+            let name = config.name + label(precision)
             for _ in 0..<reps {
                 for t in threadCounts {
                     Parallel.threads = t
                     table.add("read bandwidth GB/s (256 MB)", t, Machine.readBandwidth(threads: t, repeats: 1))
-                    table.add("decode weights GB/s \(config.name) (batch 1)", t, measure.decodeStreamRate())
+                    table.add("decode weights GB/s \(name) (batch 1)", t, measure.decodeStreamRate(model))
                 }
             }
             for batch in batchSizes {
                 for _ in 0..<reps {
                     for t in threadCounts {
                         Parallel.threads = t
-                        table.add("sample \(config.name) batch \(batch) tok/s", t, measure.samplingRate(batch: batch))
+                        table.add("sample \(name) batch \(batch) tok/s", t, measure.samplingRate(model, batch: batch))
                     }
                 }
                 guard batch == 1 else { continue }
                 // Batch 1 streams every weight once per token: its bound is the bandwidth.
                 for t in threadCounts {
-                    let streamed = table.median("sample \(config.name) batch 1 tok/s", t) * measure.weightBytesPerToken / 1e9
-                    table.add("sample \(config.name) batch 1 vs bandwidth %", t,
+                    let streamed = table.median("sample \(name) batch 1 tok/s", t) * measure.weightBytesPerToken(model) / 1e9
+                    table.add("sample \(name) batch 1 vs bandwidth %", t,
                               100 * streamed / table.median("read bandwidth GB/s (256 MB)", t))
                 }
             }
+            }
+            }
+            if wanted.contains("memory") {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rlhf-bench-\(config.name)-\(getpid())")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try measure.model.converted(to: .bfloat16).save(to: folder)
+            let size = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
+            let (peak, info) = try loadResidentMiB(folder)
+            table.note("load \(config.name) (\(formatCount(measure.model.parameterCount)) parameters) from BF16 "
+                + "(\(size >> 20) MiB file): peak RSS of rlhf \(peak) MiB; info: \(info)")
             }
         }
         table.note("peak RSS overall: \(peakResidentMiB()) MiB")
         print(table.render(repeats: reps))
     }
+}
+
+/// How a row names a precision: nothing for f32, " bf16" for bf16.
+func label(_ precision: Precision) -> String { precision == .bfloat16 ? " bf16" : "" }
+
+/// "1.1B", "362M": a parameter count in short.
+func formatCount(_ n: Int) -> String {
+    n >= 1_000_000_000 ? String(format: "%.2fB", Double(n) / 1e9) : String(format: "%.0fM", Double(n) / 1e6)
 }
 
 /// Peak resident set size of this process so far, in MiB.

@@ -17,6 +17,14 @@ struct BenchConfig {
         BenchConfig(name: "smol", model: .llama(layers: 30, heads: 9, keyValueHeads: 3, width: 576, mlpWidth: 1536,
                                                 contextLength: 2048, vocabularySize: 49_152, ropeTheta: 100_000, tiedHead: true),
                     batch: 4, sequence: 128),
+        // SmolLM2-360M's shape (HuggingFaceTB/SmolLM2-360M config.json).
+        BenchConfig(name: "smol360", model: .llama(layers: 32, heads: 15, keyValueHeads: 5, width: 960, mlpWidth: 2560,
+                                                   contextLength: 2048, vocabularySize: 49_152, ropeTheta: 100_000, tiedHead: true),
+                    batch: 4, sequence: 128),
+        // TinyLlama-1.1B's shape (TinyLlama/TinyLlama-1.1B-Chat-v1.0 config.json): untied head.
+        BenchConfig(name: "tinyllama", model: .llama(layers: 22, heads: 32, keyValueHeads: 4, width: 2048, mlpWidth: 5632,
+                                                     contextLength: 2048, vocabularySize: 32_000, ropeTheta: 10_000),
+                    batch: 4, sequence: 128),
     ]
 }
 
@@ -49,13 +57,16 @@ final class Measurements {
         return Double(6 * n + 12 * c.layers * c.width * config.sequence)
     }
 
-    /// Bytes of weights a batch-1 decode step reads: every parameter but the
-    /// position table and an untied token embedding, of which it reads one row each.
-    var weightBytesPerToken: Double {
+    /// Bytes of weights a batch-1 decode step of `model` reads: every parameter (2 bytes
+    /// when held in bfloat16, 4 otherwise) but the position table and an untied token
+    /// embedding, of which it reads one row each.
+    func weightBytesPerToken(_ model: GPT) -> Double {
         let c = config.model
-        let rowsOnly = positionFloats + (c.tiedHead ? 0 : c.vocabularySize * c.width)
-        let rowsRead = (positionFloats > 0 ? c.width : 0) + (c.tiedHead ? 0 : c.width)
-        return Double(4 * (model.parameterCount - rowsOnly + rowsRead))
+        let tokenEmbedding = model.layout.specs[0].name  // first in every layout
+        return Double(model.layout.specs.map { spec in
+            let rowOnly = spec.name == tokenEmbedding ? !c.tiedHead : spec.role == .embedding
+            return (rowOnly ? c.width : spec.count) * (spec.isBFloat16 ? 2 : 4)
+        }.reduce(0, +))
     }
 
     /// GFLOP/s of `gemm` over the forward shapes of one training batch.
@@ -81,34 +92,35 @@ final class Measurements {
         return flops / seconds / 1e9
     }
 
-    /// GB/s of weights streamed by the one-row products of a batch-1 decode step:
-    /// every block's four matrices, then the tied LM head. The bound on batch-1 sampling.
-    func decodeStreamRate() -> Double {
+    /// GB/s of weights streamed by the one-row products of a batch-1 decode step of
+    /// `model`: every block's four matrices, then the LM head. The bound on batch-1 sampling.
+    func decodeStreamRate(_ model: GPT) -> Double {
         let c = config.model, C = c.width
         let x = FloatBuffer(count: max(4 * C, c.hidden)), y = FloatBuffer(count: max(4 * C, c.fcWidth, c.qkvWidth, c.vocabularySize))
         var bytes = 0.0
+        let width = model.precision == .bfloat16 ? 2 : 4
         let rounds = quick ? 3 : 6
         let seconds = time {
             for _ in 0..<rounds {
                 let outIn = c.family != .gpt2
                 for o in model.layout.blocks {
                     for (offset, k, n) in [(o.qkvw, C, c.qkvWidth), (o.projw, C, C), (o.fcw, C, c.fcWidth), (o.fcprojw, c.hidden, C)] {
-                        gemm(transB: outIn, M: 1, N: n, K: k, A: x.pointer, lda: k, B: model.parameters.pointer + offset,
+                        gemm(transB: outIn, M: 1, N: n, K: k, A: x.pointer, lda: k, B: model.matrix(offset),
                              ldb: outIn ? k : n, C: y.pointer, ldc: n)
-                        bytes += Double(4 * k * n)
+                        bytes += Double(width * k * n)
                     }
                 }
                 gemm(transB: true, M: 1, N: c.vocabularySize, K: C, A: x.pointer, lda: C,
-                     B: model.parameters.pointer + (model.layout.head ?? model.layout.wte), ldb: C, C: y.pointer, ldc: c.vocabularySize)
-                bytes += Double(4 * C * c.vocabularySize)
+                     B: model.matrix(model.layout.head ?? model.layout.wte), ldb: C, C: y.pointer, ldc: c.vocabularySize)
+                bytes += Double(width * C * c.vocabularySize)
             }
         }
         return bytes / seconds / 1e9
     }
 
-    /// The model with rank-16 adapters (α 32) on every linear layer of its blocks.
-    func adapted() -> GPT {
-        model.withLoRA(LoRASettings(rank: 16, targets: LoRASettings.modules(config.model.family)), seed: 3)
+    /// The model, its base held in `precision`, with rank-16 adapters (α 32) on every linear layer of its blocks.
+    func adapted(_ precision: Precision = .float32) -> GPT {
+        model.converted(to: precision).withLoRA(LoRASettings(rank: 16, targets: LoRASettings.modules(config.model.family)), seed: 3)
     }
 
     /// Model FLOPs per token of LoRA training: the frozen base's forward and its
@@ -164,7 +176,7 @@ final class Measurements {
 
     /// Sampled tokens per second through the KV cache: a one-token prompt per
     /// sequence and up to 128 new tokens (fewer if the context is shorter).
-    func samplingRate(batch: Int) -> Double {
+    func samplingRate(_ model: GPT, batch: Int) -> Double {
         let newTokens = min(128, config.model.contextLength - 1)
         let prompts = (0..<batch).map { [Int32($0 % config.model.vocabularySize)] }
         var rng = Random(seed: 5)
@@ -175,6 +187,24 @@ final class Measurements {
         }
         return Double(produced) / seconds
     }
+}
+
+/// The peak resident memory, in MiB, of `rlhf` loading the model folder `directory`
+/// (its `info` row too), run as a child process: what loading costs, apart from this one.
+func loadResidentMiB(_ directory: URL) throws -> (peak: Int, info: String) {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rlhf")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = ["-c", "load model m \(directory.path)\ninfo m"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    var usage = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)  // the largest child so far: the bench starts only these
+    let memory = output.split(separator: "\n").first { $0.contains("memory") }.map(String.init) ?? output
+    return (usage.ru_maxrss / 1024, memory.trimmingCharacters(in: .whitespaces))
 }
 
 /// Wall-clock seconds taken by `body`.

@@ -66,7 +66,7 @@ import Testing
                 }
                 worst = max(worst, zip(logits[0], logits[1]).map { abs($0 - $1) }.max()!)
             }
-            #expect(worst <= 1e-5, "\(config), \(slots) slots: \(worst)")
+            #expect(worst <= 1e-4, "\(config), \(slots) slots: \(worst)")
         }
     }
 
