@@ -33,6 +33,18 @@ public struct CPU: Sendable {
 /// What this machine can do, measured from the inside: its CPU, its FMA peak
 /// and its memory bandwidth, against which the engine's speed is judged.
 public enum Machine {
+    /// This process's resident memory now and at its highest, in bytes: Linux's
+    /// VmRSS and VmHWM (proc(5)); nil where /proc is not there.
+    public static func residentMemory() -> (current: Int, peak: Int)? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        func kilobytes(_ key: String) -> Int? {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }) else { return nil }
+            return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+        }
+        guard let current = kilobytes("VmRSS"), let peak = kilobytes("VmHWM") else { return nil }
+        return (current * 1024, peak * 1024)
+    }
+
     /// The CPU this process runs on.
     public static let cpu: CPU = {
         var raw = machine_cpu()

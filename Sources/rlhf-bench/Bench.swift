@@ -165,7 +165,7 @@ struct Bench: ParsableCommand {
             let size = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
             let (peak, info) = try loadResidentMiB(folder)
             table.note("load \(config.name) (\(formatCount(measure.model.parameterCount)) parameters) from BF16 "
-                + "(\(size >> 20) MiB file): peak RSS of rlhf \(peak) MiB; info: \(info)")
+                + "(\(size >> 20) MiB file): peak RSS of rlhf \(peak) MiB (info's model memory: \(info))")
             }
         }
         table.note("peak RSS overall: \(peakResidentMiB()) MiB")

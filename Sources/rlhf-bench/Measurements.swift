@@ -1,3 +1,4 @@
+import ArgumentParser
 import Alignment
 import Datasets
 import Foundation
@@ -190,21 +191,26 @@ final class Measurements {
 }
 
 /// The peak resident memory, in MiB, of `rlhf` loading the model folder `directory`
-/// (its `info` row too), run as a child process: what loading costs, apart from this one.
-func loadResidentMiB(_ directory: URL) throws -> (peak: Int, info: String) {
+/// and its `info` memory row, run as a child process: what loading costs, apart
+/// from this one. The child reports its own peak (`about`): rusage's figure for a
+/// child includes the parent's memory at the fork.
+func loadResidentMiB(_ directory: URL) throws -> (peak: String, info: String) {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rlhf")
     let process = Process()
     process.executableURL = binary
-    process.arguments = ["-c", "load model m \(directory.path)\ninfo m"]
+    process.arguments = ["-c", "load model m \(directory.path)\ninfo m\nabout"]
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    var usage = rusage()
-    getrusage(RUSAGE_CHILDREN.rawValue, &usage)  // the largest child so far: the bench starts only these
-    let memory = output.split(separator: "\n").first { $0.contains("memory") }.map(String.init) ?? output
-    return (usage.ru_maxrss / 1024, memory.trimmingCharacters(in: .whitespaces))
+    // info's memory row ("memory  690.2 MiB"), then about's ("memory  735 MiB resident, at most 735 MiB so far").
+    let rows = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        .filter { $0.hasPrefix("memory ") }.map { $0.dropFirst("memory".count).trimmingCharacters(in: .whitespaces) }
+    guard rows.count == 2, let peak = rows[1].components(separatedBy: "at most ").last?.components(separatedBy: " MiB").first else {
+        throw ValidationError("rlhf did not report its memory:\n\(output)")
+    }
+    return (peak, rows[0])
 }
 
 /// Wall-clock seconds taken by `body`.
