@@ -41,7 +41,10 @@ public enum ChatFormat {
         guard let template = tokenizer.chatTemplate else { return tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn) }
         let (head, whole) = turns(template, response: probe)
         guard whole.hasPrefix(head) else { return nil }
-        let tail = tokenizer.encode(String(whole.dropFirst(head.count)))
+        // The first special token after the answer's text: a template may open the
+        // answer with one of its own (a reasoning model's <think>), which is no stop.
+        let answered = String(whole.dropFirst(head.count))
+        let tail = tokenizer.encode(answered.range(of: probe).map { String(answered[$0.upperBound...]) } ?? answered)
         return tail.first(where: tokenizer.isSpecial) ?? template.specialTokens["eos_token"].flatMap(tokenizer.id(of:))
     }
 

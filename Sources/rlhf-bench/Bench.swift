@@ -36,7 +36,7 @@ struct Bench: ParsableCommand {
     @Option(help: "What to measure, comma-separated: train (with sgemm), sample, lora (training rank-16 adapters on every linear layer), dpo (one DPO step of 8 pairs of 128 tokens, LoRA rank 16), memory (peak RSS of rlhf loading the model saved in bf16).")
     var measures: String = "train,sample"
 
-    @Option(help: "How sampling and LoRA hold the weight matrices: f32, bf16, comma-separated.")
+    @Option(help: "How sampling, LoRA and DPO hold the base's weight matrices: f32, bf16, comma-separated.")
     var dtypes: String = "f32"
 
     mutating func run() throws {
@@ -122,12 +122,15 @@ struct Bench: ParsableCommand {
             }
             }
             if wanted.contains("dpo") {
-            let step = measure.dpoStep()
+            for precision in precisions {
+            let step = measure.dpoStep(precision)
             for _ in 0..<reps {
                 for t in threadCounts {
                     Parallel.threads = t
-                    table.add("dpo step \(config.name) LoRA r16, 8 pairs x 128 tokens, ms", t, 1000 * step())
+                    table.add("dpo step \(config.name)\(label(precision)) LoRA r16, 8 pairs x 128 tokens, ms", t, 1000 * step())
                 }
+            }
+            table.note("dpo\(label(precision)) on \(config.name): peak RSS so far \(peakResidentMiB()) MiB")
             }
             }
             if wanted.contains("sample") {

@@ -128,14 +128,16 @@ final class Measurements {
     /// inputs' gradients (4·N), the adapters' 6·N_a, attention's 12·L·C·T.
     func loraFlopsPerToken(_ lora: GPT) -> Double {
         let c = config.model
-        let base = lora.layout.baseCount - positionFloats
+        let adapters = lora.layout.count - lora.layout.baseCount  // they come last in the binary32 buffer
+        let base = lora.parameterCount - adapters - positionFloats
         return Double(4 * base + 6 * lora.trainableCount + 12 * c.layers * c.width * config.sequence)
     }
 
     /// A DPO step (Alignment's, as `dpo step` runs it) of 8 pairs whose prompt and
     /// response make 128 tokens, the policy with rank-16 adapters, the reference the
-    /// base; no KL samples. Returns a timer of one step in seconds.
-    func dpoStep() -> () -> Double {
+    /// base (held in `precision`, and with bf16 one copy of it shared by both); no KL
+    /// samples. Returns a timer of one step in seconds.
+    func dpoStep(_ precision: Precision = .float32) -> () -> Double {
         // A byte tokenizer with the chat markers: one token per character, so lengths are exact.
         let bytes = (0...255).map { String(Character(ByteLevel.scalar(for: UInt8($0)))) }
         let specials = BPETokenizer.SpecialToken.all
@@ -152,7 +154,9 @@ final class Measurements {
         settings.batchSize = 8
         settings.context = 128
         settings.klSamples = 0
-        let dpo = DPO(policy: adapted(), reference: model, tokenizer: tokenizer, pairs: pairs, heldOut: [], settings: settings)
+        let base = model.converted(to: precision)
+        let policy = base.withLoRA(LoRASettings(rank: 16, targets: LoRASettings.modules(config.model.family)), seed: 3)
+        let dpo = DPO(policy: policy, reference: base, tokenizer: tokenizer, pairs: pairs, heldOut: [], settings: settings)
         var stepRNG = Random(seed: 8)
         _ = dpo.step(rng: &stepRNG)  // warm-up: activations and moments allocated
         return { time { _ = dpo.step(rng: &stepRNG) } }

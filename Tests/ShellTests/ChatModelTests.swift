@@ -59,5 +59,14 @@ import Testing
             [ChatMessage(role: "user", content: "Hi there"), ChatMessage(role: "assistant", content: "Seven.")], addGenerationPrompt: false)
         let joined = ChatFormat.promptTokens("Hi there", tokenizer: qwen) + ChatFormat.responseTokens("Seven.", tokenizer: qwen)
         #expect(qwen.encode(whole).starts(with: joined) && qwen.encode(whole).count == joined.count + 1)  // + the final "\n"
+        // A template that opens the answer with a special token of its own (as reasoning models open
+        // theirs with <think>) still stops at the token after the answer's text.
+        let opening = try ChatTemplate("""
+            {% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.role == 'assistant' %}<|im_start|>{% endif %}\
+            {{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}
+            """)
+        let opens = qwen.withChatTemplate(opening)
+        #expect(ChatFormat.stopToken(opens) == qwen.id(of: "<|im_end|>"))
+        #expect(opens.decodeText(ChatFormat.responseTokens("Seven.", tokenizer: opens)) == "<|im_start|>Seven.<|im_end|>")
     }
 }
