@@ -95,21 +95,21 @@ public enum Weight {
     case float(UnsafePointer<Float>)
     case bfloat16(UnsafePointer<UInt16>)
 
-    /// The weight `count` elements further on.
-    @inlinable
-    public static func + (w: Weight, count: Int) -> Weight {
-        switch w {
-        case .float(let p): .float(p + count)
-        case .bfloat16(let p): .bfloat16(p + count)
-        }
-    }
-
     /// Row `row` (of `columns` values) as floats into `to`.
     @inlinable
     public func row(_ row: Int, columns: Int, into to: UnsafeMutablePointer<Float>) {
         switch self {
         case .float(let p): to.update(from: p + row * columns, count: columns)
         case .bfloat16(let p): BFloat16.widen(p + row * columns, to, columns)
+        }
+    }
+
+    /// Adds row `row` (of `columns` values) to `to`.
+    @inlinable
+    public func addRow(_ row: Int, columns: Int, to: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .float(let p): for c in 0..<columns { to[c] += p[row * columns + c] }
+        case .bfloat16(let p): for c in 0..<columns { to[c] += BFloat16.float(p[row * columns + c]) }
         }
     }
 }

@@ -10,14 +10,9 @@ public enum Embedding {
         N: Int, C: Int
     ) {
         Parallel.forEach(N, grain: 32) { rows in
-            let position = UnsafeMutablePointer<Float>.allocate(capacity: wpe == nil ? 1 : C)
-            defer { position.deallocate() }
             for n in rows {
-                let o = out + n * C
-                wte.row(Int(tokens[n]), columns: C, into: o)
-                guard let wpe else { continue }
-                wpe.row(Int(positions[n]), columns: C, into: position)
-                for c in 0..<C { o[c] += position[c] }
+                wte.row(Int(tokens[n]), columns: C, into: out + n * C)
+                wpe?.addRow(Int(positions[n]), columns: C, to: out + n * C)
             }
         }
     }

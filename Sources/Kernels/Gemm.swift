@@ -82,25 +82,38 @@ private func gemv(
         }
         return
     }
+    inTwoHalves(N: N, K: K, alpha: alpha, beta: beta, c: c) { rows, out in
+        var k = rows.lowerBound
+        while k + 4 <= rows.upperBound {
+            axpy4(a[k * incA], a[(k + 1) * incA], a[(k + 2) * incA], a[(k + 3) * incA], B + k * ldb, ldb, out, N)
+            k += 4
+        }
+        while k < rows.upperBound { axpy(a[k * incA], B + k * ldb, out, N); k += 1 }
+    }
+}
+
+/// c (N) = alpha · (s₀ + s₁) + beta · c, where `accumulate(rows, s)` adds into a
+/// zeroed partial sum s the contribution of B's rows 0..<K/2 (s₀) or K/2..<K (s₁):
+/// the M = 1 product of a B stored (K, N), each half streamed contiguously by
+/// its own thread and the halves added in a fixed order whatever the thread
+/// count. `at(j)` is where output j lies in a partial sum (a bfloat16 product
+/// keeps them reordered).
+@inline(__always)
+func inTwoHalves(
+    N: Int, K: Int, alpha: Float, beta: Float, c: UnsafeMutablePointer<Float>, at: (Int) -> Int = { $0 },
+    _ accumulate: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
+) {
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * N) { scratch in
         let partial = scratch.baseAddress!
-        let half = K / 2
         Parallel.forEach(2, grain: K * N >= 131_072 ? 1 : 2) { parts in
             for part in parts {
-                let rows = part == 0 ? 0..<half : half..<K
                 let out = partial + part * N
                 out.update(repeating: 0, count: N)
-                var k = rows.lowerBound
-                while k + 4 <= rows.upperBound {
-                    axpy4(a[k * incA], a[(k + 1) * incA], a[(k + 2) * incA], a[(k + 3) * incA],
-                          B + k * ldb, ldb, out, N)
-                    k += 4
-                }
-                while k < rows.upperBound { axpy(a[k * incA], B + k * ldb, out, N); k += 1 }
+                accumulate(part == 0 ? 0..<(K / 2) : (K / 2)..<K, out)
             }
         }
         for j in 0..<N {
-            let sum = alpha * (partial[j] + partial[N + j])
+            let sum = alpha * (partial[at(j)] + partial[N + at(j)])
             c[j] = beta == 0 ? sum : beta * c[j] + sum
         }
     }

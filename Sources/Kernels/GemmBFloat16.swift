@@ -46,8 +46,7 @@ public func gemm(
 
 /// c (N) = alpha · op(B)ᵀ · a + beta · c for a bfloat16 B: the M = 1 case,
 /// bound by streaming B. B stored (N, K) (`transB`): a dot product per row,
-/// blocks of rows per thread. B stored (K, N): B's rows in two fixed halves,
-/// each streamed into its own partial sum, added in a fixed order. The float
+/// blocks of rows per thread. B stored (K, N): `inTwoHalves`, as for binary32. The float
 /// side (a, or the partial sums) is kept in `splitByParity` order, so each
 /// 32 weights widen with one shift and one mask.
 private func gemvBFloat16(
@@ -68,29 +67,15 @@ private func gemvBFloat16(
         }
         return
     }
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * N) { scratch in
-        let partial = scratch.baseAddress!
-        let half = K / 2
-        Parallel.forEach(2, grain: K * N >= 131_072 ? 1 : 2) { parts in
-            for part in parts {
-                let rows = part == 0 ? 0..<half : half..<K
-                let out = partial + part * N
-                out.update(repeating: 0, count: N)
-                var k = rows.lowerBound
-                while k + 4 <= rows.upperBound {
-                    axpy4BFloat16(a[k], a[k + 1], a[k + 2], a[k + 3], B + k * ldb, ldb, out, N)
-                    k += 4
-                }
-                while k < rows.upperBound {
-                    axpy4BFloat16(a[k], 0, 0, 0, B + k * ldb, 0, out, N)
-                    k += 1
-                }
-            }
+    inTwoHalves(N: N, K: K, alpha: alpha, beta: beta, c: c, at: { splitIndex($0, N) }) { rows, out in
+        var k = rows.lowerBound
+        while k + 4 <= rows.upperBound {
+            axpy4BFloat16(a[k], a[k + 1], a[k + 2], a[k + 3], B + k * ldb, ldb, out, N)
+            k += 4
         }
-        for j in 0..<N {
-            let at = splitIndex(j, N)
-            let sum = alpha * (partial[at] + partial[N + at])
-            c[j] = beta == 0 ? sum : beta * c[j] + sum
+        while k < rows.upperBound {
+            axpy4BFloat16(a[k], 0, 0, 0, B + k * ldb, 0, out, N)  // one row: the same row four times, three at weight 0
+            k += 1
         }
     }
 }

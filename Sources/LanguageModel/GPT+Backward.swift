@@ -13,12 +13,12 @@ extension GPT {
         let B = a.B, T = a.T, N = B * T
         let C = config.width, NH = config.heads, V = config.vocabularySize
         let QKV = config.qkvWidth, FC = config.fcWidth, H = config.hidden, outIn = isLlama
-        let head = matrix(headOffset), dhead = gradients.pointer + headOffset
         let frozen = lora != nil
         if throughLogits {
-            gemm(M: N, N: C, K: V, A: a.dlogits, lda: V, B: head, ldb: C, beta: 1, C: a.dhidden, ldc: C)
+            gemm(M: N, N: C, K: V, A: a.dlogits, lda: V, B: matrix(headOffset), ldb: C, beta: 1, C: a.dhidden, ldc: C)
             if !frozen {
-                gemm(transA: true, M: V, N: C, K: N, A: a.dlogits, lda: V, B: a.lnf, ldb: C, beta: 1, C: dhead, ldc: C)
+                gemm(transA: true, M: V, N: C, K: N, A: a.dlogits, lda: V, B: a.lnf, ldb: C, beta: 1,
+                     C: gradients.pointer + headOffset, ldc: C)
             }
         }
         // A frozen norm's weight and bias gradients go to scratch that nothing reads.
