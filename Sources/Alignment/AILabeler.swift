@@ -105,7 +105,7 @@ extension AILabeler {
     /// than pairs are left out.
     public static func demonstrations(_ records: [Record], principle: String? = nil) -> [Record] {
         records.flatMap { record -> [Record] in
-            guard case let .preference(prompt, chosen, rejected, _, _, _) = record else { return [] }
+            guard case let .preference(prompt, chosen, rejected, _, _, _, _) = record else { return [] }
             return [.completion(prompt: judgePrompt(prompt, first: chosen, second: rejected, principle: principle), completion: "A"),
                     .completion(prompt: judgePrompt(prompt, first: rejected, second: chosen, principle: principle), completion: "B")]
         }

@@ -19,34 +19,33 @@ public enum ChatFormat {
         return tokenizer.encode(render(template, [ChatMessage(role: "user", content: prompt)], generation: true))
     }
 
-    /// The tokens of a response, ending with the token that ends the turn.
-    public static func responseTokens(_ response: String, tokenizer: BPETokenizer) -> [Int32] {
+    /// The tokens of a response, ending with the token that ends the turn when
+    /// the response `ended` (its writer closed the turn). A response cut at a
+    /// token limit (`ended` false) gets no end token it never produced: a reward
+    /// model, a preference loss or finetuning reads it as the unfinished text it is.
+    public static func responseTokens(_ response: String, ended: Bool = true, tokenizer: BPETokenizer) -> [Int32] {
         guard let template = tokenizer.chatTemplate else {
-            return tokenizer.encode(" " + response + BPETokenizer.SpecialToken.endOfTurn)
+            let end = ended ? BPETokenizer.SpecialToken.endOfTurn : ""
+            return tokenizer.encode(" " + response + end)
         }
-        let (head, whole) = turns(template, response: response)
         // The response's tokens as they follow the prompt in the whole text (a SentencePiece
         // tokenizer would put a "▁" before text encoded alone), unless a merge crosses the seam.
-        let headTokens = tokenizer.encode(head), wholeTokens = tokenizer.encode(whole)
-        var tokens = whole.hasPrefix(head) && wholeTokens.starts(with: headTokens)
-            ? Array(wholeTokens.dropFirst(headTokens.count)) : tokenizer.encode(response)
-        if let stop = stopToken(tokenizer) {
-            if let end = tokens.firstIndex(of: stop) { tokens.removeSubrange((end + 1)...) } else { tokens.append(stop) }
+        var tokens = tokenizer.encode(response)
+        if let (head, whole) = template.turns(answer: response), whole.hasPrefix(head) {
+            let headTokens = tokenizer.encode(head), wholeTokens = tokenizer.encode(whole)
+            if wholeTokens.starts(with: headTokens) { tokens = Array(wholeTokens.dropFirst(headTokens.count)) }
         }
-        return tokens
+        if let stop = tokenizer.turnEnd {
+            if let end = tokens.firstIndex(of: stop) { tokens.removeSubrange((end + 1)...) } else { tokens.append(stop) }
+            // A cut response ends where its text does: without the turn's end and what a template writes after it.
+            if !ended { tokens.removeLast() }
+        }
+        // A cut response whose text is empty (its tokens were spaces, trimmed) is one space, as the world's format writes it.
+        return tokens.isEmpty ? tokenizer.encode(" ") : tokens
     }
 
     /// The token that ends an assistant turn, where sampling stops.
-    public static func stopToken(_ tokenizer: BPETokenizer) -> Int32? {
-        guard let template = tokenizer.chatTemplate else { return tokenizer.id(of: BPETokenizer.SpecialToken.endOfTurn) }
-        let (head, whole) = turns(template, response: probe)
-        guard whole.hasPrefix(head) else { return nil }
-        // The first special token after the answer's text: a template may open the
-        // answer with one of its own (a reasoning model's <think>), which is no stop.
-        let answered = String(whole.dropFirst(head.count))
-        let tail = tokenizer.encode(answered.range(of: probe).map { String(answered[$0.upperBound...]) } ?? answered)
-        return tail.first(where: tokenizer.isSpecial) ?? template.specialTokens["eos_token"].flatMap(tokenizer.id(of:))
-    }
+    public static func stopToken(_ tokenizer: BPETokenizer) -> Int32? { tokenizer.turnEnd }
 
     /// Whether `tokenizer` can speak a chat: ``check(_:)`` passes.
     public static func supports(_ tokenizer: BPETokenizer) -> Bool {
@@ -64,7 +63,7 @@ public enum ChatFormat {
         do {
             head = try template.render([ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: true)
             whole = try template.render(
-                [ChatMessage(role: "user", content: "Hi"), ChatMessage(role: "assistant", content: probe)], addGenerationPrompt: false)
+                [ChatMessage(role: "user", content: "Hi"), ChatMessage(role: "assistant", content: "Hello.")], addGenerationPrompt: false)
         } catch {
             throw ChatFormatError("its chat template cannot render a user turn and an answer (\(error))")
         }
@@ -74,17 +73,6 @@ public enum ChatFormat {
         guard stopToken(tokenizer) != nil else {
             throw ChatFormatError("its chat template ends the assistant's turn with no special token and names no eos_token")
         }
-    }
-
-    /// An answer to render the template's turn shape with.
-    private static let probe = "Hello."
-
-    /// The template's text for a user turn with the generation prompt, and for that turn
-    /// answered with `response`.
-    private static func turns(_ template: ChatTemplate, response: String) -> (head: String, whole: String) {
-        let user = ChatMessage(role: "user", content: "Hi")
-        return (render(template, [user], generation: true),
-                render(template, [user, ChatMessage(role: "assistant", content: response)], generation: false))
     }
 
     /// The template's text; a template that `check` passed and then refuses a particular

@@ -79,8 +79,8 @@ public struct PreferencePair: Sendable {
         chosen = c.chosen
         rejected = c.rejected
         let head = ChatFormat.promptTokens(c.prompt, tokenizer: tokenizer)
-        chosenTokens = Array(ChatFormat.responseTokens(c.chosen, tokenizer: tokenizer).prefix(context - 1))
-        rejectedTokens = Array(ChatFormat.responseTokens(c.rejected, tokenizer: tokenizer).prefix(context - 1))
+        chosenTokens = Array(ChatFormat.responseTokens(c.chosen, ended: !c.truncated.contains(.chosen), tokenizer: tokenizer).prefix(context - 1))
+        rejectedTokens = Array(ChatFormat.responseTokens(c.rejected, ended: !c.truncated.contains(.rejected), tokenizer: tokenizer).prefix(context - 1))
         promptTokens = Array(head.suffix(max(1, context - max(chosenTokens.count, rejectedTokens.count))))
     }
 }
@@ -132,6 +132,12 @@ public final class DPO {
     public private(set) var step = 0
     private let optimizer: AdamW
     private var passes: ShuffledPasses
+    /// Σ log π_ref of each pair's chosen and rejected response, read once: the
+    /// reference is frozen, so a pair's are the same at every step (TRL's
+    /// precompute_ref_log_probs). Training pairs fill in as batches first meet
+    /// them; held-out pairs all at the first evaluation.
+    private(set) var referenceSums: [Int: (chosen: Double, rejected: Double)] = [:]
+    private var heldOutReferenceSums: [(chosen: Double, rejected: Double)] = []
 
     public init(policy: GPT, reference: GPT, tokenizer: BPETokenizer, pairs: [PreferencePair], heldOut: [PreferencePair],
                 settings: DPOSettings) {
@@ -185,10 +191,16 @@ public final class DPO {
     /// non-finite loss or gradient leaves the policy and the optimiser as they
     /// were and returns nil.
     public func step(rng: inout Random) -> DPOReport? {
-        let chosen = passes.next(settings.batchSize, rng: &rng).map { pairs[$0] }
+        let indices = passes.next(settings.batchSize, rng: &rng)
+        let chosen = indices.map { pairs[$0] }
+        let missing = indices.filter { referenceSums[$0] == nil }
+        if settings.loss != .simpo, !missing.isEmpty {
+            for (i, sums) in zip(missing, referenceLogProbabilities(missing.map { pairs[$0] })) { referenceSums[i] = sums }
+        }
         policy.zeroGradients()
         policy.training = true  // adapters drop their inputs (LoRA dropout) in this pass
-        let (report, grads, rows) = measure(chosen, withGradient: true)
+        let (report, grads, rows) = measure(chosen, reference: settings.loss == .simpo ? nil : indices.map { referenceSums[$0]! },
+                                            withGradient: true)
         guard report.loss.isFinite, let rows else { policy.training = false; return nil }
         rows.backward(policy, dLogProbabilities: grads)
         policy.training = false
@@ -202,7 +214,7 @@ public final class DPO {
         if settings.klSamples > 0 {
             let prompts = chosen.prefix(settings.klSamples).map(\.prompt)
             let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: Array(prompts),
-                                                  settings: SamplingSettings(temperature: 1, maxNewTokens: 32), rng: &rng).flatMap { $0 }
+                                                  settings: SamplingSettings(temperature: 1, maxNewTokens: 48), rng: &rng).flatMap { $0 }
             let read = Rollout.logProbabilities(responses, policy: policy, reference: reference, batchSize: 32)
             r.kl = Rollout.klEstimates(logProbs: read.policy, referenceLogProbs: read.reference).k3
         }
@@ -216,7 +228,8 @@ public final class DPO {
         let rows = ResponseBatch([(prompt: pair.promptTokens, response: pair.chosenTokens),
                                   (prompt: pair.promptTokens, response: pair.rejectedTokens)])
         let now = rows.logProbabilities(policy), ref = rows.logProbabilities(reference)
-        let report = score(1, now: now, reference: settings.loss == .simpo ? nil : ref, withGradient: false).report
+        let report = score(1, now: now, reference: settings.loss == .simpo ? nil : [(Self.sum(ref[0]), Self.sum(ref[1]))],
+                           withGradient: false).report
         return PairInspection(pair: pair, chosenTokens: pair.chosenTokens, rejectedTokens: pair.rejectedTokens,
                               chosenLogProbs: now[0], chosenReferenceLogProbs: ref[0],
                               rejectedLogProbs: now[1], rejectedReferenceLogProbs: ref[1],
@@ -227,30 +240,54 @@ public final class DPO {
     /// batches of `batchSize`; nil without held-out pairs.
     public func evaluateHeldOut() -> DPOReport? {
         guard !heldOut.isEmpty else { return nil }
+        if settings.loss != .simpo, heldOutReferenceSums.isEmpty {
+            for start in stride(from: 0, to: heldOut.count, by: settings.batchSize) {
+                heldOutReferenceSums += referenceLogProbabilities(Array(heldOut[start..<min(start + settings.batchSize, heldOut.count)]))
+            }
+        }
         var total: DPOReport?
         for start in stride(from: 0, to: heldOut.count, by: settings.batchSize) {
-            let part = measure(Array(heldOut[start..<min(start + settings.batchSize, heldOut.count)]), withGradient: false).report
+            let range = start..<min(start + settings.batchSize, heldOut.count)
+            let part = measure(Array(heldOut[range]), reference: settings.loss == .simpo ? nil : Array(heldOutReferenceSums[range]),
+                               withGradient: false).report
             total = total.map { DPO.combine($0, part) } ?? part
         }
         total?.step = step
         return total
     }
 
-    /// The pairs' mean loss and rewards; with `withGradient`, the per-token
-    /// derivatives for the policy (chosen rows first, then rejected) and the rows.
-    func measure(_ batch: [PreferencePair], withGradient: Bool) -> (report: DPOReport, grads: [[Float]], rows: ResponseBatch?) {
-        let rows = ResponseBatch(batch.map { (prompt: $0.promptTokens, response: $0.chosenTokens) }
+    /// The rows of `batch`: every chosen response, then every rejected one.
+    static func rows(_ batch: [PreferencePair]) -> ResponseBatch {
+        ResponseBatch(batch.map { (prompt: $0.promptTokens, response: $0.chosenTokens) }
             + batch.map { (prompt: $0.promptTokens, response: $0.rejectedTokens) })
-        let reference = settings.loss == .simpo ? nil : rows.logProbabilities(self.reference)
+    }
+
+    /// Σ log π_ref of each pair's chosen and rejected response.
+    func referenceLogProbabilities(_ batch: [PreferencePair]) -> [(chosen: Double, rejected: Double)] {
+        let lp = Self.rows(batch).logProbabilities(reference)
+        return batch.indices.map { (Self.sum(lp[$0]), Self.sum(lp[batch.count + $0])) }
+    }
+
+    /// The pairs' mean loss and rewards against their reference sums (nil for
+    /// SimPO); with `withGradient`, the per-token derivatives for the policy
+    /// (chosen rows first, then rejected) and the rows.
+    func measure(_ batch: [PreferencePair], reference: [(chosen: Double, rejected: Double)]?,
+                 withGradient: Bool) -> (report: DPOReport, grads: [[Float]], rows: ResponseBatch?) {
+        let rows = Self.rows(batch)
         let (report, grads) = score(batch.count, now: rows.logProbabilities(policy), reference: reference, withGradient: withGradient)
         return (report, grads, withGradient ? rows : nil)
     }
 
+    /// The same, reading π_ref of the pairs afresh (a one-off read).
+    func measure(_ batch: [PreferencePair], withGradient: Bool) -> (report: DPOReport, grads: [[Float]], rows: ResponseBatch?) {
+        measure(batch, reference: settings.loss == .simpo ? nil : referenceLogProbabilities(batch), withGradient: withGradient)
+    }
+
     /// The loss, rewards and (with `withGradient`) per-token derivatives of `n`
-    /// pairs from their rows' token log-probabilities under π and π_ref
-    /// (chosen rows first, then rejected; no reference for SimPO).
-    private func score(_ n: Int, now: [[Float]], reference tokens: [[Float]]?, withGradient: Bool) -> (report: DPOReport, grads: [[Float]]) {
-        let reference = tokens?.map(Self.sum)
+    /// pairs from their rows' token log-probabilities under π (chosen rows
+    /// first, then rejected) and each pair's Σ log π_ref (none for SimPO).
+    private func score(_ n: Int, now: [[Float]], reference: [(chosen: Double, rejected: Double)]?,
+                       withGradient: Bool) -> (report: DPOReport, grads: [[Float]]) {
         var loss = 0.0, right = 0, chosenReward = 0.0, rejectedReward = 0.0, chosenLogProb = 0.0, rejectedLogProb = 0.0
         var grads = [[Float]](repeating: [], count: 2 * n)
         // Sums, or per-token means where the settings say (d mean/d token = 1/|y|).
@@ -258,7 +295,7 @@ public final class DPO {
         func scale(_ row: Int) -> Double { averages ? 1 / Double(max(now[row].count, 1)) : 1 }
         for i in 0..<n {
             let pc = Self.sum(now[i]) * scale(i), pr = Self.sum(now[n + i]) * scale(n + i)
-            let rc = (reference?[i] ?? 0) * scale(i), rr = (reference?[n + i] ?? 0) * scale(n + i)
+            let rc = (reference?[i].chosen ?? 0) * scale(i), rr = (reference?[i].rejected ?? 0) * scale(n + i)
             let l = Self.pairLoss(settings, chosen: pc, rejected: pr, referenceChosen: rc, referenceRejected: rr,
                                   chosenLength: now[i].count, rejectedLength: now[n + i].count)
             // RPO's term on the chosen response's per-token mean (it uses log π, not h).

@@ -19,8 +19,10 @@ public struct GroupRLSettings: Sendable, Equatable {
     /// (0: the whole step in one update, whose ratio is then 1 and never clipped).
     public var epochs = 1, minibatchSize = 0
     public var learningRate: Float = 2e-5
-    /// How responses are drawn.
-    public var sampling = SamplingSettings(temperature: 1, maxNewTokens: 24)
+    /// How responses are drawn (48 new tokens hold the world's longest answers).
+    public var sampling = SamplingSettings(temperature: 1, maxNewTokens: 48)
+    /// Subtracted from the reward of a response cut at max_tokens (TRL's missing_eos_penalty; 0: none).
+    public var missingEndPenalty: Float = 0
 
     public init() {}
 
@@ -105,7 +107,7 @@ public final class GroupRL {
         var rollout = try Rollout.sample(policy: policy, reference: reference, tokenizer: tokenizer,
                                          prompts: batch.flatMap { Array(repeating: $0, count: G) }, reward: reward,
                                          judge: judge, sampling: settings.sampling, batchSize: 32,
-                                         readingPolicy: !oneUpdate, rng: &rng)
+                                         readingPolicy: !oneUpdate, missingEndPenalty: settings.missingEndPenalty, rng: &rng)
         let rewards = rewards(of: rollout)
         let (advantages, flat) = settings.baseline.advantages(rewards, groupSize: G)
         let optimizer = PolicyUpdate.adamW(policy, learningRate: settings.learningRate)

@@ -90,13 +90,13 @@ public struct HindsightExample: Sendable {
 
     /// The example in the chat format, its response cut to fit `context`
     /// tokens after the longer instruction.
-    public init(instruction: String, response: String, tokenizer: BPETokenizer, context: Int) {
+    public init(instruction: String, response: String, ended: Bool = true, tokenizer: BPETokenizer, context: Int) {
         self.instruction = instruction
         self.response = response
         positive = ChatFormat.promptTokens(instruction, tokenizer: tokenizer)
         negative = ChatFormat.promptTokens(Hindsight.counterpart(instruction), tokenizer: tokenizer)
         let room = max(1, context - max(positive.count, negative.count))
-        responseTokens = Array(ChatFormat.responseTokens(response, tokenizer: tokenizer).prefix(room))
+        responseTokens = Array(ChatFormat.responseTokens(response, ended: ended, tokenizer: tokenizer).prefix(room))
     }
 }
 

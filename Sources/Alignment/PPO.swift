@@ -28,8 +28,10 @@ public struct PPOSettings: Sendable, Equatable {
     public var learningRate: Float = 1e-5, valueLearningRate: Float = 1e-4
     /// PPO-ptx: coefficient of the pretraining loss mixed into each policy update (0: none).
     public var ptxCoefficient: Float = 0
-    /// How responses are drawn.
-    public var sampling = SamplingSettings(temperature: 1, maxNewTokens: 24)
+    /// How responses are drawn (48 new tokens hold the world's longest answers, 49 with the end token at most).
+    public var sampling = SamplingSettings(temperature: 1, maxNewTokens: 48)
+    /// Subtracted from the reward of a response cut at max_tokens (TRL's missing_eos_penalty; 0: none).
+    public var missingEndPenalty: Float = 0
 
     public init() {}
 }
@@ -108,7 +110,7 @@ public final class PPO {
         let batch = passes.next(settings.batchSize, rng: &rng).map { prompts[$0] }
         var rollout = try Rollout.sample(policy: policy, reference: reference, tokenizer: tokenizer, prompts: batch,
                                          reward: reward, judge: judge, sampling: settings.sampling,
-                                         batchSize: settings.minibatchSize, rng: &rng)
+                                         batchSize: settings.minibatchSize, missingEndPenalty: settings.missingEndPenalty, rng: &rng)
         rollout.estimateValues(value, batchSize: settings.minibatchSize)
         estimateAdvantages(&rollout)
         let optimizers = (policy: PolicyUpdate.adamW(policy, learningRate: settings.learningRate),

@@ -15,6 +15,13 @@ public struct SampledResponse: Sendable, Equatable {
     public var stopped: Bool
 }
 
+extension SampledResponse {
+    /// The response as a reward scores it: to `prompt`, ended or cut as it was sampled.
+    public func rewardItem(_ prompt: PromptItem) -> RewardItem {
+        RewardItem(prompt: prompt.prompt, response: text, unsafe: prompt.unsafe, ended: stopped)
+    }
+}
+
 /// Drawing responses from a chat policy.
 public enum PolicySampling {
     /// `k` responses to each prompt, `batchSize` sequences at a time through

@@ -129,7 +129,7 @@ public enum PolicyUpdate {
             let now = batch.logProbabilities(policy)
             if readsOld {
                 for (k, i) in rows.enumerated() { read[i] = now[k] }
-                entropies += batch.perResponse(policy.tokenEntropies()).flatMap { $0 }
+                entropies += batch.responseEntropies(policy).flatMap { $0 }
             }
             let l = groupLoss(logProbs: now, oldLogProbs: readsOld ? now : rows.map { rollout.logProbs[$0] },
                               referenceLogProbs: rows.map { rollout.referenceLogProbs[$0] }, advantages: rows.map { advantages[$0] },

@@ -48,9 +48,7 @@ public enum RejectionSampling {
         let candidates = prompts.indices.map { i in
             samples[i] + (i < incumbents.count ? incumbents[i].map { [$0] } ?? [] : [])
         }
-        let items = prompts.indices.flatMap { i in
-            candidates[i].map { (prompt: prompts[i].prompt, response: $0.text, unsafe: prompts[i].unsafe) }
-        }
+        let items = prompts.indices.flatMap { i in candidates[i].map { $0.rewardItem(prompts[i]) } }
         let scores = try reward.rawScores(items, monitor: monitor.phase("scoring"))
         var out: [Selection] = [], start = 0
         for i in prompts.indices {
@@ -138,7 +136,7 @@ public enum RejectionSampling {
         _ policy: GPT, tokenizer: BPETokenizer, kept: [String: SampledResponse], settings: TrainingSettings,
         rng: inout Random, isCancelled: () -> Bool = { false }, onStep: (TrainingStep) -> Void
     ) throws(TrainingStop) {
-        let examples = kept.keys.sorted().map { ChatExample(prompt: $0, response: kept[$0]!.text, tokenizer: tokenizer) }
+        let examples = kept.keys.sorted().map { ChatExample(prompt: $0, response: kept[$0]!.text, ended: kept[$0]!.stopped, tokenizer: tokenizer) }
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
         guard !examples.isEmpty else { return }
         try LanguageModelTraining.finetune(policy, examples: examples, heldOut: [], padding: padding,

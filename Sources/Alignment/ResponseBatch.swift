@@ -81,6 +81,12 @@ public struct ResponseBatch: Sendable {
         (0..<B).map { b in Array(x[(b * T + starts[b])..<(b * T + starts[b] + lengths[b])]) }
     }
 
+    /// The policy's entropy at each response token of the last forward pass of
+    /// these rows (`logProbabilities` first), computed at those positions alone.
+    public func responseEntropies(_ policy: GPT) -> [[Float]] {
+        policy.tokenEntropies(rows: (0..<B).map { (start: starts[$0], count: lengths[$0]) })
+    }
+
     /// The inverse of `perResponse`: per-response values into (B·T), zero elsewhere.
     public func scatter(_ x: [[Float]]) -> [Float] {
         var out = [Float](repeating: 0, count: B * T)

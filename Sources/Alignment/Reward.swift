@@ -3,6 +3,23 @@ import Foundation
 import Kernels
 import LanguageModel
 
+/// A response to be scored: its prompt, the prompt's safety tag (Llama 2's
+/// rule reads it), and whether the response ended its turn or was cut at a
+/// token limit (a reward model then reads it without an end token).
+public struct RewardItem: Sendable, Equatable {
+    public var prompt: String
+    public var response: String
+    public var unsafe: Bool
+    public var ended: Bool
+
+    public init(prompt: String, response: String, unsafe: Bool = false, ended: Bool = true) {
+        self.prompt = prompt
+        self.response = response
+        self.unsafe = unsafe
+        self.ended = ended
+    }
+}
+
 /// A reward model with the tokenizer that reads its text and a constant
 /// subtracted from its scores.
 public struct ScoringModel {
@@ -18,8 +35,8 @@ public struct ScoringModel {
         self.shift = shift
     }
 
-    /// Scores of (prompt, response) pairs, shifted; `monitor` sees each batch.
-    public func scores<Failure: Error>(_ items: [(prompt: String, response: String)],
+    /// Scores of responses to their prompts, shifted; `monitor` sees each batch.
+    public func scores<Failure: Error>(_ items: [RewardItem],
                                        monitor: WorkMonitor<Failure> = .none) throws(Failure) -> [Float] {
         try RewardModels.score(model, tokenizer: tokenizer, items, monitor: monitor).map { $0 - shift }
     }
@@ -44,7 +61,7 @@ public enum Reward {
 
     /// The reward of each response to its prompt; `unsafe` is each prompt's safety tag.
     /// Llama 2's combination is whitened over `items`.
-    public func scores(_ items: [(prompt: String, response: String, unsafe: Bool)]) -> [Float] {
+    public func scores(_ items: [RewardItem]) -> [Float] {
         let raw = rawScores(items)
         if case .llama2 = self { return whiten(raw) }
         return raw
@@ -53,20 +70,19 @@ public enum Reward {
     /// The reward before any whitening: comparable across batches, for
     /// reports and thresholds (whitening is monotone within a batch). `monitor`
     /// sees each batch (Llama 2's two models one after the other).
-    public func rawScores<Failure: Error>(_ items: [(prompt: String, response: String, unsafe: Bool)],
+    public func rawScores<Failure: Error>(_ items: [RewardItem],
                                           monitor: WorkMonitor<Failure> = .none) throws(Failure) -> [Float] {
-        let pairs = items.map { (prompt: $0.prompt, response: $0.response) }
         switch self {
         case let .single(m):
-            return try m.scores(pairs, monitor: monitor)
+            return try m.scores(items, monitor: monitor)
         case let .llama2(h, s, threshold):
-            return Reward.select(helpfulness: try h.scores(pairs, monitor: monitor.phase("helpfulness")),
-                                 safety: try s.scores(pairs, monitor: monitor.phase("safety")), unsafe: items.map(\.unsafe),
+            return Reward.select(helpfulness: try h.scores(items, monitor: monitor.phase("helpfulness")),
+                                 safety: try s.scores(items, monitor: monitor.phase("safety")), unsafe: items.map(\.unsafe),
                                  threshold: threshold)
         case let .labeler(labeler):
-            return try labeler.scores(pairs, monitor: monitor)
+            return try labeler.scores(items.map { (prompt: $0.prompt, response: $0.response) }, monitor: monitor)
         case let .oracle(judge):
-            return try monitor.map(pairs) { p in
+            return try monitor.map(items) { p in
                 let j = judge.judge(prompt: p.prompt, response: p.response)
                 return Float(j.total)
             }

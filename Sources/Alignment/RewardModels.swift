@@ -22,6 +22,8 @@ public struct ComparisonGroup: Sendable {
     public var prompt: String
     public var responses: [String]
     public var pairs: [Pair]
+    /// Per response: whether it was cut at a token limit (read without an end token).
+    public var truncated: [Bool]
 
     /// A comparison inside a group: indices into `responses`.
     public struct Pair: Sendable, Equatable {
@@ -40,44 +42,61 @@ public struct ComparisonGroup: Sendable {
         }
     }
 
-    public init(prompt: String, responses: [String], pairs: [Pair]) {
+    public init(prompt: String, responses: [String], pairs: [Pair], truncated: [Bool]? = nil) {
         self.prompt = prompt
         self.responses = responses
         self.pairs = pairs
+        self.truncated = truncated ?? Array(repeating: false, count: responses.count)
     }
 
     /// The groups `loss` trains on from `records` (rankings or preference pairs):
     /// a ranking stays whole for the ranking loss (pairs weighted 1/C(K,2)) and
     /// is split into single pairs otherwise; a preference pair is one group with
     /// the margin its rating gives (or its numeric `margin`) under the margin loss,
-    /// and its soft label (or 1, where it has none) under the soft loss.
-    public static func groups(_ records: [Record], loss: RewardLoss) -> [ComparisonGroup] {
+    /// and its soft label (or 1, where it has none) under the soft loss. With
+    /// `truncated` .drop, a response cut at a token limit leaves with every
+    /// comparison it is in (a ranking keeps the order of the rest, if two remain).
+    public static func groups(_ records: [Record], loss: RewardLoss, truncated policy: TruncatedPairs = .keep) -> [ComparisonGroup] {
         var out: [ComparisonGroup] = []
         for record in records {
             switch record {
-            case let .ranking(prompt, responses, ranking):
+            case let .ranking(prompt, all, fullRanking, cut):
+                // Under .drop, the ranking of the responses that ended, in the same order.
+                let ranking = policy == .drop ? fullRanking.filter { !cut.contains($0) } : fullRanking
+                guard ranking.count >= 2 else { continue }
+                let responses = all, truncated = all.indices.map(cut.contains)
                 let pairs = Rankings.pairs(ranking)
                 if loss == .ranking {
                     let w = 1 / Float(pairs.count)
                     out.append(ComparisonGroup(prompt: prompt, responses: responses,
-                                               pairs: pairs.map { Pair(winner: $0.winner, loser: $0.loser, weight: w) }))
+                                               pairs: pairs.map { Pair(winner: $0.winner, loser: $0.loser, weight: w) }, truncated: truncated))
                 } else {
                     out += pairs.map { ComparisonGroup(prompt: prompt, responses: [responses[$0.winner], responses[$0.loser]],
-                                                       pairs: [Pair(winner: 0, loser: 1)]) }
+                                                       pairs: [Pair(winner: 0, loser: 1)],
+                                                       truncated: [truncated[$0.winner], truncated[$0.loser]]) }
                 }
-            case let .preference(prompt, chosen, rejected, margin, rating, probability):
+            case let .preference(prompt, chosen, rejected, margin, rating, probability, cut):
+                if policy == .drop && !cut.isEmpty { continue }
                 var m: Float = 0
                 if case let .margin(large) = loss {
                     m = Float(rating.map { large ? $0.largeMargin : $0.smallMargin } ?? margin ?? 0)
                 }
                 let target = loss == .soft ? Float(probability ?? 1) : 1
                 out.append(ComparisonGroup(prompt: prompt, responses: [chosen, rejected],
-                                           pairs: [Pair(winner: 0, loser: 1, margin: m, rating: rating, target: target)]))
+                                           pairs: [Pair(winner: 0, loser: 1, margin: m, rating: rating, target: target)],
+                                           truncated: [cut.contains(.chosen), cut.contains(.rejected)]))
             default:
                 continue
             }
         }
         return out
+    }
+}
+
+extension ComparisonGroup {
+    /// The group's responses as a reward model scores them.
+    var items: [RewardItem] {
+        zip(responses, truncated).map { RewardItem(prompt: prompt, response: $0, ended: !$1) }
     }
 }
 
@@ -128,7 +147,7 @@ public enum RewardModels {
         precondition(model.hasScalarHead && !groups.isEmpty, "RewardModels.train: needs a scalar head and comparisons")
         try LanguageModelTraining.run(model, settings: settings, rng: &rng, step: { rng in
             let batch = (0..<settings.batchSize).map { _ in groups[rng.int(below: groups.count)] }
-            let rows = batch.flatMap { g in g.responses.map { (prompt: g.prompt, response: $0) } }
+            let rows = batch.flatMap(\.items)
             let input = ResponseBatch(scoring: rows, tokenizer: tokenizer, context: min(settings.sequenceLength, model.config.contextLength))
             let rewards = input.lastValues(model)
             var loss: Float = 0, right = 0, total = 0
@@ -158,8 +177,7 @@ public enum RewardModels {
         _ model: GPT, tokenizer: BPETokenizer, _ groups: [ComparisonGroup], context: Int = 128,
         monitor: WorkMonitor<Failure> = .none
     ) throws(Failure) -> [Float] {
-        let scores = try score(model, tokenizer: tokenizer, groups.flatMap { g in g.responses.map { (g.prompt, $0) } },
-                               context: context, monitor: monitor)
+        let scores = try score(model, tokenizer: tokenizer, groups.flatMap(\.items), context: context, monitor: monitor)
         var gaps: [Float] = [], start = 0
         for g in groups {
             for p in g.pairs { gaps.append(scores[start + p.winner] - scores[start + p.loser]) }
@@ -171,7 +189,7 @@ public enum RewardModels {
     /// The reward of each (prompt, response), read at the response's last token,
     /// in batches of `batchSize`, passing `monitor`'s checkpoint before each.
     public static func score<Failure: Error>(
-        _ model: GPT, tokenizer: BPETokenizer, _ items: [(prompt: String, response: String)],
+        _ model: GPT, tokenizer: BPETokenizer, _ items: [RewardItem],
         context: Int = 128, batchSize: Int = 64, monitor: WorkMonitor<Failure> = .none
     ) throws(Failure) -> [Float] {
         precondition(model.hasScalarHead, "score: the model has no scalar head")
@@ -193,10 +211,10 @@ public enum RewardModels {
 
 extension ResponseBatch {
     /// Chat examples (prompt and response) as a reward model reads them: whole,
-    /// cut from the left to `context` tokens so the last (`<|end|>`) stays,
-    /// padded with end-of-text.
-    init(scoring rows: [(prompt: String, response: String)], tokenizer: BPETokenizer, context: Int) {
-        self.init(rows.map { ChatExample(prompt: $0.prompt, response: $0.response, tokenizer: tokenizer) },
+    /// cut from the left to `context` tokens so the last (`<|end|>`, or a cut
+    /// response's last word) stays, padded with end-of-text.
+    init(scoring rows: [RewardItem], tokenizer: BPETokenizer, context: Int) {
+        self.init(rows.map { ChatExample(prompt: $0.prompt, response: $0.response, ended: $0.ended, tokenizer: tokenizer) },
                   layout: .whole(context: context), padding: tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0)
     }
 }

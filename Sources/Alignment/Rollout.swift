@@ -38,15 +38,16 @@ public struct Rollout: Sendable {
     /// `reward` (and `judge` for gold), with log π and log π_ref of every
     /// token read back in batches of `batchSize` (log π_ref alone when not
     /// `readingPolicy`: a method whose one update reads log π_old itself).
-    /// A non-finite reward throws.
+    /// A response cut at max_tokens is scored as cut (no end token), less
+    /// `missingEndPenalty` (TRL's missing_eos_penalty). A non-finite reward throws.
     public static func sample(
         policy: GPT, reference: GPT, tokenizer: BPETokenizer, prompts: [PromptItem], reward: Reward, judge: Judge?,
-        sampling: SamplingSettings, batchSize: Int, readingPolicy: Bool = true, rng: inout Random
+        sampling: SamplingSettings, batchSize: Int, readingPolicy: Bool = true, missingEndPenalty: Float = 0, rng: inout Random
     ) throws(PPOError) -> Rollout {
         let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: prompts.map(\.prompt),
                                               settings: sampling, rng: &rng).map { $0[0] }
-        let items = zip(prompts, responses).map { (prompt: $0.prompt, response: $1.text, unsafe: $0.unsafe) }
-        let raw = reward.rawScores(items)
+        var raw = reward.rawScores(zip(prompts, responses).map { $1.rewardItem($0) })
+        for i in raw.indices where !responses[i].stopped { raw[i] -= missingEndPenalty }
         if let bad = raw.indices.first(where: { !raw[$0].isFinite }) {
             throw .nonFiniteReward(prompt: prompts[bad].prompt, response: responses[bad].text)
         }
@@ -72,7 +73,7 @@ public struct Rollout: Sendable {
             let rows = ResponseBatch(responses, rows: chunk)
             if let policy {
                 let lp = rows.logProbabilities(policy)
-                entropies += rows.perResponse(policy.tokenEntropies()).flatMap { $0 }
+                entropies += rows.responseEntropies(policy).flatMap { $0 }
                 for (k, i) in chunk.enumerated() { mine[i] = lp[k] }
             }
             let ref = rows.logProbabilities(reference)

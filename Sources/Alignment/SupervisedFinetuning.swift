@@ -9,10 +9,11 @@ public struct ChatExample: Sendable, Equatable {
     /// Where the response starts in `tokens`.
     public var responseStart: Int
 
-    /// The example of `prompt` and `response` in the chat format.
-    public init(prompt: String, response: String, tokenizer: BPETokenizer) {
+    /// The example of `prompt` and `response` in the chat format; a response
+    /// that did not `end` (cut at a token limit) has no end-of-turn token.
+    public init(prompt: String, response: String, ended: Bool = true, tokenizer: BPETokenizer) {
         let head = ChatFormat.promptTokens(prompt, tokenizer: tokenizer)
-        tokens = head + ChatFormat.responseTokens(response, tokenizer: tokenizer)
+        tokens = head + ChatFormat.responseTokens(response, ended: ended, tokenizer: tokenizer)
         responseStart = head.count
     }
 }

@@ -28,12 +28,15 @@ public struct Comparison: Sendable, Equatable {
     public var rejected: String
     /// The rating, when the labeler gave one.
     public var rating: Rating?
+    /// The sides that were cut at a token limit (they never ended their turn).
+    public var truncated: PairSides
 
-    public init(prompt: String, chosen: String, rejected: String, rating: Rating? = nil) {
+    public init(prompt: String, chosen: String, rejected: String, rating: Rating? = nil, truncated: PairSides = []) {
         self.prompt = prompt
         self.chosen = chosen
         self.rejected = rejected
         self.rating = rating
+        self.truncated = truncated
     }
 }
 
@@ -56,12 +59,34 @@ public enum Rankings {
     /// ranking, none for other kinds.
     public static func comparisons(_ record: Record) -> [Comparison] {
         switch record {
-        case let .preference(p, c, r, _, rating, _):
-            return [Comparison(prompt: p, chosen: c, rejected: r, rating: rating)]
-        case let .ranking(p, responses, ranking):
-            return pairs(ranking).map { Comparison(prompt: p, chosen: responses[$0.winner], rejected: responses[$0.loser]) }
+        case let .preference(p, c, r, _, rating, _, truncated):
+            return [Comparison(prompt: p, chosen: c, rejected: r, rating: rating, truncated: truncated)]
+        case let .ranking(p, responses, ranking, truncated):
+            return pairs(ranking).map {
+                Comparison(prompt: p, chosen: responses[$0.winner], rejected: responses[$0.loser],
+                           truncated: PairSides(winner: truncated.contains($0.winner), loser: truncated.contains($0.loser)))
+            }
         default:
             return []
         }
     }
+}
+
+extension PairSides {
+    /// The sides cut, from whether the winner (chosen) and the loser (rejected) were.
+    public init(winner: Bool, loser: Bool) {
+        self = []
+        if winner { insert(.chosen) }
+        if loser { insert(.rejected) }
+    }
+}
+
+/// What a consumer of preferences does with a pair one of whose responses was
+/// cut at a token limit: keep it (read without an end-of-turn token it never
+/// produced) or drop it.
+public enum TruncatedPairs: String, Sendable, CaseIterable {
+    case keep, drop
+
+    /// The default of train rm and dpo init: the one that measured better on gold.
+    public static let standard = TruncatedPairs.keep
 }

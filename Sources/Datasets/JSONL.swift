@@ -78,8 +78,15 @@ public enum DataFile {
                 return Message(role: role, content: content)
             })
         }
+        func flag(_ key: String) throws -> Bool {
+            guard let raw = o[key] else { return false }
+            guard let b = raw as? Bool, jsonNumber(raw) == nil else { throw fail("\"\(key)\" must be true or false") }
+            return b
+        }
         let prompt = try string("prompt")
-        if o["completion"] != nil { return .completion(prompt: prompt, completion: try string("completion")) }
+        if o["completion"] != nil {
+            return .completion(prompt: prompt, completion: try string("completion"), truncated: try flag("truncated"))
+        }
         if o["chosen"] != nil || o["rejected"] != nil {
             var margin: Double?
             if let m = o["margin"] {
@@ -102,7 +109,8 @@ public enum DataFile {
                 probability = n
             }
             return .preference(prompt: prompt, chosen: try string("chosen"), rejected: try string("rejected"),
-                               margin: margin, rating: rating, probability: probability)
+                               margin: margin, rating: rating, probability: probability,
+                               truncated: PairSides(winner: try flag("chosen_truncated"), loser: try flag("rejected_truncated")))
         }
         if let raw = o["responses"] {
             guard let responses = raw as? [String], responses.count >= 2 else {
@@ -111,7 +119,14 @@ public enum DataFile {
             guard let ranking = o["ranking"] as? [Int], ranking.sorted() == Array(0..<responses.count) else {
                 throw fail("\"ranking\" must list each response index 0..<\(responses.count) once, best first")
             }
-            return .ranking(prompt: prompt, responses: responses, ranking: ranking)
+            var truncated: Set<Int> = []
+            if let raw = o["truncated"] {
+                guard let list = raw as? [Int], list.allSatisfy({ (0..<responses.count).contains($0) }), Set(list).count == list.count else {
+                    throw fail("\"truncated\" must list response indices 0..<\(responses.count) (those cut at a token limit), each once")
+                }
+                truncated = Set(list)
+            }
+            return .ranking(prompt: prompt, responses: responses, ranking: ranking, truncated: truncated)
         }
         if o.keys.allSatisfy({ ["prompt", "task", "safety"].contains($0) }) {
             var task: String?
@@ -141,20 +156,23 @@ extension Record {
         switch self {
         case let .text(t):
             return "{\(field("text", q(t)))}"
-        case let .completion(p, c):
-            return "{\(field("prompt", q(p))), \(field("completion", q(c)))}"
+        case let .completion(p, c, truncated):
+            return "{\(field("prompt", q(p))), \(field("completion", q(c)))" + (truncated ? ", \(field("truncated", "true"))}" : "}")
         case let .messages(m):
             let turns = m.map { "{\(field("role", q($0.role))), \(field("content", q($0.content)))}" }
             return "{\(field("messages", "[" + turns.joined(separator: ", ") + "]"))}"
-        case let .preference(p, c, r, margin, rating, probability):
+        case let .preference(p, c, r, margin, rating, probability, truncated):
             var parts = [field("prompt", q(p)), field("chosen", q(c)), field("rejected", q(r))]
             if let margin { parts.append(field("margin", "\(margin)")) }
             if let rating { parts.append(field("rating", q(rating.key))) }
             if let probability { parts.append(field("probability", "\(probability)")) }
+            if truncated.contains(.chosen) { parts.append(field("chosen_truncated", "true")) }
+            if truncated.contains(.rejected) { parts.append(field("rejected_truncated", "true")) }
             return "{" + parts.joined(separator: ", ") + "}"
-        case let .ranking(p, responses, ranking):
+        case let .ranking(p, responses, ranking, truncated):
             return "{\(field("prompt", q(p))), \(field("responses", "[" + responses.map(q).joined(separator: ", ") + "]")), "
-                + "\(field("ranking", "[" + ranking.map(String.init).joined(separator: ", ") + "]"))}"
+                + "\(field("ranking", "[" + ranking.map(String.init).joined(separator: ", ") + "]"))"
+                + (truncated.isEmpty ? "}" : ", \(field("truncated", "[" + truncated.sorted().map(String.init).joined(separator: ", ") + "]"))}")
         case let .prompt(p, task, safety):
             var parts = [field("prompt", q(p))]
             if let task { parts.append(field("task", q(task))) }

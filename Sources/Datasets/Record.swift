@@ -2,19 +2,22 @@
 public enum Record: Equatable, Sendable {
     /// `{"text": ...}`: plain text for pretraining.
     case text(String)
-    /// `{"prompt": ..., "completion": ...}`: a demonstration.
-    case completion(prompt: String, completion: String)
+    /// `{"prompt": ..., "completion": ..., "truncated"?: true}`: a demonstration;
+    /// `truncated` when the completion was cut at a token limit (it never ended its turn).
+    case completion(prompt: String, completion: String, truncated: Bool = false)
     /// `{"messages": [{"role": ..., "content": ...}, ...]}`: a conversation.
     case messages([Message])
-    /// `{"prompt": ..., "chosen": ..., "rejected": ..., "margin"?: ..., "rating"?: ..., "probability"?: ...}`:
+    /// `{"prompt": ..., "chosen": ..., "rejected": ..., "margin"?: ..., "rating"?: ..., "probability"?: ...,
+    /// "chosen_truncated"?: true, "rejected_truncated"?: true}`:
     /// a preference pair, with TRL's optional numeric margin, Llama 2's optional
-    /// rating, and an AI labeler's soft label: the probability (0 to 1; a
+    /// rating, an AI labeler's soft label: the probability (0 to 1; a
     /// labeler writes ½ to 1) that chosen is the better (Lee et al. 2023
-    /// train reward models on it).
+    /// train reward models on it), and which side was cut at a token limit.
     case preference(prompt: String, chosen: String, rejected: String, margin: Double?, rating: Rating? = nil,
-                    probability: Double? = nil)
-    /// `{"prompt": ..., "responses": [...], "ranking": [...]}`: a ranking, best first.
-    case ranking(prompt: String, responses: [String], ranking: [Int])
+                    probability: Double? = nil, truncated: PairSides = [])
+    /// `{"prompt": ..., "responses": [...], "ranking": [...], "truncated"?: [...]}`: a ranking, best
+    /// first; `truncated` lists the responses (by index) cut at a token limit.
+    case ranking(prompt: String, responses: [String], ranking: [Int], truncated: Set<Int> = [])
     /// `{"prompt": ..., "task"?: ..., "safety"?: ...}`: a prompt alone (to sample or evaluate on).
     case prompt(String, task: String?, safety: Bool)
 
@@ -29,6 +32,14 @@ public enum Record: Equatable, Sendable {
         case .prompt: return "prompt"
         }
     }
+}
+
+/// Sides of a preference pair: which were cut at a token limit.
+public struct PairSides: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let chosen = PairSides(rawValue: 1)
+    public static let rejected = PairSides(rawValue: 2)
 }
 
 /// One turn of a conversation.

@@ -39,6 +39,27 @@ extension GPT {
         return out
     }
 
+    /// Entropy of the next-token distribution at the positions `start..<start + count`
+    /// of each row (rows of T positions) of the last forward pass: a response's
+    /// positions only, where `tokenEntropies` computes every position (prompts
+    /// and padding too) for the caller to cut. Call after `tokenLogProbabilities`.
+    /// - Complexity: O(V) per position asked for.
+    public func tokenEntropies(rows: [(start: Int, count: Int)]) -> [[Float]] {
+        let a = requireActivations()
+        let V = config.vocabularySize
+        precondition(rows.count <= a.B && rows.allSatisfy { $0.start >= 0 && $0.count >= 0 && $0.start + $0.count <= a.T },
+                     "tokenEntropies: positions outside the last forward pass")
+        return rows.enumerated().map { b, row in
+            var out = [Float](repeating: 0, count: row.count)
+            let first = b * a.T + row.start
+            out.withUnsafeMutableBufferPointer { e in
+                guard let base = e.baseAddress else { return }
+                TokenLogProb.entropy(base, logits: a.logits + first * V, lse: a.lse + first, N: row.count, V: V)
+            }
+            return out
+        }
+    }
+
     /// Adds the gradient of a loss L at the logits, given dL/dlog p(targetₙ)
     /// (B·T) for the targets of the last `tokenLogProbabilities` call: the
     /// policy-gradient path of PPO and DPO.

@@ -36,9 +36,10 @@ extension World {
     /// prompt is unsafe, on helpfulness otherwise. Then, pair by pair, a second
     /// annotator of the pool (not the first) labels the same comparison; pairs
     /// gold ties are left out, as no answer is right there (DESIGN §2: real
-    /// annotators agree on 65–75% of close pairs).
+    /// annotators agree on 65–75% of close pairs). A response in a prompt's
+    /// `truncated` (cut at a token limit) is marked so in the records.
     public func label<Failure: Error>(
-        _ prompts: [(prompt: String, unsafe: Bool, responses: [String])], _ request: LabelRequest,
+        _ prompts: [(prompt: String, unsafe: Bool, responses: [String], truncated: Set<String>)], _ request: LabelRequest,
         annotators: [Annotator], safety: Bool, rng: inout Random, monitor: WorkMonitor<Failure> = .none
     ) throws(Failure) -> Labels {
         precondition(!annotators.isEmpty, "World.label: no annotators")
@@ -57,13 +58,15 @@ extension World {
                 let k = minK + rng.int(below: most - minK + 1)
                 distinct = Array(distinct.prefix(k))
                 let ranking = annotator.rank(self, prompt: p, distinct, aspect: aspect, temperature: temperature, rng: &rng)
-                records.append(.ranking(prompt: p, responses: distinct, ranking: ranking))
+                records.append(.ranking(prompt: p, responses: distinct, ranking: ranking,
+                                        truncated: Set(distinct.indices.filter { item.truncated.contains(distinct[$0]) })))
                 comparisons = Rankings.pairs(ranking).map { (distinct[$0.winner], distinct[$0.loser]) }
             case let .pairs(perPrompt):
                 for (i, j) in Self.shuffledPairs(distinct.count, rng: &rng).prefix(perPrompt) {
                     let (aWins, rating) = annotator.compare(self, prompt: p, distinct[i], distinct[j], aspect: aspect, rng: &rng)
                     let (chosen, rejected) = aWins ? (distinct[i], distinct[j]) : (distinct[j], distinct[i])
-                    records.append(.preference(prompt: p, chosen: chosen, rejected: rejected, margin: nil, rating: rating))
+                    records.append(.preference(prompt: p, chosen: chosen, rejected: rejected, margin: nil, rating: rating,
+                                               truncated: PairSides(winner: item.truncated.contains(chosen), loser: item.truncated.contains(rejected))))
                     comparisons.append((chosen, rejected))
                 }
             }

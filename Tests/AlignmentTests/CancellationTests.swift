@@ -59,7 +59,7 @@ import Testing
     @Test func scoringStopsAfterTheFirstBatch() {
         Parallel.threads = 2
         let rm = GPT(scalarHeadOn: GPT(config: Self.config, seed: 9), seed: 4)
-        let items = (0..<10).map { (prompt: "What is \($0) + 1?", response: "\($0 + 1).") }
+        let items = (0..<10).map { RewardItem(prompt: "What is \($0) + 1?", response: "\($0 + 1).") }
         let log = Log()
         #expect(Self.stops { () throws(Cancelled) in
             try RewardModels.score(rm, tokenizer: Self.tokenizer, items, batchSize: 4, monitor: Self.monitor(passing: 1, log))
@@ -78,7 +78,7 @@ import Testing
 
     @Test func theOracleStopsBetweenChunks() {
         let judge = CountingJudge()
-        let items = (0..<200).map { (prompt: "p", response: String(repeating: "a", count: $0 % 7), unsafe: false) }
+        let items = (0..<200).map { RewardItem(prompt: "p", response: String(repeating: "a", count: $0 % 7)) }
         let log = Log()
         #expect(Self.stops { () throws(Cancelled) in
             try Reward.oracle(judge).rawScores(items, monitor: Self.monitor(passing: 2, log))

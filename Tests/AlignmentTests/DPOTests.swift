@@ -119,6 +119,13 @@ import Testing
         #expect(before.margin == 0 && before.loss > 0.69 && before.loss < 0.7)
         #expect(after.accuracy == 1 && after.margin > 1 && after.loss < 0.4, "margin \(after.margin), loss \(after.loss)")
         #expect(reference.parameters.pointer[7] == frozen && dpo.step == 30)
+        // π_ref of every pair was read once, when a batch first met it, and is what a fresh read gives.
+        let fresh = dpo.referenceLogProbabilities(dpo.pairs)
+        #expect(dpo.referenceSums.count == dpo.pairs.count)
+        for (i, f) in fresh.enumerated() {
+            let cached = dpo.referenceSums[i]!
+            #expect(abs(cached.chosen - f.chosen) < 1e-4 && abs(cached.rejected - f.rejected) < 1e-4, "pair \(i): \(cached) vs \(f)")
+        }
     }
 
     /// IPO on per-token mean log-probabilities (as TRL): with h the difference

@@ -198,8 +198,8 @@ import Testing
 
     @Test func oracleRewardIsTheJudgesHelpfulnessPlusSafety() {
         let reward = Reward.oracle(LengthJudge())
-        let items = [(prompt: "p", response: "ab", unsafe: false), (prompt: "q", response: "abcd!", unsafe: true),
-                     (prompt: "r", response: "", unsafe: false)]
+        let items = [RewardItem(prompt: "p", response: "ab"), RewardItem(prompt: "q", response: "abcd!", unsafe: true),
+                     RewardItem(prompt: "r", response: "")]
         // 2/4 + 0.5, 5/4 − 2, 0/4 + 0.5; never whitened, and no model to start a value model from.
         #expect(reward.scores(items) == [1.0, -0.75, 0.5])
         #expect(reward.rawScores(items) == [1.0, -0.75, 0.5])

@@ -17,7 +17,12 @@ import Testing
          .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: .better, probability: 0.8125),
          .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: .significantlyBetter, probability: 1),
          .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: nil, probability: 0)],
-        [.ranking(prompt: awkward, responses: ["a", "b", awkward], ranking: [2, 0, 1])],
+        [.ranking(prompt: awkward, responses: ["a", "b", awkward], ranking: [2, 0, 1]),
+         .ranking(prompt: "p", responses: ["a", "b", "c"], ranking: [2, 0, 1], truncated: [0, 2])],
+        [.completion(prompt: "p", completion: "3 + 4 = 7. Let me", truncated: true), .completion(prompt: "p", completion: "7.")],
+        [.preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: .better, truncated: .chosen),
+         .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, truncated: .rejected),
+         .preference(prompt: "p", chosen: "a", rejected: "b", margin: 1, truncated: [.chosen, .rejected])],
         [.prompt(awkward, task: "fact", safety: true), .prompt("q", task: nil, safety: false)],
     ])
     func roundTrip(_ records: [Record]) throws {

@@ -54,6 +54,9 @@ import Testing
         // The response is what the template writes after the generation prompt, through the end token.
         #expect(llama.decodeText(ChatFormat.responseTokens("  Seven. ", tokenizer: llama)) == "Seven.<|eot_id|>")
         #expect(qwen.decodeText(ChatFormat.responseTokens("Seven.", tokenizer: qwen)) == "Seven.<|im_end|>")
+        // A response cut at max_tokens keeps its text and gets no end token it never produced.
+        #expect(llama.decodeText(ChatFormat.responseTokens("Seven is", ended: false, tokenizer: llama)) == "Seven is")
+        #expect(qwen.decodeText(ChatFormat.responseTokens("Seven is", ended: false, tokenizer: qwen)) == "Seven is")
         // A prompt and its response read as one conversation are the template's whole text.
         let whole = try #require(qwen.chatTemplate).render(
             [ChatMessage(role: "user", content: "Hi there"), ChatMessage(role: "assistant", content: "Seven.")], addGenerationPrompt: false)

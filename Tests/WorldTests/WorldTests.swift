@@ -150,16 +150,21 @@ import Testing
         let w = Self.world
         var rng = Random(seed: 3)
         let tasks = w.tasks.filter { !$0.heldOut }.prefix(40)
-        var prompts = tasks.map { t in (prompt: t.prompt, unsafe: t.isUnsafe, responses: w.variedResponses(t, rng: &rng)) }
-        prompts.append((prompt: tasks.first!.prompt, unsafe: false, responses: ["same", "same"]))
+        // Each prompt's first response stands for one cut at max_tokens: the records must mark it wherever it goes.
+        var prompts = tasks.map { t in
+            let responses = w.variedResponses(t, rng: &rng)
+            return (prompt: t.prompt, unsafe: t.isUnsafe, responses: responses, truncated: Set([responses[0]]))
+        }
+        prompts.append((prompt: tasks.first!.prompt, unsafe: false, responses: ["same", "same"], truncated: []))
         let careful = Annotator.pool.filter { $0.name == "careful" }
         let pairs = w.label(prompts, .pairs(perPrompt: 3), annotators: careful, safety: true, rng: &rng)
         #expect(pairs.skipped == 1 && pairs.byPrompt.count == 40 && pairs.used == ["careful": 40])
         var untied = 0
         for (records, item) in zip(pairs.byPrompt, prompts) {
             #expect(records.count == min(3, Set(item.responses).count * (Set(item.responses).count - 1) / 2))
-            for case let .preference(p, chosen, rejected, _, rating, _) in records {
+            for case let .preference(p, chosen, rejected, _, rating, _, truncated) in records {
                 #expect(p == item.prompt && chosen != rejected && rating != nil)
+                #expect(truncated == PairSides(winner: item.truncated.contains(chosen), loser: item.truncated.contains(rejected)))
                 #expect(item.responses.contains(chosen) && item.responses.contains(rejected))
                 let a = w.gold(prompt: p, response: chosen), b = w.gold(prompt: p, response: rejected)
                 untied += (item.unsafe ? a.safety - b.safety : a.helpfulness - b.helpfulness) != 0 ? 1 : 0
@@ -168,10 +173,15 @@ import Testing
         #expect(pairs.total == untied && pairs.agree <= pairs.total && pairs.closeTotal <= pairs.total && untied > 60)
         let ranks = w.label(prompts, .rankings(minK: 4, maxK: 6, temperature: 1), annotators: Annotator.pool, safety: false, rng: &rng)
         #expect(ranks.skipped == prompts.filter { Set($0.responses).count < 4 }.count)
+        var cutSeen = 0
         for records in ranks.byPrompt {
-            guard case let .ranking(_, responses, ranking) = records[0], records.count == 1 else { Issue.record("not one ranking"); continue }
+            guard case let .ranking(p, responses, ranking, truncated) = records[0], records.count == 1 else { Issue.record("not one ranking"); continue }
             #expect((4...6).contains(responses.count) && ranking.count == responses.count)
+            let cut = prompts.first { $0.prompt == p }!.truncated
+            #expect(truncated == Set(responses.indices.filter { cut.contains(responses[$0]) }))
+            cutSeen += truncated.count
         }
+        #expect(cutSeen > 0)
     }
 
     /// `eval rm`'s tallies without the shell: a model with gold's own gaps is

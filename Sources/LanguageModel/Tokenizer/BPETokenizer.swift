@@ -49,6 +49,10 @@ public final class BPETokenizer: Sendable {
     public let spaceMarker: SpaceMarker?
     /// The model's chat template (tokenizer_config.json's `chat_template`), if it has one.
     public let chatTemplate: ChatTemplate?
+    /// The token that ends an assistant's turn, where sampling stops: the chat
+    /// template's (``ChatTemplate/turnEnd(encodingWith:)``, found once), else the
+    /// world's `<|end|>`; nil when there is neither.
+    public let turnEnd: Int32?
 
     /// The token string of each id (the content for special tokens).
     private let tokens: [String]
@@ -179,6 +183,7 @@ public final class BPETokenizer: Sendable {
         self.rules = rules
         self.splitter = SpecialTokenSplitter(specialTokens.map { ($0.key, $0.value) })
         self.chatTemplate = nil
+        self.turnEnd = specialTokens[SpecialToken.endOfTurn]
     }
 
     /// The same tokenizer with `template` as its chat template (nil: none).
@@ -203,6 +208,8 @@ public final class BPETokenizer: Sendable {
         rules = other.rules
         splitter = other.splitter
         self.chatTemplate = chatTemplate
+        // The same vocabulary encodes alike, so the template's turn end is found with `other`.
+        turnEnd = chatTemplate.map { $0.turnEnd(encodingWith: other) } ?? other.specialTokens[SpecialToken.endOfTurn]
     }
 
     // MARK: - Encoding

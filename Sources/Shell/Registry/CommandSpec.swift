@@ -47,6 +47,10 @@ public struct Parameter: Sendable, Equatable {
     public var required: Bool
     /// The value used when an option is not given, as typed ("0.8"); nil for none.
     public var defaultValue: String?
+    /// The method whose settings table made this option (`ppo` for `clip`), so
+    /// that `set ppo.clip 0.1` finds it: a table's options register themselves
+    /// by appearing in a command's spec. Nil for an option of one command alone.
+    public var method: String? = nil
 
     /// True for an argument named like `TEXT...`, which takes every remaining word.
     public var takesRest: Bool { name.hasSuffix("...") }

@@ -59,9 +59,14 @@ struct SettingsTable<Settings: Sendable>: @unchecked Sendable {
     /// The fields in the order the options are listed.
     let fields: [Field]
 
-    /// The fields as a command's options, with their defaults.
+    /// The fields as a command's options, with their defaults, each marked as
+    /// this method's: a command that offers them is how `set METHOD.NAME` knows them.
     var options: [Parameter] {
-        fields.map { .option($0.name, $0.kind, $0.summary, default: $0.read(defaults)) }
+        fields.map { field in
+            var option = Parameter.option(field.name, field.kind, field.summary, default: field.read(defaults))
+            option.method = method
+            return option
+        }
     }
 
     /// The settings an invocation asks for: the defaults, then what `set`
@@ -77,14 +82,4 @@ struct SettingsTable<Settings: Sendable>: @unchecked Sendable {
         }
         return s
     }
-
-    /// The table without its settings type, for `set`.
-    var erased: MethodSettings { MethodSettings(method: method, options: options) }
-}
-
-/// A method's settings as `set` sees them: `set ppo.clip 0.1` checks the value
-/// against the option of the same name.
-struct MethodSettings: Sendable {
-    let method: String
-    let options: [Parameter]
 }

@@ -1,3 +1,4 @@
+import Kernels
 import Foundation
 
 /// The one input loop: reads lines from a source, joins `\` continuations,
@@ -80,6 +81,8 @@ public final class Runner {
             if depth == 0 { session.history.append(line) }
             let invocation = try registry.parse(tokens, line: line)
             let context = CommandContext(session: session, registry: registry, runner: self, origin: origin, depth: depth)
+            // The one place the kernels' threads are set: every command runs with the session's.
+            Parallel.threads = session.settings.threads
             let output = try invocation.spec.run(invocation, context)
             if !output.text.isEmpty { write(output.text.hasSuffix("\n") ? output.text : output.text + "\n") }
             if session.timer { write(String(format: "[%.2f s]\n", Date().timeIntervalSince(started))) }

@@ -157,6 +157,12 @@ public final class Session {
     /// puts it back after a command stopped at Ctrl-C).
     var draws: UInt64 = 0
 
+    /// New tokens per response: the command's max_tokens= when given, else the
+    /// session's max_tokens setting (48: the world's longest answers fit).
+    func maxTokens(_ invocation: Invocation) -> Int {
+        invocation.optional("max_tokens").flatMap { Int($0) } ?? settings.maxTokens
+    }
+
     /// Restarts the per-command seeds (after `set seed`).
     func reseed() { draws = 0 }
 }
@@ -250,4 +256,6 @@ public struct SampleSet {
     /// Responses per prompt.
     public var k: Int
     public var responseCount: Int { items.map(\.responses.count).reduce(0, +) }
+    /// Responses cut at max_tokens (they never ended their turn).
+    public var truncatedCount: Int { items.map { $0.responses.filter { !$0.stopped }.count }.reduce(0, +) }
 }

@@ -15,7 +15,7 @@ extension Commands {
             .option("prompts", .integer(0...1_000_000), "prompts of the set to use, drawn at random (0: all)", default: "0"),
             .option("curve", .name, "also record best-of-1, 2, 4, … n from the same samples as a run (for plot)"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
-            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
+            .option("max_tokens", .integer(1...1000), "new tokens per response at most (default: the max_tokens setting, 48)"),
             .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
         ],
         summary: "sample n responses, score them, keep the best (best-of-n)",
@@ -61,8 +61,7 @@ extension Commands {
             guard invocation.optional("on") != nil else { throw invocation.error("curve= needs a prompt set (on=PROMPTS): one prompt's curve is noise", at: "curve") }
             guard n >= 2 else { throw invocation.error("a curve needs n of at least 2", at: "n") }
         }
-        Parallel.threads = s.settings.threads
-        let settings = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
+        let settings = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: s.maxTokens(invocation))
         let selections = try s.work("bestofn \(modelName)") { monitor in
             try RejectionSampling.bestOfN(entry.model, tokenizer: tokenizer, prompts: prompts, n: n, reward: reward,
                                           sampling: settings, rng: &rng, monitor: monitor)
@@ -74,7 +73,7 @@ extension Commands {
             var rows: [[String]] = []
             for (i, c) in one.candidates.enumerated() {
                 rows.append([i == one.best ? "→ \(i + 1)" : "  \(i + 1)", String(format: "%.2f", c.logProbability),
-                             String(format: "%+.3f", one.rewards[i]), String(format: "%+.2f", gold(one.prompt, c.text)), c.text])
+                             String(format: "%+.3f", one.rewards[i]), String(format: "%+.2f", gold(one.prompt, c.text)), c.text + (c.stopped ? "" : cutMark)])
             }
             s.values["bestofn.reward"] = Double(one.rewards[one.best])
             s.values["bestofn.gold"] = gold(one.prompt, one.candidates[one.best].text)

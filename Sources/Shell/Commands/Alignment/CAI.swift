@@ -19,7 +19,7 @@ extension Commands {
             .option("into", .name, "the dataset to make (default: MODEL.cai)"),
             .option("show", .integer(0...10_000), "show this many prompts' critiques and revisions", default: "0"),
             .option("temperature", .float(0...10), "sampling temperature of the first answers", default: "1"),
-            .option("max_tokens", .integer(1...1000), "new tokens per answer or revision at most", default: "32"),
+            .option("max_tokens", .integer(1...1000), "new tokens per answer or revision at most (default: the max_tokens setting, 48)"),
             .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
         ],
         summary: "Constitutional AI's SL stage: answer red-team prompts, critique and revise against the constitution",
@@ -68,29 +68,34 @@ extension Commands {
         let redTeam = drawn(all.filter(isRedTeam).map(\.item.prompt), n: invocation.integer("n"), rng: &rng)
         let helpfulCount = invocation.integer("helpful")
         let helpful = helpfulCount == 0 ? [] : drawn(harmless, n: helpfulCount, rng: &rng)
-        let maxTokens = invocation.integer("max_tokens")
+        let maxTokens = s.maxTokens(invocation)
         let first = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: maxTokens)
         let greedy = SamplingSettings(temperature: 0, maxNewTokens: maxTokens)
-        Parallel.threads = s.settings.threads
+        // The texts that were cut at max_tokens, so the records keep them marked.
+        var cut = Set<String>()
+        func texts(_ responses: [[SampledResponse]]) -> [String] {
+            for r in responses.map({ $0[0] }) where !r.stopped { cut.insert(r.text) }
+            return responses.map { $0[0].text }
+        }
         let (traces, helpfulAnswers) = try s.work("cai revise \(name)") { monitor in
-            let answers = try PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: redTeam, settings: first, rng: &rng,
-                                                    monitor: monitor.phase("answering")).map { $0[0].text }
+            let answers = texts(try PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: redTeam, settings: first, rng: &rng,
+                                                          monitor: monitor.phase("answering")))
             try monitor.checkpoint()
             let traces = try ConstitutionalAI.revise(Array(zip(redTeam, answers).map { (prompt: $0.0, answer: $0.1) }),
                                                  constitution: constitution, rounds: rounds,
                                                  revise: { prompts in
                                                      var unused = Random(seed: 0)  // greedy: never drawn from
-                                                     return PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: prompts, settings: greedy,
-                                                                                  rng: &unused).map { $0[0].text }
+                                                     return texts(PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: prompts, settings: greedy,
+                                                                                        rng: &unused))
                                                  },
                                                  critic: critic, rng: &rng, monitor: monitor.phase("critique and revision"))
-            let helpfulAnswers = try PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: helpful, settings: greedy, rng: &rng,
-                                                           monitor: monitor.phase("helpful answers")).map { $0[0].text }
+            let helpfulAnswers = texts(try PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: helpful, settings: greedy, rng: &rng,
+                                                                 monitor: monitor.phase("helpful answers")))
             return (traces, helpfulAnswers)
         }
         let into = invocation.optional("into") ?? "\(name).cai"
-        let records = traces.map { Record.completion(prompt: $0.prompt, completion: $0.final) }
-            + zip(helpful, helpfulAnswers).map { Record.completion(prompt: $0.0, completion: $0.1) }
+        let records = traces.map { Record.completion(prompt: $0.prompt, completion: $0.final, truncated: cut.contains($0.final)) }
+            + zip(helpful, helpfulAnswers).map { Record.completion(prompt: $0.0, completion: $0.1, truncated: cut.contains($0.1)) }
         s.datasets[into] = Dataset(records: records, source: "cai revise \(name), \(rounds) round\(rounds == 1 ? "" : "s")")
         s.touch(into)
 

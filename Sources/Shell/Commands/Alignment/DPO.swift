@@ -32,6 +32,7 @@ extension Commands {
             .option("data", .name, "preference pairs or rankings (label, or JSONL with prompt/chosen/rejected)"),
             .option("heldout", .name, "held-out pairs (default: DATA.heldout if it exists)"),
             .option("min_rating", .choice(Rating.allCases.map(\.key)), "train only on pairs rated at least this (Llama 2's ratings; unrated pairs stay)"),
+            truncatedOption,
         ] + dpoSettings.options + loraOptions,
         summary: "set up DPO (or IPO, cDPO, robust DPO, hinge, SimPO): a policy, a frozen reference, pairs",
         help: """
@@ -44,6 +45,8 @@ extension Commands {
             the chosen reward fall along with the rejected one, which DPO allows \
             (it only asks the margin to grow). simpo uses no reference. \
             min_rating drops training pairs rated below it (held-out pairs all stay). \
+            A response cut at max_tokens has no end-of-turn token in log π \
+            (truncated=keep), or its pair is dropped (truncated=drop). \
             set dpo.NAME VALUE changes an option's default for the session (set dpo.beta 0.2). \
             lora=RANK trains low-rank adapters on the policy (the reference stays whole).
             """,
@@ -68,6 +71,7 @@ extension Commands {
         let settings = dpoSettings.settings(invocation, s, startingFrom: DPOSettings.defaults(for: loss))
         let context = min(settings.context, entry.model.config.contextLength)
         let minimum = invocation.optional("min_rating").flatMap(Rating.init(key:))
+        let truncated = TruncatedPairs(rawValue: invocation.option("truncated"))!
         func pairs(_ data: String, argument: String, filtered: Bool) throws -> [PreferencePair] {
             let d = try s.dataset(data, in: invocation, argument: argument)
             let all = d.records.flatMap(Rankings.comparisons)
@@ -75,12 +79,16 @@ extension Commands {
                 throw invocation.error("\(data) holds \(d.kind) records, not comparisons; label a sample set as pairs or rankings", at: argument)
             }
             // Pairs rated below min_rating are dropped; unrated pairs stay.
-            let comparisons = all.filter { c in
+            let rated = all.filter { c in
                 guard filtered, let minimum, let rating = c.rating else { return true }
                 return rating <= minimum  // significantly better is the lowest rating
             }
-            guard !comparisons.isEmpty else {
+            guard !rated.isEmpty else {
                 throw invocation.error("no pair of \(data) is rated at least \"\(minimum!.label)\"; try a lower min_rating", at: "min_rating")
+            }
+            let comparisons = truncated == .drop ? rated.filter { $0.truncated.isEmpty } : rated
+            guard !comparisons.isEmpty else {
+                throw invocation.error("every pair of \(data) has a response cut at max_tokens; keep them (truncated=keep) or sample with more max_tokens", at: "truncated")
             }
             return comparisons.map { PreferencePair($0, tokenizer: tokenizer, context: context) }
         }
@@ -132,7 +140,6 @@ extension Commands {
                                              argument: "run", start: "dpo init policy=sft data=PAIRS")
         let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
         var rng = s.random(invocation)
-        Parallel.threads = s.settings.threads
         context.emit("step    loss   acc  r_chosen  r_rejected  margin  logp_chosen  logp_rejected     kl  gnorm  time")
         var warned = false
         for _ in 0..<count {

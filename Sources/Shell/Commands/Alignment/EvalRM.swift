@@ -39,8 +39,10 @@ extension Commands {
         guard !comparisons.isEmpty else {
             throw invocation.error("\(dataName) holds \(data.kind) records, not comparisons; label a sample set first", at: "DATA")
         }
-        Parallel.threads = s.settings.threads
-        let groups = comparisons.map { ComparisonGroup(prompt: $0.prompt, responses: [$0.chosen, $0.rejected], pairs: [.init(winner: 0, loser: 1)]) }
+        let groups = comparisons.map {
+            ComparisonGroup(prompt: $0.prompt, responses: [$0.chosen, $0.rejected], pairs: [.init(winner: 0, loser: 1)],
+                            truncated: [$0.truncated.contains(.chosen), $0.truncated.contains(.rejected)])
+        }
         let world = s.currentWorld
         var rng = s.random(invocation)
         let safety = invocation.option("aspect") == "safety"

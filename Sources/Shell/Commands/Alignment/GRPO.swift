@@ -22,6 +22,7 @@ extension Commands {
         .float("lr", \.learningRate, 0...1, "learning rate"),
         .float("temperature", \.sampling.temperature, 0.01...10, "sampling temperature"),
         .integer("max_tokens", \.sampling.maxNewTokens, 1...1000, "new tokens per response at most"),
+        .float("missing_eos_penalty", \.missingEndPenalty, 0...1000, "subtracted from the reward of a response cut at max_tokens (TRL's name; 0: none)"),
     ])
 
     static let grpoInit = CommandSpec(

@@ -17,7 +17,7 @@ extension Commands {
             .option("k", .integer(1...64), "answers per prompt", default: "4"),
             .option("n", .integer(0...1_000_000), "prompts, drawn at random (0: all)", default: "0"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
-            .option("max_tokens", .integer(1...1000), "new tokens per answer at most", default: "32"),
+            .option("max_tokens", .integer(1...1000), "new tokens per answer at most (default: the max_tokens setting, 48)"),
             .option("show", .integer(0...10_000), "show this many relabeled answers", default: "0"),
             .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
         ],
@@ -46,8 +46,7 @@ extension Commands {
         let prompts = drawn(try promptItems(invocation.argument("PROMPTS"), invocation, s, argument: "PROMPTS"),
                             n: invocation.integer("n"), rng: &rng).map(\.item)
         let k = invocation.integer("k")
-        Parallel.threads = s.settings.threads
-        let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
+        let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: s.maxTokens(invocation))
         let name = invocation.argument("NAME")
         let answers = try s.work("hir relabel \(name)") { monitor in
             try PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: prompts.map(\.prompt), k: k,
@@ -60,7 +59,8 @@ extension Commands {
                 let outcome = HindsightOutcome(world.gold(prompt: item.prompt, response: answer.text), unsafe: item.unsafe)
                 counts[outcome, default: 0] += 1
                 guard let passed = outcome.verdict else { continue }
-                records.append(.completion(prompt: Hindsight.relabeled(item.prompt, satisfied: passed), completion: answer.text))
+                records.append(.completion(prompt: Hindsight.relabeled(item.prompt, satisfied: passed), completion: answer.text,
+                                           truncated: !answer.stopped))
             }
         }
         let total = answers.map(\.count).reduce(0, +)
@@ -69,7 +69,7 @@ extension Commands {
         }
         s.datasets[name] = Dataset(records: records, source: "hir relabel of \(modelName)'s answers to \(invocation.argument("PROMPTS"))")
         s.touch(name)
-        let passed = records.filter { if case let .completion(p, _) = $0 { return !Hindsight.isRelabeledWrong(p) }; return false }.count
+        let passed = records.filter { if case let .completion(p, _, _) = $0 { return !Hindsight.isRelabeledWrong(p) }; return false }.count
         let rate = Rate.proportion(passed, of: records.count)
         s.values["hir.examples"] = Double(records.count)
         s.values["hir.passed"] = Double(passed)
@@ -81,7 +81,7 @@ extension Commands {
         }).render()
         out += "  passed the verifier: \(passed) of \(records.count) (\(rate.shareAndInterval))\n"
         let shown = min(invocation.integer("show"), records.count)
-        for case let .completion(instruction, completion) in records.prefix(shown) {
+        for case let .completion(instruction, completion, _) in records.prefix(shown) {
             out += "\n  instruction: \(instruction)\n  answer:      \(completion)\n"
         }
         return CommandOutput(out)
@@ -123,11 +123,11 @@ extension Commands {
         let model = try adapted(entry.model, name, invocation, s)  // in the session once training starts
         let dataName = invocation.argument("DATA")
         let data = try s.dataset(dataName, in: invocation, argument: "DATA")
-        let pairs: [(instruction: String, answer: String)] = try data.records.map {
-            guard case let .completion(p, c) = $0 else {
+        let pairs: [(instruction: String, answer: String, ended: Bool)] = try data.records.map {
+            guard case let .completion(p, c, truncated) = $0 else {
                 throw invocation.error("\(dataName) holds \($0.kind) records; hir train needs prompt/completion records (make them with hir relabel)", at: "DATA")
             }
-            return (p, c)
+            return (p, c, !truncated)
         }
         let wrong = pairs.filter { Hindsight.isRelabeledWrong($0.instruction) }.count
         let useHIR = invocation.option("loss") == "hir"
@@ -140,7 +140,6 @@ extension Commands {
             throw invocation.error("no answer of \(dataName) passed the verifier; loss=correct has nothing to train on", at: "loss")
         }
         var rng = s.random(invocation)
-        Parallel.threads = s.settings.threads
         let before = try s.work("hir train \(name)") { monitor in
             try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
         }
@@ -148,12 +147,12 @@ extension Commands {
         let context = settings.training.sequenceLength
         let output = try runTraining(kind: "hir", model: name, steps: settings.training.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             if useHIR {
-                let examples = pairs.map { HindsightExample(instruction: $0.instruction, response: $0.answer, tokenizer: tokenizer, context: context) }
+                let examples = pairs.map { HindsightExample(instruction: $0.instruction, response: $0.answer, ended: $0.ended, tokenizer: tokenizer, context: context) }
                 s.models[name]?.model = model
                 try Hindsight.finetune(model, examples: examples, settings: settings, padding: padding, rng: &rng,
                                        isCancelled: s.isCancelled, onStep: onStep)
             } else {
-                let examples = passed.map { ChatExample(prompt: $0.instruction, response: $0.answer, tokenizer: tokenizer) }
+                let examples = passed.map { ChatExample(prompt: $0.instruction, response: $0.answer, ended: $0.ended, tokenizer: tokenizer) }
                 s.models[name]?.model = model
                 try LanguageModelTraining.finetune(model, examples: examples, heldOut: [], padding: padding, settings: settings.training,
                                                    rng: &rng, isCancelled: s.isCancelled, onStep: onStep)

@@ -103,7 +103,10 @@ extension Commands {
         let request: LabelRequest = kind == "rankings"
             ? .rankings(minK: invocation.integer("min_k"), maxK: invocation.integer("max_k"), temperature: invocation.float("temperature"))
             : .pairs(perPrompt: invocation.integer("per_prompt"))
-        let prompts = set.items.map { (prompt: $0.prompt.prompt, unsafe: $0.prompt.unsafe, responses: $0.responses.map(\.text)) }
+        let prompts = set.items.map {
+            (prompt: $0.prompt.prompt, unsafe: $0.prompt.unsafe, responses: $0.responses.map(\.text),
+             truncated: Set($0.responses.filter { !$0.stopped }.map(\.text)))
+        }
         let labels = try s.work("label \(name)", unit: "prompt") { monitor in
             try world.label(prompts, request, annotators: annotators, safety: wantsSafety, rng: &rng, monitor: monitor)
         }
@@ -141,6 +144,11 @@ extension Commands {
             out += "; \(comparisons) comparisons in all"
         }
         out += "\n"
+        let cut = records.flatMap(Rankings.comparisons).filter { !$0.truncated.isEmpty }.count
+        if cut > 0 {
+            out += "  \(cut) comparisons have a response cut at max_tokens; they are marked, and train rm and dpo init read a cut "
+                + "response without an end-of-turn token (or drop such pairs: truncated=drop)\n"
+        }
         if total > 0 {
             let overall = Double(agree) / Double(total), close = Double(closeAgree) / Double(max(closeTotal, 1))
             s.values["label.agreement"] = overall

@@ -40,12 +40,15 @@ extension Commands {
         let wantsSafety = invocation.option("aspect") == "safety"
         // The pairs, by prompt (an index into the source's prompts).
         var pairs: [(item: Int, prompt: String, unsafe: Bool, a: String, b: String)] = [], skipped = 0
+        // The responses cut at max_tokens, by prompt, so the labels keep them marked.
+        var cut: [Int: Set<String>] = [:]
         switch pairSource {
         case let .samples(set):
             let perPrompt = invocation.integer("per_prompt")
             for (i, item) in set.items.enumerated() {
                 let distinct = World.distinct(item.responses.map(\.text))
                 guard distinct.count >= 2 else { skipped += 1; continue }
+                cut[i] = Set(item.responses.filter { !$0.stopped }.map(\.text))
                 for (x, y) in World.shuffledPairs(distinct.count, rng: &rng).prefix(perPrompt) {
                     pairs.append((i, item.prompt.prompt, item.prompt.unsafe, distinct[x], distinct[y]))
                 }
@@ -56,9 +59,11 @@ extension Commands {
                     + "its held-out part too if you label \(setName).heldout", at: given)
             }
             var index: [String: Int] = [:]
-            for case let .preference(prompt, chosen, rejected, _, _, _) in data.records {
+            for case let .preference(prompt, chosen, rejected, _, _, _, truncated) in data.records {
                 let item = index[prompt] ?? index.count
                 index[prompt] = item
+                if truncated.contains(.chosen) { cut[item, default: []].insert(chosen) }
+                if truncated.contains(.rejected) { cut[item, default: []].insert(rejected) }
                 pairs.append((item, prompt, world.task(for: prompt)?.isUnsafe ?? false, chosen, rejected))
             }
         }
@@ -74,7 +79,6 @@ extension Commands {
             let constitution = try constitutionPrinciples(path, invocation)
             principles = pairs.map { _ in constitution[rng.int(below: constitution.count)] }
         }
-        Parallel.threads = s.settings.threads
         let labels = try s.work("label \(setName) by \(modelName)", unit: "pair") { monitor in
             var out = [AILabeler.Label?](repeating: nil, count: pairs.count), done = 0
             monitor.progress(0, of: pairs.count)
@@ -110,9 +114,12 @@ extension Commands {
             }
             guard label.preference != 0.5 else { ties += 1; continue }
             let aWins = label.preference > 0.5
+            let (chosen, rejected) = aWins ? (pair.a, pair.b) : (pair.b, pair.a)
+            let cutHere = cut[pair.item] ?? []
             byPrompt[pair.item, default: []].append(.preference(
-                prompt: pair.prompt, chosen: aWins ? pair.a : pair.b, rejected: aWins ? pair.b : pair.a, margin: nil,
-                rating: aiRating(label.preference), probability: max(label.preference, 1 - label.preference)))
+                prompt: pair.prompt, chosen: chosen, rejected: rejected, margin: nil,
+                rating: aiRating(label.preference), probability: max(label.preference, 1 - label.preference),
+                truncated: PairSides(winner: cutHere.contains(chosen), loser: cutHere.contains(rejected))))
         }
         let groups = byPrompt.keys.sorted().map { byPrompt[$0]! }
         guard !groups.isEmpty else {

@@ -23,6 +23,7 @@ extension Commands {
         .float("ptx", \.ptxCoefficient, 0...1000, "PPO-ptx: weight of the pretraining loss (0: none)"),
         .float("temperature", \.sampling.temperature, 0.01...10, "rollout temperature"),
         .integer("max_tokens", \.sampling.maxNewTokens, 1...1000, "new tokens per response at most"),
+        .float("missing_eos_penalty", \.missingEndPenalty, 0...1000, "subtracted from the reward of a response cut at max_tokens (TRL's name; 0: none)"),
     ])
 
     static let ppoInit = CommandSpec(

@@ -39,7 +39,6 @@ extension Commands {
         let s = context.session
         let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
         var rng = s.random(invocation)
-        Parallel.threads = s.settings.threads
         var warnings = run.warnings ?? EarlyWarnings(maxLength: maxLength)
         let every = invocation.optional("eval_every").flatMap { Int($0) }
         let probe = every.map { _ in heldOutProbe(invocation, s, maxLength: maxLength) }

@@ -13,7 +13,7 @@ extension Commands {
             .option("min_reward", .float(-1000...1000), "keep a prompt's best only if its reward (before whitening) reaches this"),
             .option("n", .integer(0...1_000_000), "prompts per round, drawn at random (0: all)", default: "0"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
-            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
+            .option("max_tokens", .integer(1...1000), "new tokens per response at most (default: the max_tokens setting, 48)"),
         ] + trainingOptions(rsTraining, heldout: nil) + loraOptions,
         summary: "one Llama 2 rejection-sampling round: sample K, keep the best, finetune on them",
         help: """
@@ -32,10 +32,9 @@ extension Commands {
         guard let rewardName = invocation.optional("reward") else { throw invocation.error("rs round needs reward=NAME (a reward model or a reward)") }
         let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
         var (prompts, rng) = try drawnPrompts(invocation, s, n: invocation.integer("n"))
-        Parallel.threads = s.settings.threads
         let world = s.currentWorld
         var kept = s.keptSamples[name] ?? [:]
-        let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
+        let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: s.maxTokens(invocation))
         let settings = rsTraining.settings(invocation, s)
         // Until the finetuning starts a stop at Ctrl-C leaves everything as it was.
         let (before, selections) = try s.work("rs round \(name)") { monitor in

@@ -9,6 +9,8 @@ import LanguageModel
 public struct GrownSet: Sendable {
     public var rewardName: String
     public var prompts: [String], responses: [String]
+    /// Whether each response ended its turn (false: cut at max_tokens).
+    public var ended: [Bool]
     public var rewards: [Float], gold: [Double]
     public var thresholds: [Double] = []
     /// The policy's held-out evaluation after the last Improve step (or before the first).
@@ -25,7 +27,7 @@ extension Commands {
             .option("k", .integer(1...64), "samples per prompt", default: "4"),
             .option("n", .integer(0...1_000_000), "prompts, drawn at random (0: all)", default: "0"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
-            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
+            .option("max_tokens", .integer(1...1000), "new tokens per response at most (default: the max_tokens setting, 48)"),
             .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
         ],
         summary: "ReST's Grow step: sample a dataset from the policy and score it",
@@ -47,13 +49,12 @@ extension Commands {
         let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
         var (prompts, rng) = try drawnPrompts(invocation, s, n: invocation.integer("n"))
         let k = invocation.integer("k")
-        Parallel.threads = s.settings.threads
-        let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
+        let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: s.maxTokens(invocation))
         let world = s.currentWorld
         let (samples, rewards) = try s.work("rest grow \(name)") { monitor in
             let samples = try PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: prompts.map(\.prompt), k: k,
                                                     settings: sampling, rng: &rng, monitor: monitor.phase("sampling"))
-            let items = prompts.indices.flatMap { i in samples[i].map { (prompt: prompts[i].prompt, response: $0.text, unsafe: prompts[i].unsafe) } }
+            let items = prompts.indices.flatMap { i in samples[i].map { $0.rewardItem(prompts[i]) } }
             return (samples, try reward.rawScores(items, monitor: monitor.phase("scoring")))
         }
         let pairs = prompts.indices.flatMap { i in samples[i].map { (prompts[i].prompt, $0.text) } }
@@ -61,7 +62,8 @@ extension Commands {
             throw invocation.error("the reward of \(jsonQuoted(pairs[bad].1)) to \(jsonQuoted(pairs[bad].0)) is not finite; nothing was grown. Check the reward (score it).")
         }
         let gold = pairs.map { world.gold(prompt: $0.0, response: $0.1).total }
-        var grown = GrownSet(rewardName: rewardName, prompts: pairs.map(\.0), responses: pairs.map(\.1), rewards: rewards, gold: gold)
+        var grown = GrownSet(rewardName: rewardName, prompts: pairs.map(\.0), responses: pairs.map(\.1),
+                             ended: samples.flatMap { $0.map(\.stopped) }, rewards: rewards, gold: gold)
         grown.lastReport = s.grown[name]?.lastReport
         s.grown[name] = grown
         let count = Double(rewards.count)
@@ -126,12 +128,11 @@ extension Commands {
                                    at: "threshold")
         }
         var rng = s.random(invocation)
-        Parallel.threads = s.settings.threads
         let settings = restTraining.settings(invocation, s)
         let before = try grown.lastReport ?? s.work("rest improve \(name)") { monitor in
             try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
         }
-        let examples = kept.map { ChatExample(prompt: grown.prompts[$0], response: grown.responses[$0], tokenizer: tokenizer) }
+        let examples = kept.map { ChatExample(prompt: grown.prompts[$0], response: grown.responses[$0], ended: grown.ended[$0], tokenizer: tokenizer) }
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
         let output = try runTraining(kind: "rest", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             s.models[name]?.model = model

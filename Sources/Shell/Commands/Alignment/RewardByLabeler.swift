@@ -25,7 +25,7 @@ extension Commands {
         let (baseline, baselineTokenizer) = try chatModel(baselineName, invocation, s, argument: "baseline")
         guard let reward = LabelerReward(judge: judge.model.copy(), tokenizer: tokenizer, principle: principle,
                                          baseline: baseline.model.copy(), baselineTokenizer: baselineTokenizer,
-                                         maxTokens: invocation.integer("max_tokens")) else {
+                                         maxTokens: s.maxTokens(invocation)) else {
             throw invocation.error("\(judgeName)'s tokenizer does not give \"A\" and \"B\" different first tokens; it cannot answer a judge prompt", at: "by")
         }
         let about = "\(judgeName)'s verdict against \(baselineName)'s greedy answer"

@@ -14,7 +14,7 @@ extension Commands {
             .option("n", .integer(0...1_000_000), "prompts to use, drawn at random (0: all)", default: "0"),
             .option("only", .choice(["red-team", "harmless"]), "keep only the red-team prompts (tagged unsafe, or borderline) or only the others"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
-            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
+            .option("max_tokens", .integer(1...1000), "new tokens per response at most (default: the max_tokens setting, 48)"),
             .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
         ],
         summary: "answer a set of prompts K times each with a model (a sample set)",
@@ -43,8 +43,7 @@ extension Commands {
         var rng = s.random(invocation)
         prompts = drawn(prompts, n: invocation.integer("n"), rng: &rng)
         let k = invocation.integer("k")
-        Parallel.threads = s.settings.threads
-        let settings = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: invocation.integer("max_tokens"))
+        let settings = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: s.maxTokens(invocation))
         let name = invocation.argument("NAME")
         let responses = try s.work("sample \(name)") { monitor in
             try PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: prompts.map(\.item.prompt), k: k,
@@ -58,8 +57,10 @@ extension Commands {
         let length = Double(set.items.flatMap { $0.responses.map(\.tokens.count) }.reduce(0, +)) / Double(max(set.responseCount, 1))
         s.values["sample.responses"] = Double(set.responseCount)
         s.values["sample.distinct"] = Double(distinct)
+        s.values["sample.truncated"] = Double(set.truncatedCount)
+        let cut = set.truncatedCount == 0 ? "" : "; \(set.truncatedCount) cut at max_tokens=\(settings.maxNewTokens), kept cut (marked [cut] in show)"
         return CommandOutput("\(plural(prompts.count, "prompt")) × \(plural(k, "response")) from \(modelName) → sample set \(name) (\(set.responseCount) responses, "
-            + "\(distinct) distinct, mean length \(String(format: "%.1f", length)) tokens)")
+            + "\(distinct) distinct, mean length \(String(format: "%.1f", length)) tokens\(cut))")
     }
 
     /// A red-team prompt, as Constitutional AI takes them: tagged unsafe, or borderline.
@@ -108,9 +109,9 @@ extension Commands {
             let text: String, tagged: Bool?, named: String?
             switch r {
             case let .prompt(p, task, safety): (text, tagged, named) = (p, safety, task)
-            case let .completion(p, _): (text, tagged, named) = (p, nil, nil)
-            case let .preference(p, _, _, _, _, _): (text, tagged, named) = (p, nil, nil)
-            case let .ranking(p, _, _): (text, tagged, named) = (p, nil, nil)
+            case let .completion(p, _, _): (text, tagged, named) = (p, nil, nil)
+            case let .preference(p, _, _, _, _, _, _): (text, tagged, named) = (p, nil, nil)
+            case let .ranking(p, _, _, _): (text, tagged, named) = (p, nil, nil)
             case let .messages(m):
                 guard let user = m.first(where: { $0.role == "user" }) else { continue }
                 (text, tagged, named) = (user.content, nil, nil)

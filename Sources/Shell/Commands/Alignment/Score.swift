@@ -22,10 +22,9 @@ extension Commands {
         let reward = try s.reward(rewardName, in: invocation, argument: "REWARD").reward
         let target = invocation.argument("TARGET")
         let world = s.currentWorld
-        Parallel.threads = s.settings.threads
         if let response = invocation.arguments["RESPONSE"] {
             let unsafe = world.task(for: target)?.isUnsafe ?? false
-            let r = reward.rawScores([(prompt: target, response: response, unsafe: unsafe)])[0]
+            let r = reward.rawScores([RewardItem(prompt: target, response: response, unsafe: unsafe)])[0]
             let g = world.gold(prompt: target, response: response)
             s.values["score"] = Double(r)
             return CommandOutput(String(format: "reward %+.3f   gold helpfulness %+.2f, safety %+.2f", r, g.helpfulness, g.safety)
@@ -34,7 +33,7 @@ extension Commands {
         guard var set = s.samples[target] else {
             throw invocation.error("no sample set '\(target)'; give a sample set's name, or a prompt and a response", at: "TARGET")
         }
-        let items = set.items.flatMap { item in item.responses.map { (prompt: item.prompt.prompt, response: $0.text, unsafe: item.prompt.unsafe) } }
+        let items = set.items.flatMap { item in item.responses.map { $0.rewardItem(item.prompt) } }
         let (scores, golds) = try s.work("score \(target)") { monitor in
             (try reward.rawScores(items, monitor: monitor.phase("scoring")),
              try monitor.phase("judging by gold").map(items) { world.gold(prompt: $0.prompt, response: $0.response) })
@@ -77,7 +76,7 @@ extension Commands {
             .option("by", .name, "with labeler: the chat model that judges"),
             .option("principle", .string, "with labeler: the rule it judges by, written into its judge prompt"),
             .option("baseline", .name, "with labeler: the chat model whose greedy answers each response is judged against", default: "sft"),
-            .option("max_tokens", .integer(1...1000), "with labeler: new tokens of a baseline answer at most", default: "32"),
+            .option("max_tokens", .integer(1...1000), "with labeler: new tokens of a baseline answer at most (default: the max_tokens setting, 48)"),
         ],
         summary: "define a reward: one reward model (optionally shifted), Llama 2's combination, an AI labeler, or gold",
         help: """
@@ -103,7 +102,6 @@ extension Commands {
         let s = context.session
         let name = invocation.argument("NAME")
         let source = invocation.argument("SOURCE")
-        Parallel.threads = s.settings.threads
         // Each source takes its own options; one given to another source is an error, never ignored.
         let accepted: [String] = switch source {
         case "gold": []
@@ -139,8 +137,8 @@ extension Commands {
         var about = "reward model \(source)"
         if let demosName = invocation.optional("shift") {
             let demos = try s.dataset(demosName, in: invocation, argument: "shift")
-            let pairs = demos.records.compactMap { r -> (prompt: String, response: String)? in
-                if case let .completion(p, c) = r { return (p, c) }
+            let pairs = demos.records.compactMap { r -> RewardItem? in
+                if case let .completion(p, c, truncated) = r { return RewardItem(prompt: p, response: c, ended: !truncated) }
                 return nil
             }
             guard !pairs.isEmpty else { throw invocation.error("\(demosName) holds no prompt/completion demonstrations", at: "shift") }

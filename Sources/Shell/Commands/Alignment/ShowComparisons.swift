@@ -23,17 +23,18 @@ extension Commands {
         let record = data.records[index - 1]
         let letters = (0..<26).map { String(UnicodeScalar(UInt8(65 + $0))) }
         switch record {
-        case let .ranking(prompt, responses, ranking):
+        case let .ranking(prompt, responses, ranking, truncated):
             var out = "prompt: \(prompt)\n"
-            for (i, r) in responses.enumerated() { out += "  \(letters[i % 26]): \(r)\n" }
+            for (i, r) in responses.enumerated() { out += "  \(letters[i % 26]): \(r)\(truncated.contains(i) ? cutMark : "")\n" }
             out += "ranking (best first): " + ranking.map { letters[$0 % 26] }.joined(separator: " > ") + "\n"
             let pairs = Rankings.pairs(ranking)
             out += "C(\(responses.count),2) = \(pairs.count) comparisons (winner > loser): "
                 + pairs.map { "\(letters[$0.winner % 26]) > \(letters[$0.loser % 26])" }.joined(separator: ", ") + "\n"
             s.values["comparisons.count"] = Double(pairs.count)
             return CommandOutput(out)
-        case let .preference(prompt, chosen, rejected, margin, rating, probability):
-            var out = "prompt: \(prompt)\n  chosen:   \(chosen)\n  rejected: \(rejected)\n"
+        case let .preference(prompt, chosen, rejected, margin, rating, probability, truncated):
+            var out = "prompt: \(prompt)\n  chosen:   \(chosen)\(truncated.contains(.chosen) ? cutMark : "")\n"
+                + "  rejected: \(rejected)\(truncated.contains(.rejected) ? cutMark : "")\n"
             if let rating {
                 out += "rating: \(rating.label) (margin " + String(format: "%.2f small, %.0f large", rating.smallMargin, rating.largeMargin) + ")\n"
             } else if let margin {

@@ -12,6 +12,7 @@ extension Commands {
             .option("from", .name, "the language model whose trunk it starts from (default: sft)", default: "sft"),
             .option("loss", .choice(["ranking", "pairwise", "margin", "soft"]), "ranking (InstructGPT), pairwise (Bradley–Terry), margin (Llama 2) or soft (an AI labeler's probabilities, Lee et al.)", default: "ranking"),
             .option("margin", .choice(["small", "large"]), "Llama 2's margins for loss=margin: small 1, 2/3, 1/3, 0 or large 3, 2, 1, 0", default: "small"),
+            truncatedOption,
         ] + trainingOptions(rmTraining,
                             heldout: "comparisons for held-out accuracy (default: DATA.heldout if it exists)") + loraOptions,
         summary: "train a reward model on comparisons (ranking, pairwise, margin or soft loss)",
@@ -26,6 +27,8 @@ extension Commands {
             chosen is the better: −[p·log σ(Δ) + (1 − p)·log σ(−Δ)] (Lee et al. \
             2023; label … by=MODEL keeps p). A batch is `batch` \
             groups (rankings or pairs). Held-out accuracy is reported as it trains. \
+            A response cut at max_tokens is read without an end-of-turn token \
+            (truncated=keep), or leaves with its comparisons (truncated=drop). \
             lora=RANK trains low-rank adapters and the head only.
             """,
         examples: ["train rm helpful on prefs.rankings loss=ranking steps=200",
@@ -41,7 +44,11 @@ extension Commands {
         case "soft": .soft
         default: .margin(large: invocation.option("margin") == "large")
         }
-        let groups = ComparisonGroup.groups(data.records, loss: loss)
+        let truncated = TruncatedPairs(rawValue: invocation.option("truncated"))!
+        let groups = ComparisonGroup.groups(data.records, loss: loss, truncated: truncated)
+        if truncated == .drop, groups.isEmpty, !ComparisonGroup.groups(data.records, loss: loss).isEmpty {
+            throw invocation.error("every comparison of \(dataName) has a response cut at max_tokens; keep them (truncated=keep) or sample with more max_tokens", at: "truncated")
+        }
         guard !groups.isEmpty else {
             throw invocation.error("\(dataName) holds \(data.kind) records, not comparisons; make them with sample, then label", at: "DATA")
         }
@@ -65,7 +72,6 @@ extension Commands {
         let settings = rmTraining.settings(invocation, s)
         var rng = s.random(invocation)
         let model = try adapted(GPT(scalarHeadOn: trunk.model, seed: rng.next()), name, invocation, s)
-        Parallel.threads = s.settings.threads
         s.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: "reward model from \(trunkName)")
         s.touch(name)
         let heldOutPairs = heldOut.map(\.pairs.count).reduce(0, +)

@@ -25,7 +25,7 @@ extension Commands {
             chat template (a Hugging Face model's tokenizer_config.json), or else \
             <|user|> PROMPT <|assistant|>, and generation stops at the token that ends \
             the assistant's turn (<|eot_id|>, <|im_end|>, <|end|>…); otherwise at \
-            <|endoftext|>. Either way after max_tokens.
+            <|endoftext|>. Either way after max_tokens; a response cut there is marked [cut].
             """,
         examples: ["generate base \"Ada lives in\" n=4 temperature=0.8", "generate sft \"What is 3 + 4?\" chat=true"]
     ) { invocation, context in
@@ -61,7 +61,6 @@ extension Commands {
             maxNewTokens: invocation.optional("max_tokens").flatMap { Int($0) } ?? s.settings.maxTokens,
             stopToken: stop)
         var rng = s.random(invocation)
-        Parallel.threads = s.settings.threads
         let n = invocation.integer("n")
         let samples = try s.work("generate \(name)", unit: "token") { monitor in
             try entry.model.generate(prompts: Array(repeating: prompt, count: n), settings: settings, rng: &rng, monitor: monitor)
@@ -69,7 +68,7 @@ extension Commands {
         var rows: [[String]] = []
         for (i, g) in samples.enumerated() {
             let body = g.stopped ? Array(g.tokens.dropLast()) : g.tokens
-            let shown = tokenizer.decodeText(body).replacingOccurrences(of: "\n", with: "⏎")
+            let shown = tokenizer.decodeText(body).replacingOccurrences(of: "\n", with: "⏎") + (g.stopped ? "" : cutMark)
             rows.append([String(i + 1), String(format: "%.2f", g.logProbabilities.reduce(0, +)), String(g.tokens.count), shown])
         }
         s.values["generate.count"] = Double(n)

@@ -45,7 +45,6 @@ extension Commands {
         }
         let model = try adaptedInPlace(name, invocation, s)
         var rng = s.random(invocation)
-        Parallel.threads = s.settings.threads
         return try runTraining(kind: "pretrain", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             try LanguageModelTraining.pretrain(model, stream: tokens, heldOut: heldOut, settings: settings, rng: &rng,
                                                isCancelled: s.isCancelled, onStep: onStep)

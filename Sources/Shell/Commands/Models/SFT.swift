@@ -31,7 +31,7 @@ extension Commands {
         func examples(_ records: [Record], _ argument: String) throws -> [ChatExample] {
             try records.map { r in
                 switch r {
-                case let .completion(p, c): return ChatExample(prompt: p, response: c, tokenizer: tokenizer)
+                case let .completion(p, c, truncated): return ChatExample(prompt: p, response: c, ended: !truncated, tokenizer: tokenizer)
                 case let .messages(m):
                     guard let user = m.first(where: { $0.role == "user" }), let reply = m.first(where: { $0.role == "assistant" }) else {
                         throw invocation.error("a conversation without a user and an assistant turn", at: argument)
@@ -51,7 +51,6 @@ extension Commands {
         if invocation.optional("heldout") == nil, train.count >= 10 {
             (train, heldOut) = rng.split(train, heldOut: train.count / 10)
         }
-        Parallel.threads = s.settings.threads
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
         let model = try adaptedInPlace(name, invocation, s)
         s.models[name]?.chat = true

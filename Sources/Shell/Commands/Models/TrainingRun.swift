@@ -1,3 +1,4 @@
+import Datasets
 import Alignment
 
 extension Commands {
@@ -30,6 +31,13 @@ extension Commands {
     static let rmTraining = trainingTable("rm", steps: 200, batch: 16, unit: "group", context: 96, lr: 1e-4, evaluates: true)
     static let rsTraining = trainingTable("rs", steps: 100, batch: 32, unit: "example", context: 96, lr: 2e-4, evaluates: false)
     static let restTraining = trainingTable("rest", steps: 60, batch: 32, unit: "example", context: 96, lr: 5e-5, evaluates: false)
+
+    /// What preference consumers (train rm, dpo init) do with a pair that has a
+    /// response cut at max_tokens.
+    static let truncatedOption = Parameter.option(
+        "truncated", .choice(TruncatedPairs.allCases.map(\.rawValue)),
+        "a pair with a response cut at max_tokens: keep it (the cut response has no end-of-turn token) or drop it",
+        default: TruncatedPairs.standard.rawValue)
 
     /// A training command's options: its table's, the held-out data (when
     /// `heldout` describes it) and the seed.

@@ -1,10 +1,19 @@
 import Kernels
 
-extension Commands {
-    /// The methods whose settings `set METHOD.NAME VALUE` changes.
-    static let methodSettings: [MethodSettings] = [pretrainTraining, sftTraining, rmTraining, rsTraining].map(\.erased)
-        + [ppoSettings.erased, dpoSettings.erased]
+extension Registry {
+    /// The settings `set METHOD.NAME VALUE` changes, by method: every option a
+    /// settings table gave a command (each once, in the order of the commands).
+    var methodSettings: [String: [Parameter]] {
+        var out: [String: [Parameter]] = [:]
+        for option in commands.flatMap(\.options) {
+            guard let method = option.method, !(out[method] ?? []).contains(where: { $0.name == option.name }) else { continue }
+            out[method, default: []].append(option)
+        }
+        return out
+    }
+}
 
+extension Commands {
     static let set = CommandSpec(
         "set",
         arguments: [.argument("NAME", .name, "a setting or a variable", required: false),
@@ -13,12 +22,13 @@ extension Commands {
         help: """
             set NAME VALUE changes a typed setting (seed, threads, temperature, top_k, \
             top_p, max_tokens), checked against its type, or a method's default \
-            (set ppo.clip 0.1, set dpo.beta 0.2: what METHOD init uses when the \
-            option is not typed; unset ppo.clip goes back), or else sets a variable \
-            that later lines read as $NAME. With no arguments, lists settings, \
+            (set ppo.clip 0.1, set grpo.beta 0.02, set sft.lr 3e-4: what the \
+            method's commands use when the option is not typed; unset ppo.clip \
+            goes back), or else sets a variable that later lines read as $NAME \
+            (a variable's name has no dot). With no arguments, lists settings, \
             changed method defaults and variables.
             """,
-        examples: ["set seed 7", "set temperature 0.7", "set ppo.clip 0.1", "set prompt \"What is 3 + 4?\""]
+        examples: ["set seed 7", "set temperature 0.7", "set ppo.clip 0.1", "set grpo.beta 0.02", "set prompt \"What is 3 + 4?\""]
     ) { invocation, context in
         let session = context.session
         guard let name = invocation.arguments["NAME"] else {
@@ -37,12 +47,8 @@ extension Commands {
         guard let value = invocation.arguments["VALUE"] else {
             throw invocation.error("set needs a value: set \(name) VALUE", at: "NAME")
         }
-        if let dot = name.firstIndex(of: "."), let method = methodSettings.first(where: { $0.method == name[..<dot] }) {
-            let field = String(name[name.index(after: dot)...])
-            guard let option = method.options.first(where: { $0.name == field }) else {
-                throw invocation.error("\(method.method) has no setting \(field); its settings: "
-                    + method.options.map(\.name).joined(separator: ", "), at: "NAME")
-            }
+        if let dot = name.firstIndex(of: ".") {
+            let option = try methodSetting(String(name[..<dot]), String(name[name.index(after: dot)...]), context.registry, invocation)
             try checkSetting(option, value, invocation)
             session.methodDefaults[name] = value
             return CommandOutput()
@@ -51,11 +57,27 @@ extension Commands {
             try checkSetting(setting, value, invocation)
             session.settings.set(name, value)
             if name == "seed" { session.reseed() }
-            if name == "threads" { Parallel.threads = session.settings.threads }
             return CommandOutput()
         }
         session.variables[name] = value
         return CommandOutput()
+    }
+
+    /// The option `set METHOD.FIELD` changes, or an error naming the nearest
+    /// method or field and listing the known ones.
+    static func methodSetting(_ method: String, _ field: String, _ registry: Registry, _ invocation: Invocation) throws -> Parameter {
+        let tables = registry.methodSettings
+        guard let options = tables[method] else {
+            let near = nearest(method, Array(tables.keys)).map { "did you mean \($0).\(field)? " } ?? ""
+            throw invocation.error("no method '\(method)' has settings; \(near)methods with settings: "
+                + tables.keys.sorted().joined(separator: ", ") + " (a variable's name has no dot)", at: "NAME")
+        }
+        guard let option = options.first(where: { $0.name == field }) else {
+            let near = nearest(field, options.map(\.name)).map { "did you mean \(method).\($0)? " } ?? ""
+            throw invocation.error("\(method) has no setting \(field); \(near)its settings: "
+                + options.map(\.name).joined(separator: ", "), at: "NAME")
+        }
+        return option
     }
 
     /// Checks `value` with the same rules as `option`, the error under VALUE.

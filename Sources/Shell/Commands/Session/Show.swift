@@ -66,12 +66,15 @@ extension Commands {
     }
 
     static func describe(_ name: String, _ set: SampleSet) -> String {
-        var out = "\(name): \(plural(set.items.count, "prompt")) × \(set.k) responses from \(set.model)\n"
+        let cut = set.truncatedCount
+        var out = "\(name): \(plural(set.items.count, "prompt")) × \(set.k) responses from \(set.model)"
+            + (cut > 0 ? " (\(cut) cut at max_tokens, marked [cut])\n" : "\n")
         for (i, item) in set.items.prefix(2).enumerated() {
             out += "  \(i + 1). \(item.prompt.prompt)\(item.prompt.unsafe ? " (safety)" : "")\n"
             var rows: [[String]] = []
             for (j, r) in item.responses.enumerated() {
-                rows.append([String(format: "%.2f", r.logProbability), item.scores.map { String(format: "%+.3f", $0[j]) } ?? "-", r.text])
+                rows.append([String(format: "%.2f", r.logProbability), item.scores.map { String(format: "%+.3f", $0[j]) } ?? "-",
+                             r.text + (r.stopped ? "" : cutMark)])
             }
             out += Table(["log p", "reward", "response"], rows).render().split(separator: "\n").map { "     " + $0 }.joined(separator: "\n") + "\n"
         }
@@ -83,14 +86,19 @@ extension Commands {
         func cut(_ s: String) -> String { s.singleLine(60) }
         switch r {
         case let .text(t): return cut(t)
-        case let .completion(p, c): return cut(p) + " → " + cut(c)
+        case let .completion(p, c, truncated): return cut(p) + " → " + cut(c) + (truncated ? cutMark : "")
         case let .messages(m): return m.map { "\($0.role): \(cut($0.content))" }.joined(separator: " | ")
-        case let .preference(p, c, rj, _, _, _): return cut(p) + " ✓ " + cut(c) + " ✗ " + cut(rj)
-        case let .ranking(p, rs, _): return cut(p) + " (\(rs.count) ranked)"
+        case let .preference(p, c, rj, _, _, _, truncated):
+            return cut(p) + " ✓ " + cut(c) + (truncated.contains(.chosen) ? cutMark : "") + " ✗ " + cut(rj) + (truncated.contains(.rejected) ? cutMark : "")
+        case let .ranking(p, rs, _, truncated):
+            return cut(p) + " (\(rs.count) ranked" + (truncated.isEmpty ? ")" : ", \(truncated.count) cut)")
         case let .prompt(p, task, safety): return cut(p) + (task.map { " [\($0)]" } ?? "") + (safety ? " (safety)" : "")
         }
     }
 }
+
+/// What follows a response that was cut at max_tokens (it never ended its turn).
+let cutMark = " [cut]"
 
 /// 3,276,800 → "3.3M"; 512 → "512".
 func formatCount(_ n: Int) -> String {

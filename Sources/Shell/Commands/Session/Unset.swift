@@ -11,7 +11,13 @@ extension Commands {
         examples: ["unset prompt", "unset ppo.clip"]
     ) { invocation, context in
         let name = invocation.argument("NAME")
-        if context.session.methodDefaults.removeValue(forKey: name) != nil { return CommandOutput() }
+        if let dot = name.firstIndex(of: ".") {
+            let option = try methodSetting(String(name[..<dot]), String(name[name.index(after: dot)...]), context.registry, invocation)
+            guard context.session.methodDefaults.removeValue(forKey: name) != nil else {
+                throw invocation.error("\(name) was not set; it is at its default" + (option.defaultValue.map { ", \($0)" } ?? ""), at: "NAME")
+            }
+            return CommandOutput()
+        }
         guard context.session.variables.removeValue(forKey: name) != nil else {
             if Settings.known.contains(where: { $0.name == name }) {
                 throw invocation.error("\(name) is a setting; give it a new value with set \(name) VALUE", at: "NAME")

@@ -13,7 +13,7 @@ extension Commands {
         options: [
             .option("on", .name, "a dataset of prompts (default: the world's held-out prompts)"),
             .option("temperature", .float(0...10), "sampling temperature; 0 is greedy", default: "0"),
-            .option("max_tokens", .integer(1...1000), "new tokens per response at most", default: "32"),
+            .option("max_tokens", .integer(1...1000), "new tokens per response at most (default: the max_tokens setting, 48)"),
             .option("seed", .integer(0...Int.max), "seed when sampling (default: from the session seed)"),
             .option("show", .integer(0...10_000), "list this many answers with the gold reasons (with against: where the two differ)", default: "0"),
             .option("k", .integer(2...256), "headroom: also sample k answers per prompt at temperature 1 and compare the gold-best of them with the greedy answer"),
@@ -73,7 +73,7 @@ extension Commands {
             other = String(words[1])
         }
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")),
-                                        maxNewTokens: invocation.integer("max_tokens"))
+                                        maxNewTokens: s.maxTokens(invocation))
         let k = invocation.optional("k").map { Int($0)! }
         let bestOf = invocation.optional("best_of").map { Int($0)! }
         let bestOfReward = try bestOf.map { _ -> Reward in
@@ -83,7 +83,6 @@ extension Commands {
         if bestOf == nil, invocation.optional("reward") != nil {
             throw invocation.error("reward= picks the best of best_of=N samples; give best_of too", at: "reward")
         }
-        Parallel.threads = s.settings.threads
         func chat(_ name: String, argument: String) throws -> (model: GPT, tokenizer: BPETokenizer) {
             let entry = try s.model(name, in: invocation, argument: argument)
             let tokenizer = try chatTokenizer(entry, name, invocation, at: argument,
@@ -123,7 +122,7 @@ extension Commands {
                 } else if a.model.config.vocabularySize == b.model.config.vocabularySize {
                     var rng = s.random(invocation)
                     m.kl = try PolicyEvaluation.kl(a.model, from: b.model, tokenizer: a.tokenizer, prompts: prompts.map(\.prompt),
-                                                   maxNewTokens: invocation.integer("max_tokens"), rng: &rng,
+                                                   maxNewTokens: s.maxTokens(invocation), rng: &rng,
                                                    monitor: monitor.phase("measuring KL"))
                 }
             }
@@ -135,7 +134,7 @@ extension Commands {
                                                                               sampling: greedySettings)
                 var rng = s.random(invocation)
                 m.headroom = try PolicyEvaluation.headroom(a.model, tokenizer: a.tokenizer, prompts: prompts, greedy: greedy, k: k,
-                                                           judge: world, maxNewTokens: invocation.integer("max_tokens"), rng: &rng,
+                                                           judge: world, maxNewTokens: s.maxTokens(invocation), rng: &rng,
                                                            monitor: monitor.phase("measuring headroom"))
             }
             return m
@@ -261,7 +260,7 @@ extension Commands {
                               monitor: WorkMonitor<Cancelled>) throws(Cancelled) -> PolicySummary {
         let prompts = heldOutPrompts(s)
         var rng = Random(seed: 0)
-        var sampling = SamplingSettings(temperature: 0, maxNewTokens: 32)
+        var sampling = SamplingSettings(temperature: 0, maxNewTokens: s.settings.maxTokens)
         sampling.stopToken = ChatFormat.stopToken(tokenizer)
         let report = try PolicyEvaluation.evaluate(model, tokenizer: tokenizer, prompts: prompts, judge: s.currentWorld,
                                                    sampling: sampling, rng: &rng, monitor: monitor)
