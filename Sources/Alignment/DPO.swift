@@ -134,10 +134,9 @@ public final class DPO {
     private var passes: ShuffledPasses
     /// Σ log π_ref of each pair's chosen and rejected response, read once: the
     /// reference is frozen, so a pair's are the same at every step (TRL's
-    /// precompute_ref_log_probs). Training pairs fill in as batches first meet
-    /// them; held-out pairs all at the first evaluation.
+    /// precompute_ref_log_probs, read as batches first meet the pairs). Keyed by
+    /// the index of a training pair, and by −1 − the index of a held-out one.
     private(set) var referenceSums: [Int: (chosen: Double, rejected: Double)] = [:]
-    private var heldOutReferenceSums: [(chosen: Double, rejected: Double)] = []
 
     public init(policy: GPT, reference: GPT, tokenizer: BPETokenizer, pairs: [PreferencePair], heldOut: [PreferencePair],
                 settings: DPOSettings) {
@@ -192,33 +191,66 @@ public final class DPO {
     /// were and returns nil.
     public func step(rng: inout Random) -> DPOReport? {
         let indices = passes.next(settings.batchSize, rng: &rng)
-        let chosen = indices.map { pairs[$0] }
-        let missing = indices.filter { referenceSums[$0] == nil }
-        if settings.loss != .simpo, !missing.isEmpty {
-            for (i, sums) in zip(missing, referenceLogProbabilities(missing.map { pairs[$0] })) { referenceSums[i] = sums }
-        }
         policy.zeroGradients()
         policy.training = true  // adapters drop their inputs (LoRA dropout) in this pass
-        let (report, grads, rows) = measure(chosen, reference: settings.loss == .simpo ? nil : indices.map { referenceSums[$0]! },
-                                            withGradient: true)
-        guard report.loss.isFinite, let rows else { policy.training = false; return nil }
-        rows.backward(policy, dLogProbabilities: grads)
+        let measured = pass(indices, heldOut: false, withGradient: true)
         policy.training = false
+        guard var r = measured else { return nil }
         optimizer.settings.learningRate = settings.learningRate * min(1, Float(step + 1) / Float(max(settings.warmup, 1)))
         let update = optimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer)
         guard update.applied else { return nil }
         step += 1
-        var r = report
         r.step = step
         r.gradientNorm = Double(update.gradientNorm)
         if settings.klSamples > 0 {
-            let prompts = chosen.prefix(settings.klSamples).map(\.prompt)
+            let prompts = indices.prefix(settings.klSamples).map { pairs[$0].prompt }
             let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: Array(prompts),
                                                   settings: SamplingSettings(temperature: 1, maxNewTokens: 48), rng: &rng).flatMap { $0 }
             let read = Rollout.logProbabilities(responses, policy: policy, reference: reference, batchSize: 32)
             r.kl = Rollout.klEstimates(logProbs: read.policy, referenceLogProbs: read.reference).k3
         }
         return r
+    }
+
+    /// Pairs per forward pass: a step's pairs go through the model in chunks of
+    /// similar length, so each pass pads its rows to a length near their own
+    /// (one long prompt would pad every row of a whole batch to it).
+    static let chunkPairs = 16
+
+    /// The pairs `indices` of the training (or held-out) pairs measured in
+    /// length-sorted chunks, with π_ref read once per pair (the first time a
+    /// chunk holds it); with `withGradient`, each chunk's gradient, weighted by
+    /// its share of the pairs, is added into the policy's (so the sum is the
+    /// mean loss's). Nil when a loss is not finite.
+    private func pass(_ indices: [Int], heldOut useHeldOut: Bool, withGradient: Bool) -> DPOReport? {
+        let set = useHeldOut ? heldOut : pairs
+        func key(_ i: Int) -> Int { useHeldOut ? -1 - i : i }
+        func length(_ i: Int) -> Int { set[i].promptTokens.count + max(set[i].chosenTokens.count, set[i].rejectedTokens.count) }
+        let sorted = indices.enumerated().sorted { (length($0.element), $0.offset) < (length($1.element), $1.offset) }.map(\.element)
+        var total: DPOReport?
+        for start in stride(from: 0, to: sorted.count, by: Self.chunkPairs) {
+            let chunk = Array(sorted[start..<min(start + Self.chunkPairs, sorted.count)])
+            let batch = chunk.map { set[$0] }
+            let rows = Self.rows(batch)
+            var sums: [(chosen: Double, rejected: Double)]?
+            if settings.loss != .simpo {
+                if chunk.contains(where: { referenceSums[key($0)] == nil }) {
+                    let lp = rows.logProbabilities(reference)
+                    for (k, i) in chunk.enumerated() where referenceSums[key(i)] == nil {
+                        referenceSums[key(i)] = (Self.sum(lp[k]), Self.sum(lp[batch.count + k]))
+                    }
+                }
+                sums = chunk.map { referenceSums[key($0)]! }
+            }
+            let (part, grads) = score(batch.count, now: rows.logProbabilities(policy), reference: sums, withGradient: withGradient)
+            guard part.loss.isFinite else { return nil }
+            if withGradient {
+                let share = Float(batch.count) / Float(indices.count)
+                rows.backward(policy, dLogProbabilities: grads.map { $0.map { $0 * share } })
+            }
+            total = total.map { Self.combine($0, part) } ?? part
+        }
+        return total
     }
 
     /// Pair `index` of the training pairs (or of the held-out ones) token by
@@ -236,22 +268,11 @@ public final class DPO {
                               loss: report.loss, chosenReward: report.chosenReward, rejectedReward: report.rejectedReward)
     }
 
-    /// The loss and implicit rewards on the held-out pairs (no update), in
-    /// batches of `batchSize`; nil without held-out pairs.
+    /// The loss and implicit rewards on the held-out pairs (no update); nil
+    /// without held-out pairs (or where a loss is not finite).
     public func evaluateHeldOut() -> DPOReport? {
         guard !heldOut.isEmpty else { return nil }
-        if settings.loss != .simpo, heldOutReferenceSums.isEmpty {
-            for start in stride(from: 0, to: heldOut.count, by: settings.batchSize) {
-                heldOutReferenceSums += referenceLogProbabilities(Array(heldOut[start..<min(start + settings.batchSize, heldOut.count)]))
-            }
-        }
-        var total: DPOReport?
-        for start in stride(from: 0, to: heldOut.count, by: settings.batchSize) {
-            let range = start..<min(start + settings.batchSize, heldOut.count)
-            let part = measure(Array(heldOut[range]), reference: settings.loss == .simpo ? nil : Array(heldOutReferenceSums[range]),
-                               withGradient: false).report
-            total = total.map { DPO.combine($0, part) } ?? part
-        }
+        var total = pass(Array(heldOut.indices), heldOut: true, withGradient: false)
         total?.step = step
         return total
     }

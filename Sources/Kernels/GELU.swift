@@ -6,11 +6,16 @@ public enum GELU {
 
     /// out (N) = gelu(inp).
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int) {
-        elementwise(N) { i, lanes in
-            let x = lanes(inp + i)
-            let t = tanh16(k * (x + a * x * x * x))
-            return 0.5 * x * (1 + t)
-        } store: { v, i, count in store(v, out + i, count) }
+        // The 16-lane body is written inside the closure each thread runs, so it
+        // inlines there; a body captured from outside is an indirect call per 16
+        // lanes whose SIMD16 travels in four 128-bit registers (measured: GELU
+        // was a fifth of a DPO step on the bundled model).
+        Parallel.forEach((N + 15) / 16, grain: 1024) { groups in
+            lanes(groups.lowerBound * 16..<min(N, groups.upperBound * 16)) { i, load in
+                let x = load(inp + i)
+                return 0.5 * x * (1 + tanh16(k * (x + a * x * x * x)))
+            } store: { v, i, count in store(v, out + i, count) }
+        }
     }
 
     /// dinp += dout · gelu′(inp), with
@@ -18,27 +23,15 @@ public enum GELU {
     public static func backward(
         dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, N: Int
     ) {
-        elementwise(N) { i, lanes in
-            let x = lanes(inp + i)
-            let t = tanh16(k * (x + a * x * x * x))
-            let du = k * (1 + 3 * a * x * x)
-            let grad = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
-            return lanes(dinp + i) + lanes(dout + i) * grad
-        } store: { v, i, count in store(v, dinp + i, count) }
-    }
-}
-
-/// Runs a 16-lane `body` over `n` elements in parallel chunks; the last
-/// partial group is read through zero-padded lanes and stored partially.
-@inlinable @inline(__always)
-func elementwise(
-    _ n: Int,
-    _ body: (Int, (UnsafePointer<Float>) -> SIMD16<Float>) -> SIMD16<Float>,
-    store: (SIMD16<Float>, Int, Int) -> Void
-) {
-    Parallel.forEach((n + 15) / 16, grain: 1024) { groups in
-        let start = groups.lowerBound * 16, end = min(n, groups.upperBound * 16)
-        lanes(start..<end, body, store: store)
+        Parallel.forEach((N + 15) / 16, grain: 1024) { groups in
+            lanes(groups.lowerBound * 16..<min(N, groups.upperBound * 16)) { i, load in
+                let x = load(inp + i)
+                let t = tanh16(k * (x + a * x * x * x))
+                let du = k * (1 + 3 * a * x * x)
+                let grad = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+                return load(dinp + i) + load(dout + i) * grad
+            } store: { v, i, count in store(v, dinp + i, count) }
+        }
     }
 }
 

@@ -121,7 +121,7 @@ import Testing
         #expect(reference.parameters.pointer[7] == frozen && dpo.step == 30)
         // π_ref of every pair was read once, when a batch first met it, and is what a fresh read gives.
         let fresh = dpo.referenceLogProbabilities(dpo.pairs)
-        #expect(dpo.referenceSums.count == dpo.pairs.count)
+        #expect(dpo.referenceSums.keys.filter { $0 >= 0 }.count == dpo.pairs.count)
         for (i, f) in fresh.enumerated() {
             let cached = dpo.referenceSums[i]!
             #expect(abs(cached.chosen - f.chosen) < 1e-4 && abs(cached.rejected - f.rejected) < 1e-4, "pair \(i): \(cached) vs \(f)")
