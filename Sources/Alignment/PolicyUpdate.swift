@@ -25,15 +25,29 @@ public enum PolicyUpdate {
     }
 
     /// One AdamW step of `policy` on the responses `members` of `rollout`
-    /// (laid out as `rows`): the mean over their tokens of `policyLoss` with
-    /// per-token `advantages`. `addGradient` may add a further loss's gradient
-    /// before the step (PPO-ptx). Returns how many tokens were clipped, of how many.
+    /// (laid out as `rows`): `policyGradient`, then `addGradient` may add a
+    /// further loss's gradient (PPO-ptx), then the step. Returns how many
+    /// tokens were clipped, of how many.
     public static func policyStep(
         _ policy: GPT, _ optimizer: AdamW, _ rollout: Rollout, members: [Int], rows: ResponseBatch, advantages: [[Float]],
         clip: Float, addGradient: (ResponseBatch) throws(PPOError) -> Void = { _ in }
     ) throws(PPOError) -> (clipped: Int, tokens: Int) {
         policy.training = true  // adapters drop their inputs (LoRA dropout) in these passes
         defer { policy.training = false }
+        let g = policyGradient(policy, rollout, members: members, rows: rows, advantages: advantages, clip: clip)
+        guard g.loss.isFinite else { throw .nonFiniteUpdate(model: "policy") }
+        try addGradient(rows)
+        guard optimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer).applied
+        else { throw .nonFiniteUpdate(model: "policy") }
+        return (g.clipped, g.tokens)
+    }
+
+    /// The mean over the tokens of `members` of `policyLoss` with per-token
+    /// `advantages` against the rollout's log π_old, and its gradient, written
+    /// into `policy`'s (zeroed first; left zero when the loss is not finite).
+    public static func policyGradient(
+        _ policy: GPT, _ rollout: Rollout, members: [Int], rows: ResponseBatch, advantages: [[Float]], clip: Float
+    ) -> (loss: Float, clipped: Int, tokens: Int) {
         let count = rows.lengths.reduce(0, +)
         let now = rows.logProbabilities(policy)
         var dlogp: [[Float]] = []
@@ -46,13 +60,9 @@ public enum PolicyUpdate {
                 return l.dLogProb / Float(count)
             })
         }
-        guard lossSum.isFinite else { throw .nonFiniteUpdate(model: "policy") }
         policy.zeroGradients()
-        rows.backward(policy, dLogProbabilities: dlogp)
-        try addGradient(rows)
-        guard optimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer).applied
-        else { throw .nonFiniteUpdate(model: "policy") }
-        return (clipped, count)
+        if lossSum.isFinite { rows.backward(policy, dLogProbabilities: dlogp) }
+        return (lossSum / Float(count), clipped, count)
     }
 
     /// How a group method weighs its per-token losses over a minibatch of B responses.
@@ -145,13 +155,26 @@ public enum PolicyUpdate {
     }
 
     /// One AdamW step of `value` on the responses `members` of `rollout` (laid
-    /// out as `rows`): the mean over their tokens of `valueLoss` toward the
-    /// rollout's returns. Returns the summed loss and the token count.
+    /// out as `rows`): `valueGradient`, then the step. Returns the summed loss
+    /// and the token count.
     public static func valueStep(
         _ value: GPT, _ optimizer: AdamW, _ rollout: Rollout, members: [Int], rows: ResponseBatch, clip: Float
     ) throws(PPOError) -> (loss: Double, tokens: Int) {
         value.training = true  // adapters drop their inputs (LoRA dropout) in these passes
         defer { value.training = false }
+        let g = valueGradient(value, rollout, members: members, rows: rows, clip: clip)
+        guard g.loss.isFinite else { throw .nonFiniteUpdate(model: "value") }
+        guard optimizer.update(parameters: value.parameters.pointer, gradients: value.gradients.pointer).applied
+        else { throw .nonFiniteUpdate(model: "value") }
+        return (Double(g.summed), g.tokens)
+    }
+
+    /// The mean over the tokens of `members` of `valueLoss` toward the
+    /// rollout's returns (and the sum), and its gradient, written into
+    /// `value`'s (zeroed first; left zero when the loss is not finite).
+    public static func valueGradient(
+        _ value: GPT, _ rollout: Rollout, members: [Int], rows: ResponseBatch, clip: Float
+    ) -> (loss: Float, summed: Float, tokens: Int) {
         let count = rows.lengths.reduce(0, +)
         let v = rows.responseValues(value)
         var dv: [[Float]] = []
@@ -163,12 +186,9 @@ public enum PolicyUpdate {
                 return l.dValue / Float(count)
             })
         }
-        guard lossSum.isFinite else { throw .nonFiniteUpdate(model: "value") }
         value.zeroGradients()
-        rows.responseValuesBackward(value, dValues: dv)
-        guard optimizer.update(parameters: value.parameters.pointer, gradients: value.gradients.pointer).applied
-        else { throw .nonFiniteUpdate(model: "value") }
-        return (Double(lossSum), count)
+        if lossSum.isFinite { rows.responseValuesBackward(value, dValues: dv) }
+        return (lossSum / Float(count), lossSum, count)
     }
 
     /// `model`'s AdamW for RL-style updates: no weight decay, gradients clipped at norm 1.

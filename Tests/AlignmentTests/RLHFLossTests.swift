@@ -58,7 +58,10 @@ import Testing
     static let rs: [Float] = [0.5, -2.5, 1.0, -0.2, 3.0]
     static let unsafe = [false, false, true, false, false]
 
-    static let reference: Reference = {
+    /// The numpy reference's results, read once; a failure to run it (no
+    /// python3 or numpy, a script error) fails each test that reads it, with
+    /// the reason, rather than crashing the test process.
+    static let computed: Result<Reference, ReferenceError> = {
         func list(_ x: [Float]) -> [Double] { x.map(Double.init) }
         let inputs: [String: Any] = [
             "comparison": comparisonCases.map { pairs in
@@ -76,17 +79,34 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path]
-        let input = Pipe(), output = Pipe()
+        let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
         process.standardOutput = output
-        try! process.run()
-        input.fileHandleForWriting.write(try! JSONSerialization.data(withJSONObject: inputs))
-        try! input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        precondition(process.terminationStatus == 0, "rlhf_reference.py failed")
-        return try! JSONDecoder().decode(Reference.self, from: data)
+        process.standardError = errors
+        do {
+            try process.run()
+            input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: inputs))
+            try input.fileHandleForWriting.close()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                return .failure(ReferenceError("rlhf_reference.py exited with \(process.terminationStatus): \(message)"))
+            }
+            return .success(try JSONDecoder().decode(Reference.self, from: data))
+        } catch {
+            return .failure(ReferenceError("rlhf_reference.py could not be run or read: \(error)"))
+        }
     }()
+
+    /// Why the numpy reference gave no results.
+    struct ReferenceError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// The numpy reference's results, or the error that fails the test.
+    static var reference: Reference { get throws { try computed.get() } }
 
     /// Central differences of f at x, in Double.
     static func numericGradient(_ x: [Float], _ f: ([Float]) -> Float) -> [Double] {
@@ -135,10 +155,10 @@ import Testing
         #expect(ComparisonGroup.groups(soft, loss: .margin(large: true)).map(\.pairs[0].target) == [1, 1])
     }
 
-    @Test func comparisonLossesMatchNumpy() {
+    @Test func comparisonLossesMatchNumpy() throws {
         for (i, pairs) in Self.comparisonCases.enumerated() {
             let (loss, grad) = RewardModels.comparisonLoss(rewards: Self.rewards, pairs: pairs)
-            let expected = Self.reference.comparison[i]
+            let expected = try Self.reference.comparison[i]
             #expect(abs(Double(loss) - expected.loss) < 1e-5, "case \(i): \(loss) vs \(expected.loss)")
             for (a, b) in zip(grad, expected.grad) { #expect(abs(Double(a) - b) < 1e-5, "case \(i) gradient") }
             let numeric = Self.numericGradient(Self.rewards) { RewardModels.comparisonLoss(rewards: $0, pairs: pairs).loss }
@@ -146,8 +166,8 @@ import Testing
         }
     }
 
-    @Test func clippedPolicyLossMatchesNumpy() {
-        let ref = Self.reference.policy
+    @Test func clippedPolicyLossMatchesNumpy() throws {
+        let ref = try Self.reference.policy
         for j in Self.logp.indices {
             let l = PolicyUpdate.policyLoss(logProb: Self.logp[j], oldLogProb: Self.oldLogp[j], advantage: Self.advantages[j], clip: 0.2)
             #expect(abs(Double(l.loss) - ref.loss[j]) < 1e-5, "token \(j)")
@@ -161,8 +181,8 @@ import Testing
         #expect(ref.clipped!.contains(true) && ref.clipped!.contains(false), "the inputs exercise both branches")
     }
 
-    @Test func clippedValueLossMatchesNumpy() {
-        let ref = Self.reference.value
+    @Test func clippedValueLossMatchesNumpy() throws {
+        let ref = try Self.reference.value
         for j in Self.values.indices {
             let l = PolicyUpdate.valueLoss(value: Self.values[j], oldValue: Self.oldValues[j], target: Self.returns[j], clip: 0.2)
             #expect(abs(Double(l.loss) - ref.loss[j]) < 1e-5, "token \(j)")
@@ -174,18 +194,19 @@ import Testing
         }
     }
 
-    @Test func advantagesWhiteningAndKLMatchNumpy() {
+    @Test func advantagesWhiteningAndKLMatchNumpy() throws {
         let a = PPO.advantages(rewards: Self.gaeRewards, values: Self.gaeValues, gamma: 0.99, lambda: 0.95)
-        for (x, y) in zip(a, Self.reference.gae) { #expect(abs(Double(x) - y) < 1e-5) }
-        for (x, y) in zip(whiten(Self.rewards), Self.reference.whiten) { #expect(abs(Double(x) - y) < 1e-5) }
+        for (x, y) in zip(a, try Self.reference.gae) { #expect(abs(Double(x) - y) < 1e-5) }
+        for (x, y) in zip(whiten(Self.rewards), try Self.reference.whiten) { #expect(abs(Double(x) - y) < 1e-5) }
         let kl = Rollout.klEstimates(logProbs: Self.klLogp, referenceLogProbs: Self.klRef)
-        #expect(abs(kl.k1 - Self.reference.kl.k1) < 1e-5 && abs(kl.k3 - Self.reference.kl.k3) < 1e-5)
+        let expected = try Self.reference.kl
+        #expect(abs(kl.k1 - expected.k1) < 1e-5 && abs(kl.k3 - expected.k3) < 1e-5)
         #expect(kl.k3 >= 0)
     }
 
-    @Test func llama2CombinationMatchesNumpy() {
+    @Test func llama2CombinationMatchesNumpy() throws {
         let combined = whiten(Reward.select(helpfulness: Self.rh, safety: Self.rs, unsafe: Self.unsafe, threshold: 0.15))
-        for (x, y) in zip(combined, Self.reference.combine) { #expect(abs(Double(x) - y) < 1e-5) }
+        for (x, y) in zip(combined, try Self.reference.combine) { #expect(abs(Double(x) - y) < 1e-5) }
     }
 
     /// A judge whose scores are written out by hand below.
@@ -206,8 +227,8 @@ import Testing
         #expect(reward.models.isEmpty)
     }
 
-    @Test func bestOfNKLMatchesNumpy() {
-        for (n, expected) in zip([1, 2, 4, 16, 64], Self.reference.bestofn) {
+    @Test func bestOfNKLMatchesNumpy() throws {
+        for (n, expected) in zip([1, 2, 4, 16, 64], try Self.reference.bestofn) {
             #expect(abs(RejectionSampling.bestOfNKL(n) - expected) < 1e-12, "n = \(n)")
         }
     }
