@@ -133,5 +133,3 @@ extension AILabeler {
         return (Rate.proportion(first, of: 2 * labels.count), Rate.proportion(labels.filter(\.positionDecided).count, of: labels.count))
     }
 }
-
-private func sigmoid(_ x: Double) -> Double { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }

@@ -3,7 +3,8 @@ import Foundation
 import Kernels
 import LanguageModel
 
-/// The preference losses of DPO and its variants.
+/// The preference losses `dpo init` knows, by the name loss= takes; each is a
+/// `PairObjective` (`objective` makes it from the settings).
 public enum DPOLoss: String, Sendable, CaseIterable {
     /// Rafailov et al. 2023, eq. 7: −log σ(β h).
     case sigmoid
@@ -20,6 +21,9 @@ public enum DPOLoss: String, Sendable, CaseIterable {
     /// SimPO (Meng et al. 2024), without a reference: −log σ(β (log π(y_w)/|y_w|
     /// − log π(y_l)/|y_l|) − γ).
     case simpo
+    /// ORPO (Hong et al. 2024), without a reference: SFT on y_w plus λ times a
+    /// log odds-ratio loss.
+    case orpo
 }
 
 /// How DPO runs. Defaults: β 0.1 as in Rafailov et al. 2023 and TRL; SimPO's
@@ -64,12 +68,27 @@ public struct DPOSettings: Sendable, Equatable {
         if loss == .ipo { s.averagesLogProbs = true }
         return s
     }
+
+    /// The objective `loss` names, with these settings.
+    public var objective: any PairObjective {
+        switch loss {
+        case .sigmoid: DirectPreference(.sigmoid, beta: beta, averages: averagesLogProbs)
+        case .ipo: DirectPreference(.ipo, beta: beta, averages: averagesLogProbs)
+        case .cdpo: DirectPreference(.cdpo, beta: beta, epsilon: epsilon, averages: averagesLogProbs)
+        case .robust: DirectPreference(.robust, beta: beta, epsilon: epsilon, averages: averagesLogProbs)
+        case .hinge: DirectPreference(.hinge, beta: beta, averages: averagesLogProbs)
+        case .simpo: SimPO(beta: beta, gamma: gamma)
+        case .orpo: ORPO(lambda: beta)
+        }
+    }
 }
 
 /// One preference pair as tokens.
 public struct PreferencePair: Sendable {
     public var prompt: String
     public var chosen: String, rejected: String
+    /// The sides cut at max_tokens (their tokens end without the turn's end).
+    public var truncated: PairSides
     var promptTokens: [Int32], chosenTokens: [Int32], rejectedTokens: [Int32]
 
     /// The pair in the chat format, its prompt cut from the left so that
@@ -78,6 +97,7 @@ public struct PreferencePair: Sendable {
         prompt = c.prompt
         chosen = c.chosen
         rejected = c.rejected
+        truncated = c.truncated
         let head = ChatFormat.promptTokens(c.prompt, tokenizer: tokenizer)
         chosenTokens = Array(ChatFormat.responseTokens(c.chosen, ended: !c.truncated.contains(.chosen), tokenizer: tokenizer).prefix(context - 1))
         rejectedTokens = Array(ChatFormat.responseTokens(c.rejected, ended: !c.truncated.contains(.rejected), tokenizer: tokenizer).prefix(context - 1))
@@ -128,6 +148,8 @@ public final class DPO {
     public let policy: GPT, reference: GPT
     public let tokenizer: BPETokenizer
     public let settings: DPOSettings
+    /// The loss, made once from the settings.
+    public let objective: any PairObjective
     public let pairs: [PreferencePair], heldOut: [PreferencePair]
     public private(set) var step = 0
     private let optimizer: AdamW
@@ -147,42 +169,20 @@ public final class DPO {
         self.pairs = pairs
         self.heldOut = heldOut
         self.settings = settings
+        objective = settings.objective
         optimizer = PolicyUpdate.adamW(policy, learningRate: settings.learningRate)
         passes = ShuffledPasses(count: pairs.count)
     }
 
-    /// ℓ of one pair and its derivatives with respect to the four sequence
-    /// log-probabilities' policy terms (the reference gets none): the chosen
-    /// and the rejected response's log π, given their lengths (SimPO's
-    /// normalisation).
+    /// ℓ of one pair under `s`'s objective and its derivatives with respect to
+    /// the chosen and the rejected response's Σ log π, given both models' sums
+    /// and the responses' lengths.
     public static func pairLoss(_ s: DPOSettings, chosen pc: Double, rejected pr: Double,
                                 referenceChosen rc: Double, referenceRejected rr: Double,
                                 chosenLength: Int, rejectedLength: Int) -> (loss: Double, dChosen: Double, dRejected: Double) {
-        let beta = s.beta, eps = s.epsilon
-        let h = (pc - rc) - (pr - rr), z = beta * h
-        func softplus(_ x: Double) -> Double { x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)) }
-        func sigmoid(_ x: Double) -> Double { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }
-        // (ℓ, dℓ/dz) for the losses written in z = βh; dz/dlog π(y_w) = β = −dz/dlog π(y_l).
-        let inZ: (Double, Double)
-        switch s.loss {
-        case .sigmoid:
-            inZ = (softplus(-z), -sigmoid(-z))
-        case .cdpo:
-            inZ = ((1 - eps) * softplus(-z) + eps * softplus(z), -(1 - eps) * sigmoid(-z) + eps * sigmoid(z))
-        case .robust:
-            inZ = (((1 - eps) * softplus(-z) - eps * softplus(z)) / (1 - 2 * eps),
-                   (-(1 - eps) * sigmoid(-z) - eps * sigmoid(z)) / (1 - 2 * eps))
-        case .hinge:
-            inZ = z < 1 ? (1 - z, -1) : (0, 0)
-        case .ipo:
-            let d = h - 1 / (2 * beta)
-            return (d * d, 2 * d, -2 * d)
-        case .simpo:
-            let lc = Double(max(chosenLength, 1)), lr = Double(max(rejectedLength, 1))
-            let zs = beta * (pc / lc - pr / lr) - s.gamma
-            return (softplus(-zs), -sigmoid(-zs) * beta / lc, sigmoid(-zs) * beta / lr)
-        }
-        return (inZ.0, inZ.1 * beta, -inZ.1 * beta)
+        let t = s.objective.terms(chosen: SequenceLogProbs(policy: pc, reference: rc, length: chosenLength),
+                                  rejected: SequenceLogProbs(policy: pr, reference: rr, length: rejectedLength))
+        return (t.loss, t.dChosen, t.dRejected)
     }
 
     /// One step on the next `batchSize` pairs of shuffled passes, then the KL
@@ -233,7 +233,7 @@ public final class DPO {
             let batch = chunk.map { set[$0] }
             let rows = Self.rows(batch)
             var sums: [(chosen: Double, rejected: Double)]?
-            if settings.loss != .simpo {
+            if objective.usesReference {
                 if chunk.contains(where: { referenceSums[key($0)] == nil }) {
                     let lp = rows.logProbabilities(reference)
                     for (k, i) in chunk.enumerated() where referenceSums[key(i)] == nil {
@@ -260,7 +260,7 @@ public final class DPO {
         let rows = ResponseBatch([(prompt: pair.promptTokens, response: pair.chosenTokens),
                                   (prompt: pair.promptTokens, response: pair.rejectedTokens)])
         let now = rows.logProbabilities(policy), ref = rows.logProbabilities(reference)
-        let report = score(1, now: now, reference: settings.loss == .simpo ? nil : [(Self.sum(ref[0]), Self.sum(ref[1]))],
+        let report = score(1, now: now, reference: objective.usesReference ? [(Self.sum(ref[0]), Self.sum(ref[1]))] : nil,
                            withGradient: false).report
         return PairInspection(pair: pair, chosenTokens: pair.chosenTokens, rejectedTokens: pair.rejectedTokens,
                               chosenLogProbs: now[0], chosenReferenceLogProbs: ref[0],
@@ -301,39 +301,34 @@ public final class DPO {
 
     /// The same, reading π_ref of the pairs afresh (a one-off read).
     func measure(_ batch: [PreferencePair], withGradient: Bool) -> (report: DPOReport, grads: [[Float]], rows: ResponseBatch?) {
-        measure(batch, reference: settings.loss == .simpo ? nil : referenceLogProbabilities(batch), withGradient: withGradient)
+        measure(batch, reference: objective.usesReference ? referenceLogProbabilities(batch) : nil, withGradient: withGradient)
     }
 
     /// The loss, rewards and (with `withGradient`) per-token derivatives of `n`
     /// pairs from their rows' token log-probabilities under π (chosen rows
-    /// first, then rejected) and each pair's Σ log π_ref (none for SimPO).
+    /// first, then rejected) and each pair's Σ log π_ref (nil: the objective
+    /// reads none), with RPO's term (Pang et al. 2024, eq. 1) on the chosen
+    /// response's per-token mean log π when `nllWeight` asks.
     private func score(_ n: Int, now: [[Float]], reference: [(chosen: Double, rejected: Double)]?,
                        withGradient: Bool) -> (report: DPOReport, grads: [[Float]]) {
         var loss = 0.0, right = 0, chosenReward = 0.0, rejectedReward = 0.0, chosenLogProb = 0.0, rejectedLogProb = 0.0
         var grads = [[Float]](repeating: [], count: 2 * n)
-        // Sums, or per-token means where the settings say (d mean/d token = 1/|y|).
-        let averages = settings.averagesLogProbs && settings.loss != .simpo
-        func scale(_ row: Int) -> Double { averages ? 1 / Double(max(now[row].count, 1)) : 1 }
+        // The reported log π: summed, or per-token means where the settings average.
+        let averages = settings.averagesLogProbs && objective.usesReference
         for i in 0..<n {
-            let pc = Self.sum(now[i]) * scale(i), pr = Self.sum(now[n + i]) * scale(n + i)
-            let rc = (reference?[i].chosen ?? 0) * scale(i), rr = (reference?[i].rejected ?? 0) * scale(n + i)
-            let l = Self.pairLoss(settings, chosen: pc, rejected: pr, referenceChosen: rc, referenceRejected: rr,
-                                  chosenLength: now[i].count, rejectedLength: now[n + i].count)
-            // RPO's term on the chosen response's per-token mean (it uses log π, not h).
-            let nll = -Self.sum(now[i]) / Double(max(now[i].count, 1))
-            loss += (l.loss + settings.nllWeight * nll) / Double(n)
-            // SimPO's implicit reward is β times the mean token log-probability.
-            let wReward = settings.loss == .simpo ? settings.beta * pc / Double(max(now[i].count, 1)) : settings.beta * (pc - rc)
-            let lReward = settings.loss == .simpo ? settings.beta * pr / Double(max(now[n + i].count, 1)) : settings.beta * (pr - rr)
-            right += wReward > lReward ? 1 : 0
-            chosenReward += wReward / Double(n)
-            rejectedReward += lReward / Double(n)
-            chosenLogProb += pc / Double(n)
-            rejectedLogProb += pr / Double(n)
+            let w = SequenceLogProbs(policy: Self.sum(now[i]), reference: reference?[i].chosen ?? 0, length: now[i].count)
+            let l = SequenceLogProbs(policy: Self.sum(now[n + i]), reference: reference?[i].rejected ?? 0, length: now[n + i].count)
+            let t = objective.terms(chosen: w, rejected: l)
+            loss += (t.loss + settings.nllWeight * -w.policyMean) / Double(n)
+            right += t.chosenReward > t.rejectedReward ? 1 : 0
+            chosenReward += t.chosenReward / Double(n)
+            rejectedReward += t.rejectedReward / Double(n)
+            chosenLogProb += (averages ? w.policyMean : w.policy) / Double(n)
+            rejectedLogProb += (averages ? l.policyMean : l.policy) / Double(n)
             if withGradient {
-                let dNLL = -settings.nllWeight / Double(max(now[i].count, 1))
-                grads[i] = [Float](repeating: Float((l.dChosen * scale(i) + dNLL) / Double(n)), count: now[i].count)
-                grads[n + i] = [Float](repeating: Float(l.dRejected * scale(n + i) / Double(n)), count: now[n + i].count)
+                let dNLL = -settings.nllWeight / Double(max(w.length, 1))
+                grads[i] = [Float](repeating: Float((t.dChosen + dNLL) / Double(n)), count: w.length)
+                grads[n + i] = [Float](repeating: Float(t.dRejected / Double(n)), count: l.length)
             }
         }
         let report = DPOReport(step: step, loss: loss, accuracy: Double(right) / Double(n), chosenReward: chosenReward,

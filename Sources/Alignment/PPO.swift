@@ -36,6 +36,17 @@ public struct PPOSettings: Sendable, Equatable {
     public init() {}
 }
 
+/// The rollout settings every RL method has: how it samples, and what a cut response costs.
+public protocol RolloutSettings: Sendable {
+    /// How responses are drawn.
+    var sampling: SamplingSettings { get set }
+    /// Subtracted from the reward of a response cut at max_tokens (TRL's missing_eos_penalty; 0: none).
+    var missingEndPenalty: Float { get set }
+}
+
+extension PPOSettings: RolloutSettings {}
+extension GroupRLSettings: RolloutSettings {}
+
 /// What one PPO iteration did.
 public struct PPOReport: Sendable {
     public var iteration: Int

@@ -219,8 +219,3 @@ extension ResponseBatch {
     }
 }
 
-/// log(1 + eˣ) without overflow.
-func softplus(_ x: Float) -> Float { x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)) }
-
-/// 1 / (1 + e⁻ˣ).
-func sigmoid(_ x: Float) -> Float { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }

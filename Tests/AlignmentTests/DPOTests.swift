@@ -8,16 +8,18 @@ import Testing
 /// DPO's losses against numpy, their gradients against finite differences
 /// (the pair loss, and through the model), and a toy it must learn.
 @Suite struct DPOTests {
-    /// (log π_w, log π_l, log π_ref_w, log π_ref_l, |y_w|, |y_l|, [sigmoid, cdpo, robust, hinge, ipo, simpo]) from
+    /// (log π_w, log π_l, log π_ref_w, log π_ref_l, |y_w|, |y_l|, [sigmoid, cdpo, robust, hinge, ipo, simpo, orpo]) from
     /// python3 with numpy: ls = lambda x: -np.logaddexp(0, -x); β 0.1, ε 0.1; h = (pc−rc)−(pr−rr), z = βh;
     /// sigmoid −ls(z); cdpo −0.9 ls(z) − 0.1 ls(−z); robust (−0.9 ls(z) + 0.1 ls(−z))/0.8; hinge max(0, 1−z);
-    /// ipo (h − 1/(2β))²; simpo (β 2, γ 0.5) −ls(2 (pc/|y_w| − pr/|y_l|) − 0.5).
+    /// ipo (h − 1/(2β))²; simpo (β 2, γ 0.5) −ls(2 (pc/|y_w| − pr/|y_l|) − 0.5);
+    /// orpo (λ 0.1, Hong et al. 2024 eq. 6–7) with a = pc/|y_w|, b = pr/|y_l|, lo(m) = m − log1p(−eᵐ):
+    /// −a − 0.1 ls(lo(a) − lo(b)).
     static let reference: [(Double, Double, Double, Double, Int, Int, [Double])] = [
-        (-10.0, -12.0, -11.0, -11.5, 5, 7, [0.620957047790, 0.635957047790, 0.602207047790, 0.850000000000, 12.250000000000, 1.365976163493]),
-        (-20.0, -18.0, -19.0, -19.0, 10, 4, [0.798138869382, 0.778138869382, 0.823138869382, 1.200000000000, 49.000000000000, 0.011047744849]),
-        (-3.0, -9.0, -4.0, -6.0, 3, 6, [0.513015252400, 0.553015252400, 0.463015252400, 0.600000000000, 1.000000000000, 0.474076984180]),
+        (-10.0, -12.0, -11.0, -11.5, 5, 7, [0.620957047790, 0.635957047790, 0.602207047790, 0.850000000000, 12.250000000000, 1.365976163493, 2.087686483138]),
+        (-20.0, -18.0, -19.0, -19.0, 10, 4, [0.798138869382, 0.778138869382, 0.823138869382, 1.200000000000, 49.000000000000, 0.011047744849, 2.006931459606]),
+        (-3.0, -9.0, -4.0, -6.0, 3, 6, [0.513015252400, 0.553015252400, 0.463015252400, 0.600000000000, 1.000000000000, 0.474076984180, 1.040113548811]),
     ]
-    static let losses: [DPOLoss] = [.sigmoid, .cdpo, .robust, .hinge, .ipo, .simpo]
+    static let losses: [DPOLoss] = [.sigmoid, .cdpo, .robust, .hinge, .ipo, .simpo, .orpo]
 
     static func settings(_ loss: DPOLoss) -> DPOSettings {
         var s = DPOSettings()
@@ -65,11 +67,12 @@ import Testing
         }
     }
 
-    /// The sum over pairs of the sigmoid loss, as a function of the policy's
-    /// parameters, against its gradient from ResponseBatch.backward.
-    @Test func gradientThroughTheModelMatchesFiniteDifferences() {
+    /// The sum over pairs of the sigmoid (and the ORPO) loss, as a function of
+    /// the policy's parameters, against its gradient from ResponseBatch.backward.
+    @Test(arguments: [DPOLoss.sigmoid, .orpo])
+    func gradientThroughTheModelMatchesFiniteDifferences(_ objective: DPOLoss) {
         let policy = GPT(config: Self.config, seed: 3), reference = GPT(config: Self.config, seed: 4)
-        let pairs = Self.pairs(), s = Self.settings(.sigmoid)
+        let pairs = Self.pairs(), s = Self.settings(objective)
         let rows = ResponseBatch(pairs.map { (prompt: $0.promptTokens, response: $0.chosenTokens) }
             + pairs.map { (prompt: $0.promptTokens, response: $0.rejectedTokens) })
         let ref = rows.logProbabilities(reference).map { $0.reduce(0.0) { $0 + Double($1) } }

@@ -91,6 +91,21 @@ public final class Session {
         return (run, method)
     }
 
+    /// Holds an iterative method's run NAME (its `method` the trainer) and its
+    /// models as NAME.SUFFIX (NAME.policy, NAME.ref, …), in that order for `show`:
+    /// the one registration every init command (ppo, dpo, grpo, rloo) makes.
+    func holdRun(_ name: String, kind: String, method: AnyObject, tokenizer: BPETokenizer,
+                 models: [(suffix: String, model: GPT, origin: String, chat: Bool)]) {
+        for m in models {
+            self.models["\(name).\(m.suffix)"] = ModelEntry(model: m.model, tokenizer: tokenizer, origin: m.origin, chat: m.chat)
+            touch("\(name).\(m.suffix)")
+        }
+        let run = Run(name: name, kind: kind)
+        run.method = method
+        runs[name] = run
+        touch(name)
+    }
+
     /// Every object's name, in the order they were made.
     public var objectNames: [String] {
         order.filter { models[$0] != nil || tokenizers[$0] != nil || datasets[$0] != nil || runs[$0] != nil

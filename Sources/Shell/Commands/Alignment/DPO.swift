@@ -8,9 +8,9 @@ extension Commands {
     /// DPO's settings as options: defaults written once, in DPOSettings (with
     /// their sources); `set dpo.NAME VALUE` changes a default for the session.
     static let dpoSettings = SettingsTable(method: "dpo", defaults: DPOSettings(), fields: [
-        .choice("loss", \.loss, "sigmoid (DPO), ipo, cdpo, robust, hinge or simpo"),
+        .choice("loss", \.loss, "sigmoid (DPO), ipo, cdpo, robust, hinge, simpo or orpo"),
         // β's default depends on the loss (DPOSettings.defaults(for:)), so none is shown.
-        .init(name: "beta", kind: .float(0.0001...100), summary: "β (default 0.1; 2 for simpo)", read: { _ in nil },
+        .init(name: "beta", kind: .float(0.0001...100), summary: "β (default 0.1; 2 for simpo; λ for orpo)", read: { _ in nil },
               write: { $0.beta = Double($1)! }),
         .init(name: "average", kind: .bool, summary: "per-token mean log-probabilities rather than sums (default: true for ipo, as TRL; simpo always means)",
               read: { _ in nil }, write: { $0.averagesLogProbs = parseBool($1)! }),
@@ -34,7 +34,7 @@ extension Commands {
             .option("min_rating", .choice(Rating.allCases.map(\.key)), "train only on pairs rated at least this (Llama 2's ratings; unrated pairs stay)"),
             truncatedOption,
         ] + dpoSettings.options + loraOptions,
-        summary: "set up DPO (or IPO, cDPO, robust DPO, hinge, SimPO): a policy, a frozen reference, pairs",
+        summary: "set up DPO (or IPO, cDPO, robust DPO, hinge, SimPO, ORPO): a policy, a frozen reference, pairs",
         help: """
             Copies POLICY twice, once to train (NAME.policy) and once frozen as the \
             reference (NAME.ref), and takes DATA's comparisons (a ranking counts as \
@@ -43,14 +43,19 @@ extension Commands {
             response has the higher implicit reward β·(log π − log π_ref), both \
             rewards and their margin, and both log-probabilities: so you can watch \
             the chosen reward fall along with the rejected one, which DPO allows \
-            (it only asks the margin to grow). simpo uses no reference. \
+            (it only asks the margin to grow). simpo uses no reference; orpo \
+            (Hong et al. 2024) none either: it finetunes on the chosen response \
+            and adds β times a log odds-ratio loss, −log σ(log odds(y_w) − log \
+            odds(y_l)) with odds = P/(1 − P) of the per-token mean likelihood; \
+            their reference copy serves the KL column alone. \
             min_rating drops training pairs rated below it (held-out pairs all stay). \
             A response cut at max_tokens has no end-of-turn token in log π \
             (truncated=keep), or its pair is dropped (truncated=drop). \
             set dpo.NAME VALUE changes an option's default for the session (set dpo.beta 0.2). \
             lora=RANK trains low-rank adapters on the policy (the reference stays whole).
             """,
-        examples: ["dpo init policy=sft data=helpful_pairs", "dpo init policy=smol data=pairs lora=16", "dpo init ipo policy=sft data=helpful_pairs loss=ipo beta=0.5"]
+        examples: ["dpo init policy=sft data=helpful_pairs", "dpo init policy=smol data=pairs lora=16", "dpo init ipo policy=sft data=helpful_pairs loss=ipo beta=0.5",
+                   "dpo init orpo policy=sft data=helpful_pairs loss=orpo"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.arguments["NAME"] ?? "dpo"
@@ -97,18 +102,9 @@ extension Commands {
         let heldOut = try heldOutName.map { try pairs($0, argument: invocation.optional("heldout") == nil ? "data" : "heldout", filtered: false) } ?? []
         let policy = try adapted(entry.model.copy(), policyName, invocation, s), frozen = reference.copy()
         let trainer = DPO(policy: policy, reference: frozen, tokenizer: tokenizer, pairs: train, heldOut: heldOut, settings: settings)
-        for (suffix, model, about) in [("policy", policy, "DPO policy from \(policyName)"), ("ref", frozen, "frozen DPO reference")] {
-            s.models["\(name).\(suffix)"] = ModelEntry(model: model, tokenizer: tokenizer, origin: about, chat: true)
-            s.touch("\(name).\(suffix)")
-        }
-        let run = Run(name: name, kind: "dpo")
-        run.method = trainer
-        s.runs[name] = run
-        s.touch(name)
-        var details = "β \(format(settings.beta))"
-        if settings.loss == .cdpo || settings.loss == .robust { details += ", ε \(format(settings.epsilon))" }
-        if settings.loss == .simpo { details += ", γ \(format(settings.gamma)), no reference" }
-        if settings.averagesLogProbs && settings.loss != .simpo { details += ", log-probabilities averaged per token" }
+        s.holdRun(name, kind: "dpo", method: trainer, tokenizer: tokenizer,
+                  models: [("policy", policy, "DPO policy from \(policyName)", true), ("ref", frozen, "frozen DPO reference", true)])
+        let details = trainer.objective.summary
         let origins = invocation.optional("ref").map { "policy \(name).policy from \(policyName) and reference \(name).ref from \($0)" }
             ?? "policy \(name).policy and reference \(name).ref from \(policyName)"
         return CommandOutput("\(name): \(origins); \(settings.loss.rawValue) loss, \(details); "
@@ -163,7 +159,7 @@ extension Commands {
                 return tail.count < 10 ? .nan : tail.reduce(0, +) / Double(tail.count)
             }
             let (c, l) = (recent("chosen_reward"), recent("rejected_reward"))
-            if !warned, trainer.settings.loss != .simpo, c < 0, l < c {
+            if !warned, trainer.objective.usesReference, c < 0, l < c {
                 warned = true
                 context.emit("      likelihood displacement (Razin et al. 2024): over the last 10 steps both implicit rewards are below 0, so π gives "
                     + "the chosen responses less probability than π_ref does, and the rejected ones still less. DPO only asks the margin to grow, "
@@ -219,8 +215,10 @@ extension Commands {
         let p = trainer.inspect(index - 1, heldOut: heldOut)
         var out = "prompt: \(p.pair.prompt)\n"
         for (side, text, tokens, now, ref, reward) in [
-            ("chosen", p.pair.chosen, p.chosenTokens, p.chosenLogProbs, p.chosenReferenceLogProbs, p.chosenReward),
-            ("rejected", p.pair.rejected, p.rejectedTokens, p.rejectedLogProbs, p.rejectedReferenceLogProbs, p.rejectedReward),
+            ("chosen", p.pair.chosen + (p.pair.truncated.contains(.chosen) ? cutMark : ""), p.chosenTokens, p.chosenLogProbs,
+             p.chosenReferenceLogProbs, p.chosenReward),
+            ("rejected", p.pair.rejected + (p.pair.truncated.contains(.rejected) ? cutMark : ""), p.rejectedTokens, p.rejectedLogProbs,
+             p.rejectedReferenceLogProbs, p.rejectedReward),
         ] {
             var rows: [[String]] = zip(tokens, zip(now, ref)).map { token, lp in
                 [jsonQuoted(trainer.tokenizer.decodeText([token])), String(format: "%.3f", lp.0), String(format: "%.3f", lp.1),

@@ -17,22 +17,12 @@ extension Commands {
         .double("beta", \.beta, 0...100, "β of the k3 KL term in the loss"),
         .bool("dr_grpo", \.isDrGRPO, "Dr. GRPO (Liu et al. 2025): advantages r − mean without the std, tokens summed over the fixed max_tokens"),
         .float("clip", \.clip, 0.001...10, "clip range ε of the token ratio"),
-        .integer("epochs", \.epochs, 1...100, "passes over each step's responses"),
-        .integer("minibatch", \.minibatchSize, 0...4096, "responses per update (0: the whole step in one update, so the ratio is 1 and clip never acts, as TRL's one iteration)"),
-        .float("lr", \.learningRate, 0...1, "learning rate"),
-        .float("temperature", \.sampling.temperature, 0.01...10, "sampling temperature"),
-        .integer("max_tokens", \.sampling.maxNewTokens, 1...1000, "new tokens per response at most"),
-        .float("missing_eos_penalty", \.missingEndPenalty, 0...1000, "subtracted from the reward of a response cut at max_tokens (TRL's name; 0: none)"),
-    ])
+    ] + groupUpdateFields)
 
     static let grpoInit = CommandSpec(
         "grpo init",
         arguments: [.argument("NAME", .name, "the run (its models are NAME.policy and NAME.ref)", required: false)],
-        options: [
-            .option("policy", .name, "the chat model to start from (copied; it is not changed)", default: "sft"),
-            .option("reward", .name, "a reward model or a reward defined with reward"),
-            .option("prompts", .name, "prompts to sample on (default: the world's train prompts)"),
-        ] + grpoSettings.options + loraOptions,
+        options: rlRunOptions + grpoSettings.options + loraOptions,
         summary: "set up GRPO (or Dr. GRPO): a policy, a frozen reference, a reward, groups of responses",
         help: """
             Copies POLICY twice, once to train (NAME.policy) and once frozen as the \

@@ -7,6 +7,28 @@ import LanguageModel
 /// What `grpo` and `rloo` share: init, step and show of a `GroupRL` run; the
 /// two command files hold their specs, settings and help.
 extension Commands {
+    /// The options of every RL method's init before its settings: the policy, the reward, the prompts.
+    static let rlRunOptions: [Parameter] = [
+        .option("policy", .name, "the chat model to start from (copied; it is not changed)", default: "sft"),
+        .option("reward", .name, "a reward model or a reward defined with reward"),
+        .option("prompts", .name, "prompts to sample on (default: the world's train prompts)"),
+    ]
+
+    /// The update and sampling settings GRPO and RLOO share, after the ones
+    /// each words its own way (group size, β, clip).
+    static let groupUpdateFields: [SettingsTable<GroupRLSettings>.Field] = [
+        .integer("epochs", \.epochs, 1...100, "passes over each step's responses"),
+        .integer("minibatch", \.minibatchSize, 0...4096, "responses per update (0: the whole step in one update, so the ratio is 1 and clip never acts, as TRL's one iteration)"),
+        .float("lr", \.learningRate, 0...1, "learning rate"),
+    ] + rolloutFields()
+
+    /// The sampling fields of every RL method's settings.
+    static func rolloutFields<S: RolloutSettings>() -> [SettingsTable<S>.Field] {
+        [.float("temperature", \.sampling.temperature, 0.01...10, "sampling temperature"),
+         .integer("max_tokens", \.sampling.maxNewTokens, 1...1000, "new tokens per response at most"),
+         .float("missing_eos_penalty", \.missingEndPenalty, 0...1000, "subtracted from the reward of a response cut at max_tokens (TRL's name; 0: none)")]
+    }
+
     /// `grpo init` / `rloo init`: copies the policy to train and to freeze,
     /// takes the reward and the prompts, and holds the run.
     static func groupInit(_ kind: String, _ table: SettingsTable<GroupRLSettings>, _ invocation: Invocation,
@@ -31,14 +53,8 @@ extension Commands {
         let trainer = GroupRL(policy: policy, reference: reference, tokenizer: tokenizer, reward: reward, prompts: prompts,
                               settings: settings, judge: s.currentWorld)
         let method = settings.baseline == .drgrpo ? "Dr. GRPO" : kind.uppercased()
-        for (suffix, model, about) in [("policy", policy, "\(method) policy from \(policyName)"), ("ref", reference, "frozen copy of \(policyName)")] {
-            s.models["\(name).\(suffix)"] = ModelEntry(model: model, tokenizer: tokenizer, origin: about, chat: true)
-            s.touch("\(name).\(suffix)")
-        }
-        let run = Run(name: name, kind: kind)
-        run.method = trainer
-        s.runs[name] = run
-        s.touch(name)
+        s.holdRun(name, kind: kind, method: trainer, tokenizer: tokenizer,
+                  models: [("policy", policy, "\(method) policy from \(policyName)", true), ("ref", reference, "frozen copy of \(policyName)", true)])
         let kl = settings.baseline == .rloo ? "β \(format(settings.beta)) on k1 in the reward" : "β \(format(settings.beta)) on k3 in the loss"
         let baseline = switch settings.baseline {
         case .grpo: "advantages (r − mean)/std per group"

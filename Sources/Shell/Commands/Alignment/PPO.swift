@@ -21,19 +21,13 @@ extension Commands {
         .float("lr", \.learningRate, 0...1, "policy learning rate"),
         .float("value_lr", \.valueLearningRate, 0...1, "value-model learning rate"),
         .float("ptx", \.ptxCoefficient, 0...1000, "PPO-ptx: weight of the pretraining loss (0: none)"),
-        .float("temperature", \.sampling.temperature, 0.01...10, "rollout temperature"),
-        .integer("max_tokens", \.sampling.maxNewTokens, 1...1000, "new tokens per response at most"),
-        .float("missing_eos_penalty", \.missingEndPenalty, 0...1000, "subtracted from the reward of a response cut at max_tokens (TRL's name; 0: none)"),
-    ])
+    ] + rolloutFields())
 
     static let ppoInit = CommandSpec(
         "ppo init",
         arguments: [.argument("NAME", .name, "the run (its models are NAME.policy, NAME.ref, NAME.value)", required: false)],
-        options: [
-            .option("policy", .name, "the chat model to start from (copied; it is not changed)", default: "sft"),
-            .option("reward", .name, "a reward model or a reward defined with reward"),
+        options: rlRunOptions + [
             .option("value", .name, "the reward model the value model starts from (default: the reward's first; for gold, the policy's trunk)"),
-            .option("prompts", .name, "prompts to roll out on (default: the world's train prompts)"),
         ] + ppoSettings.options + [
             .option("ptx_data", .name, "PPO-ptx: the pretraining text"),
         ] + loraOptions,
@@ -87,15 +81,9 @@ extension Commands {
         let value = try adapted(valueStart.copy(), invocation.optional("value") ?? rewardName, invocation, s)
         let trainer = PPO(policy: policy, reference: reference, value: value, tokenizer: tokenizer, reward: reward, prompts: prompts,
                           settings: settings, judge: s.currentWorld, pretraining: pretraining)
-        for (suffix, model, about) in [("policy", policy, "PPO policy from \(policyName)"), ("ref", reference, "frozen copy of \(policyName)"),
-                                       ("value", value, "PPO value model")] {
-            s.models["\(name).\(suffix)"] = ModelEntry(model: model, tokenizer: tokenizer, origin: about, chat: suffix != "value")
-            s.touch("\(name).\(suffix)")
-        }
-        let run = Run(name: name, kind: "ppo")
-        run.method = trainer
-        s.runs[name] = run
-        s.touch(name)
+        s.holdRun(name, kind: "ppo", method: trainer, tokenizer: tokenizer,
+                  models: [("policy", policy, "PPO policy from \(policyName)", true), ("ref", reference, "frozen copy of \(policyName)", true),
+                           ("value", value, "PPO value model", false)])
         return CommandOutput("\(name): policy \(name).policy and reference \(name).ref from \(policyName), value \(name).value, reward \(rewardName); "
             + "\(prompts.count) prompts, \(settings.batchSize) per step, β \(format(settings.beta))"
             + (settings.targetKL.map { " (adaptive, target KL \(format($0)))" } ?? "")
