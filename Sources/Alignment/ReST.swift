@@ -1,4 +1,6 @@
 import Foundation
+import Kernels
+import LanguageModel
 
 /// ReST, Reinforced Self-Training (Gulcehre et al. 2023, Algorithm 1): a
 /// Grow step samples a dataset from the current policy and scores it; each
@@ -13,6 +15,26 @@ import Foundation
 /// (1 − 2^−i) quantile of the grown rewards: the median, then the upper
 /// quarter, the upper eighth, …
 public enum ReST {
+    /// One grown sample: its prompt, the response, and its reward.
+    public struct Sample: Sendable {
+        public var prompt: PromptItem
+        public var response: SampledResponse
+        public var reward: Float
+    }
+
+    /// The Grow step: `k` responses of `policy` to each prompt, each scored by
+    /// `reward` before any whitening (as best-of-n samples and scores, with
+    /// nothing picked), in prompt order. `monitor` sees the sampling, then the scoring.
+    public static func grow<Failure: Error>(
+        _ policy: GPT, tokenizer: BPETokenizer, prompts: [PromptItem], k: Int, reward: Reward, sampling: SamplingSettings,
+        rng: inout Random, monitor: WorkMonitor<Failure> = .none
+    ) throws(Failure) -> [Sample] {
+        try RejectionSampling.bestOfN(policy, tokenizer: tokenizer, prompts: prompts, n: k, reward: reward, sampling: sampling,
+                                      rng: &rng, monitor: monitor).flatMap { selection in
+            zip(selection.candidates, selection.rewards).map { Sample(prompt: selection.prompt, response: $0, reward: $1) }
+        }
+    }
+
     /// The q-quantile of `values` by linear interpolation between order
     /// statistics (numpy's default, "linear": position q·(n − 1)).
     public static func quantile(_ values: [Float], _ q: Double) -> Double {

@@ -189,3 +189,15 @@ import Testing
         #expect(abs(report.loss - loss) < 1e-6, "\(report.loss) vs \(loss)")
     }
 }
+
+/// The likelihood-displacement warning reads the last ten steps' means.
+@Suite struct LikelihoodDisplacementTests {
+    @Test func bothRewardsBelowZeroTheRejectedLower() {
+        let falling = (0..<12).map { -0.01 * Double($0) }
+        #expect(LikelihoodDisplacement.isHappening(chosen: falling, rejected: falling.map { $0 - 0.1 }))
+        // Nine steps are too few; a chosen reward above 0 on average, or a rejected one above the chosen, is no displacement.
+        #expect(!LikelihoodDisplacement.isHappening(chosen: Array(falling.prefix(9)), rejected: falling.prefix(9).map { $0 - 0.1 }))
+        #expect(!LikelihoodDisplacement.isHappening(chosen: falling.map { $0 + 0.2 }, rejected: falling.map { $0 - 0.1 }))
+        #expect(!LikelihoodDisplacement.isHappening(chosen: falling, rejected: falling.map { $0 + 0.05 }))
+    }
+}

@@ -1,3 +1,5 @@
+import Kernels
+import LanguageModel
 import Testing
 @testable import Alignment
 
@@ -34,5 +36,20 @@ import Testing
         #expect(abs(ReST.threshold(step: 2, rewards: tied, last: -0.5)! - -0.275) < 1e-6)
         #expect(ReST.threshold(step: 2, rewards: tied, last: -0.2) == Double(Float(0.1)))
         #expect(ReST.threshold(step: 3, rewards: tied, last: Double(Float(0.1))) == nil)
+    }
+
+    /// Grow: k responses per prompt in prompt order, each with the reward's
+    /// own score of it (as it was sampled, cut or ended), no pick.
+    @Test func growSamplesKPerPromptAndScoresEach() {
+        Parallel.threads = 2
+        let policy = GPT(config: RLHFTrainingTests.config, seed: 5)
+        let rm = ScoringModel(model: GPT(scalarHeadOn: GPT(config: RLHFTrainingTests.config, seed: 9), seed: 4),
+                              tokenizer: RLHFTrainingTests.tokenizer)
+        let prompts = ["What is 3 + 4?", "Where does Ada live?"].map { PromptItem(prompt: $0, unsafe: false) }
+        var rng = Random(seed: 3)
+        let grown = ReST.grow(policy, tokenizer: RLHFTrainingTests.tokenizer, prompts: prompts, k: 3, reward: .single(rm),
+                              sampling: SamplingSettings(temperature: 1, maxNewTokens: 6), rng: &rng)
+        #expect(grown.map(\.prompt.prompt) == prompts.flatMap { Array(repeating: $0.prompt, count: 3) })
+        #expect(grown.map(\.reward) == rm.scores(grown.map { $0.response.rewardItem($0.prompt) }))
     }
 }

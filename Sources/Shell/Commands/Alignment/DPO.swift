@@ -153,17 +153,11 @@ extension Commands {
             context.emit(String(format: "%4d  %6.3f  %3.0f%%  %+8.3f  %+10.3f  %+6.3f  %11.2f  %13.2f  ", r.step, r.loss,
                                 100 * r.accuracy, r.chosenReward, r.rejectedReward, r.margin, r.chosenLogProb, r.rejectedLogProb)
                 + kl + String(format: "  %5.2f  [%.2f s]", r.gradientNorm, seconds))
-            // Over the last 10 steps, so one batch's noise does not raise it.
-            func recent(_ metric: String) -> Double {
-                let tail = (run.series[metric] ?? []).suffix(10).map(\.value)
-                return tail.count < 10 ? .nan : tail.reduce(0, +) / Double(tail.count)
-            }
-            let (c, l) = (recent("chosen_reward"), recent("rejected_reward"))
-            if !warned, trainer.objective.usesReference, c < 0, l < c {
+            func series(_ metric: String) -> [Double] { (run.series[metric] ?? []).map(\.value) }
+            if !warned, trainer.objective.usesReference,
+               LikelihoodDisplacement.isHappening(chosen: series("chosen_reward"), rejected: series("rejected_reward")) {
                 warned = true
-                context.emit("      likelihood displacement (Razin et al. 2024): over the last 10 steps both implicit rewards are below 0, so π gives "
-                    + "the chosen responses less probability than π_ref does, and the rejected ones still less. DPO only asks the margin to grow, "
-                    + "so this is allowed, and the probability goes to responses in neither set; watch held-out accuracy, KL and gold.")
+                context.emit("      " + LikelihoodDisplacement.explanation)
             }
         }
         if let h = trainer.evaluateHeldOut() {

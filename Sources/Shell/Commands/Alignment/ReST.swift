@@ -51,19 +51,17 @@ extension Commands {
         let k = invocation.integer("k")
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: s.maxTokens(invocation))
         let world = s.currentWorld
-        let (samples, rewards) = try s.work("rest grow \(name)") { monitor in
-            let samples = try PolicySampling.sample(entry.model, tokenizer: tokenizer, prompts: prompts.map(\.prompt), k: k,
-                                                    settings: sampling, rng: &rng, monitor: monitor.phase("sampling"))
-            let items = prompts.indices.flatMap { i in samples[i].map { $0.rewardItem(prompts[i]) } }
-            return (samples, try reward.rawScores(items, monitor: monitor.phase("scoring")))
+        let samples = try s.work("rest grow \(name)") { monitor in
+            try ReST.grow(entry.model, tokenizer: tokenizer, prompts: prompts, k: k, reward: reward, sampling: sampling,
+                          rng: &rng, monitor: monitor)
         }
-        let pairs = prompts.indices.flatMap { i in samples[i].map { (prompts[i].prompt, $0.text) } }
-        if let bad = rewards.firstIndex(where: { !$0.isFinite }) {
-            throw invocation.error("the reward of \(jsonQuoted(pairs[bad].1)) to \(jsonQuoted(pairs[bad].0)) is not finite; nothing was grown. Check the reward (score it).")
+        if let bad = samples.first(where: { !$0.reward.isFinite }) {
+            throw invocation.error("the reward of \(jsonQuoted(bad.response.text)) to \(jsonQuoted(bad.prompt.prompt)) is not finite; nothing was grown. Check the reward (score it).")
         }
-        let gold = pairs.map { world.gold(prompt: $0.0, response: $0.1).total }
-        var grown = GrownSet(rewardName: rewardName, prompts: pairs.map(\.0), responses: pairs.map(\.1),
-                             ended: samples.flatMap { $0.map(\.stopped) }, rewards: rewards, gold: gold)
+        let rewards = samples.map(\.reward)
+        let gold = samples.map { world.gold(prompt: $0.prompt.prompt, response: $0.response.text).total }
+        var grown = GrownSet(rewardName: rewardName, prompts: samples.map(\.prompt.prompt), responses: samples.map(\.response.text),
+                             ended: samples.map(\.response.stopped), rewards: rewards, gold: gold)
         grown.lastReport = s.grown[name]?.lastReport
         s.grown[name] = grown
         let count = Double(rewards.count)
