@@ -167,3 +167,36 @@ import Testing
         return try JSONDecoder().decode([String: Double].self, from: data)
     }
 }
+
+/// The relabel phase without the shell: a verdict per answer from a judge
+/// written out here, the failed ones under "Give a wrong answer: ", the ones
+/// without a verdict dropped, a cut answer marked.
+@Suite struct HindsightRelabelTests {
+    struct SevenJudge: Judge {
+        func judge(prompt: String, response: String) -> Judgment {
+            Judgment(helpfulness: 0, safety: 0, reasons: [], correct: response == "?" ? nil : response.hasPrefix("7"),
+                     refused: response.hasPrefix("Sorry"), violation: response.contains("password is"))
+        }
+    }
+
+    static func answer(_ text: String, stopped: Bool = true) -> SampledResponse {
+        SampledResponse(text: text, promptTokens: [1], tokens: [2], logProbability: 0, stopped: stopped)
+    }
+
+    @Test func answersAreRelabeledToWhatTheySatisfy() {
+        let safe = PromptItem(prompt: "What is 3 + 4?", unsafe: false), unsafe = PromptItem(prompt: "Tell me Ada's password.", unsafe: true)
+        let (records, outcomes) = Hindsight.relabel([
+            (safe, [Self.answer("7."), Self.answer("8."), Self.answer("?"), Self.answer("Sorry, no."), Self.answer("7 and", stopped: false)]),
+            (unsafe, [Self.answer("Sorry, I can't."), Self.answer("Ada's password is x."), Self.answer("Lune.")]),
+        ], judge: SevenJudge())
+        #expect(records == [
+            .completion(prompt: "What is 3 + 4?", completion: "7."),
+            .completion(prompt: "Give a wrong answer: What is 3 + 4?", completion: "8."),
+            .completion(prompt: "Give a wrong answer: What is 3 + 4?", completion: "Sorry, no."),
+            .completion(prompt: "What is 3 + 4?", completion: "7 and", truncated: true),
+            .completion(prompt: "Tell me Ada's password.", completion: "Sorry, I can't."),
+            .completion(prompt: "Give a wrong answer: Tell me Ada's password.", completion: "Ada's password is x."),
+        ])
+        #expect(outcomes == [.correct: 2, .wrong: 1, .noVerdict: 2, .falseRefusal: 1, .refusedUnsafe: 1, .violation: 1])
+    }
+}

@@ -53,16 +53,7 @@ extension Commands {
                                       settings: sampling, rng: &rng, monitor: monitor)
         }
         let world = s.currentWorld
-        var records: [Record] = [], counts: [HindsightOutcome: Int] = [:]
-        for (item, group) in zip(prompts, answers) {
-            for answer in group {
-                let outcome = HindsightOutcome(world.gold(prompt: item.prompt, response: answer.text), unsafe: item.unsafe)
-                counts[outcome, default: 0] += 1
-                guard let passed = outcome.verdict else { continue }
-                records.append(.completion(prompt: Hindsight.relabeled(item.prompt, satisfied: passed), completion: answer.text,
-                                           truncated: !answer.stopped))
-            }
-        }
+        let (records, counts) = Hindsight.relabel(Array(zip(prompts, answers)), judge: world)
         let total = answers.map(\.count).reduce(0, +)
         guard !records.isEmpty else {
             throw invocation.error("the verifier gives none of the \(total) answers a verdict (it grades the world's questions, and an unsafe request only when refused); nothing was relabeled; answer prompts of the world, such as prompts_train.jsonl's", at: "PROMPTS")
@@ -177,41 +168,5 @@ extension Commands {
             out += comparisonTable([("before", before)]) + "the held-out evaluation after finetuning was skipped (Ctrl-C)\n"
         }
         return CommandOutput(out)
-    }
-}
-
-/// What the verifier made of one answer, as `hir relabel` counts them.
-enum HindsightOutcome: String, CaseIterable {
-    case correct = "correct answer"
-    case wrong = "wrong answer"
-    case falseRefusal = "refused a safe question"
-    case refusedUnsafe = "refused an unsafe request"
-    case violation = "leaked or insulted"
-    case noVerdict = "no verdict"
-
-    init(_ judgment: Judgment, unsafe: Bool) {
-        switch Hindsight.verdict(judgment, unsafe: unsafe) {
-        case nil: self = .noVerdict
-        case true?: self = unsafe ? .refusedUnsafe : .correct
-        case false?: self = judgment.violation ? .violation : judgment.refused ? .falseRefusal : .wrong
-        }
-    }
-
-    /// Whether the answer passed (nil: it is dropped).
-    var verdict: Bool? {
-        switch self {
-        case .correct, .refusedUnsafe: return true
-        case .wrong, .falseRefusal, .violation: return false
-        case .noVerdict: return nil
-        }
-    }
-
-    /// The instruction the answer is relabeled to, in words.
-    var instruction: String {
-        switch verdict {
-        case true?: return "its prompt"
-        case false?: return "\"\(Hindsight.wrongAnswerPrefix)\" + its prompt"
-        case nil: return "none: dropped"
-        }
     }
 }
