@@ -134,49 +134,41 @@ extension Commands {
         let s = context.session
         let (run, trainer) = try s.methodRun(DPO.self, named: invocation.optional("run"), kind: "DPO", in: invocation,
                                              argument: "run", start: "dpo init policy=sft data=PAIRS")
-        let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
-        var rng = s.random(invocation)
         context.emit("step    loss   acc  r_chosen  r_rejected  margin  logp_chosen  logp_rejected     kl  gnorm  time")
         var warned = false
-        for _ in 0..<count {
-            if s.isCancelled() {
-                context.emit("stopped (Ctrl-C) after step \(trainer.step); the policy holds every whole step")
-                break
-            }
-            let start = Date()
+        try runSteps("dpo", run: run, done: { trainer.step }, stopped: "the policy holds every whole step", invocation, context, step: { rng in
             guard let r = trainer.step(rng: &rng) else {
                 throw invocation.error("step \(trainer.step + 1) rejected: its loss or gradient was not finite; the policy is unchanged. Try a lower lr or β.")
             }
-            let seconds = Date().timeIntervalSince(start)
-            record(r, run, prefix: "", s)
             let kl = r.kl.isNaN ? "    -" : String(format: "%5.2f", r.kl)
-            context.emit(String(format: "%4d  %6.3f  %3.0f%%  %+8.3f  %+10.3f  %+6.3f  %11.2f  %13.2f  ", r.step, r.loss,
-                                100 * r.accuracy, r.chosenReward, r.rejectedReward, r.margin, r.chosenLogProb, r.rejectedLogProb)
-                + kl + String(format: "  %5.2f  [%.2f s]", r.gradientNorm, seconds))
+            return StepLine(iteration: r.step, metrics: metrics(r),
+                            columns: String(format: "%4d  %6.3f  %3.0f%%  %+8.3f  %+10.3f  %+6.3f  %11.2f  %13.2f  ", r.step, r.loss,
+                                            100 * r.accuracy, r.chosenReward, r.rejectedReward, r.margin, r.chosenLogProb, r.rejectedLogProb)
+                                + kl + String(format: "  %5.2f", r.gradientNorm))
+        }, after: { _ in
             func series(_ metric: String) -> [Double] { (run.series[metric] ?? []).map(\.value) }
             if !warned, trainer.objective.usesReference,
                LikelihoodDisplacement.isHappening(chosen: series("chosen_reward"), rejected: series("rejected_reward")) {
                 warned = true
                 context.emit("      " + LikelihoodDisplacement.explanation)
             }
-        }
+        })
         if let h = trainer.evaluateHeldOut() {
-            record(h, run, prefix: "heldout_", s)
+            for (metric, v) in metrics(h) {
+                run.record("heldout_" + metric, step: h.step, v)
+                s.values["dpo.heldout_" + metric] = v
+            }
             return CommandOutput(String(format: "held-out, %@: loss %.3f, accuracy %.1f%%, chosen %+.3f, rejected %+.3f, margin %+.3f",
                                         plural(h.pairs, "pair"), h.loss, 100 * h.accuracy, h.chosenReward, h.rejectedReward, h.margin))
         }
         return CommandOutput()
     }
 
-    /// Records a DPO report's numbers in the run and as dpo.PREFIXNAME values.
-    static func record(_ r: DPOReport, _ run: Run, prefix: String, _ s: Session) {
-        for (metric, v) in [("loss", r.loss), ("accuracy", r.accuracy), ("chosen_reward", r.chosenReward),
-                            ("rejected_reward", r.rejectedReward), ("margin", r.margin),
-                            ("chosen_logp", r.chosenLogProb), ("rejected_logp", r.rejectedLogProb),
-                            ("kl", r.kl), ("grad_norm", r.gradientNorm)] where !v.isNaN {
-            run.record(prefix + metric, step: r.step, v)
-            s.values["dpo." + prefix + metric] = v
-        }
+    /// A DPO report's numbers by metric name (the KL only where it was measured).
+    static func metrics(_ r: DPOReport) -> [(String, Double)] {
+        [("loss", r.loss), ("accuracy", r.accuracy), ("chosen_reward", r.chosenReward), ("rejected_reward", r.rejectedReward),
+         ("margin", r.margin), ("chosen_logp", r.chosenLogProb), ("rejected_logp", r.rejectedLogProb),
+         ("kl", r.kl), ("grad_norm", r.gradientNorm)].filter { !$0.1.isNaN }
     }
 
     static let dpoShow = CommandSpec(

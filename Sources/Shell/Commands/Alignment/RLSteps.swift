@@ -29,16 +29,13 @@ extension Commands {
         + "proxy, gold and KL (k3) of one sample per prompt at temperature 1, from the same seed each time, recorded as heldout_proxy, "
         + "heldout_gold and heldout_kl (Gao et al. 2022's RL curves; fit heldout_gold of RUN law=rl)."
 
-    /// The loop the RL step commands share: N steps (Ctrl-C stops between
-    /// them), each timed, recorded, printed, and followed by any early warning
-    /// and, with eval_every=, the held-out probe; a rejected step becomes
-    /// `rlStepError`'s message.
+    /// The RL step commands' loop: `runSteps` with the early warnings after
+    /// each step and, with eval_every=, the held-out probe before the first and
+    /// after every K-th; a rejected step becomes `rlStepError`'s message.
     static func runRLSteps(_ kind: String, run: Run, trainer: PolicyTrainer, maxLength: Int, header: String, stopped: String,
                            _ invocation: Invocation, _ context: CommandContext,
                            step: (inout Random) throws(PPOError) -> RLStepLine) throws {
         let s = context.session
-        let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
-        var rng = s.random(invocation)
         var warnings = run.warnings ?? EarlyWarnings(maxLength: maxLength)
         let every = invocation.optional("eval_every").flatMap { Int($0) }
         let probe = every.map { _ in heldOutProbe(invocation, s, maxLength: maxLength) }
@@ -61,28 +58,21 @@ extension Commands {
         if let probe, run.series["heldout_gold"]?.last?.x != Double(trainer.iteration) {
             try read(probe)
         }
-        for _ in 0..<count {
-            if s.isCancelled() {
-                context.emit("stopped (Ctrl-C) after \(kind == "ppo" ? "iteration" : "step") \(trainer.iteration); \(stopped)")
-                break
-            }
-            let start = Date()
-            let line: RLStepLine
+        var signals: StepSignals?
+        try runSteps(kind, run: run, unit: kind == "ppo" ? "iteration" : "step", done: { trainer.iteration }, stopped: stopped,
+                     invocation, context, step: { rng in
             do throws(PPOError) {
-                line = try step(&rng)
+                let line = try step(&rng)
+                signals = line.signals
+                return StepLine(iteration: line.iteration, metrics: line.metrics, columns: line.columns)
             } catch {
                 throw rlStepError(error, step: trainer.iteration + 1, invocation)
             }
-            let seconds = Date().timeIntervalSince(start)
-            for (metric, v) in line.metrics + [("seconds", seconds)] {
-                run.record(metric, step: line.iteration, v)
-                s.values["\(kind).\(metric)"] = v
-            }
-            context.emit(line.columns + String(format: "  [%.2f s]", seconds))
-            for warning in warnings.observe(line.signals) { context.emit("      " + warning) }
+        }, after: { _ in
+            for warning in warnings.observe(signals!) { context.emit("      " + warning) }
             run.warnings = warnings
             if let probe, let every, trainer.iteration % every == 0 { try read(probe) }
-        }
+        })
     }
 
     /// The probe of eval_every=: the first eval_prompts= held-out prompts of

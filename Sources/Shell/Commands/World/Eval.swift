@@ -39,7 +39,7 @@ extension Commands {
             compliance, false and borderline refusals); for win rates, where \
             each prompt scores 1, ½ or 0, the normal interval of the per-prompt \
             mean, mean ± 1.96·sd/√n (sd over prompts, n − 1), clamped to [0, 1]. \
-            Values are kept for expect (eval.helpfulness, eval.win_rate, eval.kl, \
+            Values are kept for expect (eval.helpfulness, eval.win_rate, eval.wins, eval.ties, eval.losses, eval.kl, \
             eval.headroom.win_rate, eval.headroom.greedy, eval.headroom.sample, \
             eval.headroom.best, …; each rate's interval as .low and .high, e.g. \
             eval.unsafe_compliance.low; OTHER's figures as \
@@ -153,6 +153,7 @@ extension Commands {
             recordEvaluation(PolicySummary(prompts, theirs), prefix: "eval.against", s)
             let outcome = PolicyEvaluation.outcomes(mine, against: theirs)
             recordRate(outcome.winRate, "eval.win_rate", s)
+            (s.values["eval.wins"], s.values["eval.ties"], s.values["eval.losses"]) = (Double(outcome.wins), Double(outcome.ties), Double(outcome.losses))
             out += "win rate of \(shown) against \(other) by gold judgment: \(outcome.winRate) prompts "
                 + "(\(outcome.wins) wins, \(outcome.ties) ties, \(outcome.losses) losses)\n"
             if show > 0 { out += differenceList(name, other, prompts, mine, theirs, limit: show) }
