@@ -24,6 +24,8 @@ public enum DPOLoss: String, Sendable, CaseIterable {
     /// ORPO (Hong et al. 2024), without a reference: SFT on y_w plus λ times a
     /// log odds-ratio loss.
     case orpo
+    /// KTO (Ethayarajh et al. 2024), on single responses labelled desirable or not.
+    case kto
 }
 
 /// How DPO runs. Defaults: β 0.1 as in Rafailov et al. 2023 and TRL; SimPO's
@@ -57,6 +59,8 @@ public struct DPOSettings: Sendable, Equatable {
     /// log-likelihood, which holds the chosen responses' probability up against
     /// likelihood displacement. 0: plain DPO.
     public var nllWeight = 0.0
+    /// KTO's λ_D and λ_U: the weights of desirable and undesirable responses.
+    public var desirableWeight = 1.0, undesirableWeight = 1.0
 
     public init() {}
 
@@ -69,7 +73,14 @@ public struct DPOSettings: Sendable, Equatable {
         return s
     }
 
-    /// The objective `loss` names, with these settings.
+    /// KTO with these settings (its β and weights).
+    public var kto: KTO { KTO(beta: beta, desirableWeight: desirableWeight, undesirableWeight: undesirableWeight) }
+
+    /// Whether the loss trains on single labelled responses (KTO) rather than pairs.
+    public var isUnpaired: Bool { loss == .kto }
+
+    /// The pair objective `loss` names, with these settings (KTO, which takes
+    /// no pairs, has `kto`; here it stands as sigmoid DPO, for a pair opened by `dpo show`).
     public var objective: any PairObjective {
         switch loss {
         case .sigmoid: DirectPreference(.sigmoid, beta: beta, averages: averagesLogProbs)
@@ -79,61 +90,9 @@ public struct DPOSettings: Sendable, Equatable {
         case .hinge: DirectPreference(.hinge, beta: beta, averages: averagesLogProbs)
         case .simpo: SimPO(beta: beta, gamma: gamma)
         case .orpo: ORPO(lambda: beta)
+        case .kto: DirectPreference(.sigmoid, beta: beta)
         }
     }
-}
-
-/// One preference pair as tokens.
-public struct PreferencePair: Sendable {
-    public var prompt: String
-    public var chosen: String, rejected: String
-    /// The sides cut at max_tokens (their tokens end without the turn's end).
-    public var truncated: PairSides
-    var promptTokens: [Int32], chosenTokens: [Int32], rejectedTokens: [Int32]
-
-    /// The pair in the chat format, its prompt cut from the left so that
-    /// prompt + the longer response fit in `context` tokens.
-    public init(_ c: Comparison, tokenizer: BPETokenizer, context: Int) {
-        prompt = c.prompt
-        chosen = c.chosen
-        rejected = c.rejected
-        truncated = c.truncated
-        let head = ChatFormat.promptTokens(c.prompt, tokenizer: tokenizer)
-        chosenTokens = Array(ChatFormat.responseTokens(c.chosen, ended: !c.truncated.contains(.chosen), tokenizer: tokenizer).prefix(context - 1))
-        rejectedTokens = Array(ChatFormat.responseTokens(c.rejected, ended: !c.truncated.contains(.rejected), tokenizer: tokenizer).prefix(context - 1))
-        promptTokens = Array(head.suffix(max(1, context - max(chosenTokens.count, rejectedTokens.count))))
-    }
-}
-
-/// What one DPO step (or a held-out pass) measured, averaged over its pairs.
-/// The implicit rewards are β (log π − log π_ref) of each response (SimPO's:
-/// β log π / |y|).
-public struct DPOReport: Sendable {
-    public var step: Int
-    public var loss: Double
-    /// Share of pairs whose chosen implicit reward is higher.
-    public var accuracy: Double
-    public var chosenReward: Double, rejectedReward: Double
-    public var margin: Double { chosenReward - rejectedReward }
-    /// Mean log π of the chosen and of the rejected responses.
-    public var chosenLogProb: Double, rejectedLogProb: Double
-    public var pairs: Int
-    /// KL(π ‖ π_ref) per response by the k3 estimator, on responses π sampled
-    /// for `klSamples` of the step's prompts (NaN when none were drawn).
-    public var kl = Double.nan
-    /// The gradient norm before clipping.
-    public var gradientNorm = Double.nan
-}
-
-/// One pair opened token by token: each response's tokens with log π and
-/// log π_ref, and what the pair contributes.
-public struct PairInspection: Sendable {
-    public var pair: PreferencePair
-    public var chosenTokens: [Int32], rejectedTokens: [Int32]
-    public var chosenLogProbs: [Float], chosenReferenceLogProbs: [Float]
-    public var rejectedLogProbs: [Float], rejectedReferenceLogProbs: [Float]
-    /// The pair's loss, and its implicit rewards.
-    public var loss: Double, chosenReward: Double, rejectedReward: Double
 }
 
 /// Direct preference optimisation, one step at a time (Rafailov et al. 2023):
@@ -151,27 +110,33 @@ public final class DPO {
     /// The loss, made once from the settings.
     public let objective: any PairObjective
     public let pairs: [PreferencePair], heldOut: [PreferencePair]
+    /// KTO's labelled responses (the pairs are empty then), and its held-out ones.
+    public let examples: [PreferenceExample], heldOutExamples: [PreferenceExample]
     public private(set) var step = 0
-    private let optimizer: AdamW
+    let optimizer: AdamW
     private var passes: ShuffledPasses
     /// Σ log π_ref of each pair's chosen and rejected response, read once: the
     /// reference is frozen, so a pair's are the same at every step (TRL's
     /// precompute_ref_log_probs, read as batches first meet the pairs). Keyed by
     /// the index of a training pair, and by −1 − the index of a held-out one.
     private(set) var referenceSums: [Int: (chosen: Double, rejected: Double)] = [:]
+    /// The same for KTO's examples: Σ log π_ref of each response, by the same keys.
+    var exampleReferenceSums: [Int: Double] = [:]
 
     public init(policy: GPT, reference: GPT, tokenizer: BPETokenizer, pairs: [PreferencePair], heldOut: [PreferencePair],
-                settings: DPOSettings) {
-        precondition(!pairs.isEmpty, "DPO: no pairs")
+                examples: [PreferenceExample] = [], heldOutExamples: [PreferenceExample] = [], settings: DPOSettings) {
+        precondition(settings.isUnpaired ? !examples.isEmpty : !pairs.isEmpty, "DPO: no pairs, or for KTO no examples")
         self.policy = policy
         self.reference = reference
         self.tokenizer = tokenizer
         self.pairs = pairs
         self.heldOut = heldOut
+        self.examples = examples
+        self.heldOutExamples = heldOutExamples
         self.settings = settings
         objective = settings.objective
         optimizer = PolicyUpdate.adamW(policy, learningRate: settings.learningRate)
-        passes = ShuffledPasses(count: pairs.count)
+        passes = ShuffledPasses(count: settings.isUnpaired ? examples.count : pairs.count)
     }
 
     /// ℓ of one pair under `s`'s objective and its derivatives with respect to
@@ -193,7 +158,8 @@ public final class DPO {
         let indices = passes.next(settings.batchSize, rng: &rng)
         policy.zeroGradients()
         policy.training = true  // adapters drop their inputs (LoRA dropout) in this pass
-        let measured = pass(indices, heldOut: false, withGradient: true)
+        let measured = settings.isUnpaired ? unpairedPass(indices, heldOut: false, withGradient: true)
+            : pass(indices, heldOut: false, withGradient: true)
         policy.training = false
         guard var r = measured else { return nil }
         optimizer.settings.learningRate = settings.learningRate * min(1, Float(step + 1) / Float(max(settings.warmup, 1)))
@@ -203,7 +169,7 @@ public final class DPO {
         r.step = step
         r.gradientNorm = Double(update.gradientNorm)
         if settings.klSamples > 0 {
-            let prompts = indices.prefix(settings.klSamples).map { pairs[$0].prompt }
+            let prompts = indices.prefix(settings.klSamples).map { settings.isUnpaired ? examples[$0].prompt : pairs[$0].prompt }
             let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: Array(prompts),
                                                   settings: SamplingSettings(temperature: 1, maxNewTokens: 48), rng: &rng).flatMap { $0 }
             let read = Rollout.logProbabilities(responses, policy: policy, reference: reference, batchSize: 32)
@@ -271,6 +237,12 @@ public final class DPO {
     /// The loss and implicit rewards on the held-out pairs (no update); nil
     /// without held-out pairs (or where a loss is not finite).
     public func evaluateHeldOut() -> DPOReport? {
+        if settings.isUnpaired {
+            guard !heldOutExamples.isEmpty else { return nil }
+            var total = unpairedPass(Array(heldOutExamples.indices), heldOut: true, withGradient: false)
+            total?.step = step
+            return total
+        }
         guard !heldOut.isEmpty else { return nil }
         var total = pass(Array(heldOut.indices), heldOut: true, withGradient: false)
         total?.step = step
@@ -336,7 +308,7 @@ public final class DPO {
         return (report, grads)
     }
 
-    private static func sum(_ x: [Float]) -> Double { x.reduce(0.0) { $0 + Double($1) } }
+    static func sum(_ x: [Float]) -> Double { x.reduce(0.0) { $0 + Double($1) } }
 
     /// Two reports' pair-weighted mean.
     static func combine(_ a: DPOReport, _ b: DPOReport) -> DPOReport {

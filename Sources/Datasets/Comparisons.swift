@@ -90,3 +90,32 @@ public enum TruncatedPairs: String, Sendable, CaseIterable {
     /// The default of train rm and dpo init: the one that measured better on gold.
     public static let standard = TruncatedPairs.keep
 }
+
+/// One response labelled desirable or not, as KTO trains on it.
+public struct UnpairedExample: Sendable, Equatable {
+    public var prompt: String, completion: String
+    public var desirable: Bool
+    /// Cut at a token limit (it never ended its turn).
+    public var truncated: Bool
+
+    public init(prompt: String, completion: String, desirable: Bool, truncated: Bool = false) {
+        self.prompt = prompt
+        self.completion = completion
+        self.desirable = desirable
+        self.truncated = truncated
+    }
+
+    /// The examples a record holds: an unpaired record itself; every
+    /// comparison of a pair or a ranking split in two, the chosen response
+    /// desirable and the rejected one not (TRL's unpair_preference_dataset);
+    /// none for other kinds.
+    public static func examples(_ record: Record) -> [UnpairedExample] {
+        if case let .unpaired(p, c, label, truncated) = record {
+            return [UnpairedExample(prompt: p, completion: c, desirable: label, truncated: truncated)]
+        }
+        return Rankings.comparisons(record).flatMap { c in
+            [UnpairedExample(prompt: c.prompt, completion: c.chosen, desirable: true, truncated: c.truncated.contains(.chosen)),
+             UnpairedExample(prompt: c.prompt, completion: c.rejected, desirable: false, truncated: c.truncated.contains(.rejected))]
+        }
+    }
+}

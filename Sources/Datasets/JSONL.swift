@@ -84,6 +84,12 @@ public enum DataFile {
             return b
         }
         let prompt = try string("prompt")
+        if let label = o["label"] {
+            guard let desirable = label as? Bool, jsonNumber(label) == nil else {
+                throw fail("\"label\" must be true (a desirable completion) or false")
+            }
+            return .unpaired(prompt: prompt, completion: try string("completion"), label: desirable, truncated: try flag("truncated"))
+        }
         if o["completion"] != nil {
             return .completion(prompt: prompt, completion: try string("completion"), truncated: try flag("truncated"))
         }
@@ -158,6 +164,9 @@ extension Record {
             return "{\(field("text", q(t)))}"
         case let .completion(p, c, truncated):
             return "{\(field("prompt", q(p))), \(field("completion", q(c)))" + (truncated ? ", \(field("truncated", "true"))}" : "}")
+        case let .unpaired(p, c, label, truncated):
+            return "{\(field("prompt", q(p))), \(field("completion", q(c))), \(field("label", label ? "true" : "false"))"
+                + (truncated ? ", \(field("truncated", "true"))}" : "}")
         case let .messages(m):
             let turns = m.map { "{\(field("role", q($0.role))), \(field("content", q($0.content)))}" }
             return "{\(field("messages", "[" + turns.joined(separator: ", ") + "]"))}"

@@ -15,6 +15,10 @@ public enum Record: Equatable, Sendable {
     /// train reward models on it), and which side was cut at a token limit.
     case preference(prompt: String, chosen: String, rejected: String, margin: Double?, rating: Rating? = nil,
                     probability: Double? = nil, truncated: PairSides = [])
+    /// `{"prompt": ..., "completion": ..., "label": true|false, "truncated"?: true}`: one
+    /// response labelled desirable (true) or not, unpaired (KTO's data, Ethayarajh et al. 2024;
+    /// TRL's unpaired preference format).
+    case unpaired(prompt: String, completion: String, label: Bool, truncated: Bool = false)
     /// `{"prompt": ..., "responses": [...], "ranking": [...], "truncated"?: [...]}`: a ranking, best
     /// first; `truncated` lists the responses (by index) cut at a token limit.
     case ranking(prompt: String, responses: [String], ranking: [Int], truncated: Set<Int> = [])
@@ -28,6 +32,7 @@ public enum Record: Equatable, Sendable {
         case .completion: return "prompt/completion"
         case .messages: return "messages"
         case .preference: return "preference"
+        case .unpaired: return "unpaired"
         case .ranking: return "ranking"
         case .prompt: return "prompt"
         }

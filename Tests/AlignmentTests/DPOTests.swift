@@ -201,3 +201,58 @@ import Testing
         #expect(!LikelihoodDisplacement.isHappening(chosen: falling, rejected: falling.map { $0 + 0.05 }))
     }
 }
+
+/// KTO (Ethayarajh et al. 2024) against numpy, its gradient against finite
+/// differences, and a toy it must learn.
+@Suite struct KTOTests {
+    /// From python3 with numpy: sig = 1/(1+exp(−x)); β 0.1, λ_D 1, λ_U 1.5;
+    /// z0 = max(0, mean(p − r over the mismatched)); desirable λ_D(1 − sig(β(u − z0))),
+    /// undesirable λ_U(1 − sig(β(z0 − u))), u = p − r.
+    static let examples: [(Double, Double, Bool, Double)] = [
+        (-10, -12, true, 0.471904625592), (-20, -18, false, 0.642924027485),
+        (-3, -9, true, 0.374607650279), (-7, -6.5, false, 0.698518584496),
+    ]
+    static let mismatched: [(Double, Double)] = [(-14, -13), (-9, -11.5), (-22, -21), (-5, -8)]
+    static let kto = KTO(beta: 0.1, desirableWeight: 1, undesirableWeight: 1.5)
+
+    @Test func lossMatchesNumpyAndItsGradientFiniteDifferences() {
+        let z = KTO.referencePoint(Self.mismatched.map { SequenceLogProbs(policy: $0.0, reference: $0.1, length: 3) })
+        #expect(abs(z - 0.875) < 1e-12)
+        // No reference point below 0: a policy less likely than its reference on the mismatched pairs gives 0.
+        #expect(KTO.referencePoint([SequenceLogProbs(policy: -9, reference: -5, length: 2)]) == 0)
+        for (p, r, desirable, expected) in Self.examples {
+            let t = Self.kto.terms(SequenceLogProbs(policy: p, reference: r, length: 4), desirable: desirable, referencePoint: z)
+            #expect(abs(t.loss - expected) < 1e-10, "\(t.loss) against \(expected)")
+            let eps = 1e-6
+            func f(_ x: Double) -> Double { Self.kto.terms(SequenceLogProbs(policy: x, reference: r, length: 4), desirable: desirable, referencePoint: z).loss }
+            #expect(abs(t.d - (f(p + eps) - f(p - eps)) / (2 * eps)) < 1e-8)
+            #expect(t.reward == 0.1 * (p - r))
+        }
+    }
+
+    /// Desirable right answers and undesirable "No.": KTO raises the first's
+    /// implicit reward above the second's; the reference does not move.
+    @Test func ktoLearnsAToyPreference() {
+        let policy = GPT(config: DPOTests.config, seed: 5), reference = policy.copy()
+        let unpaired = [("What is 3 + 4?", "3 + 4 = 7.", true), ("What is 3 + 4?", "No.", false),
+                        ("Where does Ada live?", "Ada lives in Lune.", true), ("Where does Ada live?", "No.", false)]
+        let examples = unpaired.map {
+            PreferenceExample(UnpairedExample(prompt: $0.0, completion: $0.1, desirable: $0.2), tokenizer: DPOTests.tokenizer, context: 48)
+        }
+        var s = DPOSettings.defaults(for: .kto)
+        s.batchSize = 4
+        s.learningRate = 3e-3
+        s.warmup = 1
+        s.klSamples = 0
+        let dpo = DPO(policy: policy, reference: reference, tokenizer: DPOTests.tokenizer, pairs: [], heldOut: [],
+                      examples: examples, heldOutExamples: examples, settings: s)
+        let before = dpo.evaluateHeldOut()!
+        var rng = Random(seed: 1)
+        for _ in 0..<30 { #expect(dpo.step(rng: &rng) != nil) }
+        let after = dpo.evaluateHeldOut()!
+        print("kto toy: loss \(before.loss) -> \(after.loss), rewards \(after.chosenReward) / \(after.rejectedReward)")
+        #expect(before.chosenReward == 0 && before.rejectedReward == 0 && abs(before.loss - 0.5) < 1e-6)
+        #expect(after.chosenReward > after.rejectedReward + 0.5 && after.loss < before.loss - 0.1 && after.accuracy == 1)
+        #expect(dpo.exampleReferenceSums.count == 8)  // four training and four held-out responses, each read once
+    }
+}

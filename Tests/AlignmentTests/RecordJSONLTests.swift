@@ -20,6 +20,7 @@ import Testing
         [.ranking(prompt: awkward, responses: ["a", "b", awkward], ranking: [2, 0, 1]),
          .ranking(prompt: "p", responses: ["a", "b", "c"], ranking: [2, 0, 1], truncated: [0, 2])],
         [.completion(prompt: "p", completion: "3 + 4 = 7. Let me", truncated: true), .completion(prompt: "p", completion: "7.")],
+        [.unpaired(prompt: awkward, completion: "7.", label: true), .unpaired(prompt: "p", completion: "8. Let", label: false, truncated: true)],
         [.preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, rating: .better, truncated: .chosen),
          .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, truncated: .rejected),
          .preference(prompt: "p", chosen: "a", rejected: "b", margin: 1, truncated: [.chosen, .rejected])],

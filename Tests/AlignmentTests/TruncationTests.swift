@@ -42,6 +42,7 @@ import Testing
 
     @Test(arguments: [
         ("{\"prompt\": \"p\", \"completion\": \"c\", \"truncated\": 1}", "\"truncated\" must be true or false"),
+        ("{\"prompt\": \"p\", \"completion\": \"c\", \"label\": \"good\"}", "\"label\" must be true (a desirable completion) or false"),
         ("{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\", \"chosen_truncated\": \"yes\"}", "\"chosen_truncated\" must be true or false"),
         ("{\"prompt\": \"p\", \"responses\": [\"a\", \"b\"], \"ranking\": [0, 1], \"truncated\": [2]}",
          "\"truncated\" must list response indices 0..<2 (those cut at a token limit), each once"),

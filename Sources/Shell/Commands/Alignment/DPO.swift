@@ -8,7 +8,7 @@ extension Commands {
     /// DPO's settings as options: defaults written once, in DPOSettings (with
     /// their sources); `set dpo.NAME VALUE` changes a default for the session.
     static let dpoSettings = SettingsTable(method: "dpo", defaults: DPOSettings(), fields: [
-        .choice("loss", \.loss, "sigmoid (DPO), ipo, cdpo, robust, hinge, simpo or orpo"),
+        .choice("loss", \.loss, "sigmoid (DPO), ipo, cdpo, robust, hinge, simpo, orpo or kto"),
         // β's default depends on the loss (DPOSettings.defaults(for:)), so none is shown.
         .init(name: "beta", kind: .float(0.0001...100), summary: "β (default 0.1; 2 for simpo; λ for orpo)", read: { _ in nil },
               write: { $0.beta = Double($1)! }),
@@ -16,6 +16,8 @@ extension Commands {
               read: { _ in nil }, write: { $0.averagesLogProbs = parseBool($1)! }),
         .double("epsilon", \.epsilon, 0...0.49, "ε, the flip rate cdpo and robust assume"),
         .double("gamma", \.gamma, 0...100, "γ, SimPO's target margin"),
+        .double("desirable_weight", \.desirableWeight, 0...100, "λ_D, KTO's weight of desirable responses (TRL's name)"),
+        .double("undesirable_weight", \.undesirableWeight, 0...100, "λ_U, KTO's weight of undesirable responses (TRL's name)"),
         .integer("batch", \.batchSize, 1...4096, "pairs per step"),
         .float("lr", \.learningRate, 0...1, "learning rate (after warm-up, constant)"),
         .integer("warmup", \.warmup, 0...1_000_000, "steps of linear warm-up"),
@@ -34,7 +36,7 @@ extension Commands {
             .option("min_rating", .choice(Rating.allCases.map(\.key)), "train only on pairs rated at least this (Llama 2's ratings; unrated pairs stay)"),
             truncatedOption,
         ] + dpoSettings.options + loraOptions,
-        summary: "set up DPO (or IPO, cDPO, robust DPO, hinge, SimPO, ORPO): a policy, a frozen reference, pairs",
+        summary: "set up DPO (or IPO, cDPO, robust DPO, hinge, SimPO, ORPO, KTO): a policy, a frozen reference, pairs",
         help: """
             Copies POLICY twice, once to train (NAME.policy) and once frozen as the \
             reference (NAME.ref), and takes DATA's comparisons (a ranking counts as \
@@ -47,7 +49,13 @@ extension Commands {
             (Hong et al. 2024) none either: it finetunes on the chosen response \
             and adds β times a log odds-ratio loss, −log σ(log odds(y_w) − log \
             odds(y_l)) with odds = P/(1 − P) of the per-token mean likelihood; \
-            their reference copy serves the KL column alone. \
+            their reference copy serves the KL column alone. kto (Ethayarajh et \
+            al. 2024) trains on single responses labelled desirable or not: \
+            unpaired records ({"prompt", "completion", "label"}), or each pair \
+            split in two; its loss is λ_D(1 − σ(β(r − z₀))) for a desirable \
+            response and λ_U(1 − σ(β(z₀ − r))) otherwise, r = log π − log π_ref, \
+            z₀ the batch's KL estimated on mismatched prompts and responses; \
+            chosen and rejected then mean desirable and undesirable. \
             min_rating drops training pairs rated below it (held-out pairs all stay). \
             A response cut at max_tokens has no end-of-turn token in log π \
             (truncated=keep), or its pair is dropped (truncated=drop). \
@@ -55,7 +63,7 @@ extension Commands {
             lora=RANK trains low-rank adapters on the policy (the reference stays whole).
             """,
         examples: ["dpo init policy=sft data=helpful_pairs", "dpo init policy=smol data=pairs lora=16", "dpo init ipo policy=sft data=helpful_pairs loss=ipo beta=0.5",
-                   "dpo init orpo policy=sft data=helpful_pairs loss=orpo"]
+                   "dpo init orpo policy=sft data=helpful_pairs loss=orpo", "dpo init kto policy=sft data=helpful_pairs loss=kto"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.arguments["NAME"] ?? "dpo"
@@ -77,39 +85,72 @@ extension Commands {
         let context = min(settings.context, entry.model.config.contextLength)
         let minimum = invocation.optional("min_rating").flatMap(Rating.init(key:))
         let truncated = TruncatedPairs(rawValue: invocation.option("truncated"))!
-        func pairs(_ data: String, argument: String, filtered: Bool) throws -> [PreferencePair] {
+        if settings.isUnpaired && settings.nllWeight > 0 {
+            throw invocation.error("rpo= adds a term on the chosen response of a pair; kto trains on single responses and has none", at: "rpo")
+        }
+        /// DATA's comparisons (a ranking's C(K,2)) rated at least min_rating when `filtered`, and its unpaired responses.
+        func preferences(_ data: String, argument: String, filtered: Bool) throws -> (comparisons: [Comparison], unpaired: [UnpairedExample]) {
             let d = try s.dataset(data, in: invocation, argument: argument)
             let all = d.records.flatMap(Rankings.comparisons)
-            guard !all.isEmpty else {
-                throw invocation.error("\(data) holds \(d.kind) records, not comparisons; label a sample set as pairs or rankings", at: argument)
+            let unpaired = d.records.flatMap { record -> [UnpairedExample] in
+                if case .unpaired = record { return UnpairedExample.examples(record) } else { return [] }
+            }
+            guard !all.isEmpty || (settings.isUnpaired && !unpaired.isEmpty) else {
+                let what = unpaired.isEmpty ? "" : " (loss=kto trains on unpaired records)"
+                throw invocation.error("\(data) holds \(d.kind) records, not comparisons\(what); label a sample set as pairs or rankings", at: argument)
             }
             // Pairs rated below min_rating are dropped; unrated pairs stay.
             let rated = all.filter { c in
                 guard filtered, let minimum, let rating = c.rating else { return true }
                 return rating <= minimum  // significantly better is the lowest rating
             }
-            guard !rated.isEmpty else {
+            guard !rated.isEmpty || all.isEmpty else {
                 throw invocation.error("no pair of \(data) is rated at least \"\(minimum!.label)\"; try a lower min_rating", at: "min_rating")
             }
+            return (rated, unpaired)
+        }
+        func pairs(_ data: String, argument: String, filtered: Bool) throws -> [PreferencePair] {
+            let rated = try preferences(data, argument: argument, filtered: filtered).comparisons
             let comparisons = truncated == .drop ? rated.filter { $0.truncated.isEmpty } : rated
             guard !comparisons.isEmpty else {
                 throw invocation.error("every pair of \(data) has a response cut at max_tokens; keep them (truncated=keep) or sample with more max_tokens", at: "truncated")
             }
             return comparisons.map { PreferencePair($0, tokenizer: tokenizer, context: context) }
         }
-        let train = try pairs(dataName, argument: "data", filtered: true)
+        /// KTO's responses: DATA's unpaired ones, and each comparison's chosen (desirable) and rejected.
+        func examples(_ data: String, argument: String, filtered: Bool) throws -> [PreferenceExample] {
+            let found = try preferences(data, argument: argument, filtered: filtered)
+            let all = found.unpaired + found.comparisons.flatMap { c in
+                UnpairedExample.examples(.preference(prompt: c.prompt, chosen: c.chosen, rejected: c.rejected, margin: nil, truncated: c.truncated))
+            }
+            let kept = truncated == .drop ? all.filter { !$0.truncated } : all
+            guard !kept.isEmpty else {
+                throw invocation.error("every response of \(data) was cut at max_tokens; keep them (truncated=keep) or sample with more max_tokens", at: "truncated")
+            }
+            return kept.map { PreferenceExample($0, tokenizer: tokenizer, context: context) }
+        }
         let heldOutName = invocation.optional("heldout") ?? (s.datasets[dataName + ".heldout"] != nil ? dataName + ".heldout" : nil)
-        let heldOut = try heldOutName.map { try pairs($0, argument: invocation.optional("heldout") == nil ? "data" : "heldout", filtered: false) } ?? []
+        let heldOutArgument = invocation.optional("heldout") == nil ? "data" : "heldout"
+        let (train, heldOut) = settings.isUnpaired ? ([], [])
+            : (try pairs(dataName, argument: "data", filtered: true), try heldOutName.map { try pairs($0, argument: heldOutArgument, filtered: false) } ?? [])
+        let (trainExamples, heldOutExamples) = !settings.isUnpaired ? ([], [])
+            : (try examples(dataName, argument: "data", filtered: true),
+               try heldOutName.map { try examples($0, argument: heldOutArgument, filtered: false) } ?? [])
         let policy = try adapted(entry.model.copy(), policyName, invocation, s), frozen = reference.copy()
-        let trainer = DPO(policy: policy, reference: frozen, tokenizer: tokenizer, pairs: train, heldOut: heldOut, settings: settings)
+        let trainer = DPO(policy: policy, reference: frozen, tokenizer: tokenizer, pairs: train, heldOut: heldOut,
+                          examples: trainExamples, heldOutExamples: heldOutExamples, settings: settings)
         s.holdRun(name, kind: "dpo", method: trainer, tokenizer: tokenizer,
                   models: [("policy", policy, "DPO policy from \(policyName)", true), ("ref", frozen, "frozen DPO reference", true)])
-        let details = trainer.objective.summary
+        let details = settings.isUnpaired ? settings.kto.summary : trainer.objective.summary
+        let desirable = trainExamples.filter(\.desirable).count
+        let data = settings.isUnpaired
+            ? "\(trainExamples.count) responses (\(desirable) desirable, \(trainExamples.count - desirable) undesirable)"
+                + (heldOutExamples.isEmpty ? "" : " (\(heldOutExamples.count) held out in \(heldOutName!))")
+            : "\(train.count) pairs" + (heldOut.isEmpty ? "" : " (\(heldOut.count) held out in \(heldOutName!))")
         let origins = invocation.optional("ref").map { "policy \(name).policy from \(policyName) and reference \(name).ref from \($0)" }
             ?? "policy \(name).policy and reference \(name).ref from \(policyName)"
         return CommandOutput("\(name): \(origins); \(settings.loss.rawValue) loss, \(details); "
-            + "\(train.count) pairs" + (heldOut.isEmpty ? "" : " (\(heldOut.count) held out in \(heldOutName!))")
-            + ", \(settings.batchSize) per step, lr \(settings.learningRate)"
+            + data + ", \(settings.batchSize) per step, lr \(settings.learningRate)"
             + (describeAdapters(policy).map { "\n\(name).policy: \($0)" } ?? ""))
     }
 
@@ -136,7 +177,7 @@ extension Commands {
                                              argument: "run", start: "dpo init policy=sft data=PAIRS")
         context.emit("step    loss   acc  r_chosen  r_rejected  margin  logp_chosen  logp_rejected     kl  gnorm  time")
         var warned = false
-        try runSteps("dpo", run: run, done: { trainer.step }, stopped: "the policy holds every whole step", invocation, context, step: { rng in
+        try runSteps("dpo", run: run, recordsSeconds: false, done: { trainer.step }, stopped: "the policy holds every whole step", invocation, context, step: { rng in
             guard let r = trainer.step(rng: &rng) else {
                 throw invocation.error("step \(trainer.step + 1) rejected: its loss or gradient was not finite; the policy is unchanged. Try a lower lr or β.")
             }
@@ -159,7 +200,7 @@ extension Commands {
                 s.values["dpo.heldout_" + metric] = v
             }
             return CommandOutput(String(format: "held-out, %@: loss %.3f, accuracy %.1f%%, chosen %+.3f, rejected %+.3f, margin %+.3f",
-                                        plural(h.pairs, "pair"), h.loss, 100 * h.accuracy, h.chosenReward, h.rejectedReward, h.margin))
+                                        plural(h.pairs, trainer.settings.isUnpaired ? "response" : "pair"), h.loss, 100 * h.accuracy, h.chosenReward, h.rejectedReward, h.margin))
         }
         return CommandOutput()
     }
@@ -192,6 +233,7 @@ extension Commands {
         let (_, trainer) = try s.methodRun(DPO.self, named: invocation.optional("run"), kind: "DPO", in: invocation,
                                            argument: "run", start: "dpo init policy=sft data=PAIRS")
         let heldOut = invocation.bool("heldout")
+        if trainer.settings.isUnpaired { return try showExample(trainer, heldOut: heldOut, invocation) }
         let count = heldOut ? trainer.heldOut.count : trainer.pairs.count
         let index = invocation.arguments["INDEX"].flatMap { Int($0) } ?? 1
         guard index <= count else {
@@ -206,16 +248,35 @@ extension Commands {
             ("rejected", p.pair.rejected + (p.pair.truncated.contains(.rejected) ? cutMark : ""), p.rejectedTokens, p.rejectedLogProbs,
              p.rejectedReferenceLogProbs, p.rejectedReward),
         ] {
-            var rows: [[String]] = zip(tokens, zip(now, ref)).map { token, lp in
-                [jsonQuoted(trainer.tokenizer.decodeText([token])), String(format: "%.3f", lp.0), String(format: "%.3f", lp.1),
-                 String(format: "%+.3f", lp.0 - lp.1)]
-            }
-            let sumNow = now.reduce(0, +), sumRef = ref.reduce(0, +)
-            rows.append(["sum", String(format: "%.3f", sumNow), String(format: "%.3f", sumRef), String(format: "%+.3f", sumNow - sumRef)])
-            out += "\(side): \(text)\n" + Table(["token", "logp", "ref", "diff"], rows).render()
+            out += "\(side): \(text)\n" + tokenTable(tokens, now: now, reference: ref, trainer.tokenizer)
                 + String(format: "implicit reward %+.3f\n", reward)
         }
         out += String(format: "margin %+.3f, loss %.3f (%@ loss)", p.chosenReward - p.rejectedReward, p.loss, trainer.settings.loss.rawValue)
         return CommandOutput(out)
+    }
+
+    /// `dpo show` of a KTO run: one labelled response token by token.
+    static func showExample(_ trainer: DPO, heldOut: Bool, _ invocation: Invocation) throws -> CommandOutput {
+        let count = heldOut ? trainer.heldOutExamples.count : trainer.examples.count
+        let index = invocation.arguments["INDEX"].flatMap { Int($0) } ?? 1
+        guard index <= count else {
+            throw invocation.error("the run has \(plural(count, heldOut ? "held-out response" : "training response")); give an index from 1 to \(count)",
+                                   at: count == 0 ? "heldout" : "INDEX")
+        }
+        let e = trainer.inspectExample(index - 1, heldOut: heldOut)
+        return CommandOutput("prompt: \(e.example.prompt)\n\(e.example.desirable ? "desirable" : "undesirable"): \(e.example.completion)"
+            + (e.example.truncated ? cutMark : "") + "\n" + tokenTable(e.tokens, now: e.logProbs, reference: e.referenceLogProbs, trainer.tokenizer)
+            + String(format: "implicit reward %+.3f (kto loss)", e.reward))
+    }
+
+    /// A response token by token: log π now, log π_ref and their difference, then their sums.
+    static func tokenTable(_ tokens: [Int32], now: [Float], reference ref: [Float], _ tokenizer: BPETokenizer) -> String {
+        var rows: [[String]] = zip(tokens, zip(now, ref)).map { token, lp in
+            [jsonQuoted(tokenizer.decodeText([token])), String(format: "%.3f", lp.0), String(format: "%.3f", lp.1),
+             String(format: "%+.3f", lp.0 - lp.1)]
+        }
+        let sumNow = now.reduce(0, +), sumRef = ref.reduce(0, +)
+        rows.append(["sum", String(format: "%.3f", sumNow), String(format: "%.3f", sumRef), String(format: "%+.3f", sumNow - sumRef)])
+        return Table(["token", "logp", "ref", "diff"], rows).render()
     }
 }

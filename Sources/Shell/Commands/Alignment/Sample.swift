@@ -109,7 +109,7 @@ extension Commands {
             let text: String, tagged: Bool?, named: String?
             switch r {
             case let .prompt(p, task, safety): (text, tagged, named) = (p, safety, task)
-            case let .completion(p, _, _): (text, tagged, named) = (p, nil, nil)
+            case let .completion(p, _, _), let .unpaired(p, _, _, _): (text, tagged, named) = (p, nil, nil)
             case let .preference(p, _, _, _, _, _, _): (text, tagged, named) = (p, nil, nil)
             case let .ranking(p, _, _, _): (text, tagged, named) = (p, nil, nil)
             case let .messages(m):

@@ -16,8 +16,9 @@ extension Commands {
     /// `stopped` said of the models; each step timed, its metrics recorded in
     /// the run and as KIND.NAME values, its line printed with its time, then
     /// the lines `after` has for it (early warnings, a held-out reading).
-    /// `done` is how many steps the method has taken.
-    static func runSteps(_ kind: String, run: Run, unit: String = "step", done: () -> Int, stopped: String,
+    /// `done` is how many steps the method has taken; `recordsSeconds` false
+    /// keeps the step's time out of the run (DPO's history has none).
+    static func runSteps(_ kind: String, run: Run, unit: String = "step", recordsSeconds: Bool = true, done: () -> Int, stopped: String,
                          _ invocation: Invocation, _ context: CommandContext,
                          step: (inout Random) throws -> StepLine, after: (StepLine) throws -> Void = { _ in }) throws {
         let s = context.session
@@ -31,7 +32,7 @@ extension Commands {
             let start = Date()
             let line = try step(&rng)
             let seconds = Date().timeIntervalSince(start)
-            for (metric, v) in line.metrics + [("seconds", seconds)] {
+            for (metric, v) in line.metrics + (recordsSeconds ? [("seconds", seconds)] : []) {
                 run.record(metric, step: line.iteration, v)
                 s.values["\(kind).\(metric)"] = v
             }

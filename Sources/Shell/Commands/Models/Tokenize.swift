@@ -41,7 +41,7 @@ extension Commands {
     static func plainText(_ r: Record) -> String {
         switch r {
         case let .text(t): return t
-        case let .completion(p, c, _): return p + " " + c
+        case let .completion(p, c, _), let .unpaired(p, c, _, _): return p + " " + c
         case let .messages(m): return m.map(\.content).joined(separator: " ")
         case let .preference(p, c, _, _, _, _, _): return p + " " + c
         case let .ranking(p, rs, rank, _): return p + " " + rs[rank[0]]

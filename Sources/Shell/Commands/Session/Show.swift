@@ -87,6 +87,7 @@ extension Commands {
         switch r {
         case let .text(t): return cut(t)
         case let .completion(p, c, truncated): return cut(p) + " → " + cut(c) + (truncated ? cutMark : "")
+        case let .unpaired(p, c, label, truncated): return cut(p) + (label ? " ✓ " : " ✗ ") + cut(c) + (truncated ? cutMark : "")
         case let .messages(m): return m.map { "\($0.role): \(cut($0.content))" }.joined(separator: " | ")
         case let .preference(p, c, rj, _, _, _, truncated):
             return cut(p) + " ✓ " + cut(c) + (truncated.contains(.chosen) ? cutMark : "") + " ✗ " + cut(rj) + (truncated.contains(.rejected) ? cutMark : "")
