@@ -233,14 +233,12 @@ extension Commands {
         let (_, trainer) = try s.methodRun(DPO.self, named: invocation.optional("run"), kind: "DPO", in: invocation,
                                            argument: "run", start: "dpo init policy=sft data=PAIRS")
         let heldOut = invocation.bool("heldout")
-        if trainer.settings.isUnpaired { return try showExample(trainer, heldOut: heldOut, invocation) }
-        let count = heldOut ? trainer.heldOut.count : trainer.pairs.count
-        let index = invocation.arguments["INDEX"].flatMap { Int($0) } ?? 1
-        guard index <= count else {
-            throw invocation.error("the run has \(plural(count, heldOut ? "held-out pair" : "training pair")); give an index from 1 to \(count)",
-                                   at: count == 0 ? "heldout" : "INDEX")
-        }
-        let p = trainer.inspect(index - 1, heldOut: heldOut)
+        let unpaired = trainer.settings.isUnpaired
+        let index = try showIndex(unpaired ? (heldOut ? trainer.heldOutExamples.count : trainer.examples.count)
+                                  : (heldOut ? trainer.heldOut.count : trainer.pairs.count),
+                                  (heldOut ? "held-out " : "training ") + (unpaired ? "response" : "pair"), invocation)
+        if unpaired { return showExample(trainer.inspectExample(index, heldOut: heldOut), trainer.tokenizer) }
+        let p = trainer.inspect(index, heldOut: heldOut)
         var out = "prompt: \(p.pair.prompt)\n"
         for (side, text, tokens, now, ref, reward) in [
             ("chosen", p.pair.chosen + (p.pair.truncated.contains(.chosen) ? cutMark : ""), p.chosenTokens, p.chosenLogProbs,
@@ -255,17 +253,19 @@ extension Commands {
         return CommandOutput(out)
     }
 
-    /// `dpo show` of a KTO run: one labelled response token by token.
-    static func showExample(_ trainer: DPO, heldOut: Bool, _ invocation: Invocation) throws -> CommandOutput {
-        let count = heldOut ? trainer.heldOutExamples.count : trainer.examples.count
+    /// The 0-based index INDEX asks for (default 1) among `count` things, or an error.
+    static func showIndex(_ count: Int, _ what: String, _ invocation: Invocation) throws -> Int {
         let index = invocation.arguments["INDEX"].flatMap { Int($0) } ?? 1
         guard index <= count else {
-            throw invocation.error("the run has \(plural(count, heldOut ? "held-out response" : "training response")); give an index from 1 to \(count)",
-                                   at: count == 0 ? "heldout" : "INDEX")
+            throw invocation.error("the run has \(plural(count, what)); give an index from 1 to \(count)", at: count == 0 ? "heldout" : "INDEX")
         }
-        let e = trainer.inspectExample(index - 1, heldOut: heldOut)
-        return CommandOutput("prompt: \(e.example.prompt)\n\(e.example.desirable ? "desirable" : "undesirable"): \(e.example.completion)"
-            + (e.example.truncated ? cutMark : "") + "\n" + tokenTable(e.tokens, now: e.logProbs, reference: e.referenceLogProbs, trainer.tokenizer)
+        return index - 1
+    }
+
+    /// `dpo show` of a KTO run: one labelled response token by token.
+    static func showExample(_ e: ExampleInspection, _ tokenizer: BPETokenizer) -> CommandOutput {
+        CommandOutput("prompt: \(e.example.prompt)\n\(e.example.desirable ? "desirable" : "undesirable"): \(e.example.completion)"
+            + (e.example.truncated ? cutMark : "") + "\n" + tokenTable(e.tokens, now: e.logProbs, reference: e.referenceLogProbs, tokenizer)
             + String(format: "implicit reward %+.3f (kto loss)", e.reward))
     }
 
