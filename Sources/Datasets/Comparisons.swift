@@ -86,9 +86,6 @@ extension PairSides {
 /// produced) or drop it.
 public enum TruncatedPairs: String, Sendable, CaseIterable {
     case keep, drop
-
-    /// The default of train rm and dpo init: the one that measured better on gold.
-    public static let standard = TruncatedPairs.keep
 }
 
 /// One response labelled desirable or not, as KTO trains on it.

@@ -34,7 +34,7 @@ extension Commands {
             .option("data", .name, "preference pairs or rankings (label, or JSONL with prompt/chosen/rejected)"),
             .option("heldout", .name, "held-out pairs (default: DATA.heldout if it exists)"),
             .option("min_rating", .choice(Rating.allCases.map(\.key)), "train only on pairs rated at least this (Llama 2's ratings; unrated pairs stay)"),
-            truncatedOption,
+            truncatedOption(default: .drop),
         ] + dpoSettings.options + loraOptions,
         summary: "set up DPO (or IPO, cDPO, robust DPO, hinge, SimPO, ORPO, KTO): a policy, a frozen reference, pairs",
         help: """
@@ -57,8 +57,9 @@ extension Commands {
             z₀ the batch's KL estimated on mismatched prompts and responses; \
             chosen and rejected then mean desirable and undesirable. \
             min_rating drops training pairs rated below it (held-out pairs all stay). \
-            A response cut at max_tokens has no end-of-turn token in log π \
-            (truncated=keep), or its pair is dropped (truncated=drop). \
+            A pair with a response cut at max_tokens is dropped (truncated=drop, \
+            the default: it measured better on gold), or kept with no end-of-turn \
+            token in the cut response's log π (truncated=keep). \
             set dpo.NAME VALUE changes an option's default for the session (set dpo.beta 0.2). \
             lora=RANK trains low-rank adapters on the policy (the reference stays whole).
             """,

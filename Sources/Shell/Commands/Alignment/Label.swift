@@ -146,8 +146,8 @@ extension Commands {
         out += "\n"
         let cut = records.flatMap(Rankings.comparisons).filter { !$0.truncated.isEmpty }.count
         if cut > 0 {
-            out += "  \(cut) comparisons have a response cut at max_tokens; they are marked, and train rm and dpo init read a cut "
-                + "response without an end-of-turn token (or drop such pairs: truncated=drop)\n"
+            out += "  \(cut) comparisons have a response cut at max_tokens; they are marked: train rm reads a cut response without "
+                + "an end-of-turn token, dpo init drops such pairs (truncated= chooses)\n"
         }
         if total > 0 {
             let overall = Double(agree) / Double(total), close = Double(closeAgree) / Double(max(closeTotal, 1))

@@ -12,7 +12,7 @@ extension Commands {
             .option("from", .name, "the language model whose trunk it starts from (default: sft)", default: "sft"),
             .option("loss", .choice(["ranking", "pairwise", "margin", "soft"]), "ranking (InstructGPT), pairwise (Bradley–Terry), margin (Llama 2) or soft (an AI labeler's probabilities, Lee et al.)", default: "ranking"),
             .option("margin", .choice(["small", "large"]), "Llama 2's margins for loss=margin: small 1, 2/3, 1/3, 0 or large 3, 2, 1, 0", default: "small"),
-            truncatedOption,
+            truncatedOption(default: .keep),
         ] + trainingOptions(rmTraining,
                             heldout: "comparisons for held-out accuracy (default: DATA.heldout if it exists)") + loraOptions,
         summary: "train a reward model on comparisons (ranking, pairwise, margin or soft loss)",
