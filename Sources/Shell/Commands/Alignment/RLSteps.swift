@@ -4,14 +4,10 @@ import Foundation
 import Kernels
 import LanguageModel
 
-/// One RL step as `ppo step`, `grpo step` and `rloo step` show it.
+/// One RL step as `ppo step`, `grpo step` and `rloo step` show it: its line,
+/// and what the early warnings read.
 struct RLStepLine {
-    var iteration: Int
-    /// Recorded in the run and as KIND.NAME (the step's seconds join them).
-    var metrics: [(String, Double)]
-    /// The step's line, before its time.
-    var columns: String
-    /// What the early warnings read.
+    var line: StepLine
     var signals: StepSignals
 }
 
@@ -62,9 +58,9 @@ extension Commands {
         try runSteps(kind, run: run, unit: kind == "ppo" ? "iteration" : "step", done: { trainer.iteration }, stopped: stopped,
                      invocation, context, step: { rng in
             do throws(PPOError) {
-                let line = try step(&rng)
-                signals = line.signals
-                return StepLine(iteration: line.iteration, metrics: line.metrics, columns: line.columns)
+                let rl = try step(&rng)
+                signals = rl.signals
+                return rl.line
             } catch {
                 throw rlStepError(error, step: trainer.iteration + 1, invocation)
             }

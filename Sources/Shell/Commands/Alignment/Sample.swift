@@ -24,7 +24,9 @@ extension Commands {
             (rankings or rated pairs by the simulated annotators), score and show. \
             Each prompt keeps its safety tag and task from the prompt set. \
             only=red-team keeps the prompts Constitutional AI revises and labels \
-            for harmlessness (tagged unsafe, or borderline); only=harmless the rest.
+            for harmlessness (tagged unsafe, or borderline); only=harmless the rest. \
+            A response that reaches max_tokens without ending its turn is kept \
+            cut: show marks it [cut], and labels, JSONL and every consumer keep it so.
             """,
         examples: ["sample prefs from prompts model=sft k=4 n=256", "sample attacks from prompts model=sft only=red-team"]
     ) { invocation, context in
