@@ -64,4 +64,72 @@ public enum ReST {
     public static func filter(_ rewards: [Float], threshold: Double) -> [Int] {
         rewards.indices.filter { Double(rewards[$0]) >= threshold }
     }
+
+    /// A grown dataset and the Improve steps taken on it: ReST's state
+    /// between commands, held by the policy's run. The rewards are each
+    /// sample's before any whitening; `gold` the judge's score of each.
+    public final class Grown {
+        public let rewardName: String
+        public let samples: [Sample]
+        public let gold: [Double]
+        /// The thresholds of the Improve steps so far, rising.
+        public private(set) var thresholds: [Double] = []
+        /// The policy's held-out evaluation after the last Improve step (or before the first).
+        public var lastReport: PolicySummary?
+
+        public init(rewardName: String, samples: [Sample], gold: [Double], lastReport: PolicySummary? = nil) {
+            precondition(samples.count == gold.count, "ReST.Grown: one gold score per sample")
+            self.rewardName = rewardName
+            self.samples = samples
+            self.gold = gold
+            self.lastReport = lastReport
+        }
+
+        public var rewards: [Float] { samples.map(\.reward) }
+        /// The Improve step that comes next, from 1.
+        public var nextStep: Int { thresholds.count + 1 }
+
+        /// Why the next Improve step cannot take a threshold.
+        public enum ThresholdError: Error, Equatable {
+            /// A given threshold does not rise above the last one.
+            case notRising(last: Double)
+            /// No sample scores above the last threshold.
+            case exhausted(last: Double)
+            /// No sample reaches the threshold.
+            case nothingKept(threshold: Double, best: Double)
+        }
+
+        /// The next Improve step's threshold (`given`, or the default of
+        /// `ReST.threshold(step:)`), the samples it keeps, and whether it was
+        /// the step's quantile itself (false: given, or the lowest reward above
+        /// the last threshold where the quantile ties with it).
+        public func next(given: Double?) throws(ThresholdError) -> (threshold: Double, kept: [Int], isQuantile: Bool) {
+            let threshold: Double
+            if let given {
+                if let last = thresholds.last, given <= last { throw .notRising(last: last) }
+                threshold = given
+            } else {
+                guard let t = ReST.threshold(step: nextStep, rewards: rewards, last: thresholds.last) else {
+                    throw .exhausted(last: thresholds.last!)
+                }
+                threshold = t
+            }
+            let kept = ReST.filter(rewards, threshold: threshold)
+            guard !kept.isEmpty else { throw .nothingKept(threshold: threshold, best: Double(rewards.max()!)) }
+            return (threshold, kept, given == nil && threshold == ReST.quantile(rewards, ReST.defaultQuantile(step: nextStep)))
+        }
+
+        /// Records an Improve step's threshold, once its finetuning has run.
+        public func improved(threshold: Double) {
+            precondition(thresholds.last.map { threshold > $0 } ?? true, "ReST.Grown: thresholds rise")
+            thresholds.append(threshold)
+        }
+
+        /// The chat examples of the samples `kept`, a cut response without its end-of-turn token.
+        public func examples(_ kept: [Int], tokenizer: BPETokenizer) -> [ChatExample] {
+            kept.map { ChatExample(prompt: samples[$0].prompt.prompt, response: samples[$0].response.text,
+                                   ended: samples[$0].response.stopped, tokenizer: tokenizer) }
+        }
+    }
 }
+

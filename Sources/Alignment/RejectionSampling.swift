@@ -142,4 +142,12 @@ public enum RejectionSampling {
         try LanguageModelTraining.finetune(policy, examples: examples, heldOut: [], padding: padding,
                                            settings: settings, rng: &rng, isCancelled: isCancelled, onStep: onStep)
     }
+
+    /// The best responses rejection sampling has kept for a policy, by prompt
+    /// text: its state from one round to the next, held by the policy's run.
+    public final class Kept {
+        public var responses: [String: SampledResponse]
+        public init(_ responses: [String: SampledResponse] = [:]) { self.responses = responses }
+    }
 }
+

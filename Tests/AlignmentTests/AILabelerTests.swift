@@ -38,6 +38,39 @@ import Testing
         #expect(agreement.count == 2 && agreement.total == 2)
     }
 
+    /// RLAIF's labelling: each pair judged under its own principle (the stub
+    /// reads it from the prompt), chunked; records with the preferred side
+    /// chosen, its cut mark following it, the rating by confidence, ½ left out.
+    @Test func labelledPairsBecomeRecordsThePreferredSideChosen() {
+        let strict = AILabeler { prompts in
+            prompts.map { p in
+                let a = p.range(of: " A: ")!.upperBound, b = p.range(of: " B: ")!
+                let first = String(p[a..<b.lowerBound]), second = String(p[b.upperBound...])
+                let weight: Float = p.contains("\"strict\"") ? 4 : 1
+                func quality(_ s: String) -> Float { s == "good" ? weight : 0 }
+                return (a: quality(first) - quality(second), b: 0)
+            }
+        }
+        let pairs = [JudgedPair(item: 3, prompt: "Q?", unsafe: false, a: "bad", b: "good", aCut: true),
+                     JudgedPair(item: 1, prompt: "R?", unsafe: true, a: "good", b: "bad", bCut: true),
+                     JudgedPair(item: 1, prompt: "R?", unsafe: true, a: "same", b: "same")]
+        let labels = strict.label(pairs, principles: ["strict", nil, nil], chunk: 1)
+        // By hand: σ(−4) both orders for the first pair (b is good), σ(1) for the second.
+        #expect(abs(labels[0].preference - Self.sigmoid(-4)) < 1e-9 && abs(labels[1].preference - Self.sigmoid(1)) < 1e-9)
+        let (byPrompt, ties) = AILabeler.records(pairs, labels)
+        #expect(ties == 1 && byPrompt.count == 2)
+        // Items in order: R? (item 1) first.
+        guard case let .preference(p1, chosen1, rejected1, _, rating1, probability1, cut1) = byPrompt[0][0],
+              case let .preference(p0, chosen0, rejected0, _, rating0, _, cut0) = byPrompt[1][0] else {
+            Issue.record("not preference records: \(byPrompt)")
+            return
+        }
+        #expect(p1 == "R?" && chosen1 == "good" && rejected1 == "bad" && cut1 == [.rejected])
+        #expect(abs(probability1! - Self.sigmoid(1)) < 1e-9 && rating1 == .slightlyBetter)  // |2σ(1) − 1| = 0.462
+        #expect(p0 == "Q?" && chosen0 == "good" && rejected0 == "bad" && cut0 == [.rejected] && rating0 == .significantlyBetter)
+        #expect(AILabeler.rating(0.5) == .negligiblyBetter && AILabeler.rating(0.75) == .better && AILabeler.rating(0.1) == .significantlyBetter)
+    }
+
     @Test func aLabelerWithoutBiasIsNotPositionDecided() {
         let fair = AILabeler { prompts in
             prompts.map { p in (a: p.contains("A: good") ? 2 : -2, b: 0) }

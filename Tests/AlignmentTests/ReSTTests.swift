@@ -52,4 +52,26 @@ import Testing
         #expect(grown.map(\.prompt.prompt) == prompts.flatMap { Array(repeating: $0.prompt, count: 3) })
         #expect(grown.map(\.reward) == rm.scores(grown.map { $0.response.rewardItem($0.prompt) }))
     }
+
+    /// The grown set's Improve steps: default thresholds rise by quantile, a
+    /// given one must rise, and a set with nothing above the last threshold is spent.
+    @Test func improveStepsRaiseTheirThresholds() throws {
+        let samples = Self.rewards.enumerated().map { i, r in
+            ReST.Sample(prompt: PromptItem(prompt: "p\(i)", unsafe: false), response: SampledResponse(text: "r\(i)", promptTokens: [], tokens: [], logProbability: 0, stopped: true), reward: r)
+        }
+        let grown = ReST.Grown(rewardName: "rm", samples: samples, gold: Self.rewards.map { Double($0) / 2 })
+        let first = try grown.next(given: nil)
+        #expect(first.kept == [2, 3, 4, 5, 7] && first.isQuantile)
+        #expect(abs(first.threshold - 0.699999988079071) < 1e-12)
+        grown.improved(threshold: first.threshold)
+        #expect(throws: ReST.Grown.ThresholdError.notRising(last: first.threshold)) { try grown.next(given: 0.5) }
+        #expect(throws: ReST.Grown.ThresholdError.nothingKept(threshold: 2.6, best: 2.5)) { try grown.next(given: 2.6) }
+        let given = try grown.next(given: 2)
+        #expect(given.kept == [2] && !given.isQuantile)
+        grown.improved(threshold: 2.5)
+        #expect(throws: ReST.Grown.ThresholdError.exhausted(last: 2.5)) { try grown.next(given: nil) }
+        let examples = grown.examples([2], tokenizer: RLHFTrainingTests.tokenizer)
+        #expect(examples.count == 1)
+    }
 }
+

@@ -27,10 +27,6 @@ public final class Session {
     public var samples: [String: SampleSet] = [:]
     /// Rewards defined with `reward`, by name.
     public var rewards: [String: RewardEntry] = [:]
-    /// Rejection sampling's best responses so far, per policy and prompt.
-    public var keptSamples: [String: [String: SampledResponse]] = [:]
-    /// ReST's grown datasets, per policy (the last `rest grow` of each).
-    public var grown: [String: GrownSet] = [:]
     /// The rows of `results`, and its clock.
     public var results: [ResultRow] = []
     var resultsClock: Date?

@@ -67,9 +67,8 @@ extension Commands {
                    "dpo init orpo policy=sft data=helpful_pairs loss=orpo", "dpo init kto policy=sft data=helpful_pairs loss=kto"]
     ) { invocation, context in
         let s = context.session
-        let name = invocation.arguments["NAME"] ?? "dpo"
-        let policyName = invocation.option("policy")
-        let (entry, tokenizer) = try chatModel(policyName, invocation, s, argument: "policy")
+        let start = try methodStart("dpo", invocation, s), name = start.name, policyName = start.policyName
+        let (entry, tokenizer) = (start.policy, start.tokenizer)
         let reference = try invocation.optional("ref").map { r -> GPT in
             let (e, t) = try chatModel(r, invocation, s, argument: "ref")
             guard e.model.config == entry.model.config, t.vocabularySize == tokenizer.vocabularySize else {
@@ -137,7 +136,7 @@ extension Commands {
         let (trainExamples, heldOutExamples) = !settings.isUnpaired ? ([], [])
             : (try examples(dataName, argument: "data", filtered: true),
                try heldOutName.map { try examples($0, argument: heldOutArgument, filtered: false) } ?? [])
-        let policy = try adapted(entry.model.copy(), policyName, invocation, s), frozen = reference.copy()
+        let policy = try start.trainedCopy(invocation, s), frozen = reference.copy()
         let trainer = DPO(policy: policy, reference: frozen, tokenizer: tokenizer, pairs: train, heldOut: heldOut,
                           examples: trainExamples, heldOutExamples: heldOutExamples, settings: settings)
         s.holdRun(name, kind: "dpo", method: trainer, tokenizer: tokenizer,
@@ -152,7 +151,7 @@ extension Commands {
             ?? "policy \(name).policy and reference \(name).ref from \(policyName)"
         return CommandOutput("\(name): \(origins); \(settings.loss.rawValue) loss, \(details); "
             + data + ", \(settings.batchSize) per step, lr \(settings.learningRate)"
-            + (describeAdapters(policy).map { "\n\(name).policy: \($0)" } ?? ""))
+            + start.adapterLines([("policy", policy)]))
     }
 
     static let dpoStep = CommandSpec(

@@ -7,13 +7,6 @@ import LanguageModel
 /// What `grpo` and `rloo` share: init, step and show of a `GroupRL` run; the
 /// two command files hold their specs, settings and help.
 extension Commands {
-    /// The options of every RL method's init before its settings: the policy, the reward, the prompts.
-    static let rlRunOptions: [Parameter] = [
-        .option("policy", .name, "the chat model to start from (copied; it is not changed)", default: "sft"),
-        .option("reward", .name, "a reward model or a reward defined with reward"),
-        .option("prompts", .name, "prompts to sample on (default: the world's train prompts)"),
-    ]
-
     /// The update and sampling settings GRPO and RLOO share, after the ones
     /// each words its own way (group size, β, clip).
     static let groupUpdateFields: [SettingsTable<GroupRLSettings>.Field] = [
@@ -34,26 +27,18 @@ extension Commands {
     static func groupInit(_ kind: String, _ table: SettingsTable<GroupRLSettings>, _ invocation: Invocation,
                           _ context: CommandContext) throws -> CommandOutput {
         let s = context.session
-        let name = invocation.arguments["NAME"] ?? kind
-        let policyName = invocation.option("policy")
-        let (entry, tokenizer) = try chatModel(policyName, invocation, s, argument: "policy")
-        guard let rewardName = invocation.optional("reward") else {
-            throw invocation.error("\(kind) init needs reward=NAME: a reward model (train rm) or a reward (reward)")
-        }
-        let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
+        let rl = try rlStart(kind, invocation, s), name = rl.start.name, policyName = rl.start.policyName
         let settings = table.settings(invocation, s)
         let groupOption = kind == "rloo" ? "k" : "group"
         guard settings.groupSize >= 2 else {
             throw invocation.error("\(groupOption)=1 puts each response in a group of its own: its baseline is itself, every advantage is 0 "
                 + "and nothing is learned; give \(groupOption)=2 or more (\(table.defaults.groupSize) is the default)", at: groupOption)
         }
-        let prompts = try invocation.optional("prompts").map { try promptItems($0, invocation, s, argument: "prompts").map(\.item) }
-            ?? s.currentWorld.tasks.filter { !$0.heldOut }.map { PromptItem(prompt: $0.prompt, unsafe: $0.isUnsafe) }
-        let policy = try adapted(entry.model.copy(), policyName, invocation, s), reference = entry.model.copy()
-        let trainer = GroupRL(policy: policy, reference: reference, tokenizer: tokenizer, reward: reward, prompts: prompts,
+        let policy = try rl.start.trainedCopy(invocation, s), reference = rl.start.policy.model.copy()
+        let trainer = GroupRL(policy: policy, reference: reference, tokenizer: rl.start.tokenizer, reward: rl.reward, prompts: rl.prompts,
                               settings: settings, judge: s.currentWorld)
         let method = settings.baseline == .drgrpo ? "Dr. GRPO" : kind.uppercased()
-        s.holdRun(name, kind: kind, method: trainer, tokenizer: tokenizer,
+        s.holdRun(name, kind: kind, method: trainer, tokenizer: rl.start.tokenizer,
                   models: [("policy", policy, "\(method) policy from \(policyName)", true), ("ref", reference, "frozen copy of \(policyName)", true)])
         let kl = settings.baseline == .rloo ? "β \(format(settings.beta)) on k1 in the reward" : "β \(format(settings.beta)) on k3 in the loss"
         let baseline = switch settings.baseline {
@@ -61,12 +46,12 @@ extension Commands {
         case .drgrpo: "advantages r − mean per group, tokens over a fixed \(settings.sampling.maxNewTokens)"
         case .rloo: "leave-one-out baseline, the response as one action"
         }
-        return CommandOutput("\(name): \(method) policy \(name).policy and reference \(name).ref from \(policyName), reward \(rewardName); "
-            + "\(prompts.count) prompts, \(settings.prompts) per step × \(settings.groupSize) responses; \(baseline); \(kl); "
+        return CommandOutput("\(name): \(method) policy \(name).policy and reference \(name).ref from \(policyName), reward \(rl.rewardName); "
+            + "\(rl.prompts.count) prompts, \(settings.prompts) per step × \(settings.groupSize) responses; \(baseline); \(kl); "
             + (settings.minibatchSize == 0 && settings.epochs == 1 ? "one update per step"
                 : "\(settings.epochs) epoch\(settings.epochs == 1 ? "" : "s") of minibatch \(settings.minibatchSize == 0 ? settings.prompts * settings.groupSize : settings.minibatchSize)")
             + ", lr \(settings.learningRate)"
-            + (describeAdapters(policy).map { "\n\(name).policy: \($0)" } ?? ""))
+            + rl.start.adapterLines([("policy", policy)]))
     }
 
     /// `grpo step` / `rloo step`: N steps, one line each, with the early

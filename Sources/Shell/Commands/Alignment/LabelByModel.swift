@@ -38,19 +38,18 @@ extension Commands {
         let world = s.currentWorld
         var rng = s.random(invocation)
         let wantsSafety = invocation.option("aspect") == "safety"
-        // The pairs, by prompt (an index into the source's prompts).
-        var pairs: [(item: Int, prompt: String, unsafe: Bool, a: String, b: String)] = [], skipped = 0
-        // The responses cut at max_tokens, by prompt, so the labels keep them marked.
-        var cut: [Int: Set<String>] = [:]
+        // The pairs, each with its prompt's index in the source; a response cut at max_tokens stays marked.
+        var pairs: [JudgedPair] = [], skipped = 0
         switch pairSource {
         case let .samples(set):
             let perPrompt = invocation.integer("per_prompt")
             for (i, item) in set.items.enumerated() {
                 let distinct = World.distinct(item.responses.map(\.text))
                 guard distinct.count >= 2 else { skipped += 1; continue }
-                cut[i] = Set(item.responses.filter { !$0.stopped }.map(\.text))
+                let cut = Set(item.responses.filter { !$0.stopped }.map(\.text))
                 for (x, y) in World.shuffledPairs(distinct.count, rng: &rng).prefix(perPrompt) {
-                    pairs.append((i, item.prompt.prompt, item.prompt.unsafe, distinct[x], distinct[y]))
+                    pairs.append(JudgedPair(item: i, prompt: item.prompt.prompt, unsafe: item.prompt.unsafe, a: distinct[x], b: distinct[y],
+                                            aCut: cut.contains(distinct[x]), bCut: cut.contains(distinct[y])))
                 }
             }
         case let .dataset(data):
@@ -62,9 +61,8 @@ extension Commands {
             for case let .preference(prompt, chosen, rejected, _, _, _, truncated) in data.records {
                 let item = index[prompt] ?? index.count
                 index[prompt] = item
-                if truncated.contains(.chosen) { cut[item, default: []].insert(chosen) }
-                if truncated.contains(.rejected) { cut[item, default: []].insert(rejected) }
-                pairs.append((item, prompt, world.task(for: prompt)?.isUnsafe ?? false, chosen, rejected))
+                pairs.append(JudgedPair(item: item, prompt: prompt, unsafe: world.task(for: prompt)?.isUnsafe ?? false, a: chosen, b: rejected,
+                                        aCut: truncated.contains(.chosen), bCut: truncated.contains(.rejected)))
             }
         }
         guard !pairs.isEmpty else {
@@ -80,28 +78,11 @@ extension Commands {
             principles = pairs.map { _ in constitution[rng.int(below: constitution.count)] }
         }
         let labels = try s.work("label \(setName) by \(modelName)", unit: "pair") { monitor in
-            var out = [AILabeler.Label?](repeating: nil, count: pairs.count), done = 0
-            monitor.progress(0, of: pairs.count)
-            for rule in Set(principles).sorted(by: { ($0 ?? "") < ($1 ?? "") }) {
-                var judge = labeler
-                judge.principle = rule
-                let mine = pairs.indices.filter { principles[$0] == rule }
-                for start in stride(from: 0, to: mine.count, by: 32) {
-                    try monitor.checkpoint()
-                    let chunk = mine[start..<min(start + 32, mine.count)]
-                    for (i, label) in zip(chunk, judge.label(chunk.map { (prompt: pairs[$0].prompt, a: pairs[$0].a, b: pairs[$0].b) })) {
-                        out[i] = label
-                    }
-                    done += chunk.count
-                    monitor.progress(done, of: pairs.count)
-                }
-            }
-            return out.map { $0! }
+            try labeler.label(pairs, principles: principles, monitor: monitor)
         }
         // The references: gold on the aspect, and an annotator's verdict per pair.
         var gold: [Bool?] = [], annotators: [Bool?] = []
-        var byPrompt: [Int: [Record]] = [:], ties = 0
-        for (pair, label) in zip(pairs, labels) {
+        for pair in pairs {
             let aspect: Aspect = wantsSafety && pair.unsafe ? .safety : .helpfulness
             let ga = world.gold(prompt: pair.prompt, response: pair.a), gb = world.gold(prompt: pair.prompt, response: pair.b)
             let gap = aspect == .helpfulness ? ga.helpfulness - gb.helpfulness : ga.safety - gb.safety
@@ -112,16 +93,8 @@ extension Commands {
                 let annotator = Annotator.pool[rng.int(below: Annotator.pool.count)]
                 annotators.append(annotator.compare(world, prompt: pair.prompt, pair.a, pair.b, aspect: aspect, rng: &rng).aWins)
             }
-            guard label.preference != 0.5 else { ties += 1; continue }
-            let aWins = label.preference > 0.5
-            let (chosen, rejected) = aWins ? (pair.a, pair.b) : (pair.b, pair.a)
-            let cutHere = cut[pair.item] ?? []
-            byPrompt[pair.item, default: []].append(.preference(
-                prompt: pair.prompt, chosen: chosen, rejected: rejected, margin: nil,
-                rating: aiRating(label.preference), probability: max(label.preference, 1 - label.preference),
-                truncated: PairSides(winner: cutHere.contains(chosen), loser: cutHere.contains(rejected))))
         }
-        let groups = byPrompt.keys.sorted().map { byPrompt[$0]! }
+        let (groups, ties) = AILabeler.records(pairs, labels)
         guard !groups.isEmpty else {
             throw invocation.error("\(modelName) could not tell any pair of \(setName) apart (every preference is exactly ½)", at: "by")
         }
@@ -157,17 +130,5 @@ extension Commands {
         }
         s.values["label.records"] = Double(groups.flatMap { $0 }.count)
         return CommandOutput(out)
-    }
-
-    /// A model's preference p as a Llama 2 rating, by its confidence |2p − 1|:
-    /// 0.75 and above significantly better, 0.5 better, 0.25 slightly better,
-    /// below negligibly better or unsure (our cut points; Lee et al. keep p itself).
-    static func aiRating(_ p: Double) -> Rating {
-        switch abs(2 * p - 1) {
-        case 0.75...: .significantlyBetter
-        case 0.5...: .better
-        case 0.25...: .slightlyBetter
-        default: .negligiblyBetter
-        }
     }
 }

@@ -44,13 +44,8 @@ extension Commands {
         examples: ["ppo init policy=sft reward=helpful beta=0.05", "ppo init rl policy=sft reward=combined target_kl=2 ptx=0.5 ptx_data=corpus"]
     ) { invocation, context in
         let s = context.session
-        let name = invocation.arguments["NAME"] ?? "ppo"
-        let policyName = invocation.option("policy")
-        let (entry, tokenizer) = try chatModel(policyName, invocation, s, argument: "policy")
-        guard let rewardName = invocation.optional("reward") else {
-            throw invocation.error("ppo init needs reward=NAME: a reward model (train rm) or a reward (reward)")
-        }
-        let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
+        let rl = try rlStart("ppo", invocation, s), name = rl.start.name, policyName = rl.start.policyName, rewardName = rl.rewardName
+        let (entry, tokenizer, reward) = (rl.start.policy, rl.start.tokenizer, rl.reward)
         // The value model starts from value=, else from the reward's first model,
         // else (the gold reward has none) from the policy's trunk with a fresh scalar head.
         let valueStart: GPT
@@ -67,8 +62,6 @@ extension Commands {
         guard valueStart.config == entry.model.config else {
             throw invocation.error("the value model must have the policy's shape; train the reward model from \(policyName)", at: "value")
         }
-        let prompts = try invocation.optional("prompts").map { try promptItems($0, invocation, s, argument: "prompts").map(\.item) }
-            ?? s.currentWorld.tasks.filter { !$0.heldOut }.map { PromptItem(prompt: $0.prompt, unsafe: $0.isUnsafe) }
         let settings = ppoSettings.settings(invocation, s)
         var pretraining: [Int32] = []
         if settings.ptxCoefficient > 0 {
@@ -77,20 +70,19 @@ extension Commands {
             pretraining = tokenizer.encode(data.records.prefix(4000).map(plainText).joined(separator: BPETokenizer.SpecialToken.endOfText))
             guard pretraining.count > 2 else { throw invocation.error("\(dataName) has no text", at: "ptx_data") }
         }
-        let policy = try adapted(entry.model.copy(), policyName, invocation, s), reference = entry.model.copy()
+        let policy = try rl.start.trainedCopy(invocation, s), reference = entry.model.copy()
         let value = try adapted(valueStart.copy(), invocation.optional("value") ?? rewardName, invocation, s)
-        let trainer = PPO(policy: policy, reference: reference, value: value, tokenizer: tokenizer, reward: reward, prompts: prompts,
+        let trainer = PPO(policy: policy, reference: reference, value: value, tokenizer: tokenizer, reward: reward, prompts: rl.prompts,
                           settings: settings, judge: s.currentWorld, pretraining: pretraining)
         s.holdRun(name, kind: "ppo", method: trainer, tokenizer: tokenizer,
                   models: [("policy", policy, "PPO policy from \(policyName)", true), ("ref", reference, "frozen copy of \(policyName)", true),
                            ("value", value, "PPO value model", false)])
         return CommandOutput("\(name): policy \(name).policy and reference \(name).ref from \(policyName), value \(name).value, reward \(rewardName); "
-            + "\(prompts.count) prompts, \(settings.batchSize) per step, β \(format(settings.beta))"
+            + "\(rl.prompts.count) prompts, \(settings.batchSize) per step, β \(format(settings.beta))"
             + (settings.targetKL.map { " (adaptive, target KL \(format($0)))" } ?? "")
             + ", \(settings.epochs) epochs of minibatch \(settings.minibatchSize)"
             + (settings.ptxCoefficient > 0 ? ", ptx \(format(Double(settings.ptxCoefficient)))" : "")
-            + (describeAdapters(policy).map { "\n\(name).policy: \($0)" } ?? "")
-            + (describeAdapters(value).map { "\n\(name).value: \($0)" } ?? ""))
+            + rl.start.adapterLines([("policy", policy), ("value", value)]))
     }
 
     static let ppoStep = CommandSpec(

@@ -19,7 +19,7 @@ extension Commands {
         help: """
             Samples K responses per prompt from MODEL, scores them with the reward, \
             keeps the best of each prompt (a best from an earlier round of this \
-            model stays if it still scores higher), and finetunes MODEL on the kept \
+            model stays if it still scores higher; MODEL's run holds them), and finetunes MODEL on the kept \
             responses with the SFT loss. Prints the picks' reward and gold score, \
             then the gold evaluation on held-out prompts before and after.
             """,
@@ -33,7 +33,8 @@ extension Commands {
         let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
         var (prompts, rng) = try drawnPrompts(invocation, s, n: invocation.integer("n"))
         let world = s.currentWorld
-        var kept = s.keptSamples[name] ?? [:]
+        // The bests of earlier rounds live in MODEL's rs run (another training of MODEL starts afresh).
+        var kept = (s.runs[name].flatMap { $0.kind == "rs" ? $0.method as? RejectionSampling.Kept : nil })?.responses ?? [:]
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: s.maxTokens(invocation))
         let settings = rsTraining.settings(invocation, s)
         // Until the finetuning starts a stop at Ctrl-C leaves everything as it was.
@@ -44,14 +45,13 @@ extension Commands {
                                           minimumReward: invocation.optional("min_reward").flatMap(Float.init), kept: &kept, rng: &rng,
                                           monitor: monitor))
         }
-        let output = try runTraining(kind: "rs", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
+        let output = try runTraining(kind: "rs", model: name, steps: settings.steps, method: RejectionSampling.Kept(kept), invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             s.models[name]?.model = model
             try RejectionSampling.finetune(model, tokenizer: tokenizer, kept: kept, settings: settings, rng: &rng,
                                            isCancelled: s.isCancelled, onStep: onStep)
         } summary: { last, _ in
             "\(name): finetuned \(last.step) steps on \(kept.count) kept responses; loss \(String(format: "%.3f", last.loss))"
         }
-        s.keptSamples[name] = kept
         let m = Double(max(selections.count, 1))
         let pickReward = selections.map { Double($0.rewards[$0.best]) }.reduce(0, +) / m
         let pickGold = selections.map { world.gold(prompt: $0.prompt.prompt, response: $0.candidates[$0.best].text).total }.reduce(0, +) / m

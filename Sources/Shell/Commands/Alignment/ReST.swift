@@ -4,19 +4,6 @@ import Foundation
 import Kernels
 import LanguageModel
 
-/// A dataset ReST grew from a policy: every sample with its proxy reward and
-/// gold score, and the thresholds the Improve steps on it have used.
-public struct GrownSet: Sendable {
-    public var rewardName: String
-    public var prompts: [String], responses: [String]
-    /// Whether each response ended its turn (false: cut at max_tokens).
-    public var ended: [Bool]
-    public var rewards: [Float], gold: [Double]
-    public var thresholds: [Double] = []
-    /// The policy's held-out evaluation after the last Improve step (or before the first).
-    var lastReport: PolicySummary?
-}
-
 extension Commands {
     static let restGrow = CommandSpec(
         "rest grow",
@@ -38,7 +25,8 @@ extension Commands {
             2023). Prints the mean proxy reward and gold, and the reward's \
             quantiles where the default thresholds of Improve steps 1, 2, 3 \
             fall (the median, the upper quarter, the upper eighth). A new grow \
-            replaces MODEL's grown set and starts its thresholds again.
+            replaces MODEL's grown set and starts its thresholds again. MODEL's \
+            run holds the grown set (another training of MODEL starts afresh).
             """,
         examples: ["rest grow policy on prompts reward=helpful k=4 n=800"]
     ) { invocation, context in
@@ -60,10 +48,12 @@ extension Commands {
         }
         let rewards = samples.map(\.reward)
         let gold = samples.map { world.gold(prompt: $0.prompt.prompt, response: $0.response.text).total }
-        var grown = GrownSet(rewardName: rewardName, prompts: samples.map(\.prompt.prompt), responses: samples.map(\.response.text),
-                             ended: samples.map(\.response.stopped), rewards: rewards, gold: gold)
-        grown.lastReport = s.grown[name]?.lastReport
-        s.grown[name] = grown
+        // The run of MODEL holds the grown set; the last evaluation of a grown set before it stays the baseline.
+        let grown = ReST.Grown(rewardName: rewardName, samples: samples, gold: gold, lastReport: grownSet(of: name, s)?.lastReport)
+        let run = Run(name: name, kind: "rest")
+        run.method = grown
+        s.runs[name] = run
+        s.touch(name)
         let count = Double(rewards.count)
         let proxy = rewards.map(Double.init).reduce(0, +) / count, meanGold = gold.reduce(0, +) / count
         s.values["rest.grow.proxy"] = proxy
@@ -99,53 +89,51 @@ extension Commands {
         let name = invocation.argument("MODEL")
         let (entry, tokenizer) = try chatModel(name, invocation, s, argument: "MODEL")
         let model = try adapted(entry.model, name, invocation, s)  // in the session once training starts
-        guard var grown = s.grown[name] else {
+        guard let grown = grownSet(of: name, s) else {
             throw invocation.error("\(name) has no grown set; run rest grow \(name) on PROMPTS reward=NAME first", at: "MODEL")
         }
-        let step = grown.thresholds.count + 1
-        let threshold: Double, why: String
-        if let given = invocation.optional("threshold").flatMap(Double.init) {
-            if let last = grown.thresholds.last, given <= last {
+        let step = grown.nextStep
+        let threshold: Double, kept: [Int], isQuantile: Bool
+        do throws(ReST.Grown.ThresholdError) {
+            (threshold, kept, isQuantile) = try grown.next(given: invocation.optional("threshold").flatMap(Double.init))
+        } catch {
+            switch error {
+            case .notRising(let last):
                 throw invocation.error(String(format: "improve step %d must raise the threshold above the last one (%+.3f); give more, or grow again", step, last),
                                        at: "threshold")
+            case .exhausted(let last):
+                throw invocation.error(String(format: "no grown sample scores above the last threshold (%+.3f); grow again from the improved policy", last),
+                                       at: "MODEL")
+            case let .nothingKept(threshold, best):
+                throw invocation.error(String(format: "no grown sample reaches %+.3f (the best scores %+.3f); give a lower threshold", threshold, best),
+                                       at: "threshold")
             }
-            (threshold, why) = (given, "given")
-        } else {
-            let q = ReST.defaultQuantile(step: step)
-            guard let t = ReST.threshold(step: step, rewards: grown.rewards, last: grown.thresholds.last) else {
-                throw invocation.error(String(format: "no grown sample scores above the last threshold (%+.3f); grow again from the improved policy",
-                                              grown.thresholds.last!), at: "MODEL")
-            }
-            (threshold, why) = (t, t == ReST.quantile(grown.rewards, q) ? String(format: "the %g%% quantile", 100 * q)
-                : String(format: "the lowest reward above the last threshold: the %g%% quantile ties with it", 100 * q))
         }
-        let kept = ReST.filter(grown.rewards, threshold: threshold)
-        guard !kept.isEmpty else {
-            let best = grown.rewards.max()!
-            throw invocation.error(String(format: "no grown sample reaches %+.3f (the best scores %+.3f); give a lower threshold", threshold, best),
-                                   at: "threshold")
-        }
+        let q = ReST.defaultQuantile(step: step)
+        let why = invocation.optional("threshold") != nil ? "given"
+            : isQuantile ? String(format: "the %g%% quantile", 100 * q)
+            : String(format: "the lowest reward above the last threshold: the %g%% quantile ties with it", 100 * q)
         var rng = s.random(invocation)
         let settings = restTraining.settings(invocation, s)
         let before = try grown.lastReport ?? s.work("rest improve \(name)") { monitor in
             try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
         }
-        let examples = kept.map { ChatExample(prompt: grown.prompts[$0], response: grown.responses[$0], ended: grown.ended[$0], tokenizer: tokenizer) }
+        let examples = grown.examples(kept, tokenizer: tokenizer)
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
-        let output = try runTraining(kind: "rest", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
+        let output = try runTraining(kind: "rest", model: name, steps: settings.steps, method: grown, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             s.models[name]?.model = model
             try LanguageModelTraining.finetune(model, examples: examples, heldOut: [], padding: padding, settings: settings,
                                                rng: &rng, isCancelled: s.isCancelled, onStep: onStep)
         } summary: { last, _ in
             "\(name): finetuned \(last.step) steps on \(plural(kept.count, "kept sample")); loss \(String(format: "%.3f", last.loss))"
         }
-        grown.thresholds.append(threshold)
-        let m = Double(kept.count), all = Double(grown.rewards.count)
-        let keptProxy = kept.map { Double(grown.rewards[$0]) }.reduce(0, +) / m, keptGold = kept.map { grown.gold[$0] }.reduce(0, +) / m
-        let allProxy = grown.rewards.map(Double.init).reduce(0, +) / all, allGold = grown.gold.reduce(0, +) / all
+        grown.improved(threshold: threshold)
+        let rewards = grown.rewards, m = Double(kept.count), all = Double(rewards.count)
+        let keptProxy = kept.map { Double(rewards[$0]) }.reduce(0, +) / m, keptGold = kept.map { grown.gold[$0] }.reduce(0, +) / m
+        let allProxy = rewards.map(Double.init).reduce(0, +) / all, allGold = grown.gold.reduce(0, +) / all
         for (key, v) in [("threshold", threshold), ("kept", m), ("kept_proxy", keptProxy), ("kept_gold", keptGold)] { s.values["rest.\(key)"] = v }
         var out = String(format: "improve step %d: threshold %+.3f (%@); kept %d of %d samples, proxy %+.3f and gold %+.2f (the whole set: %+.3f, %+.2f)\n",
-                         step, threshold, why, kept.count, grown.rewards.count, keptProxy, keptGold, allProxy, allGold)
+                         step, threshold, why, kept.count, rewards.count, keptProxy, keptGold, allProxy, allGold)
         out += output.text + "\n"
         do {
             let after = try s.work("rest improve \(name)") { monitor in
@@ -158,7 +146,11 @@ extension Commands {
             out += comparisonTable([("before", before)]) + "the held-out evaluation after finetuning was skipped (Ctrl-C)\n"
             grown.lastReport = nil
         }
-        s.grown[name] = grown
         return CommandOutput(out)
+    }
+
+    /// The grown set MODEL's rest run holds, if its latest run is one.
+    static func grownSet(of name: String, _ s: Session) -> ReST.Grown? {
+        s.runs[name].flatMap { $0.kind == "rest" ? $0.method as? ReST.Grown : nil }
     }
 }

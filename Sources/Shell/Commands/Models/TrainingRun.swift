@@ -52,15 +52,17 @@ extension Commands {
     }
 
     /// Runs a training loop for a command: records its history as a run named
-    /// after the model, reports progress, turns Ctrl-C and non-finite steps
+    /// after the model (holding `method`, the state a method keeps between
+    /// commands: rejection sampling's kept responses, ReST's grown set), reports progress, turns Ctrl-C and non-finite steps
     /// into messages, and leaves KIND.loss, KIND.heldout, KIND.steps and
     /// KIND.METRIC for the step's further metrics for expect.
     static func runTraining(
-        kind: String, model name: String, steps: Int, _ invocation: Invocation, _ s: Session,
+        kind: String, model name: String, steps: Int, method: AnyObject? = nil, _ invocation: Invocation, _ s: Session,
         loop: ((TrainingStep) -> Void) throws(TrainingStop) -> Void,
         summary: (TrainingStep, Run) -> String
     ) throws -> CommandOutput {
         let run = Run(name: name, kind: kind)
+        run.method = method
         s.runs[name] = run
         s.touch(name)
         s.progress.begin("\(kind) \(name)", total: steps)
