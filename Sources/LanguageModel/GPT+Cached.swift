@@ -22,44 +22,35 @@ extension GPT {
         precondition(cache.config == config, "forwardCached: the cache was made for another model shape")
         let s = cache.rows(R, logitRows: logitRows.count)
         let TMax = cache.capacity, QKV = config.qkvWidth, KV = config.kvHeads, hs = config.headSize
-        let H = config.hidden, outIn = isLlama
         tokens.withUnsafeBufferPointer { tok in
             positions.withUnsafeBufferPointer { pos in
                 Embedding.forward(out: s.x, tokens: tok.baseAddress!, positions: pos.baseAddress!, wte: matrix(layout.wte),
                                   wpe: layout.wpe.map(matrix), N: R, C: C)
             }
         }
-        for l in 0..<config.layers {
-            let w = weights(l)
-            norm(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.norm1w, bias: w.norm1b, N: R)
-            Matmul.forward(out: s.qkv, inp: s.ln, weight: w.qkvw, bias: w.qkvb, N: R, C: C, OC: QKV, outIn: outIn)
-            adapt(.qkv, layer: l, out: s.qkv, outputs: QKV, inp: s.ln, N: R, keep: false)
-            positions.withUnsafeBufferPointer { rotate(s.qkv, positions: $0.baseAddress!, N: R) }
-            let keys = cache.keys(layer: l), values = cache.values(layer: l)
-            for r in 0..<R {
-                for h in 0..<KV {
-                    let at = ((Int(slots[r]) * KV + h) * TMax + Int(positions[r])) * hs
-                    (keys + at).update(from: s.qkv + r * QKV + C + h * hs, count: hs)
-                    (values + at).update(from: s.qkv + r * QKV + C + KV * hs + h * hs, count: hs)
+        // One set of scratch rows serves every layer: the residual stream s.x is updated in place.
+        let t = BlockTensors(input: s.x, ln1: s.ln, ln1Mean: s.mean, ln1Rstd: s.rstd, qkv: s.qkv, atty: s.atty, projection: s.proj,
+                             afterAttention: s.x, ln2: s.ln, ln2Mean: s.mean, ln2Rstd: s.rstd, fch: s.fch, activated: s.act,
+                             output: s.x, N: R, keepsAdapterInputs: false)
+        slots.withUnsafeBufferPointer { sl in
+            positions.withUnsafeBufferPointer { pos in
+                for l in 0..<config.layers {
+                    block(l, t, positions: pos.baseAddress!) { t in
+                        // This step's keys and values join the cache, then the rows attend over it.
+                        let keys = cache.keys(layer: l), values = cache.values(layer: l)
+                        for r in 0..<R {
+                            for h in 0..<KV {
+                                let at = ((Int(sl[r]) * KV + h) * TMax + Int(pos[r])) * hs
+                                (keys + at).update(from: t.qkv + r * QKV + C + h * hs, count: hs)
+                                (values + at).update(from: t.qkv + r * QKV + C + KV * hs + h * hs, count: hs)
+                            }
+                        }
+                        Attention.forwardCached(out: t.atty, q: t.qkv, qStride: QKV, keys: keys, values: values,
+                                                slots: sl.baseAddress!, positions: pos.baseAddress!,
+                                                R: R, TMax: TMax, C: C, NH: NH, NKV: KV)
+                    }
                 }
             }
-            slots.withUnsafeBufferPointer { sl in
-                positions.withUnsafeBufferPointer { pos in
-                    Attention.forwardCached(out: s.atty, q: s.qkv, qStride: QKV, keys: keys, values: values,
-                                            slots: sl.baseAddress!, positions: pos.baseAddress!,
-                                            R: R, TMax: TMax, C: C, NH: NH, NKV: KV)
-                }
-            }
-            Matmul.forward(out: s.proj, inp: s.atty, weight: w.projw, bias: w.projb, N: R, C: C, OC: C, outIn: outIn)
-            adapt(.attentionOutput, layer: l, out: s.proj, outputs: C, inp: s.atty, N: R, keep: false)
-            Residual.forward(out: s.x, a: s.x, b: s.proj, N: R * C)
-            norm(out: s.ln, mean: s.mean, rstd: s.rstd, inp: s.x, weight: w.norm2w, bias: w.norm2b, N: R)
-            Matmul.forward(out: s.fch, inp: s.ln, weight: w.fcw, bias: w.fcb, N: R, C: C, OC: config.fcWidth, outIn: outIn)
-            adapt(.mlpIn, layer: l, out: s.fch, outputs: config.fcWidth, inp: s.ln, N: R, keep: false)
-            activation(out: s.act, inp: s.fch, N: R)
-            Matmul.forward(out: s.proj, inp: s.act, weight: w.fcprojw, bias: w.fcprojb, N: R, C: H, OC: C, outIn: outIn)
-            adapt(.mlpOut, layer: l, out: s.proj, outputs: C, inp: s.act, N: R, keep: false)
-            Residual.forward(out: s.x, a: s.x, b: s.proj, N: R * C)
         }
         // Only the rows whose next token is wanted go through the final norm and the LM head.
         for (i, r) in logitRows.enumerated() { (s.ln + i * C).update(from: s.x + r * C, count: C) }

@@ -21,28 +21,18 @@ extension GPT {
     func forward(_ a: Activations, computeLogits: Bool) {
         let B = a.B, T = a.T, N = B * T
         let C = config.width, NH = config.heads, V = config.vocabularySize
-        let QKV = config.qkvWidth, H = config.hidden, outIn = isLlama
         drawDropout()
         Embedding.forward(out: a.encoded, tokens: a.tokens, positions: a.positions, wte: matrix(layout.wte),
                           wpe: layout.wpe.map(matrix), N: N, C: C)
         var residual = a.encoded
         for l in 0..<config.layers {
-            let w = weights(l)
-            norm(out: a.ln1[l], mean: a.ln1Mean[l], rstd: a.ln1Rstd[l], inp: residual, weight: w.norm1w, bias: w.norm1b, N: N)
-            Matmul.forward(out: a.qkv[l], inp: a.ln1[l], weight: w.qkvw, bias: w.qkvb, N: N, C: C, OC: QKV, outIn: outIn)
-            adapt(.qkv, layer: l, out: a.qkv[l], outputs: QKV, inp: a.ln1[l], N: N, keep: true)
-            rotate(a.qkv[l], positions: a.positions, N: N)
-            Attention.forward(out: a.atty[l], att: a.att[l], inp: a.qkv[l], B: B, T: T, C: C, NH: NH, NKV: config.kvHeads)
-            Matmul.forward(out: a.projection, inp: a.atty[l], weight: w.projw, bias: w.projb, N: N, C: C, OC: C, outIn: outIn)
-            adapt(.attentionOutput, layer: l, out: a.projection, outputs: C, inp: a.atty[l], N: N, keep: true)
-            Residual.forward(out: a.residual2[l], a: residual, b: a.projection, N: N * C)
-            norm(out: a.ln2[l], mean: a.ln2Mean[l], rstd: a.ln2Rstd[l], inp: a.residual2[l], weight: w.norm2w, bias: w.norm2b, N: N)
-            Matmul.forward(out: a.fch[l], inp: a.ln2[l], weight: w.fcw, bias: w.fcb, N: N, C: C, OC: config.fcWidth, outIn: outIn)
-            adapt(.mlpIn, layer: l, out: a.fch[l], outputs: config.fcWidth, inp: a.ln2[l], N: N, keep: true)
-            activation(out: a.fchGelu[l], inp: a.fch[l], N: N)
-            Matmul.forward(out: a.projection, inp: a.fchGelu[l], weight: w.fcprojw, bias: w.fcprojb, N: N, C: H, OC: C, outIn: outIn)
-            adapt(.mlpOut, layer: l, out: a.projection, outputs: C, inp: a.fchGelu[l], N: N, keep: true)
-            Residual.forward(out: a.residual3[l], a: a.residual2[l], b: a.projection, N: N * C)
+            let t = BlockTensors(input: residual, ln1: a.ln1[l], ln1Mean: a.ln1Mean[l], ln1Rstd: a.ln1Rstd[l], qkv: a.qkv[l], atty: a.atty[l],
+                                 projection: a.projection, afterAttention: a.residual2[l],
+                                 ln2: a.ln2[l], ln2Mean: a.ln2Mean[l], ln2Rstd: a.ln2Rstd[l], fch: a.fch[l], activated: a.fchGelu[l],
+                                 output: a.residual3[l], N: N, keepsAdapterInputs: true)
+            block(l, t, positions: a.positions) { t in
+                Attention.forward(out: t.atty, att: a.att[l], inp: t.qkv, B: B, T: T, C: C, NH: NH, NKV: config.kvHeads)
+            }
             residual = a.residual3[l]
         }
         norm(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual, weight: parameters.pointer + layout.lnfw,
