@@ -110,6 +110,7 @@ public final class GroupRL {
                                          readingPolicy: !oneUpdate, missingEndPenalty: settings.missingEndPenalty, rng: &rng)
         let rewards = rewards(of: rollout)
         let (advantages, flat) = settings.baseline.advantages(rewards, groupSize: G)
+        let floatAdvantages = advantages.map(Float.init)  // once: every minibatch and epoch reads them
         let optimizer = PolicyUpdate.adamW(policy, learningRate: settings.learningRate)
         snapshot.capture(policy, optimizer)
         var clipped = 0, units = 0
@@ -117,7 +118,7 @@ public final class GroupRL {
             for _ in 0..<settings.epochs {
                 for members in rollout.minibatches(size: minibatch, rng: &rng) {
                     let u = try PolicyUpdate.groupStep(
-                        policy, optimizer, rollout, members: members, advantages: advantages.map(Float.init), clip: settings.clip, averaging: averaging,
+                        policy, optimizer, rollout, members: members, advantages: floatAdvantages, clip: settings.clip, averaging: averaging,
                         klPenalty: settings.baseline == .rloo ? 0 : Float(settings.beta))
                     clipped += u.clipped
                     units += u.units

@@ -121,8 +121,8 @@ public final class PPO {
         let batch = passes.next(settings.batchSize, rng: &rng).map { prompts[$0] }
         var rollout = try Rollout.sample(policy: policy, reference: reference, tokenizer: tokenizer, prompts: batch,
                                          reward: reward, judge: judge, sampling: settings.sampling,
-                                         batchSize: settings.minibatchSize, missingEndPenalty: settings.missingEndPenalty, rng: &rng)
-        rollout.estimateValues(value, batchSize: settings.minibatchSize)
+                                         batchSize: settings.minibatchSize, value: value, missingEndPenalty: settings.missingEndPenalty,
+                                         rng: &rng)
         estimateAdvantages(&rollout)
         let optimizers = (policy: PolicyUpdate.adamW(policy, learningRate: settings.learningRate),
                           value: PolicyUpdate.adamW(value, learningRate: settings.valueLearningRate))

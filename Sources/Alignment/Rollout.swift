@@ -37,12 +37,14 @@ public struct Rollout: Sendable {
     /// Rollout: one response from `policy` to each of `prompts`, scored by
     /// `reward` (and `judge` for gold), with log π and log π_ref of every
     /// token read back in batches of `batchSize` (log π_ref alone when not
-    /// `readingPolicy`: a method whose one update reads log π_old itself).
+    /// `readingPolicy`: a method whose one update reads log π_old itself), and
+    /// with a `value` model its estimate at every token, from the same batches.
     /// A response cut at max_tokens is scored as cut (no end token), less
     /// `missingEndPenalty` (TRL's missing_eos_penalty). A non-finite reward throws.
     public static func sample(
         policy: GPT, reference: GPT, tokenizer: BPETokenizer, prompts: [PromptItem], reward: Reward, judge: Judge?,
-        sampling: SamplingSettings, batchSize: Int, readingPolicy: Bool = true, missingEndPenalty: Float = 0, rng: inout Random
+        sampling: SamplingSettings, batchSize: Int, readingPolicy: Bool = true, value: GPT? = nil, missingEndPenalty: Float = 0,
+        rng: inout Random
     ) throws(PPOError) -> Rollout {
         let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: prompts.map(\.prompt),
                                               settings: sampling, rng: &rng).map { $0[0] }
@@ -53,19 +55,20 @@ public struct Rollout: Sendable {
         }
         let scores: [Float] = if case .llama2 = reward { whiten(raw) } else { raw }
         let gold = judge.map { j in zip(prompts, responses).map { j.judge(prompt: $0.prompt, response: $1.text).total } } ?? []
-        let read = logProbabilities(responses, policy: readingPolicy ? policy : nil, reference: reference, batchSize: batchSize)
+        let read = logProbabilities(responses, policy: readingPolicy ? policy : nil, reference: reference, value: value, batchSize: batchSize)
         return Rollout(prompts: prompts, responses: responses, scores: scores, rawScores: raw, gold: gold,
-                       logProbs: read.policy, referenceLogProbs: read.reference, entropy: read.entropy)
+                       logProbs: read.policy, referenceLogProbs: read.reference, values: read.values, entropy: read.entropy)
     }
 
     /// log π and log π_ref of every token of `responses` (in their order), and
     /// π's mean entropy over them, reading rows of similar length together in
-    /// batches of `batchSize`; `monitor` sees each batch. Without a policy,
-    /// log π_ref alone (log π empty, entropy NaN).
+    /// batches of `batchSize`, each batch built once for every model that reads
+    /// it; `monitor` sees each batch. Without a policy, log π_ref alone (log π
+    /// empty, entropy NaN); with a `value` model, its estimate at every token.
     public static func logProbabilities<Failure: Error>(
-        _ responses: [SampledResponse], policy: GPT?, reference: GPT, batchSize: Int, monitor: WorkMonitor<Failure> = .none
-    ) throws(Failure) -> (policy: [[Float]], reference: [[Float]], entropy: Float) {
-        var mine = [[Float]](repeating: [], count: responses.count), theirs = mine
+        _ responses: [SampledResponse], policy: GPT?, reference: GPT, value: GPT? = nil, batchSize: Int, monitor: WorkMonitor<Failure> = .none
+    ) throws(Failure) -> (policy: [[Float]], reference: [[Float]], values: [[Float]], entropy: Float) {
+        var mine = [[Float]](repeating: [], count: responses.count), theirs = mine, values = value == nil ? [] : mine
         var entropies: [Float] = [], done = 0
         monitor.progress(0, of: responses.count)
         for chunk in lengthGroups(responses, Array(responses.indices), size: batchSize) {
@@ -78,21 +81,15 @@ public struct Rollout: Sendable {
             }
             let ref = rows.logProbabilities(reference)
             for (k, i) in chunk.enumerated() { theirs[i] = ref[k] }
+            if let value {
+                let v = rows.responseValues(value)
+                for (k, i) in chunk.enumerated() { values[i] = v[k] }
+            }
             done += chunk.count
             monitor.progress(done, of: responses.count)
         }
-        guard policy != nil else { return ([], theirs, .nan) }
-        return (mine, theirs, entropies.reduce(0, +) / Float(max(entropies.count, 1)))
-    }
-
-    /// The value model's estimate at every response token (PPO's critic), in
-    /// the batches `logProbabilities` reads.
-    public mutating func estimateValues(_ value: GPT, batchSize: Int) {
-        values = [[Float]](repeating: [], count: responses.count)
-        for chunk in Rollout.lengthGroups(responses, Array(responses.indices), size: batchSize) {
-            let v = ResponseBatch(responses, rows: chunk).responseValues(value)
-            for (k, i) in chunk.enumerated() { values[i] = v[k] }
-        }
+        guard policy != nil else { return ([], theirs, values, .nan) }
+        return (mine, theirs, values, entropies.reduce(0, +) / Float(max(entropies.count, 1)))
     }
 
     /// KL(π ‖ π_ref) per response, averaged over responses, estimated from the

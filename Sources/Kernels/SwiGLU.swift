@@ -7,10 +7,7 @@ public enum SwiGLU {
         Parallel.forEach(N, grain: 4) { rows in
             for n in rows {
                 let g = inp + n * 2 * H
-                lanes(0..<H) { i, load in
-                    let x = load(g + i)
-                    return x / (1 + exp16(-x)) * load(g + H + i)
-                } store: { v, i, count in store(v, out + n * H + i, count) }
+                Value.map(0..<H, out: out + n * H, g, g + H, g, g)
             }
         }
     }
@@ -23,15 +20,34 @@ public enum SwiGLU {
         Parallel.forEach(N, grain: 4) { rows in
             for n in rows {
                 let g = inp + n * 2 * H, d = dout + n * H, dg = dinp + n * 2 * H
-                lanes(0..<H) { i, load in
-                    let x = load(g + i), s = 1 / (1 + exp16(-x))
-                    return load(dg + i) + load(d + i) * load(g + H + i) * s * (1 + x * (1 - s))
-                } store: { v, i, count in store(v, dg + i, count) }
-                lanes(0..<H) { i, load in
-                    let x = load(g + i)
-                    return load(dg + H + i) + load(d + i) * x / (1 + exp16(-x))
-                } store: { v, i, count in store(v, dg + H + i, count) }
+                GateGradient.map(0..<H, out: dg, dg, d, g + H, g)
+                UpGradient.map(0..<H, out: dg + H, dg + H, d, g, g)
             }
+        }
+    }
+
+    /// silu(gate) · up.
+    enum Value: LaneMap {
+        @inline(__always)
+        static func lanes(_ x: SIMD16<Float>, _ up: SIMD16<Float>, _: SIMD16<Float>, _: SIMD16<Float>) -> SIMD16<Float> {
+            x / (1 + exp16(-x)) * up
+        }
+    }
+
+    /// dgate + dout · up · σ(x)(1 + x(1 − σ(x))).
+    enum GateGradient: LaneMap {
+        @inline(__always)
+        static func lanes(_ dgate: SIMD16<Float>, _ dout: SIMD16<Float>, _ up: SIMD16<Float>, _ x: SIMD16<Float>) -> SIMD16<Float> {
+            let s = 1 / (1 + exp16(-x))
+            return dgate + dout * up * s * (1 + x * (1 - s))
+        }
+    }
+
+    /// dup + dout · silu(x).
+    enum UpGradient: LaneMap {
+        @inline(__always)
+        static func lanes(_ dup: SIMD16<Float>, _ dout: SIMD16<Float>, _ x: SIMD16<Float>, _: SIMD16<Float>) -> SIMD16<Float> {
+            dup + dout * x / (1 + exp16(-x))
         }
     }
 }

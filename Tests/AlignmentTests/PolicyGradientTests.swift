@@ -24,8 +24,7 @@ import Testing
         var rollout = try Rollout.sample(
             policy: policy, reference: policy.copy(), tokenizer: tokenizer, prompts: prompts.map { PromptItem(prompt: $0, unsafe: false) },
             reward: .single(ScoringModel(model: rm, tokenizer: tokenizer)), judge: nil,
-            sampling: SamplingSettings(temperature: 1, maxNewTokens: 6), batchSize: 8, rng: &rng)
-        rollout.estimateValues(value, batchSize: 8)
+            sampling: SamplingSettings(temperature: 1, maxNewTokens: 6), batchSize: 8, value: value, rng: &rng)
         var k = 0
         rollout.advantages = rollout.logProbs.map { lp in lp.map { _ in k += 1; return k % 2 == 0 ? 0.7 : -1.1 } }
         rollout.logProbs = rollout.logProbs.map { lp in lp.map { k += 1; return $0 + (k % 3 == 0 ? 0.6 : 0.05) } }
