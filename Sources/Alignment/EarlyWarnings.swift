@@ -119,3 +119,30 @@ public struct EarlyWarnings: Sendable {
         return sxy / sxx
     }
 }
+
+/// What every RL method's step reports in common: the rollout's rewards, its
+/// KL from the reference by two estimators, the share of ratios clipped,
+/// entropy and length; and from them what the early warnings read.
+public protocol RLStepReport {
+    var iteration: Int { get }
+    var proxy: Double { get }
+    var gold: Double { get }
+    var klK1: Double { get }
+    var klK3: Double { get }
+    var clipFraction: Double { get }
+    var entropy: Double { get }
+    var length: Double { get }
+    var signals: StepSignals { get }
+}
+
+extension PPOReport: RLStepReport {
+    public var signals: StepSignals {
+        StepSignals(proxy: proxy, gold: gold, klK1: klK1, klK3: klK3, entropy: entropy, length: length)
+    }
+}
+
+extension GroupRLReport: RLStepReport {
+    public var signals: StepSignals {
+        StepSignals(proxy: proxy, gold: gold, klK1: klK1, klK3: klK3, entropy: entropy, length: length, flatGroups: flatGroups, groups: groups)
+    }
+}

@@ -64,14 +64,7 @@ extension Commands {
                        header: "step   proxy    gold  kl(k1)  kl(k3)   clip  entropy   len   flat  time",
                        stopped: "the policy holds every whole step", invocation, context) { rng throws(PPOError) in
             let r = try trainer.step(rng: &rng)
-            return RLStepLine(line: StepLine(
-                iteration: r.iteration,
-                metrics: [("proxy", r.proxy), ("gold", r.gold), ("kl", r.klK1), ("kl_k3", r.klK3), ("clip", r.clipFraction),
-                          ("entropy", r.entropy), ("length", r.length), ("flat_groups", Double(r.flatGroups))],
-                columns: String(format: "%4d  %+.3f  %+.3f  %6.3f  %6.3f  %.3f  %7.3f  %4.1f  %5@", r.iteration, r.proxy, r.gold,
-                                r.klK1, r.klK3, r.clipFraction, r.entropy, r.length, "\(r.flatGroups)/\(r.groups)")),
-                signals: StepSignals(proxy: r.proxy, gold: r.gold, klK1: r.klK1, klK3: r.klK3, entropy: r.entropy, length: r.length,
-                                     flatGroups: r.flatGroups, groups: r.groups))
+            return RLStepLine(r, last: [("flat_groups", Double(r.flatGroups))], lastColumns: String(format: "  %5@", "\(r.flatGroups)/\(r.groups)"))
         }
         return CommandOutput()
     }

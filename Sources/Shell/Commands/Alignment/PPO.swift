@@ -110,13 +110,8 @@ extension Commands {
                        header: "step   proxy    gold  kl(k1)  kl(k3)   clip  vloss  entropy   len  time",
                        stopped: "every model holds a whole iteration", invocation, context) { rng throws(PPOError) in
             let r = try trainer.step(rng: &rng)
-            return RLStepLine(line: StepLine(
-                iteration: r.iteration,
-                metrics: [("proxy", r.proxy), ("gold", r.gold), ("kl", r.klK1), ("kl_k3", r.klK3), ("clip", r.clipFraction),
-                          ("value_loss", r.valueLoss), ("entropy", r.entropy), ("length", r.length), ("beta", r.beta)],
-                columns: String(format: "%4d  %+.3f  %+.3f  %6.3f  %6.3f  %.3f  %.3f  %7.3f  %4.1f", r.iteration, r.proxy, r.gold,
-                                r.klK1, r.klK3, r.clipFraction, r.valueLoss, r.entropy, r.length)),
-                signals: StepSignals(proxy: r.proxy, gold: r.gold, klK1: r.klK1, klK3: r.klK3, entropy: r.entropy, length: r.length))
+            return RLStepLine(r, afterClip: [("value_loss", r.valueLoss)], afterClipColumns: String(format: "  %.3f", r.valueLoss),
+                              last: [("beta", r.beta)])
         }
         return CommandOutput()
     }

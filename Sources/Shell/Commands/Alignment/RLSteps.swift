@@ -9,6 +9,20 @@ import LanguageModel
 struct RLStepLine {
     var line: StepLine
     var signals: StepSignals
+
+    /// A step's line: the metrics every RL method records (proxy, gold, kl,
+    /// kl_k3, clip, then `afterClip`, entropy, length, then `last`) and its
+    /// columns in the same order, each method's own columns where its metrics go.
+    init(_ r: some RLStepReport, afterClip: [(String, Double)] = [], afterClipColumns: String = "",
+         last: [(String, Double)] = [], lastColumns: String = "") {
+        line = StepLine(
+            iteration: r.iteration,
+            metrics: [("proxy", r.proxy), ("gold", r.gold), ("kl", r.klK1), ("kl_k3", r.klK3), ("clip", r.clipFraction)] + afterClip
+                + [("entropy", r.entropy), ("length", r.length)] + last,
+            columns: String(format: "%4d  %+.3f  %+.3f  %6.3f  %6.3f  %.3f", r.iteration, r.proxy, r.gold, r.klK1, r.klK3, r.clipFraction)
+                + afterClipColumns + String(format: "  %7.3f  %4.1f", r.entropy, r.length) + lastColumns)
+        signals = r.signals
+    }
 }
 
 extension Commands {
