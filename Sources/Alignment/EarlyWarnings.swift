@@ -53,7 +53,7 @@ public struct EarlyWarnings: Sendable {
         if s.flatGroups > 0 && !explainedFlatGroups {
             explainedFlatGroups = true
             lines.append("note: \(s.flatGroups) of \(s.groups) groups had every reward equal: all their advantages are 0, so they teach "
-                + "nothing, and a step of only such groups moves the policy by the KL term alone (why a GRPO loss can sit at 0: trl #2703). "
+                + "nothing, and a step of only such groups moves the policy by the KL term alone (why a GRPO loss can sit at 0: explain grpo-loss). "
                 + "More responses per group, a higher temperature, or a reward with finer grades give them something to compare.")
         }
         // Below −0.0005, where the printed k1 shows the sign.

@@ -44,6 +44,10 @@ public struct GroupRLReport: Sendable {
     public var klK1: Double, klK3: Double
     /// Share of ratios clipped (tokens for GRPO, responses for RLOO).
     public var clipFraction: Double
+    /// The loss the updates minimised, averaged over them (its value, not its
+    /// gradient: with one update per step it sits near 0, since each group's
+    /// advantages sum to 0 and the ratio is 1).
+    public var loss: Double
     /// Mean policy entropy per response token, mean response length.
     public var entropy: Double, length: Double
     /// Groups whose rewards were all equal (every advantage 0), of how many.
@@ -113,7 +117,7 @@ public final class GroupRL {
         let floatAdvantages = advantages.map(Float.init)  // once: every minibatch and epoch reads them
         let optimizer = PolicyUpdate.adamW(policy, learningRate: settings.learningRate)
         snapshot.capture(policy, optimizer)
-        var clipped = 0, units = 0
+        var clipped = 0, units = 0, losses: [Double] = []
         do {
             for _ in 0..<settings.epochs {
                 for members in rollout.minibatches(size: minibatch, rng: &rng) {
@@ -122,6 +126,7 @@ public final class GroupRL {
                         klPenalty: settings.baseline == .rloo ? 0 : Float(settings.beta))
                     clipped += u.clipped
                     units += u.units
+                    losses.append(Double(u.loss))
                     if oneUpdate {
                         rollout.logProbs = rollout.responses.indices.map { u.read[$0]! }
                         rollout.entropy = u.entropy
@@ -138,7 +143,7 @@ public final class GroupRL {
         return GroupRLReport(
             iteration: iteration, proxy: rollout.rawScores.map(Double.init).reduce(0, +) / n,
             gold: rollout.gold.isEmpty ? .nan : rollout.gold.reduce(0, +) / n, klK1: k1, klK3: k3,
-            clipFraction: Double(clipped) / Double(max(units, 1)), entropy: Double(rollout.entropy),
+            clipFraction: Double(clipped) / Double(max(units, 1)), loss: losses.reduce(0, +) / Double(max(losses.count, 1)), entropy: Double(rollout.entropy),
             length: Double(rollout.responses.map(\.tokens.count).reduce(0, +)) / n, flatGroups: flat, groups: batch.count)
     }
 

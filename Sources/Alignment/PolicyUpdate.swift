@@ -128,12 +128,12 @@ public enum PolicyUpdate {
     public static func groupStep(
         _ policy: GPT, _ optimizer: AdamW, _ rollout: Rollout, members: [Int], advantages: [Float],
         clip: Float, averaging: Averaging, klPenalty beta: Float, chunk: Int = 32
-    ) throws(PPOError) -> (clipped: Int, units: Int, read: [Int: [Float]], entropy: Float) {
+    ) throws(PPOError) -> (loss: Float, clipped: Int, units: Int, read: [Int: [Float]], entropy: Float) {
         policy.training = true  // adapters drop their inputs (LoRA dropout) in these passes
         defer { policy.training = false }
         let readsOld = rollout.logProbs.isEmpty
         policy.zeroGradients()
-        var clipped = 0, units = 0, read: [Int: [Float]] = [:], entropies: [Float] = []
+        var loss: Float = 0, clipped = 0, units = 0, read: [Int: [Float]] = [:], entropies: [Float] = []
         for rows in Rollout.lengthGroups(rollout.responses, members, size: chunk) {
             let batch = ResponseBatch(rollout.responses, rows: rows)
             let now = batch.logProbabilities(policy)
@@ -146,12 +146,13 @@ public enum PolicyUpdate {
                               clip: clip, averaging: averaging, beta: beta, responses: members.count)
             guard l.loss.isFinite else { throw .nonFiniteUpdate(model: "policy") }
             batch.backward(policy, dLogProbabilities: l.dLogProbs)
+            loss += l.loss
             clipped += l.clipped
             units += l.units
         }
         guard optimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer).applied
         else { throw .nonFiniteUpdate(model: "policy") }
-        return (clipped, units, read, readsOld ? entropies.reduce(0, +) / Float(max(entropies.count, 1)) : .nan)
+        return (loss, clipped, units, read, readsOld ? entropies.reduce(0, +) / Float(max(entropies.count, 1)) : .nan)
     }
 
     /// One AdamW step of `value` on the responses `members` of `rollout` (laid

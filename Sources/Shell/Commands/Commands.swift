@@ -5,18 +5,24 @@ import LanguageModel
 enum Commands {}
 
 extension Registry {
-    /// Every command of the shell, in the order `help` lists them.
-    public static let standard = Registry([
-        Commands.help, Commands.run, Commands.set, Commands.unset, Commands.show, Commands.echo,
-        Commands.history, Commands.timer, Commands.about, Commands.expect, Commands.quit, Commands.exit,
-        Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.mergeAdapter, Commands.info,
-        Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.saveData, Commands.mergeData, Commands.generate, Commands.pretrain, Commands.sft,
-        Commands.plot, Commands.fit, Commands.worldGenerate, Commands.gold, Commands.eval, Commands.results,
-        Commands.sample, Commands.label, Commands.showComparisons, Commands.trainRM, Commands.evalRM,
-        Commands.score, Commands.reward, Commands.bestofn, Commands.rsRound,
-        Commands.ppoInit, Commands.ppoStep, Commands.ppoShow, Commands.dpoInit, Commands.dpoStep, Commands.dpoShow,
-        Commands.grpoInit, Commands.grpoStep, Commands.grpoShow, Commands.rlooInit, Commands.rlooStep, Commands.rlooShow,
-        Commands.restGrow, Commands.restImprove, Commands.caiRevise, Commands.hirRelabel, Commands.hirTrain,
+    /// Every command of the shell under its stage of the pipeline, in the order `help` lists them.
+    public static let standard = Registry(stages: [
+        Stage("session", [Commands.help, Commands.explain, Commands.run, Commands.set, Commands.unset, Commands.show, Commands.echo,
+                          Commands.history, Commands.timer, Commands.about, Commands.expect, Commands.quit, Commands.exit]),
+        Stage("models and data", [Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.mergeAdapter,
+                                  Commands.info, Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.saveData,
+                                  Commands.mergeData, Commands.worldGenerate]),
+        Stage("pretraining and finetuning", [Commands.pretrain, Commands.sft]),
+        Stage("generation", [Commands.generate, Commands.sample]),
+        Stage("labels", [Commands.label, Commands.showComparisons]),
+        Stage("reward models", [Commands.trainRM, Commands.evalRM, Commands.score]),
+        Stage("rewards and best-of-n", [Commands.reward, Commands.bestofn, Commands.rsRound, Commands.restGrow, Commands.restImprove]),
+        Stage("RL", [Commands.ppoInit, Commands.ppoStep, Commands.ppoShow, Commands.grpoInit, Commands.grpoStep, Commands.grpoShow,
+                     Commands.rlooInit, Commands.rlooStep, Commands.rlooShow]),
+        Stage("preference optimisation", [Commands.dpoInit, Commands.dpoStep, Commands.dpoShow]),
+        Stage("AI feedback and relabeling", [Commands.caiRevise, Commands.hirRelabel, Commands.hirTrain]),
+        Stage("evaluation", [Commands.gold, Commands.eval, Commands.results]),
+        Stage("plots", [Commands.plot, Commands.fit]),
     ])
 }
 

@@ -57,7 +57,7 @@ public struct Completer {
         case .bool: return ["true", "false"].filter { $0.hasPrefix(prefix) }
         case let .choice(words): return words.filter { $0.hasPrefix(prefix) }
         case let .literal(word): return word.hasPrefix(prefix) ? [word] : []
-        case .string: return registry.commands.map(\.name).filter { $0.hasPrefix(prefix) && !prefix.isEmpty }
+        case .string: return (registry.commands.map(\.name) + Topic.all.map(\.name)).filter { $0.hasPrefix(prefix) && !prefix.isEmpty }
         case .numberOrName: return session.values.keys.sorted().filter { $0.hasPrefix(prefix) && !prefix.isEmpty }
         case .integer, .float: return []
         }

@@ -1,11 +1,36 @@
+/// A stage of the pipeline and its commands, as `help` groups them.
+public struct Stage: Sendable {
+    public var name: String
+    public var commands: [CommandSpec]
+
+    public init(_ name: String, _ commands: [CommandSpec]) {
+        self.name = name
+        self.commands = commands
+    }
+}
+
 /// Every command, found by its words; parses a line into an `Invocation`.
 public struct Registry: Sendable {
-    /// The commands, in the order `help` lists them.
+    /// The commands by stage, in the order `help` lists them.
+    public let stages: [Stage]
+    /// Every command, stage after stage.
     public let commands: [CommandSpec]
 
-    /// A registry of `commands`.
+    /// A registry of commands by stage.
+    public init(stages: [Stage]) {
+        self.stages = stages
+        self.commands = stages.flatMap(\.commands)
+    }
+
+    /// A registry of `commands` in one stage.
     public init(_ commands: [CommandSpec]) {
-        self.commands = commands
+        self.init(stages: [Stage("commands", commands)])
+    }
+
+    /// The stage called `name` (case and spaces aside: "rl", "reward models", "reward-models").
+    public func stage(named name: String) -> Stage? {
+        func key(_ s: String) -> String { s.lowercased().filter { $0.isLetter } }
+        return stages.first { key($0.name) == key(name) || key($0.name).hasPrefix(key(name)) && key(name).count >= 3 }
     }
 
     /// The command whose words are `name` ("load model").

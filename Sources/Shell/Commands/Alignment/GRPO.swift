@@ -46,13 +46,13 @@ extension Commands {
         summary: "run GRPO steps: groups of responses, advantages within each group, clipped updates",
         help: """
             One line per step: proxy and gold reward of the responses, KL from \
-            the reference by k1 and k3, the share of token ratios clipped, \
-            entropy, mean length, the groups whose rewards were all equal (flat: \
+            the reference by k1 and k3, the share of token ratios clipped, the \
+            loss (near 0 with one update per step: explain grpo loss), entropy, mean length, the groups whose rewards were all equal (flat: \
             they teach nothing) of all groups, seconds. Warnings follow a step \
             when proxy rises while gold falls, KL accelerates, entropy collapses \
             or length runs away. Ctrl-C stops between steps; a step with a \
             reward or update that is not finite is not applied. Values: \
-            grpo.proxy, grpo.gold, grpo.kl, grpo.kl_k3, grpo.flat_groups, …
+            grpo.proxy, grpo.gold, grpo.kl, grpo.kl_k3, grpo.loss, grpo.flat_groups, …
             """ + " " + rlProbeHelp,
         examples: ["grpo step", "grpo step 20", "grpo step 20 eval_every=4"]
     ) { invocation, context in

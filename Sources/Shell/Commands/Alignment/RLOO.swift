@@ -35,7 +35,7 @@ extension Commands {
         summary: "run RLOO steps: k responses per prompt, leave-one-out advantages, clipped updates",
         help: """
             One line per step, as grpo step prints it: proxy, gold, KL by k1 and \
-            k3, the share of responses whose ratio was clipped, entropy, length, \
+            k3, the share of responses whose ratio was clipped, the loss, entropy, length, \
             flat groups, seconds; then any early warning. Values: rloo.proxy, \
             rloo.gold, rloo.kl, rloo.kl_k3, …
             """ + " " + rlProbeHelp,

@@ -1,36 +1,60 @@
 extension Commands {
     static let help = CommandSpec(
         "help",
-        arguments: [.argument("COMMAND...", .string, "a command or topic", required: false)],
-        summary: "list the commands, or explain one",
+        arguments: [.argument("COMMAND...", .string, "a command, a stage of the pipeline, a topic of explain, or all", required: false)],
+        summary: "list the commands by stage, or explain one",
         help: """
-            With no argument, lists every command with its summary. With a command's \
+            With no argument, names the commands under the stages of the pipeline, \
+            on one screen. help STAGE (help rl, help labels) lists a stage's commands \
+            with their summaries; help all lists every stage so. With a command's \
             name (help generate, help load model), shows its usage, what it does, its \
             options with their defaults, and an example. `help --markdown` prints the \
-            whole reference as Markdown (the README's command reference is made by it).
+            whole reference as Markdown (the README's command reference is made by it). \
+            help TOPIC, for a topic that is not a command, shows explain TOPIC.
             """,
-        examples: ["help", "help generate", "help load model"]
+        examples: ["help", "help rl", "help generate", "help load model", "help all"]
     ) { invocation, context in
         let registry = context.registry
         guard let topic = invocation.arguments["COMMAND..."] else {
             return CommandOutput(overview(registry))
         }
         if topic == "--markdown" { return CommandOutput(markdown(registry)) }
+        if topic == "all" { return CommandOutput(registry.stages.map(stagePage).joined(separator: "\n")) }
         if let spec = registry.command(named: topic) { return CommandOutput(page(spec)) }
         let group = registry.commands.filter { $0.words[0] == topic }
         if !group.isEmpty { return CommandOutput(group.map(page).joined(separator: "\n")) }
-        let near = nearest(topic, registry.commands.map(\.name)).map { "; did you mean help \($0)?" } ?? ""
-        throw invocation.error("no command or topic '\(topic)'\(near)", at: "COMMAND...")
+        if let stage = registry.stage(named: topic) { return CommandOutput(stagePage(stage)) }
+        if let idea = Topic.named(topic) { return CommandOutput(idea.page(context.session)) }
+        let near = nearest(topic, registry.commands.map(\.name) + registry.stages.map(\.name) + Topic.all.map(\.name))
+            .map { "; did you mean help \($0)?" } ?? ""
+        throw invocation.error("no command, stage or topic '\(topic)'\(near)", at: "COMMAND...")
     }
 
-    /// Every command and its summary, aligned.
+    /// The commands' names under their stages, wrapped to fit one screen.
     static func overview(_ registry: Registry) -> String {
-        let width = registry.commands.map(\.name.count).max() ?? 0
-        var out = "commands (help COMMAND for more):\n"
-        for c in registry.commands {
-            out += "  " + c.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + c.summary + "\n"
+        let width = registry.stages.map(\.name.count).max() ?? 0
+        var out = "commands by stage (help COMMAND, help STAGE, help all; explain for the ideas):\n"
+        for stage in registry.stages {
+            // Lines break between commands, never inside a command's name.
+            var lines: [String] = [""]
+            for (i, name) in stage.commands.map(\.name).enumerated() {
+                let item = name + (i < stage.commands.count - 1 ? "," : "")
+                if !lines[lines.count - 1].isEmpty && lines[lines.count - 1].count + 1 + item.count > 78 - width - 4 { lines.append("") }
+                lines[lines.count - 1] += (lines[lines.count - 1].isEmpty ? "" : " ") + item
+            }
+            for (i, line) in lines.enumerated() {
+                out += "  " + (i == 0 ? stage.name : "").padding(toLength: width + 2, withPad: " ", startingAt: 0) + line + "\n"
+            }
         }
         return out
+    }
+
+    /// A stage's commands with their summaries, under its name.
+    static func stagePage(_ stage: Stage) -> String {
+        let width = stage.commands.map(\.name.count).max() ?? 0
+        return "\(stage.name):\n" + stage.commands.map {
+            "  " + $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary + "\n"
+        }.joined()
     }
 
     /// One command's help page.
@@ -51,15 +75,18 @@ extension Commands {
     /// The whole reference as Markdown.
     static func markdown(_ registry: Registry) -> String {
         var out = "| command | what it does |\n| --- | --- |\n"
-        for c in registry.commands { out += "| `\(c.usage)` | \(c.summary) |\n" }
+        for stage in registry.stages {
+            out += "| **\(stage.name)** | |\n"
+            for c in stage.commands { out += "| `\(c.usage)` | \(c.summary) |\n" }
+        }
         return out
     }
 
-    /// Wraps a paragraph at 78 columns.
-    static func wrap(_ text: String, indent: Int) -> String {
+    /// Wraps a paragraph at `width` columns (78 by default), indented.
+    static func wrap(_ text: String, indent: Int, width: Int = 78) -> String {
         var lines: [String] = [], line = ""
         for word in text.split(separator: " ") {
-            if line.count + word.count + 1 > 78 - indent && !line.isEmpty {
+            if line.count + word.count + 1 > width - indent && !line.isEmpty {
                 lines.append(line)
                 line = ""
             }
