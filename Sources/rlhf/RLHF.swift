@@ -99,7 +99,7 @@ struct RLHF: ParsableCommand {
         if isatty(0) == 1 {
             let home = environment["HOME"] ?? "."
             let historyFile = environment["RLHF_HISTORY"] ?? (home + "/.rlhf_history")
-            print("rlhf 0.1 — the LLM alignment pipeline, step by step.   help · explain · quit")
+            print("rlhf 0.1 — the LLM alignment pipeline, step by step.   lesson · help · explain · quit")
             print("engine: \(Machine.cpu.summary); \(BLAS.status.summary.split(separator: ",").prefix(2).joined(separator: ","))   (about)")
             if !loaded.isEmpty {
                 print("loaded models: " + loaded.map { "\($0) (\(session.models[$0].map { String(format: "%.1fM", Double($0.model.parameterCount) / 1e6) } ?? "?") params)" }

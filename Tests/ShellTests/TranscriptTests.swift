@@ -19,7 +19,9 @@ import Testing
     /// Runs `text` as script `name` and returns what a user would see.
     static func transcript(_ text: String, name: String, directory: URL) -> String {
         var out = ""
-        let runner = Runner(session: Session(), write: { out += $0 }, writeError: { out += $0 })
+        let session = Session()
+        session.lessonFolders = [directory.path]  // the fixture lessons, and no progress file
+        let runner = Runner(session: session, write: { out += $0 }, writeError: { out += $0 })
         runner.keepGoing = text.hasPrefix("# keep-going")
         let cwd = FileManager.default.currentDirectoryPath
         FileManager.default.changeCurrentDirectoryPath(directory.path)

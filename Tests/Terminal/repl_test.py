@@ -145,6 +145,7 @@ def main(binary):
     check("history is kept in RLHF_HISTORY", "first-line" in saved and "_HiStOrY_V2_" in saved)
 
     long_commands(binary, work, env, check)
+    check_lesson(binary, work, env, check)
 
     # Ctrl-D ends the session.
     child = pexpect.spawn(binary, cwd=work, env=env, encoding="utf-8", timeout=20)
@@ -157,6 +158,54 @@ def main(binary):
     failed = sum(1 for _, ok in results if not ok)
     print(f"{len(results) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def check_lesson(binary, work, env, check):
+    """A lesson walked at the terminal: Enter runs the shown command, a command
+    of the learner's own runs and the lesson waits, a wrong answer to the turn
+    is "not yet", and a new session resumes where the learner stopped."""
+    home = tempfile.mkdtemp(prefix="rlhf-lessons-")
+    os.makedirs(os.path.join(home, "lessons"))
+    fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ShellTests", "Transcripts", "lessons", "01-demo.lesson")
+    shutil.copy(fixture, os.path.join(home, "lessons"))
+    lesson_env = dict(env, RLHF_HOME=home)
+    child = pexpect.spawn(binary, cwd=work, env=lesson_env, encoding="utf-8", timeout=30)
+    child.expect_exact(PROMPT)
+    child.sendline("lesson 1")
+    shown = child.expect_exact(["next: gold", pexpect.TIMEOUT], timeout=10) == 0
+    prompted = child.expect_exact(["lesson 1 · 1/2> ", pexpect.TIMEOUT], timeout=10) == 0
+    check("lesson 1 shows its first command and the prompt says where the learner is", shown and prompted)
+    child.sendline("echo my-own-command")
+    own = child.expect_exact(["my-own-command", pexpect.TIMEOUT], timeout=10) == 0
+    waits = child.expect_exact(["Enter runs", pexpect.TIMEOUT], timeout=10) == 0
+    child.expect_exact("lesson 1 · 1/2> ")
+    check("a command of the learner's own runs and the lesson waits", own and waits)
+    child.sendline("")
+    ran = child.expect_exact(["helpfulness  +1.80", pexpect.TIMEOUT], timeout=10) == 0
+    turn = child.expect_exact(["your turn", pexpect.TIMEOUT], timeout=10) == 0
+    child.expect_exact("lesson 1 · 2/2> ")
+    check("Enter runs the shown command and the lesson goes on to the turn", ran and turn)
+    child.sendline('gold "What is 1 + 9?" "1 + 9 = 10."')
+    wrong = child.expect_exact(["not yet", pexpect.TIMEOUT], timeout=10) == 0
+    child.expect_exact("lesson 1 · 2/2> ")
+    check("a wrong answer to the turn is not yet", wrong)
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child = pexpect.spawn(binary, cwd=work, env=lesson_env, encoding="utf-8", timeout=30)
+    child.expect_exact(PROMPT)
+    child.sendline("lesson")
+    resumed = child.expect_exact(["resuming lesson 1", pexpect.TIMEOUT], timeout=10) == 0
+    child.expect_exact("lesson 1 · 2/2> ")
+    child.sendline('gold "What is 1 + 9?" "1 + 9 = 11."')
+    right = child.expect_exact(["✓ A wrong sum", pexpect.TIMEOUT], timeout=10) == 0
+    done = child.expect_exact(["lesson 1 done", pexpect.TIMEOUT], timeout=10) == 0
+    child.expect_exact(PROMPT)
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    with open(os.path.join(home, "lesson-progress")) as f:
+        progress = f.read()
+    check("a new session resumes the lesson, the right answer ends it, and progress is kept",
+          resumed and right and done and progress.startswith("1 "))
 
 
 def check_model_folders(run, check):

@@ -7,7 +7,7 @@ enum Commands {}
 extension Registry {
     /// Every command of the shell under its stage of the pipeline, in the order `help` lists them.
     public static let standard = Registry(stages: [
-        Stage("session", [Commands.help, Commands.explain, Commands.run, Commands.set, Commands.unset, Commands.show, Commands.echo,
+        Stage("session", [Commands.help, Commands.lesson, Commands.explain, Commands.run, Commands.set, Commands.unset, Commands.show, Commands.echo,
                           Commands.history, Commands.timer, Commands.about, Commands.expect, Commands.quit, Commands.exit]),
         Stage("models and data", [Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.mergeAdapter,
                                   Commands.info, Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.saveData,

@@ -45,7 +45,7 @@ public final class Runner {
     /// Runs every line of `source`.
     public func run(_ source: LineSource, depth: Int = 0) -> Outcome {
         var lineNumber = 0
-        while var line = source.next(prompt: Self.prompt) {
+        while var line = source.next(prompt: session.lesson?.prompt ?? Self.prompt) {
             lineNumber += 1
             let first = lineNumber
             while line.hasSuffix("\\") {
@@ -55,9 +55,20 @@ public final class Runner {
                 line += more
             }
             let origin = source.name.map { "\($0):\(first)" }
+            // In a lesson at a terminal, Enter on an empty line runs the lesson's next step.
+            if source.isInteractive, let lesson = session.lesson, line.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                lesson.enter(self, depth: depth)
+                continue
+            }
             // At a terminal a one-line command is still on screen: errors point into it.
-            let prompt = source.isInteractive && first == lineNumber ? Self.prompt : nil
-            switch execute(line, origin: origin, depth: depth, typedAfter: prompt) {
+            let prompt = source.isInteractive && first == lineNumber ? (session.lesson?.prompt ?? Self.prompt) : nil
+            let result = execute(line, origin: origin, depth: depth, typedAfter: prompt)
+            // A command of the learner's own during a lesson: a turn may be done.
+            let typed = line.trimmingCharacters(in: .whitespaces)
+            if let lesson = session.lesson, !typed.isEmpty, !typed.hasPrefix("#"), !typed.hasPrefix("lesson") {
+                lesson.afterCommand(self)
+            }
+            switch result {
             case .ok: continue
             case .quit: return .quit
             case .failed:

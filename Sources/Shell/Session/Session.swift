@@ -27,6 +27,10 @@ public final class Session {
     public var samples: [String: SampleSet] = [:]
     /// Rewards defined with `reward`, by name.
     public var rewards: [String: RewardEntry] = [:]
+    /// The lesson under way, if any (`lesson N`).
+    var lesson: LessonRun?
+    /// Where `lesson` looks for `lessons/` instead of its usual places (tests set it).
+    public var lessonFolders: [String]?
     /// The rows of `results`, and its clock.
     public var results: [ResultRow] = []
     var resultsClock: Date?

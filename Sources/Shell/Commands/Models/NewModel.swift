@@ -10,7 +10,7 @@ extension Commands {
             .option("width", .integer(8...4096), "residual width", default: "128"),
             .option("context", .integer(8...4096), "longest sequence", default: "128"),
             .option("vocab", .integer(2...200_000), "vocabulary size (default: the tokenizer's)"),
-            .option("tokenizer", .name, "a tokenizer in the session to read and write its text"),
+            .option("tokenizer", .name, "a tokenizer in the session, or a model whose tokenizer to share, to read and write its text"),
             .option("seed", .integer(0...Int.max), "initialisation seed (default: from the session seed)"),
             .option("family", .choice(["gpt2", "llama", "qwen2", "mistral"]), "the blocks: GPT-2's, or the Llama family's", default: "gpt2"),
             .option("kv_heads", .integer(1...64), "key/value heads, dividing heads (Llama family; default: heads)"),
@@ -38,8 +38,9 @@ extension Commands {
         let name = invocation.argument("NAME")
         var tokenizer: BPETokenizer?
         if let t = invocation.optional("tokenizer") {
-            guard let found = s.tokenizers[t] else {
-                throw invocation.error("no tokenizer '\(t)'; make one with train tokenizer or load one with load model", at: "tokenizer")
+            // A tokenizer by name, or the one a model carries (new model tiny tokenizer=base).
+            guard let found = s.tokenizers[t] ?? s.models[t]?.tokenizer else {
+                throw invocation.error("no tokenizer '\(t)' (nor a model with one); make one with train tokenizer, or load a model and give its name", at: "tokenizer")
             }
             tokenizer = found
         }
