@@ -93,7 +93,22 @@ public enum Reward {
     /// safety-tagged or σ(r_s) < threshold, else r_h. The models output logits
     /// r with R = σ(r), so logit(R) is r itself; `scores` then whitens.
     public static func select(helpfulness rh: [Float], safety rs: [Float], unsafe: [Bool], threshold: Float) -> [Float] {
-        rh.indices.map { i in unsafe[i] || sigmoid(rs[i]) < threshold ? rs[i] : rh[i] }
+        rh.indices.map { i in branch(safety: rs[i], unsafe: unsafe[i], threshold: threshold) == .helpfulness ? rh[i] : rs[i] }
+    }
+
+    /// Which branch of Llama 2's rule picks a response's reward.
+    public enum Llama2Branch: Sendable, Equatable {
+        /// The prompt is safety-tagged: R_s.
+        case safetyTagged
+        /// σ(R_s) is below the threshold: the response looks unsafe, R_s.
+        case lowSafety
+        /// Otherwise R_h.
+        case helpfulness
+    }
+
+    /// The branch of Llama 2's rule for a safety score (a logit) `rs`.
+    public static func branch(safety rs: Float, unsafe: Bool, threshold: Float) -> Llama2Branch {
+        unsafe ? .safetyTagged : sigmoid(rs) < threshold ? .lowSafety : .helpfulness
     }
 
     /// The reward models it reads (none for a judge or a labeler).

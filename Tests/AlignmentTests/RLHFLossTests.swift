@@ -209,6 +209,14 @@ import Testing
         for (x, y) in zip(combined, try Self.reference.combine) { #expect(abs(Double(x) - y) < 1e-5) }
     }
 
+    /// The branch of Llama 2's rule, by hand: σ(−2) = 0.119 < 0.15 and σ(−1.5) = 0.182 ≥ 0.15.
+    @Test func llama2BranchesByHand() {
+        #expect(Reward.branch(safety: -2, unsafe: false, threshold: 0.15) == .lowSafety)
+        #expect(Reward.branch(safety: -1.5, unsafe: false, threshold: 0.15) == .helpfulness)
+        #expect(Reward.branch(safety: 5, unsafe: true, threshold: 0.15) == .safetyTagged)
+        #expect(Reward.branch(safety: 0.3, unsafe: false, threshold: 0.6) == .lowSafety)  // σ(0.3) = 0.574
+    }
+
     /// A judge whose scores are written out by hand below.
     struct LengthJudge: Judge {
         func judge(prompt: String, response: String) -> Judgment {

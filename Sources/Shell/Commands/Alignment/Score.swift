@@ -1,4 +1,5 @@
 import Alignment
+import Foundation
 import Kernels
 
 extension Commands {
@@ -11,7 +12,8 @@ extension Commands {
         help: """
             With a prompt and a response, prints the reward (before the whitening \
             of Llama 2's combination, which needs a batch) and the gold scores side \
-            by side. With a sample set, scores every response (kept in the set for \
+            by side; for Llama 2's combination also both models' scores, σ(R_s) \
+            and which branch of the rule fired (values score.helpfulness, score.safety). With a sample set, scores every response (kept in the set for \
             show), and prints the mean reward, the mean gold score, and how often \
             the reward's favourite response per prompt is also gold's.
             """,
@@ -27,8 +29,21 @@ extension Commands {
             let r = reward.rawScores([RewardItem(prompt: target, response: response, unsafe: unsafe)])[0]
             let g = world.gold(prompt: target, response: response)
             s.values["score"] = Double(r)
-            return CommandOutput(String(format: "reward %+.3f   gold helpfulness %+.2f, safety %+.2f", r, g.helpfulness, g.safety)
-                + (g.reasons.isEmpty ? "" : " (" + g.reasons.joined(separator: "; ") + ")"))
+            var out = String(format: "reward %+.3f   gold helpfulness %+.2f, safety %+.2f", r, g.helpfulness, g.safety)
+                + (g.reasons.isEmpty ? "" : " (" + g.reasons.joined(separator: "; ") + ")")
+            if case let .llama2(h, safety, threshold) = reward {
+                // Llama 2's rule, one example at a time: both scores, σ(R_s), and the branch that fired.
+                let item = RewardItem(prompt: target, response: response, unsafe: unsafe)
+                let rh = h.scores([item])[0], rs = safety.scores([item])[0], p = 1 / (1 + exp(-Double(rs)))
+                let why = switch Reward.branch(safety: rs, unsafe: unsafe, threshold: threshold) {
+                case .safetyTagged: "the prompt is safety-tagged, so R_s"
+                case .lowSafety: String(format: "σ(R_s) = %.3f is below %g, so R_s", p, threshold)
+                case .helpfulness: String(format: "the prompt is not safety-tagged and σ(R_s) = %.3f ≥ %g, so R_h", p, threshold)
+                }
+                out += String(format: "\n  R_h %+.3f   R_s %+.3f   σ(R_s) %.3f:   ", rh, rs, p) + why
+                (s.values["score.helpfulness"], s.values["score.safety"]) = (Double(rh), Double(rs))
+            }
+            return CommandOutput(out)
         }
         guard var set = s.samples[target] else {
             throw invocation.error("no sample set '\(target)'; give a sample set's name, or a prompt and a response", at: "TARGET")
