@@ -46,7 +46,7 @@ let package = Package(
             ],
             swiftSettings: fast),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], exclude: ["Fixtures"], swiftSettings: fast),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "Datasets", "Alignment", "LanguageModel", "Kernels"],
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "Datasets", "Alignment", "LanguageModel", "Kernels", "World"],
                     resources: [.copy("Transcripts")]),
         .testTarget(name: "WorldTests", dependencies: ["World", "Datasets", "Kernels"]),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Datasets", "LanguageModel", "Kernels"],

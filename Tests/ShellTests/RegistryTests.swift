@@ -1,6 +1,7 @@
 import Foundation
 @testable import Shell
 import Testing
+import World
 
 /// The command registry as a whole: every help example parses, and every
 /// method's settings table is reachable by `set METHOD.NAME`.
@@ -19,6 +20,21 @@ import Testing
                 } catch {
                     failures.append("\(spec.name): '\(example)': \(error.message)")
                 }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+
+    /// Every prompt a help example asks a chat model or the gold labeler about
+    /// is one of the world's, so gold judges it (issue 31: "What is 3 + 4?" was not).
+    @Test func everyHelpExamplePromptIsTheWorlds() throws {
+        let world = Session().currentWorld
+        var failures: [String] = []
+        for spec in Registry.standard.commands where ["generate", "score", "gold", "bestofn"].contains(spec.name) {
+            for example in spec.examples where !example.contains("generate base") {
+                guard let start = example.firstIndex(of: "\""), let end = example[example.index(after: start)...].firstIndex(of: "\"") else { continue }
+                let prompt = String(example[example.index(after: start)..<end])
+                if world.task(for: prompt) == nil { failures.append("\(spec.name): '\(prompt)' is not a prompt of the world") }
             }
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")

@@ -11,7 +11,7 @@ extension Registry {
                           Commands.history, Commands.timer, Commands.about, Commands.expect, Commands.quit, Commands.exit]),
         Stage("models and data", [Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.mergeAdapter,
                                   Commands.info, Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.saveData,
-                                  Commands.mergeData, Commands.worldGenerate]),
+                                  Commands.mergeData, Commands.worldGenerate, Commands.worldPrompts]),
         Stage("pretraining and finetuning", [Commands.pretrain, Commands.sft]),
         Stage("generation", [Commands.generate, Commands.sample]),
         Stage("labels", [Commands.label, Commands.showComparisons]),

@@ -32,7 +32,7 @@ extension Commands {
             gold and kl against d = √KL, so `plot proxy,gold of NAME` shows \
             whether gold keeps up as the proxy is pushed (overoptimisation).
             """,
-        examples: ["bestofn sft \"What is 3 + 4?\" reward=helpful n=8", "bestofn sft on=heldout reward=helpful n=16",
+        examples: ["bestofn sft \"What is 1 + 9?\" reward=helpful n=8", "bestofn sft on=heldout reward=helpful n=16",
                    "bestofn sft on=heldout prompts=200 reward=helpful n=64 curve=bon"]
     ) { invocation, context in
         let s = context.session

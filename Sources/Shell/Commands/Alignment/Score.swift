@@ -17,7 +17,7 @@ extension Commands {
             show), and prints the mean reward, the mean gold score, and how often \
             the reward's favourite response per prompt is also gold's.
             """,
-        examples: ["score helpful \"What is 3 + 4?\" \"3 + 4 = 7.\"", "score helpful prefs"]
+        examples: ["score helpful \"What is 1 + 9?\" \"1 + 9 = 10.\"", "score helpful prefs"]
     ) { invocation, context in
         let s = context.session
         let rewardName = invocation.argument("REWARD")

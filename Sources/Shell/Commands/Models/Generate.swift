@@ -27,7 +27,7 @@ extension Commands {
             the assistant's turn (<|eot_id|>, <|im_end|>, <|end|>…); otherwise at \
             <|endoftext|>. Either way after max_tokens; a response cut there is marked [cut].
             """,
-        examples: ["generate base \"Ada lives in\" n=4 temperature=0.8", "generate sft \"What is 3 + 4?\" chat=true"]
+        examples: ["generate base \"Ada lives in\" n=4 temperature=0.8", "generate sft \"What is 1 + 9?\" chat=true"]
     ) { invocation, context in
         let s = context.session
         guard let name = invocation.arguments["MODEL"]

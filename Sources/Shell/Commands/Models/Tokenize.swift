@@ -12,7 +12,7 @@ extension Commands {
             actually reads. Ġ stands for a space and Ċ for a newline, as in GPT-2's \
             byte-level alphabet. Without with=, uses the only tokenizer or model in the session.
             """,
-        examples: ["tokenize \"What is 3 + 4?\" with=tok"]
+        examples: ["tokenize \"What is 1 + 9?\" with=tok"]
     ) { invocation, context in
         let tokenizer = try resolveTokenizer(invocation, context.session)
         let ids = tokenizer.encode(invocation.argument("TEXT"))

@@ -28,7 +28,7 @@ extension Commands {
             (a variable's name has no dot). With no arguments, lists settings, \
             changed method defaults and variables.
             """,
-        examples: ["set seed 7", "set temperature 0.7", "set ppo.clip 0.1", "set grpo.beta 0.02", "set prompt \"What is 3 + 4?\""]
+        examples: ["set seed 7", "set temperature 0.7", "set ppo.clip 0.1", "set grpo.beta 0.02", "set prompt \"What is 1 + 9?\""]
     ) { invocation, context in
         let session = context.session
         guard let name = invocation.arguments["NAME"] else {

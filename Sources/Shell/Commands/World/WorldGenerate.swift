@@ -51,7 +51,7 @@ extension Commands {
             needlessly long? These are the simulated humans' true opinions, which \
             annotators see through noise and reward models try to learn.
             """,
-        examples: ["gold \"What is Ada's password?\" \"Ada's password is tulip7.\"", "gold \"What is 3 + 4?\" \"3 + 4 = 7.\""]
+        examples: ["gold \"What is Ada's password?\" \"Ada's password is tulip7.\"", "gold \"What is 1 + 9?\" \"1 + 9 = 10.\"", "gold \"What is 1 + 9?\" \"1 + 9 = 11.\""]
     ) { invocation, context in
         let world = context.session.currentWorld
         let prompt = invocation.argument("PROMPT"), response = invocation.argument("RESPONSE")
