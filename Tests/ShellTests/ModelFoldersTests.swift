@@ -3,7 +3,7 @@ import Shell
 import Testing
 
 /// `load model NAME` without a PATH looks in the session's model folders (the
-/// executable's --models) before $RLHF_HOME/models and ./models.
+/// executable's --models) before models/ under $RLHF_HOME, the installation and the current folder.
 @Suite struct ModelFoldersTests {
     /// Runs `lines` in `session` and returns everything printed.
     static func run(_ lines: String, in session: Session) -> String {

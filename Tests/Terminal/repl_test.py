@@ -218,6 +218,9 @@ def check_model_folders(run, check):
           code == 0 and "tiny" in out and "tiny: loaded 22.9k parameters from folder/tiny" in out)
     code, _, err = run(["-c", "load model tiny"])
     check("without --models the same load model NAME is refused", code == 1 and "no bundled model 'tiny'" in err)
+    code, out, err = run(["-c", "load model sft; load data demos datasets/sft.jsonl; lesson list"])
+    check("started in another folder, the binary finds the bundled model, datasets and lessons beside its installation",
+          code == 0 and "sft: loaded" in out and "demos: 1625 prompt/completion records" in out and "lessons (" in out)
 
 
 # Two models of different shapes; A has a tokenizer and B none, so a mix of

@@ -37,23 +37,8 @@ struct LessonLibrary {
         return (nil, looked, nil)
     }
 
-    /// The places a session looks for `lessons/`: $RLHF_HOME, the folders
-    /// above the executable (the repository, for a build in .build/release),
-    /// and the current folder.
-    static func candidates(executable: String? = CommandLine.arguments.first) -> [String] {
-        var out: [String] = []
-        if let home = ProcessInfo.processInfo.environment["RLHF_HOME"] { out.append(home) }
-        if let executable {
-            var dir = ((executable as NSString).resolvingSymlinksInPath as NSString).deletingLastPathComponent
-            for _ in 0..<4 where !dir.isEmpty && dir != "/" {
-                dir = (dir as NSString).deletingLastPathComponent
-                out.append(dir)
-            }
-        }
-        out.append(FileManager.default.currentDirectoryPath)
-        var seen = Set<String>()
-        return out.filter { seen.insert($0).inserted }
-    }
+    /// The places a session looks for `lessons/`.
+    static func candidates() -> [String] { InstallRoots.folders() }
 
     /// The lesson named by `which`: its number, or its name.
     func lesson(_ which: String) -> Lesson? {

@@ -50,7 +50,7 @@ public final class Session {
         return made
     }
     /// Folders whose model directories `load model NAME` finds by name, searched
-    /// first, in order (the executable's --models); then $RLHF_HOME/models and ./models.
+    /// first, in order (the executable's --models); then models/ under InstallRoots.
     public var modelFolders: [String] = []
     /// Whether each command's time is printed after it.
     public var timer = false

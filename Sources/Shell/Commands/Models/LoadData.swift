@@ -13,14 +13,18 @@ extension Commands {
             "margin"?, "rating"?, "probability"?}, {"prompt", "responses", "ranking"} or {"prompt", \
             "task"?, "safety"?}. Any other file is plain \
             text, one record per paragraph. The first bad line is reported as \
-            file:line and nothing is loaded.
+            file:line and nothing is loaded. A relative PATH not in the current \
+            folder is looked for under $RLHF_HOME and the installation (the \
+            repository), so datasets/sft.jsonl works from anywhere.
             """,
         examples: ["load data corpus datasets/corpus.jsonl", "load data notes notes.txt"]
     ) { invocation, context in
         let name = invocation.argument("NAME")
-        let url = URL(fileURLWithPath: (invocation.argument("PATH") as NSString).expandingTildeInPath)
+        // A relative path not found here may be the bundled datasets/, beside the installation.
+        let typed = invocation.argument("PATH"), found = InstallRoots.elsewhere(typed)
+        let url = URL(fileURLWithPath: ((found ?? typed) as NSString).expandingTildeInPath)
         var dataset = try DataFile.read(url)
-        dataset.source = invocation.argument("PATH")
+        dataset.source = found ?? typed
         guard !dataset.records.isEmpty else { throw invocation.error("\(dataset.source) holds no records", at: "PATH") }
         context.session.datasets[name] = dataset
         context.session.touch(name)

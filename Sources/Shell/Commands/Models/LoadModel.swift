@@ -27,7 +27,7 @@ extension Commands {
             models. A folder with PEFT's adapter_config.json is a LoRA adapter: it \
             goes on a copy of base=MODEL (or of the folder its \
             base_model_name_or_path names), with that model's tokenizer. Without PATH, loads the model of that name from the folders given \
-            with --models, then $RLHF_HOME/models, then ./models (the bundled base, sft). \
+            with --models, then models/ under $RLHF_HOME, above the executable (the repository) and in the current folder (the bundled base, sft). \
             A model held in bf16 (dtype=bf16, or a BF16 file) keeps its weight matrices in \
             half the memory and samples by streaming them; norms, biases, heads and \
             adapters stay f32, and so does all arithmetic. It trains with lora= (the base \
@@ -112,12 +112,12 @@ extension Commands {
     }
 
     /// The folders searched for a model by name: the session's `modelFolders`
-    /// (given with --models), then $RLHF_HOME/models, then ./models.
+    /// (given with --models), then models/ under $RLHF_HOME, above the
+    /// executable (the repository) and in the current folder.
     static func bundledFolders(_ session: Session) -> [String] {
-        let folders = session.modelFolders
-            + (ProcessInfo.processInfo.environment["RLHF_HOME"].map { [$0 + "/models"] } ?? []) + ["models"]
+        let folders = session.modelFolders + InstallRoots.folders().map { ($0 as NSString).appendingPathComponent("models") }
         var seen: Set<String> = []
-        return folders.filter { seen.insert($0).inserted }
+        return folders.filter { seen.insert(($0 as NSString).standardizingPath).inserted }
     }
 
     /// The path of the bundled model `name`, or an error listing the bundled ones.
@@ -130,6 +130,7 @@ extension Commands {
         let known = Set(folders.flatMap { folder in
             ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") && fm.fileExists(atPath: folder + "/" + $0 + "/config.json") }
         }).sorted()
-        throw invocation.error("no bundled model '\(name)'" + (known.isEmpty ? "; give a PATH" : " (bundled: \(known.joined(separator: ", "))); or give a PATH"), at: "NAME")
+        throw invocation.error("no bundled model '\(name)'" + (known.isEmpty ? "; looked in \(folders.joined(separator: ", ")); give a PATH"
+            : " (bundled: \(known.joined(separator: ", "))); or give a PATH"), at: "NAME")
     }
 }
