@@ -186,7 +186,12 @@ extension Commands {
                             columns: String(format: "%4d  %6.3f  %3.0f%%  %+8.3f  %+10.3f  %+6.3f  %11.2f  %13.2f  ", r.step, r.loss,
                                             100 * r.accuracy, r.chosenReward, r.rejectedReward, r.margin, r.chosenLogProb, r.rejectedLogProb)
                                 + kl + String(format: "  %5.2f", r.gradientNorm))
-        }, after: { _ in
+        }, after: { line in
+            // Step 1 of a run from its reference: every implicit reward is exactly 0, which the numbers hide.
+            if line.iteration == 1, trainer.objective.usesReference, run.last("margin") == 0, run.last("chosen_reward") == 0 {
+                context.emit("      note: π is still π_ref, so every implicit reward and margin is exactly 0: no pair counts as "
+                    + "ordered (acc 0%) and the loss is its value at margin 0 (ln 2 = 0.693 for DPO); explain dpo")
+            }
             func series(_ metric: String) -> [Double] { (run.series[metric] ?? []).map(\.value) }
             if !warned, trainer.objective.usesReference,
                LikelihoodDisplacement.isHappening(chosen: series("chosen_reward"), rejected: series("rejected_reward")) {

@@ -70,6 +70,12 @@ extension Commands {
         if all.goldPairs > 0 { record(all.goldRight, all.goldPairs, "rm_eval.gold_accuracy") }
         var out = "\(name) on \(dataName): \(all.pairs) comparisons\n"
             + Table(["rating bucket", "pairs", "accuracy", "vs gold", "annotator agreement"], rows).render()
+        // Where a number misleads, say so: an accuracy whose interval lies below ½ is worse than a coin.
+        let overall = Rate.proportion(all.right, of: all.pairs)
+        if all.pairs > 0, overall.high < 0.5 {
+            out += "note: below chance: the model orders more of these pairs against the labels than with them "
+                + "(a coin would get half); was it trained on another aspect, or on too little data?\n"
+        }
         let calibrationRows = accuracy.calibration.enumerated().compactMap { (i, c) -> [String]? in
             guard c.count > 0 else { return nil }
             return [String(format: "%.1f–%.1f", 0.5 + 0.1 * Double(i), 0.6 + 0.1 * Double(i)), String(c.count),
