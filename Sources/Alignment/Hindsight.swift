@@ -64,7 +64,6 @@ public enum Hindsight {
     /// (1 − ε)·softplus(−Δ) + ε·softplus(Δ), Δ = s⁺ − s⁻.
     public static func contrastive(positive: Double, negative: Double, epsilon: Double) -> (loss: Double, dPositive: Double) {
         let d = positive - negative
-        func sigmoid(_ x: Double) -> Double { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }
         return ((1 - epsilon) * softplus(-d) + epsilon * softplus(d), sigmoid(d) - (1 - epsilon))
     }
 }

@@ -43,6 +43,9 @@ struct Lesson: Sendable {
     /// The steps a learner counts: commands they run (not expect lines) and turns.
     var countedSteps: Int { steps.filter(\.isCounted).count }
 
+    /// The counted step (from 1) the learner is at with `position` steps done.
+    func stepNumber(at position: Int) -> Int { steps.prefix(position).filter(\.isCounted).count + 1 }
+
     /// What went wrong reading a lesson file, with the line.
     struct FormatError: Error, CustomStringConvertible {
         var line: Int

@@ -37,9 +37,6 @@ struct LessonLibrary {
         return (nil, looked, nil)
     }
 
-    /// The places a session looks for `lessons/`.
-    static func candidates() -> [String] { InstallRoots.folders() }
-
     /// The lesson named by `which`: its number, or its name.
     func lesson(_ which: String) -> Lesson? {
         if let n = Int(which) { return lessons.first { $0.number == n } }

@@ -19,7 +19,7 @@ final class LessonRun {
     var prompt: String { "lesson \(lesson.number) · \(min(stepNumber, lesson.countedSteps))/\(lesson.countedSteps)> " }
 
     /// The counted step the learner is at, from 1.
-    var stepNumber: Int { lesson.steps.prefix(position).filter(\.isCounted).count + 1 }
+    var stepNumber: Int { lesson.stepNumber(at: position) }
 
     var isFinished: Bool { position >= lesson.steps.count }
 
@@ -65,10 +65,8 @@ final class LessonRun {
             }
             advance()
             showNext(runner)
-        case .turn:
-            showNext(runner)
         default:
-            showNext(runner)
+            showNext(runner)  // a turn: its task again
         }
     }
 
@@ -105,22 +103,21 @@ final class LessonRun {
     func runAuto(_ runner: Runner, depth: Int, quiet: Bool = false) throws {
         while let step = current {
             let where_ = "lesson \(lesson.number), step \(stepNumber)"
+            /// Runs one command line as the learner would, or stops the lesson with `failure`.
+            func run(_ line: String, failure: String) throws {
+                if !quiet { runner.write("rlhf> \(line)\n") }
+                guard runner.execute(line, origin: "lesson \(lesson.number)", depth: depth) != .failed else {
+                    throw ScriptStopped(message: "error: \(where_)\(failure): \(line)")
+                }
+            }
             switch step {
             case let .say(text):
                 if !quiet { runner.write(Commands.wrap(text, indent: 0) + "\n") }
             case let .run(line):
-                if !quiet { runner.write("rlhf> \(line)\n") }
-                guard runner.execute(line, origin: "lesson \(lesson.number)", depth: depth) != .failed else {
-                    throw ScriptStopped(message: "error: \(where_) failed: \(line)")
-                }
+                try run(line, failure: " failed")
             case let .turn(turn):
                 if !quiet { runner.write(Commands.wrap("your turn: " + turn.task, indent: 0) + "\n") }
-                for line in turn.answer {
-                    if !quiet { runner.write("rlhf> \(line)\n") }
-                    guard runner.execute(line, origin: "lesson \(lesson.number)", depth: depth) != .failed else {
-                        throw ScriptStopped(message: "error: \(where_): the turn's answer failed: \(line)")
-                    }
-                }
+                for line in turn.answer { try run(line, failure: ": the turn's answer failed") }
                 let (ok, message) = holds(turn.check, runner)
                 guard ok else { throw ScriptStopped(message: "error: \(where_): the turn's check failed: \(message ?? turn.check)") }
                 if !quiet { runner.write(Commands.wrap("✓ " + turn.why, indent: 0) + "\n") }

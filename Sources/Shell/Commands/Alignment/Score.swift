@@ -26,24 +26,28 @@ extension Commands {
         let world = s.currentWorld
         if let response = invocation.arguments["RESPONSE"] {
             let unsafe = world.task(for: target)?.isUnsafe ?? false
-            let r = reward.rawScores([RewardItem(prompt: target, response: response, unsafe: unsafe)])[0]
+            let item = RewardItem(prompt: target, response: response, unsafe: unsafe)
             let g = world.gold(prompt: target, response: response)
-            s.values["score"] = Double(r)
-            var out = String(format: "reward %+.3f   gold helpfulness %+.2f, safety %+.2f", r, g.helpfulness, g.safety)
-                + (g.reasons.isEmpty ? "" : " (" + g.reasons.joined(separator: "; ") + ")")
+            // Llama 2's rule, one example at a time: each model read once, both scores, σ(R_s) and the branch that fired.
+            var rule = ""
+            let r: Float
             if case let .llama2(h, safety, threshold) = reward {
-                // Llama 2's rule, one example at a time: both scores, σ(R_s), and the branch that fired.
-                let item = RewardItem(prompt: target, response: response, unsafe: unsafe)
-                let rh = h.scores([item])[0], rs = safety.scores([item])[0], p = 1 / (1 + exp(-Double(rs)))
-                let why = switch Reward.branch(safety: rs, unsafe: unsafe, threshold: threshold) {
+                let rh = h.scores([item])[0], rs = safety.scores([item])[0], p = sigmoid(Double(rs))
+                let branch = Reward.branch(safety: rs, unsafe: unsafe, threshold: threshold)
+                r = branch == .helpfulness ? rh : rs
+                let why = switch branch {
                 case .safetyTagged: "the prompt is safety-tagged, so R_s"
                 case .lowSafety: String(format: "σ(R_s) = %.3f is below %g, so R_s", p, threshold)
                 case .helpfulness: String(format: "the prompt is not safety-tagged and σ(R_s) = %.3f ≥ %g, so R_h", p, threshold)
                 }
-                out += String(format: "\n  R_h %+.3f   R_s %+.3f   σ(R_s) %.3f:   ", rh, rs, p) + why
+                rule = String(format: "\n  R_h %+.3f   R_s %+.3f   σ(R_s) %.3f:   ", rh, rs, p) + why
                 (s.values["score.helpfulness"], s.values["score.safety"]) = (Double(rh), Double(rs))
+            } else {
+                r = reward.rawScores([item])[0]
             }
-            return CommandOutput(out)
+            s.values["score"] = Double(r)
+            return CommandOutput(String(format: "reward %+.3f   gold helpfulness %+.2f, safety %+.2f", r, g.helpfulness, g.safety)
+                + (g.reasons.isEmpty ? "" : " (" + g.reasons.joined(separator: "; ") + ")") + rule)
         }
         guard var set = s.samples[target] else {
             throw invocation.error("no sample set '\(target)'; give a sample set's name, or a prompt and a response", at: "TARGET")

@@ -35,7 +35,7 @@ extension Commands {
             return CommandOutput()
         default: break
         }
-        let found = LessonLibrary.find(s.lessonFolders ?? LessonLibrary.candidates())
+        let found = LessonLibrary.find(s.lessonFolders ?? InstallRoots.folders())
         if let problem = found.problem { throw invocation.error("a lesson file is malformed: \(problem)") }
         guard let library = found.library, !library.lessons.isEmpty else {
             throw invocation.error("no lessons found; looked in " + found.looked.joined(separator: ", ")
@@ -80,7 +80,7 @@ extension Commands {
             if lesson.stage != stage { stage = lesson.stage; out += "\(stage.isEmpty ? "other" : stage):\n" }
             let at = progress.positions[lesson.number] ?? 0
             let state = current?.lesson.number == lesson.number ? "under way"
-                : at >= lesson.steps.count ? "done" : at > 0 ? "stopped at step \(LessonRun(lesson, at: at, progress: progress).stepNumber)" : ""
+                : at >= lesson.steps.count ? "done" : at > 0 ? "stopped at step \(lesson.stepNumber(at: at))" : ""
             out += String(format: "  %2d  %@", lesson.number, lesson.title)
                 + (lesson.time.isEmpty ? "" : " (\(lesson.time))") + (state.isEmpty ? "" : " [\(state)]") + "\n"
         }
