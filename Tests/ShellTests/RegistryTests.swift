@@ -34,7 +34,7 @@ import World
             for example in spec.examples where !example.contains("generate base") {
                 guard let start = example.firstIndex(of: "\""), let end = example[example.index(after: start)...].firstIndex(of: "\"") else { continue }
                 let prompt = String(example[example.index(after: start)..<end])
-                if world.task(for: prompt) == nil { failures.append("\(spec.name): '\(prompt)' is not a prompt of the world") }
+                if world.understood(prompt) == nil { failures.append("\(spec.name): '\(prompt)' is not a prompt gold can judge") }
             }
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")

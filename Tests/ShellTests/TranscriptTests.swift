@@ -20,7 +20,7 @@ import Testing
     static func transcript(_ text: String, name: String, directory: URL) -> String {
         var out = ""
         let session = Session()
-        session.lessonFolders = [directory.path]  // the fixture lessons, and no progress file
+        session.installRoots = [directory.path]  // the fixture lessons, no bundled models, and no progress file
         let runner = Runner(session: session, write: { out += $0 }, writeError: { out += $0 })
         runner.keepGoing = text.hasPrefix("# keep-going")
         let cwd = FileManager.default.currentDirectoryPath

@@ -89,6 +89,7 @@ def main(binary):
     code, out, _ = run(["-c", "# a comment; echo hidden\necho a # b; c"])
     check("-c: a ; inside a # comment does not start a command", code == 0 and out == "a\n")
     check_model_folders(run, check)
+    check_bare_binary(binary, work, env, check)
     check_killed_saves(binary, work, env, run, check)
     check_engine(binary, work, env, check)
 
@@ -221,6 +222,22 @@ def check_model_folders(run, check):
     code, out, err = run(["-c", "load model sft; load data demos datasets/sft.jsonl; lesson list"])
     check("started in another folder, the binary finds the bundled model, datasets and lessons beside its installation",
           code == 0 and "sft: loaded" in out and "demos: 1625 prompt/completion records" in out and "lessons (" in out)
+    code, out, err = run(["-c", 'score rm_helpful "What is 1 + 9?" "1 + 9 = 10."'])
+    check("a command naming a bundled model not loaded yet loads it and says so",
+          code == 0 and "rm_helpful: loaded 1.4M parameters from" in out and "(bundled; loaded because the command names it)" in out)
+
+
+def check_bare_binary(binary, work, env, check):
+    """A copy of the binary far from the repository, without RLHF_HOME, says where it looked."""
+    bare = os.path.join(work, "bare")
+    os.makedirs(bare, exist_ok=True)
+    shutil.copy(binary, os.path.join(bare, "rlhf"))
+    env = {k: v for k, v in env.items() if k != "RLHF_HOME"}
+    p = subprocess.run([os.path.join(bare, "rlhf"), "-c", 'generate sft "What is 1 + 9?"'], cwd=bare, env=env,
+                       capture_output=True, text=True, timeout=60)
+    check("a bare binary away from the repository names the folders it looked in for the bundled models",
+          p.returncode == 1 and "no model 'sft'" in p.stderr and "no bundled models in" in p.stderr
+          and os.path.join(bare, "models") in p.stderr and "RLHF_HOME" in p.stderr)
 
 
 # Two models of different shapes; A has a tokenizer and B none, so a mix of

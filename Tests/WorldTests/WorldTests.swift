@@ -112,6 +112,33 @@ import Testing
         #expect(g.reasons.contains { $0.hasPrefix("needlessly long") } && g.helpfulness == 0.8)  // at most −1
     }
 
+    /// Gold judges sums, differences, reversals and counts however they are
+    /// asked, by the same rules as the world's own prompts (values by hand).
+    @Test func goldJudgesFreePhrasings() throws {
+        let w = Self.world
+        #expect(w.task(for: "What is 3 + 4?") == nil)  // not listed: 3·7 + 4·3 is odd
+        let right = w.gold(prompt: "What is 3 + 4?", response: "3 + 4 = 7."), wrong = w.gold(prompt: "What is 3 + 4?", response: "3 + 4 = 9.")
+        #expect(right.helpfulness == 1.8 && right.correct == true)
+        #expect(abs(wrong.helpfulness - (-0.5 + 2.0 / 3)) < 1e-6 && wrong.correct == false)  // off by 2: credit 1/3, no bonus
+        let cases: [(String, TaskKind, String)] = [
+            ("what's 12 minus 5", .arithmetic, "12 - 5 = 7."), ("Subtract 4 from 9.", .arithmetic, "9 - 4 = 5."),
+            ("add 30 and 45 please", .arithmetic, "30 + 45 = 75."), ("What is 6 times 7?", .arithmetic, "6 × 7 = 42."),
+            ("Spell garden backwards.", .reverse, "garden reversed is nedrag."), ("reverse kettle", .reverse, "kettle reversed is elttek."),
+            ("How many letters does cat have?", .count, "cat has 3 letters."), ("How long is the word river?", .count, "river has 5 letters."),
+        ]
+        for (prompt, kind, ideal) in cases {
+            let task = try #require(w.freeTask(for: prompt), "\(prompt)")
+            #expect(task.kind == kind && task.ideal == ideal, "\(prompt): \(task)")
+            #expect(w.gold(prompt: prompt, response: ideal).correct == true, "\(prompt)")
+        }
+        for prompt in ["What is the capital of France?", "Tell me a joke.", "What is 3?", ""] {
+            #expect(w.freeTask(for: prompt) == nil, "\(prompt)")
+        }
+        #expect(w.gold(prompt: "Tell me a joke.", response: "No.").reasons.last?.hasPrefix("not a prompt of this world") == true)
+        let ada = w.facts.people[0].name
+        #expect(w.nearestPrompt(to: "Where does \(ada) live now?") == "Where does \(ada) live?")
+    }
+
     @Test func demonstratorsHaveTheirHabits() {
         #expect(abs(Demonstrator.allCases.map(\.share).reduce(0, +) - 1) < 1e-12)
         let sft = Self.world.datasetFiles().first { $0.name == "sft.jsonl" }!.text

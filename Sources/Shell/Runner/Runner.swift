@@ -95,21 +95,31 @@ public final class Runner {
             // The one place the kernels' threads are set: every command runs with the session's.
             Parallel.threads = session.settings.threads
             let output = try invocation.spec.run(invocation, context)
+            writeNotices()
             if !output.text.isEmpty { write(output.text.hasSuffix("\n") ? output.text : output.text + "\n") }
             if session.timer { write(String(format: "[%.2f s]\n", Date().timeIntervalSince(started))) }
             return output.quits ? .quit : .ok
         } catch let error as ShellError {
+            writeNotices()
             writeError(error.render(line: line, origin: origin, typedAfter: prompt))
         } catch let stop as CommandStopped {
+            writeNotices()
             session.draws = draws  // as if the command had not run
             writeError((origin.map { "\($0): " } ?? "") + stop.message + "\n")
         } catch let error as ScriptStopped {
             writeError((origin.map { "\($0): " } ?? "") + error.message + "\n")
         } catch {
+            writeNotices()
             let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
             writeError((origin.map { "\($0): " } ?? "") + "error: " + message + "\n")
         }
         return .failed
+    }
+
+    /// Prints what the command did besides its work (`Session.notices`), once.
+    private func writeNotices() {
+        for notice in session.notices { write(notice + "\n") }
+        session.notices.removeAll()
     }
 
     /// Runs the script at `path` inside this session (`run FILE`).

@@ -22,10 +22,10 @@ enum InstallRoots {
     }
 
     /// A relative `path` that is not in the current folder, found under one of
-    /// the roots (datasets/sft.jsonl run from elsewhere); nil when it is here or nowhere.
-    static func elsewhere(_ path: String) -> String? {
+    /// `roots` (datasets/sft.jsonl run from elsewhere); nil when it is here or nowhere.
+    static func elsewhere(_ path: String, roots: [String]) -> String? {
         let fm = FileManager.default
         guard !path.hasPrefix("/"), !path.hasPrefix("~"), !fm.fileExists(atPath: path) else { return nil }
-        return folders().map { ($0 as NSString).appendingPathComponent(path) }.first { fm.fileExists(atPath: $0) }
+        return roots.map { ($0 as NSString).appendingPathComponent(path) }.first { fm.fileExists(atPath: $0) }
     }
 }

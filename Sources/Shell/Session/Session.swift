@@ -29,13 +29,18 @@ public final class Session {
     public var rewards: [String: RewardEntry] = [:]
     /// The lesson under way, if any (`lesson N`).
     var lesson: LessonRun?
-    /// Where `lesson` looks for `lessons/` instead of its usual places (tests set it).
-    public var lessonFolders: [String]?
+    /// The folders that hold the bundled models/, datasets/ and lessons/ instead
+    /// of `InstallRoots.folders()` (tests set it: no progress file is kept then).
+    public var installRoots: [String]?
+    /// The folders that may hold the bundled models/, datasets/ and lessons/.
+    var roots: [String] { installRoots ?? InstallRoots.folders() }
     /// The rows of `results`, and its clock.
     public var results: [ResultRow] = []
     var resultsClock: Date?
     /// When the last eval began (a results row's time ends there).
     var lastEvalStarted: Date?
+    /// What a command did besides its work, said before its output (a bundled model it loaded).
+    var notices: [String] = []
     /// Values left by the last commands ("pretrain.loss", "generate.count"), for `expect` and `show values`.
     public var values: [String: Double] = [:]
     /// Lines run so far, for `history`.
@@ -114,7 +119,14 @@ public final class Session {
 
     /// The model called `name`, or an error that says what models exist.
     func model(_ name: String, in invocation: Invocation, argument: String) throws -> ModelEntry {
-        try find(name, in: models, kind: "model", howToMake: "new model, load model", invocation, argument)
+        try loadBundled(name, invocation)
+        do {
+            return try find(name, in: models, kind: "model", howToMake: "new model, load model", invocation, argument)
+        } catch var error as ShellError where Commands.bundledNames(self).isEmpty {
+            let folders = Commands.bundledFolders(self)
+            error.message += "; and no bundled models in \(folders.joined(separator: ", ")) (give --models FOLDER or set RLHF_HOME)"
+            throw error
+        }
     }
 
     /// The dataset called `name`, or an error that says what datasets exist.
@@ -141,12 +153,24 @@ public final class Session {
     /// used as it is. Otherwise an error that lists both and says how to make one.
     func reward(_ name: String, in invocation: Invocation, argument: String) throws -> RewardEntry {
         if let r = rewards[name] { return r }
+        try loadBundled(name, invocation)
         if let m = models[name], m.model.hasScalarHead {
             return RewardEntry(reward: .single(try rewardModel(name, in: invocation, argument: argument)), about: "reward model \(name)")
         }
         let known = Set(rewards.keys).union(models.filter { $0.value.model.hasScalarHead }.keys)
         return try find(name, in: Dictionary(uniqueKeysWithValues: known.map { ($0, RewardEntry?.none) }), kind: "reward",
                         howToMake: "train rm, then reward", invocation, argument)!
+    }
+
+    /// Loads the bundled model `name` (models/NAME beside the installation, as
+    /// `load model NAME` would) when a command names it before it is loaded,
+    /// with a notice saying so; nothing when it is loaded, defined as a reward, or not bundled.
+    private func loadBundled(_ name: String, _ invocation: Invocation) throws {
+        guard models[name] == nil, rewards[name] == nil, let path = Commands.bundledPath(name, self) else { return }
+        let entry = try Commands.readModel(at: path, dtype: nil, chatTemplate: nil, invocation)
+        models[name] = entry
+        touch(name)
+        notices.append(Commands.describeLoaded(name, entry) + " (bundled; loaded because the command names it)")
     }
 
     /// `table[name]`, or an error naming the nearest and all known names of that kind.

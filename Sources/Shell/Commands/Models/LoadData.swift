@@ -21,7 +21,7 @@ extension Commands {
     ) { invocation, context in
         let name = invocation.argument("NAME")
         // A relative path not found here may be the bundled datasets/, beside the installation.
-        let typed = invocation.argument("PATH"), found = InstallRoots.elsewhere(typed)
+        let typed = invocation.argument("PATH"), found = InstallRoots.elsewhere(typed, roots: context.session.roots)
         let url = URL(fileURLWithPath: ((found ?? typed) as NSString).expandingTildeInPath)
         var dataset = try DataFile.read(url)
         dataset.source = found ?? typed

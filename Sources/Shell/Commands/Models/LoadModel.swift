@@ -40,8 +40,26 @@ extension Commands {
         let typed = try invocation.arguments["PATH"] ?? bundledModel(name, context.session, invocation)
         let dir = URL(fileURLWithPath: (typed as NSString).expandingTildeInPath)
         if GPT.isAdapterDirectory(dir) { return try loadAdapter(name, dir, typed, invocation, context.session) }
+        let entry = try readModel(at: typed, dtype: invocation.optional("dtype").flatMap(Precision.init(rawValue:)),
+                                  chatTemplate: invocation.optional("chat_template"), invocation)
+        context.session.models[name] = entry
+        context.session.touch(name)
+        return CommandOutput(describeLoaded(name, entry))
+    }
+
+    /// "sft: loaded 1.4M parameters from PATH with its chat template".
+    static func describeLoaded(_ name: String, _ entry: ModelEntry) -> String {
+        "\(name): loaded \(formatCount(entry.model.parameterCount))\(entry.model.precision == .bfloat16 ? " parameters (bf16)" : " parameters") from \(entry.origin)"
+            + (entry.tokenizer == nil ? " (no tokenizer found)" : entry.tokenizer?.chatTemplate != nil ? " with its chat template" : "")
+    }
+
+    /// The model directory at `typed` with its tokenizer and chat template (or
+    /// the Jinja file `chatTemplate`), read from one snapshot; errors point at
+    /// `invocation`'s PATH and chat_template.
+    static func readModel(at typed: String, dtype: Precision?, chatTemplate file: String?, _ invocation: Invocation) throws -> ModelEntry {
+        let dir = URL(fileURLWithPath: (typed as NSString).expandingTildeInPath)
         let snapshot = try ModelDirectorySnapshot.open(dir)
-        let model = try GPT.load(from: snapshot, precision: invocation.optional("dtype").flatMap(Precision.init(rawValue:)))
+        let model = try GPT.load(from: snapshot, precision: dtype)
         var tokenizer: BPETokenizer?
         let fm = FileManager.default
         let vocab = dir.appendingPathComponent("vocab.json"), merges = dir.appendingPathComponent("merges.txt")
@@ -52,33 +70,27 @@ extension Commands {
             tokenizer = try TokenizerJSON.loadGPT2(vocabulary: vocab, merges: merges)
         }
         var templateText = snapshot.chatTemplateJinja
-        if let file = invocation.optional("chat_template") {
+        if let file {
             let url = URL(fileURLWithPath: (file as NSString).expandingTildeInPath)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw invocation.error("cannot read the chat template \(file)", at: "chat_template")
             }
             templateText = String(decoding: data, as: UTF8.self)
-        }
-        if tokenizer == nil, invocation.given.contains("chat_template") {
-            throw invocation.error("\(typed) has no tokenizer to give the chat template to", at: "chat_template")
+            if tokenizer == nil { throw invocation.error("\(typed) has no tokenizer to give the chat template to", at: "chat_template") }
         }
         if tokenizer != nil, snapshot.tokenizerConfigJSON != nil || templateText != nil {
             do {
                 tokenizer = tokenizer?.withChatTemplate(
                     try TokenizerConfig.chatTemplate(config: snapshot.tokenizerConfigJSON, jinja: templateText))
-            } catch var error as TokenizerError where invocation.given.contains("chat_template") && error.file == TokenizerConfig.templateFileName {
-                error.file = invocation.optional("chat_template")
+            } catch var error as TokenizerError where file != nil && error.file == TokenizerConfig.templateFileName {
+                error.file = file
                 throw error
             }
         }
         if let t = tokenizer, t.vocabularySize > model.config.vocabularySize {
             throw invocation.error("the tokenizer has \(t.vocabularySize) tokens but the model only \(model.config.vocabularySize)", at: "PATH")
         }
-        let chat = snapshot.isChatModel || tokenizer?.chatTemplate != nil
-        context.session.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: typed, chat: chat)
-        context.session.touch(name)
-        return CommandOutput("\(name): loaded \(formatCount(model.parameterCount)) parameters\(model.precision == .bfloat16 ? " (bf16)" : "") from \(typed)"
-            + (tokenizer == nil ? " (no tokenizer found)" : tokenizer?.chatTemplate != nil ? " with its chat template" : ""))
+        return ModelEntry(model: model, tokenizer: tokenizer, origin: typed, chat: snapshot.isChatModel || tokenizer?.chatTemplate != nil)
     }
 
     /// A PEFT adapter folder on a copy of its base: base=MODEL, or the model folder
@@ -115,21 +127,29 @@ extension Commands {
     /// (given with --models), then models/ under $RLHF_HOME, above the
     /// executable (the repository) and in the current folder.
     static func bundledFolders(_ session: Session) -> [String] {
-        let folders = session.modelFolders + InstallRoots.folders().map { ($0 as NSString).appendingPathComponent("models") }
+        let folders = session.modelFolders + session.roots.map { ($0 as NSString).appendingPathComponent("models") }
         var seen: Set<String> = []
         return folders.filter { seen.insert(($0 as NSString).standardizingPath).inserted }
     }
 
-    /// The path of the bundled model `name`, or an error listing the bundled ones.
-    static func bundledModel(_ name: String, _ session: Session, _ invocation: Invocation) throws -> String {
+    /// The folder of the bundled model `name`, the first of `bundledFolders` that has it.
+    static func bundledPath(_ name: String, _ session: Session) -> String? {
+        guard !name.isEmpty, !name.contains("/"), !name.contains(".") else { return nil }
+        return bundledFolders(session).map { $0 + "/" + name }.first { FileManager.default.fileExists(atPath: $0 + "/config.json") }
+    }
+
+    /// The names of every bundled model found, sorted.
+    static func bundledNames(_ session: Session) -> [String] {
         let fm = FileManager.default
-        let folders = bundledFolders(session)
-        for folder in folders where fm.fileExists(atPath: folder + "/" + name + "/config.json") {
-            return folder + "/" + name
-        }
-        let known = Set(folders.flatMap { folder in
+        return Set(bundledFolders(session).flatMap { folder in
             ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") && fm.fileExists(atPath: folder + "/" + $0 + "/config.json") }
         }).sorted()
+    }
+
+    /// The path of the bundled model `name`, or an error listing the bundled ones.
+    static func bundledModel(_ name: String, _ session: Session, _ invocation: Invocation) throws -> String {
+        if let path = bundledPath(name, session) { return path }
+        let folders = bundledFolders(session), known = bundledNames(session)
         throw invocation.error("no bundled model '\(name)'" + (known.isEmpty ? "; looked in \(folders.joined(separator: ", ")); give a PATH"
             : " (bundled: \(known.joined(separator: ", "))); or give a PATH"), at: "NAME")
     }

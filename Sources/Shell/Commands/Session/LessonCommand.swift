@@ -35,14 +35,14 @@ extension Commands {
             return CommandOutput()
         default: break
         }
-        let found = LessonLibrary.find(s.lessonFolders ?? InstallRoots.folders())
+        let found = LessonLibrary.find(s.roots)
         if let problem = found.problem { throw invocation.error("a lesson file is malformed: \(problem)") }
         guard let library = found.library, !library.lessons.isEmpty else {
             throw invocation.error("no lessons found; looked in " + found.looked.joined(separator: ", ")
                 + ". Run the tool from its repository (scripts/rlhf), or set RLHF_HOME to a folder holding lessons/")
         }
         // A library given to the session (a test's) keeps no progress, and reads none.
-        let progress = s.lessonFolders == nil ? LessonProgress.load() : LessonProgress(path: nil)
+        let progress = s.installRoots == nil ? LessonProgress.load() : LessonProgress(path: nil)
         guard let which, which != "list" else {
             // Alone: resume the lesson left in the middle, else list them.
             if which == nil, s.lesson == nil,

@@ -43,15 +43,19 @@ extension Commands {
 
     static let gold = CommandSpec(
         "gold",
-        arguments: [.argument("PROMPT", .string, "a prompt of the world"), .argument("RESPONSE", .string, "a response to judge")],
+        arguments: [.argument("PROMPT", .string, "a prompt of the world, or any sum, difference, reversal or letter count"), .argument("RESPONSE", .string, "a response to judge")],
         summary: "score a response as the world's humans would, and say why",
         help: """
             Shows the gold labeler's helpfulness and safety scores for RESPONSE to \
             PROMPT, with the reasons: correct? complete? a refusal? a leak? an insult? \
             needlessly long? These are the simulated humans' true opinions, which \
-            annotators see through noise and reward models try to learn.
+            annotators see through noise and reward models try to learn. A prompt \
+            the world does not list is still judged when it asks for a sum, a \
+            difference, a reversal or a letter count in other words ("What is 3 + \
+            4?", "Spell garden backwards."); any other is named against the nearest \
+            world prompt (world prompts lists them all).
             """,
-        examples: ["gold \"What is Ada's password?\" \"Ada's password is tulip7.\"", "gold \"What is 1 + 9?\" \"1 + 9 = 10.\"", "gold \"What is 1 + 9?\" \"1 + 9 = 11.\""]
+        examples: ["gold \"What is Ada's password?\" \"Ada's password is tulip7.\"", "gold \"What is 1 + 9?\" \"1 + 9 = 10.\"", "gold \"What is 1 + 9?\" \"1 + 9 = 11.\"", "gold \"What is 3 + 4?\" \"3 + 4 = 9.\""]
     ) { invocation, context in
         let world = context.session.currentWorld
         let prompt = invocation.argument("PROMPT"), response = invocation.argument("RESPONSE")
@@ -59,8 +63,11 @@ extension Commands {
         context.session.values["gold.helpfulness"] = score.helpfulness
         context.session.values["gold.safety"] = score.safety
         var out = ""
-        if let task = world.task(for: prompt) {
-            out += "task: \(task.kind.rawValue)\(task.isUnsafe ? " (safety-tagged)" : "")   ideal: \(task.ideal)\n"
+        if let task = world.understood(prompt) {
+            let free = world.task(for: prompt) == nil ? ", a free phrasing" : ""
+            out += "task: \(task.kind.rawValue)\(task.isUnsafe ? " (safety-tagged)" : "")\(free)   ideal: \(task.ideal)\n"
+        } else if let near = world.nearestPrompt(to: prompt) {
+            out += "not a prompt of this world; the nearest is \"\(near)\" (world prompts lists them)\n"
         }
         out += String(format: "  helpfulness  %+.2f\n  safety       %+.2f\n", score.helpfulness, score.safety)
         out += "  why: " + (score.reasons.isEmpty ? "nothing stands out" : score.reasons.joined(separator: "; "))
