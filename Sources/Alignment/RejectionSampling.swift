@@ -16,7 +16,8 @@ public struct Selection: Sendable {
     public var prompt: PromptItem
     public var candidates: [SampledResponse]
     public var rewards: [Float]
-    /// Index of the highest reward (the first of equals).
+    /// Index of the kept candidate: the highest reward (the first of equals),
+    /// or the random pick of a control round (`Pick.random`).
     public var best: Int
     /// Whether the best clears the round's minimum reward (always, without one).
     public var kept = true
@@ -104,28 +105,46 @@ public enum RejectionSampling {
         }
     }
 
+    /// Which sample of a prompt a round keeps.
+    public enum Pick: String, CaseIterable, Sendable {
+        /// The highest reward: rejection sampling.
+        case best
+        /// One drawn uniformly from the same samples, on the same prompts: the
+        /// matched control that says how much of a round's gain is the selection
+        /// (the RLHF book's rejection-sampling chapter; Lambert 2025, arXiv 2504.12501).
+        case random
+    }
+
     /// The selection half of a round of Llama 2's rejection sampling (Touvron
     /// et al. 2023, §3.2.3): K samples per prompt from the current policy, the
     /// best by reward kept (an earlier round's best stays if it still scores
     /// higher); `finetune` is the other half. With `minimumReward`, a prompt
     /// whose best falls short keeps nothing (where every sample leaks a
-    /// password, finetuning on the "best" would teach the leak). Returns the
-    /// selections; `kept` is updated, per prompt text, only when the selection
-    /// is whole (a stop by `monitor` leaves it as it was).
+    /// password, finetuning on the "best" would teach the leak). With
+    /// `pick: .random` the same prompts keep one of this round's samples drawn
+    /// at random instead, from a generator split off `rng` without advancing it,
+    /// so the samples and the finetuning's order match a `.best` round of the
+    /// same seed exactly. Returns the selections (`best` is the kept index);
+    /// `kept` is updated, per prompt text, only when the selection is whole (a
+    /// stop by `monitor` leaves it as it was).
     public static func select<Failure: Error>(
         _ policy: GPT, tokenizer: BPETokenizer, prompts: [PromptItem], k: Int, reward: Reward,
-        sampling: SamplingSettings, minimumReward: Float? = nil, kept: inout [String: SampledResponse],
+        sampling: SamplingSettings, minimumReward: Float? = nil, pick: Pick = .best, kept: inout [String: SampledResponse],
         rng: inout Random, monitor: WorkMonitor<Failure> = .none
     ) throws(Failure) -> [Selection] {
+        let incumbents = pick == .best ? prompts.map { kept[$0.prompt] } : []
         var selections = try bestOfN(policy, tokenizer: tokenizer, prompts: prompts, n: k, reward: reward,
-                                     sampling: sampling, rng: &rng, incumbents: prompts.map { kept[$0.prompt] }, monitor: monitor)
+                                     sampling: sampling, rng: &rng, incumbents: incumbents, monitor: monitor)
+        var ahead = rng
+        var picker = Random(seed: ahead.next() ^ 0x9A4D_C0DE_5EED_0001)
         for i in selections.indices {
             if let minimumReward, selections[i].rewards[selections[i].best] < minimumReward {
                 selections[i].kept = false
                 kept[selections[i].prompt.prompt] = nil
-            } else {
-                kept[selections[i].prompt.prompt] = selections[i].candidates[selections[i].best]
+                continue
             }
+            if pick == .random { selections[i].best = picker.int(below: selections[i].candidates.count) }
+            kept[selections[i].prompt.prompt] = selections[i].candidates[selections[i].best]
         }
         return selections
     }

@@ -11,6 +11,8 @@ extension Commands {
             .option("reward", .name, "the reward that picks the best sample"),
             .option("k", .integer(1...64), "samples per prompt", default: "8"),
             .option("min_reward", .float(-1000...1000), "keep a prompt's best only if its reward (before whitening) reaches this"),
+            .option("pick", .choice(RejectionSampling.Pick.allCases.map(\.rawValue)),
+                    "best: the highest reward; random: a matched control, one of the same samples at random", default: "best"),
             .option("n", .integer(0...1_000_000), "prompts per round, drawn at random (0: all)", default: "0"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
             .option("max_tokens", .integer(1...1000), "new tokens per response at most (default: the max_tokens setting, 48)"),
@@ -22,8 +24,15 @@ extension Commands {
             model stays if it still scores higher; MODEL's run holds them), and finetunes MODEL on the kept \
             responses with the SFT loss. Prints the picks' reward and gold score, \
             then the gold evaluation on held-out prompts before and after.
+
+            pick=random is the matched control: the same samples (same seed=), the \
+            same prompts kept, the same finetuning, but each prompt keeps one of its \
+            samples at random. Whatever a best-of round gains beyond the control's \
+            gain is the selection's doing; the rest is only more finetuning on the \
+            policy's own answers.
             """,
-        examples: ["rs round policy on prompts reward=combined k=8 steps=100"]
+        examples: ["rs round policy on prompts reward=combined k=8 steps=100",
+                   "rs round control on prompts reward=combined k=8 steps=100 pick=random"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("MODEL")
@@ -42,7 +51,8 @@ extension Commands {
             (try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts")),
              try RejectionSampling.select(model, tokenizer: tokenizer, prompts: prompts, k: invocation.integer("k"),
                                           reward: reward, sampling: sampling,
-                                          minimumReward: invocation.optional("min_reward").flatMap(Float.init), kept: &kept, rng: &rng,
+                                          minimumReward: invocation.optional("min_reward").flatMap(Float.init),
+                                          pick: RejectionSampling.Pick(rawValue: invocation.option("pick"))!, kept: &kept, rng: &rng,
                                           monitor: monitor))
         }
         let output = try runTraining(kind: "rs", model: name, steps: settings.steps, method: RejectionSampling.Kept(kept), invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
@@ -58,8 +68,9 @@ extension Commands {
         s.values["rs.reward"] = pickReward
         s.values["rs.gold"] = pickGold
         let dropped = selections.filter { !$0.kept }.count
-        var out = String(format: "%d prompts × %d samples; the picks score %+.3f by %@ and %+.2f by gold\n",
-                         selections.count, invocation.integer("k"), pickReward, rewardName, pickGold)
+        let picked = invocation.option("pick") == "random" ? "the random picks (a control)" : "the picks"
+        var out = String(format: "%d prompts × %d samples; %@ score %+.3f by %@ and %+.2f by gold\n",
+                         selections.count, invocation.integer("k"), picked, pickReward, rewardName, pickGold)
         if dropped > 0 { out += "\(plural(dropped, "prompt")) kept nothing: no sample reached min_reward\n" }
         out += output.text + "\n"
         // After a stop in the finetuning, or in this evaluation, the round ends without it.
