@@ -73,17 +73,23 @@ extension Commands {
         return CommandOutput()
     }
 
-    /// The lessons by stage with each one's state: done, where the learner is, or new.
+    /// The lessons grouped by stage, the stages in the order the story first
+    /// reaches them, with each one's state: done, where the learner is, or new.
     static func list(_ library: LessonLibrary, _ progress: LessonProgress, under current: LessonRun?) -> String {
-        var out = "lessons (lesson N starts one, lesson N auto runs it unattended):\n", stage = ""
-        for lesson in library.lessons {
-            if lesson.stage != stage { stage = lesson.stage; out += "\(stage.isEmpty ? "other" : stage):\n" }
+        var out = "lessons (lesson N starts one, lesson N auto runs it unattended; take them in their numbers' order):\n"
+        var stages: [String] = []
+        for lesson in library.lessons where !stages.contains(lesson.stage) { stages.append(lesson.stage) }
+        for stage in stages {
+            out += "\(stage.isEmpty ? "other" : stage):\n"
+            for lesson in library.lessons where lesson.stage == stage { out += line(lesson) }
+        }
+        return out
+        func line(_ lesson: Lesson) -> String {
             let at = progress.positions[lesson.number] ?? 0
             let state = current?.lesson.number == lesson.number ? "under way"
                 : at >= lesson.steps.count ? "done" : at > 0 ? "stopped at step \(lesson.stepNumber(at: at))" : ""
-            out += String(format: "  %2d  %@", lesson.number, lesson.title)
+            return String(format: "  %2d  %@", lesson.number, lesson.title)
                 + (lesson.time.isEmpty ? "" : " (\(lesson.time))") + (state.isEmpty ? "" : " [\(state)]") + "\n"
         }
-        return out
     }
 }
