@@ -22,8 +22,10 @@ public struct StepSignals: Sendable {
 /// The thresholds are rules of thumb on batch means, not tests:
 ///
 /// - proxy rising while gold falls: least-squares slopes over the last
-///   `window` steps, proxy's > +`slope` and gold's < −`slope` per step
-///   (Gao et al. 2022: the policy has found the reward model's errors);
+///   `trendWindow` steps, with 95% intervals (t with n − 2 degrees of
+///   freedom), proxy's wholly above 0 and gold's wholly below (Gao et al.
+///   2022: the policy has found the reward model's errors); batch means are
+///   noisy, so fewer steps or an interval across 0 give no warning;
 /// - KL accelerating: the last step's rise in k3 more than twice the mean
 ///   rise of the steps before it, and above 0.1 nats;
 /// - entropy collapsing: below half its first value;
@@ -38,7 +40,10 @@ public struct EarlyWarnings: Sendable {
         case entropyCollapse = "entropy_collapse", lengthRunaway = "length_runaway"
     }
 
-    public var window = 4, slope = 0.01
+    /// Steps between two sayings of one warning.
+    public var window = 4
+    /// Steps the proxy and gold trends are fitted over.
+    public var trendWindow = 8
     /// The token budget of a response (for the length warning).
     public var maxLength: Int
     public private(set) var history: [StepSignals] = []
@@ -79,13 +84,14 @@ public struct EarlyWarnings: Sendable {
         guard let first = history.first, let now = history.last else { return nil }
         switch kind {
         case .rewardHacking:
-            guard history.count >= window, now.gold.isFinite else { return nil }
-            let recent = history.suffix(window)
-            let p = Self.slope(recent.map(\.proxy)), g = Self.slope(recent.map(\.gold))
-            guard p > slope && g < -slope else { return nil }
-            return String(format: "proxy rising (%+.3f a step) while gold falls (%+.3f a step) over the last %d steps: the policy is "
-                + "finding the reward model's errors (reward hacking, Gao et al. 2022). Stop or go back, raise beta, or retrain the "
-                + "reward model on the policy's own samples.", p, g, window)
+            guard history.count >= trendWindow, now.gold.isFinite else { return nil }
+            let recent = history.suffix(trendWindow)
+            let p = Self.trend(recent.map(\.proxy)), g = Self.trend(recent.map(\.gold))
+            guard p.low > 0 && g.high < 0 else { return nil }
+            return String(format: "proxy rising (%+.3f a step [%+.3f, %+.3f]) while gold falls (%+.3f [%+.3f, %+.3f]) over the last "
+                + "%d steps (least-squares slopes, 95%% intervals): the policy is finding the reward model's errors (reward hacking, "
+                + "Gao et al. 2022). Stop or go back, raise beta, or retrain the reward model on the policy's own samples.",
+                p.slope, p.low, p.high, g.slope, g.low, g.high, trendWindow)
         case .klAccelerating:
             guard history.count >= 3 else { return nil }
             let kl = history.map(\.klK3)
@@ -110,13 +116,31 @@ public struct EarlyWarnings: Sendable {
     }
 
     /// The least-squares slope of `values` against 0, 1, 2, …
-    static func slope(_ values: [Double]) -> Double {
-        let n = Double(values.count)
-        guard n >= 2 else { return 0 }
-        let mx = (n - 1) / 2, my = values.reduce(0, +) / n
+    static func slope(_ values: [Double]) -> Double { trend(values).slope }
+
+    /// The least-squares slope of `values` against 0, 1, 2, … with its 95%
+    /// interval: slope ± t(0.975, n − 2)·√(SSR/(n − 2) / Sxx), SSR the squared
+    /// residuals and Sxx = Σ(x − x̄)² (the textbook interval for a regression
+    /// slope). With two points, or none to spare, the interval is unbounded.
+    static func trend(_ values: [Double]) -> (slope: Double, low: Double, high: Double) {
+        let n = values.count
+        guard n >= 2 else { return (0, -.infinity, .infinity) }
+        let mx = Double(n - 1) / 2, my = values.reduce(0, +) / Double(n)
         var sxy = 0.0, sxx = 0.0
         for (i, y) in values.enumerated() { sxy += (Double(i) - mx) * (y - my); sxx += (Double(i) - mx) * (Double(i) - mx) }
-        return sxy / sxx
+        let b = sxy / sxx
+        guard n >= 3 else { return (b, -.infinity, .infinity) }
+        var ssr = 0.0
+        for (i, y) in values.enumerated() { let r = y - (my + b * (Double(i) - mx)); ssr += r * r }
+        let half = tQuantile975(degrees: n - 2) * (ssr / Double(n - 2) / sxx).squareRoot()
+        return (b, b - half, b + half)
+    }
+
+    /// Student's t at 0.975 for `degrees` of freedom (standard tables to 30, then the normal's 1.96).
+    static func tQuantile975(degrees: Int) -> Double {
+        let table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+                     2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+        return degrees >= 1 && degrees <= table.count ? table[degrees - 1] : 1.959964
     }
 }
 

@@ -19,14 +19,23 @@ import Testing
         #expect(Self.lines(steps).allSatisfy { $0.isEmpty })
     }
 
-    @Test func proxyUpGoldDownWarnsOnceWhileItLasts() {
-        let gold: [Double] = [0, 0.1, 0.2, 0.2, 0.1, 0, -0.1, -0.2]
-        let steps = gold.indices.map { i in Self.step(proxy: 0.1 * Double(i), gold: gold[i]) }
-        let out = Self.lines(steps).map { $0.filter { $0.contains("reward hacking") } }
-        let first = out.firstIndex { !$0.isEmpty }
-        // Slopes over the last 4 steps: at step index 5 (gold 0.3, 0.2, 0.1, 0.0 against proxy rising) both pass 0.01.
-        #expect(first != nil && out.flatMap { $0 }.count == 1)
-        #expect(out[first!][0].hasPrefix("warning: proxy rising"))
+    @Test func proxyUpGoldDownWarnsWithItsIntervalsOnceWhileItLasts() {
+        let proxy = [0, 0.1, 0.25, 0.3, 0.42, 0.5, 0.61, 0.7], gold = [0.5, 0.52, 0.45, 0.4, 0.41, 0.33, 0.3, 0.22]
+        let steps = proxy.indices.map { Self.step(proxy: proxy[$0], gold: gold[$0]) }
+        let out = Self.lines(steps + [Self.step(proxy: 0.8, gold: 0.15)]).map { $0.filter { $0.contains("reward hacking") } }
+        // Not before 8 steps; at the 8th, scipy.stats.linregress with t(0.975, 6) = 2.447: proxy +0.0990 [+0.0919, +0.1062],
+        // gold −0.0406 [−0.0509, −0.0303]; the 9th step continues it, so nothing new is said.
+        #expect(out.prefix(7).allSatisfy(\.isEmpty) && out[7].count == 1 && out[8].isEmpty)
+        #expect(out[7].first?.hasPrefix("warning: proxy rising (+0.099 a step [+0.092, +0.106]) while gold falls (-0.041 [-0.051, -0.030]) over the last 8 steps") == true)
+    }
+
+    @Test func aNoisyGoldGivesNoWarning() {
+        // The same rising proxy; gold's slope −0.026 [−0.129, +0.077] (scipy) crosses 0: no warning, however it looks.
+        let gold = [0.5, 0.1, 0.6, 0.0, 0.5, -0.1, 0.4, 0.2]
+        let steps = gold.indices.map { Self.step(proxy: 0.1 * Double($0), gold: gold[$0]) }
+        #expect(Self.lines(steps).allSatisfy { $0.allSatisfy { !$0.contains("reward hacking") } })
+        let t = EarlyWarnings.trend(gold)
+        #expect(abs(t.slope + 0.0261905) < 1e-6 && abs(t.low + 0.1291528) < 1e-3 && abs(t.high - 0.0767718) < 1e-3)
     }
 
     @Test func slopeIsLeastSquares() {

@@ -33,8 +33,12 @@ extension Topic {
                 After each step an RL run here checks four things: the proxy reward rising while gold \
                 falls (overoptimisation), KL accelerating away from the reference, entropy collapsing (the \
                 policy stops exploring), and the answers' length running away (a reward that likes length). \
-                Each prints a line under the step; none stops the run.
+                Each prints a line under the step; none stops the run. A step's proxy and gold are means \
+                over one batch of prompts, noisy from step to step, so the first warning waits for 8 steps \
+                and speaks only when both slopes' 95% intervals exclude 0: a gold that merely wobbles down \
+                for a few steps says nothing, and the line gives the intervals it rests on.
                 """,
+            equation: "slope ± t(0.975, n − 2) · √(SSR/(n − 2) / Σ(x − x̄)²),   warn when proxy's low > 0 and gold's high < 0",
             source: "Gao et al. 2022 (arXiv 2210.10760); Singhal et al. 2023, \"A Long Way to Go\" on length (arXiv 2310.03716)",
             shows: ["ppo step", "grpo step", "rloo step"]),
         Topic(

@@ -79,7 +79,8 @@ extension Commands {
             s.values["bestofn.gold"] = gold(one.prompt, one.candidates[one.best].text)
             return CommandOutput(Table(["#", "log p", "reward", "gold", "response"], rows).render()
                 + String(format: "picked %d of %d; KL(best-of-%d ‖ %@) = log %d − %d/%d = %.3f nats\n",
-                         one.best + 1, n, n, modelName, n, n - 1, n, kl))
+                         one.best + 1, n, n, modelName, n, n - 1, n, kl)
+                + (noZeroNote(reward, picks: Double(one.rewards[one.best])) ?? ""))
         }
         var pickReward = 0.0, pickGold = 0.0, firstReward = 0.0, firstGold = 0.0
         for sel in selections {
@@ -98,7 +99,16 @@ extension Commands {
         let rows = [["one sample", String(format: "%+.3f", firstReward / m), String(format: "%+.3f", firstGold / m), "0"],
                     ["best of \(n)", String(format: "%+.3f", pickReward / m), String(format: "%+.3f", pickGold / m), String(format: "%.3f", kl)]]
         return CommandOutput("\(selections.count) prompts, \(n) candidates each, picked by \(rewardName)\n"
-            + Table(["policy", "reward", "gold", "KL (nats)"], rows).render())
+            + Table(["policy", "reward", "gold", "KL (nats)"], rows).render() + (noZeroNote(reward, picks: pickReward / m) ?? ""))
+    }
+
+    /// Said where picks score below 0 by a reward model, whose scale has no zero
+    /// point: it learned only differences, σ(r_a − r_b) (Bradley–Terry), so a
+    /// negative pick may still be the best of its set. Nil for a judge or a labeler.
+    static func noZeroNote(_ reward: Reward, picks: Double) -> String? {
+        guard picks < 0, !reward.models.isEmpty else { return nil }
+        return "note: the picks score below 0, which says nothing by itself: a reward model learns only differences "
+            + "(p(a better than b) = σ(r_a − r_b)), so its 0 is arbitrary; compare picks with other answers to the same prompts\n"
     }
 
     /// The best-of-m table and run for m = 1, 2, 4, … n.

@@ -72,6 +72,7 @@ extension Commands {
         var out = String(format: "%d prompts × %d samples; %@ score %+.3f by %@ and %+.2f by gold\n",
                          selections.count, invocation.integer("k"), picked, pickReward, rewardName, pickGold)
         if dropped > 0 { out += "\(plural(dropped, "prompt")) kept nothing: no sample reached min_reward\n" }
+        out += noZeroNote(reward, picks: pickReward) ?? ""
         out += output.text + "\n"
         // After a stop in the finetuning, or in this evaluation, the round ends without it.
         do {

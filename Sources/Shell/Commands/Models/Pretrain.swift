@@ -51,6 +51,10 @@ extension Commands {
         } summary: { last, run in
             var out = "\(name): \(last.step) steps on \(tokens.count) tokens; loss " + String(format: "%.3f", last.loss)
             if let h = run.last("heldout") { out += String(format: ", held-out %.3f", h) }
+            // The yardstick: a model that knows nothing spreads p evenly over the vocabulary, −log(1/V) = ln V.
+            let vocabulary = entry.model.config.vocabularySize
+            out += String(format: " (guessing uniformly over the %d tokens would give ln %d = %.3f)", vocabulary, vocabulary,
+                          portableLog(Double(vocabulary)))
             return out + (describeAdapters(model).map { "\n\(name): \($0)" } ?? "")
         }
     }
