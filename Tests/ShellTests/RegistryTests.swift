@@ -27,6 +27,19 @@ import World
 
     /// Every prompt a help example asks a chat model or the gold labeler about
     /// is one of the world's, so gold judges it (issue 31: "What is 3 + 4?" was not).
+    /// Every command that starts or runs a method says why the method does what
+    /// it does (the paragraph "Why:" of its help page), and no other page is
+    /// left with an empty one by accident: the list below is every method's command.
+    @Test func everyMethodSaysWhy() {
+        let methods: Set = ["pretrain", "sft", "label", "train rm", "reward", "bestofn", "rs round", "rest grow", "rest improve",
+                            "ppo init", "grpo init", "rloo init", "dpo init", "cai revise", "hir relabel", "hir train", "eval"]
+        for spec in Registry.standard.commands where methods.contains(spec.name) {
+            #expect(spec.why.count > 100, "\(spec.name) says no why")
+            #expect(Commands.page(spec).contains("Why: "), "\(spec.name)'s page shows no why")
+        }
+        #expect(Set(Registry.standard.commands.map(\.name)).isSuperset(of: methods))
+    }
+
     @Test func everyHelpExamplePromptIsTheWorlds() throws {
         let world = Session().currentWorld
         var failures: [String] = []

@@ -7,11 +7,15 @@ extension Topic {
                 InstructGPT's labelers ranked K = 4 to 9 answers to one prompt. A ranking A < C < D < B (B \
                 best) holds six comparisons: B over D, B over C, B over A, D over C, D over A, C over A. K \
                 answers give K(K−1)/2 of them: 6 for K = 4, 36 for K = 9. Ranking is cheaper per comparison \
-                than asking for pairs one by one, and every pair of one ranking shares its prompt.
+                than asking for pairs one by one, and every pair of one ranking shares its prompt. That is \
+                also why the reward model takes a whole ranking as one batch element: each answer is in K − 1 \
+                of its pairs, so the pairs are strongly correlated, and InstructGPT found that shuffling them \
+                in as separate examples overfit the reward model within one epoch; as one element (each pair \
+                weighted 1/C(K,2)) it no longer overfits and needs one forward pass per answer, not per pair.
                 """,
             equation: "C(K,2) = K(K − 1)/2        K = 4 → 6,  K = 9 → 36",
             source: "Ouyang et al. 2022, InstructGPT §3.5 (arXiv 2203.02155)",
-            shows: ["label SAMPLES as rankings", "show comparisons DATA"]),
+            shows: ["label SAMPLES as rankings", "show comparisons DATA", "train rm NAME on DATA loss=ranking"]),
         Topic(
             name: "ratings", aliases: ["margins", "margin", "llama2-ratings"], stage: "labels",
             title: "Llama 2's rated pairs and the margins in the loss",
@@ -102,11 +106,13 @@ extension Topic {
             title: "sample n answers, keep the one the reward likes best",
             idea: """
                 Best-of-n needs no training: it samples n answers and returns the highest-scoring one. Its \
-                distance from the policy it samples is known in closed form, so it is the cleanest way to \
-                trace reward against KL; it costs n samples per answer at inference.
+                distance from the policy it samples has a simple bound, so it is the cleanest way to trace \
+                reward against KL; it costs n samples per answer at inference. The usual formula is exact \
+                only when the n samples are all different; where they repeat (a confident model, a short \
+                answer) the true KL is lower (Beirami et al. 2024).
                 """,
-            equation: "KL(π_bon ‖ π) = log n − (n − 1)/n",
-            source: "Stiennon et al. 2020 (arXiv 2009.01325), Appendix G.3; Gao et al. 2022 (arXiv 2210.10760)",
+            equation: "KL(π_bon ‖ π) ≤ log n − (n − 1)/n        (equal when no two samples are the same)",
+            source: "Stiennon et al. 2020 (arXiv 2009.01325), Appendix G.3; Gao et al. 2022 (arXiv 2210.10760); Beirami et al. 2024 (arXiv 2401.01879)",
             shows: ["bestofn MODEL on PROMPTS reward=NAME", "plot gold of RUN"]),
         Topic(
             name: "rejection-sampling", aliases: ["rs", "rs-round"], stage: "rewards and best-of-n",

@@ -84,6 +84,8 @@ public struct CommandSpec: Sendable {
     public var summary: String
     /// Paragraphs of detailed help.
     public var help: String
+    /// Why the method does what it does, where its paper says so (a help page's last paragraph).
+    public var why: String
     /// Example lines.
     public var examples: [String]
     /// The handler.
@@ -92,7 +94,7 @@ public struct CommandSpec: Sendable {
     /// A command.
     public init(
         _ words: String, arguments: [Parameter] = [], options: [Parameter] = [], summary: String,
-        help: String, examples: [String],
+        help: String, why: String = "", examples: [String],
         run: @escaping @Sendable (Invocation, CommandContext) throws -> CommandOutput
     ) {
         self.words = words.split(separator: " ").map(String.init)
@@ -100,6 +102,7 @@ public struct CommandSpec: Sendable {
         self.options = options
         self.summary = summary
         self.help = help
+        self.why = why
         self.examples = examples
         self.run = run
     }

@@ -40,6 +40,7 @@ extension Commands {
             round, and how many revisions were kept. Values: cai.safety.R, \
             cai.helpfulness.R for each round R (0 is the first answers), cai.kept.
             """,
+        why: "human labels of harm are costly and put annotators in front of harmful text; a short written constitution lets the model's own critiques and revisions make the harmlessness data, and makes the rules explicit and easy to change (Bai et al. 2022). The helpful answers mixed in keep the model from learning that refusing everything is safe.",
         examples: ["cai revise sft on prompts revisions=4 critic=judge show=3",
                    "cai revise sft on prompts revisions=1 into=cai_data constitution=my_rules.txt"]
     ) { invocation, context in

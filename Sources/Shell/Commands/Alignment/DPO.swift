@@ -63,6 +63,7 @@ extension Commands {
             set dpo.NAME VALUE changes an option's default for the session (set dpo.beta 0.2). \
             lora=RANK trains low-rank adapters on the policy (the reference stays whole).
             """,
+        why: "the KL-constrained reward maximisation that PPO approximates has a closed-form optimum, π* ∝ π_ref·exp(r/β); inverting it writes the reward through the policy itself, so the policy can be fit to preference pairs directly: no reward model, no sampling, one loss (Rafailov et al. 2023). IPO exists because with clear-cut preferences DPO's loss keeps falling as the margin grows without bound, so β stops holding the policy near the reference; IPO's squared loss toward the margin 1/(2β) stops at a finite margin (Azar et al. 2023). Choose IPO for deterministic labels or little data.",
         examples: ["dpo init policy=sft data=helpful_pairs", "dpo init policy=smol data=pairs lora=16", "dpo init ipo policy=sft data=helpful_pairs loss=ipo beta=0.5",
                    "dpo init orpo policy=sft data=helpful_pairs loss=orpo", "dpo init kto policy=sft data=helpful_pairs loss=kto"]
     ) { invocation, context in

@@ -35,6 +35,7 @@ extension Commands {
             outcomes and the share that passed, with its 95% interval. Values: \
             hir.examples, hir.passed, hir.pass_rate.
             """,
+        why: "a failed answer is still a correct demonstration of some instruction; relabeling lets every sample teach, not only the successes, with a verifier instead of a reward model and no RL machinery (Zhang et al. 2023, after hindsight experience replay, Andrychowicz et al. 2017).",
         examples: ["hir relabel round1 from prompts model=policy k=4 n=256 show=3"]
     ) { invocation, context in
         let s = context.session
@@ -106,6 +107,7 @@ extension Commands {
             it cost 18 points of correctness and a KL of 35 nats from sft \
             (scripts/hindsight.rlhf).
             """,
+        why: "the contrastive term asks more than imitation: each answer must be likelier under the instruction it satisfies than under the other, which is what lets the model tell a right answer from a wrong one under the same prompt (Zhang et al. 2023). loss=correct, plain SFT on the passed answers, is the matched baseline a claim for HIR needs.",
         examples: ["hir train policy on round1", "hir train baseline on round1 loss=correct", "hir train policy on round1 epsilon=0.2"]
     ) { invocation, context in
         let s = context.session

@@ -58,6 +58,7 @@ extension Commands {
             better answer once as A and once as B (so no position is right more \
             often); finetuning a model on them with sft makes it a labeler.
             """,
+        why: "a person reading K answers to one prompt can order them for little more effort than judging one pair, and a ranking yields C(K,2) comparisons, so InstructGPT asked for rankings of K = 4 to 9 (Ouyang et al. 2022, §3.5). Llama 2 asks instead how much better one answer is, and the rating becomes a margin in the reward model's loss, so clear preferences weigh more than near-ties (Touvron et al. 2023, §3.2.1). Asking a model in both orders averages out its preference for a position (Lee et al. 2023).",
         examples: ["label prefs as rankings min_k=4 max_k=9", "label prefs as pairs aspect=safety into=safety_pairs",
                    "label prefs as pairs by=sft per_prompt=2 into=ai_pairs", "label safety_pairs as pairs by=judge into=ai_pairs",
                    "label prefs as judgments by=careful per_prompt=2 into=judge_demos"]

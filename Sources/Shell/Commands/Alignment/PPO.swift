@@ -41,6 +41,7 @@ extension Commands {
             γ 1 and λ 0.95, whitened advantages, clipped policy and value losses. \
             set ppo.NAME VALUE changes an option's default for the session (set ppo.clip 0.1).
             """,
+        why: "the reward model is only right near the answers it was trained on; the per-token penalty β·(log π − log π_ref) holds the policy there, so it cannot run to text the reward model overrates (reward hacking) and its language stays fluent (Stiennon et al. 2020; Ouyang et al. 2022, eq. 2). The clip lets several epochs reuse one batch without moving far from the policy that sampled it (Schulman et al. 2017), and the value model turns one reward at the end of an answer into a low-variance advantage for every token (GAE, Schulman et al. 2016).",
         examples: ["ppo init policy=sft reward=helpful beta=0.05", "ppo init rl policy=sft reward=combined target_kl=2 ptx=0.5 ptx_data=corpus"]
     ) { invocation, context in
         let s = context.session

@@ -23,6 +23,7 @@ extension Commands {
             The whole response is one action: its ratio Π π/π_old is clipped. No \
             value model. set rloo.NAME VALUE changes an option's default for the session.
             """,
+        why: "when the reward comes once per answer, the answer can be one action; the mean reward of the other k − 1 answers is then an unbiased baseline, so no value model is needed, and Ahmadian et al. 2024 found this REINFORCE-style method matched or beat PPO on RLHF at a lower cost.",
         examples: ["rloo init policy=sft reward=helpful", "rloo init r policy=sft reward=combined k=4 beta=0.05"]
     ) { invocation, context in
         try groupInit("rloo", rlooSettings, invocation, context)

@@ -31,6 +31,7 @@ extension Commands {
             gain is the selection's doing; the rest is only more finetuning on the \
             policy's own answers.
             """,
+        why: "it makes best-of-n's gain permanent at one sample's cost per use, and it is as stable as supervised finetuning; Llama 2 ran it before PPO, noting that it explores breadth (K samples per prompt) where PPO explores depth (one sample, many updates) (Touvron et al. 2023, §3.2.3).",
         examples: ["rs round policy on prompts reward=combined k=8 steps=100",
                    "rs round control on prompts reward=combined k=8 steps=100 pick=random"]
     ) { invocation, context in

@@ -28,6 +28,7 @@ extension Commands {
             replaces MODEL's grown set and starts its thresholds again. MODEL's \
             run holds the grown set (another training of MODEL starts afresh).
             """,
+        why: "sampling is the expensive part of RL on language; ReST pays for it once per Grow step and reuses the samples offline across several Improve steps, which is cheaper and easier to inspect than online RL (Gulcehre et al. 2023).",
         examples: ["rest grow policy on prompts reward=helpful k=4 n=800"]
     ) { invocation, context in
         let s = context.session
@@ -83,6 +84,7 @@ extension Commands {
             samples' proxy and gold against the whole set's, then MODEL's gold \
             evaluation on held-out prompts before and after.
             """,
+        why: "each rising threshold keeps a smaller and better slice of the same samples, so each step imitates better behaviour than the last without sampling again; when the slice has nothing better to give, a new Grow step from the improved policy is due (Gulcehre et al. 2023).",
         examples: ["rest improve policy", "rest improve policy threshold=1.5 steps=60"]
     ) { invocation, context in
         let s = context.session

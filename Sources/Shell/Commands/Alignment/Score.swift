@@ -115,6 +115,7 @@ extension Commands {
             the gold reward). Rewards are used by score, bestofn, rs round and \
             ppo init.
             """,
+        why: "a reward model's scale has no zero and drifts between models, so InstructGPT shifts it to make the demonstrations average 0 before RL. Llama 2 keeps two reward models because helpfulness and safety pull apart (a refusal is safe and unhelpful), which makes it hard for one model to do well on both; safety wins on risky prompts or a low safety score, and whitening keeps the RL step's scale steady (Touvron et al. 2023, §3.2.2). The gold reward is there to measure how much a proxy costs (Gao et al. 2022).",
         examples: ["reward r helpful shift=demos", "reward combined llama2 helpfulness=helpful safety=safe",
                    "reward ai labeler by=judge baseline=sft", "reward oracle gold"]
     ) { invocation, context in

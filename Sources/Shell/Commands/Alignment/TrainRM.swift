@@ -31,6 +31,7 @@ extension Commands {
             (truncated=keep), or leaves with its comparisons (truncated=drop). \
             lora=RANK trains low-rank adapters and the head only.
             """,
+        why: "a ranking's comparisons are strongly correlated (each answer is in K − 1 of them), and InstructGPT found that shuffling them into the data as separate pairs made the reward model overfit within one epoch; one batch element per ranking, each comparison weighted 1/C(K,2), no longer overfits and needs one forward pass per answer instead of one per comparison (Ouyang et al. 2022, §3.5). Llama 2's margin asks a larger gap for a clearer preference, which raised accuracy most on the pairs rated clearly better (Touvron et al. 2023, §3.2.2).",
         examples: ["train rm helpful on prefs.rankings loss=ranking steps=200",
                    "train rm safe on safety_pairs loss=margin margin=large"]
     ) { invocation, context in

@@ -18,6 +18,7 @@ extension Commands {
             step; the model keeps every whole step done. The run's history (loss, \
             heldout, lr) is kept under the model's name for plot and expect.
             """,
+        why: "to predict the next token of a large body of text a model must learn the language and what the text says about its world; every later stage only reshapes what pretraining put there, which is why a small SFT set is enough to make a pretrained model follow instructions (Radford et al. 2019; Zhou et al. 2023, LIMA). A loss near ln V means the model has learned nothing yet.",
         examples: ["pretrain base on corpus steps=500 batch=16 lr=1e-3"]
     ) { invocation, context in
         let s = context.session

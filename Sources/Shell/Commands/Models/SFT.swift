@@ -19,6 +19,7 @@ extension Commands {
             held-out loss is reported; the run's history is kept for plot and expect. \
             Ctrl-C stops at the next step.
             """,
+        why: "the prompt is given when the model is used; only the answer is behaviour to learn, so the loss counts the answer's tokens and a model does not spend itself learning to write prompts (Ouyang et al. 2022 finetune on labelers' demonstrations this way). SFT gives RLHF its starting policy and its KL reference: the later stages only move it a little.",
         examples: ["sft sft on demos steps=400 lr=5e-4", "sft smol on demos lora=16 lr=2e-4"]
     ) { invocation, context in
         let s = context.session

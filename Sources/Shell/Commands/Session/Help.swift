@@ -60,6 +60,7 @@ extension Commands {
     /// One command's help page.
     static func page(_ spec: CommandSpec) -> String {
         var out = "usage: \(spec.usage)\n  \(spec.summary)\n\n\(wrap(spec.help, indent: 2))\n"
+        if !spec.why.isEmpty { out += "\n" + wrap("Why: " + spec.why, indent: 2) + "\n" }
         let arguments = spec.arguments.filter { if case .literal = $0.kind { false } else { true } }
         let rows = arguments.map { ($0.name, $0.summary + " (\($0.kind.description))") }
             + spec.options.map { ("\($0.name)=", $0.summary + " (\($0.kind.description)" + ($0.defaultValue.map { "; default \($0)" } ?? "") + ")") }

@@ -51,6 +51,7 @@ extension Commands {
             says), the one R scores highest; its KL from MODEL is the analytic \
             log N − (N−1)/N, given as eval.kl when OTHER is MODEL itself.
             """,
+        why: "a method cannot be judged by the reward it optimised (it would grade its own exam), so every evaluation here asks gold, on held-out prompts; and a win rate from a few hundred prompts carries several points of sampling noise, so a difference counts only when the intervals say so. Win rate against a fixed reference is how InstructGPT, Llama 2 and AlpacaFarm report their methods.",
         examples: ["eval sft", "eval ppo against sft show=5", "eval sft k=16", "eval sft against sft best_of=16 reward=helpful"]
     ) { invocation, context in
         let s = context.session
