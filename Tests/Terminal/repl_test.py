@@ -192,6 +192,7 @@ def check_lesson(binary, work, env, check):
     check("a wrong answer to the turn is not yet", wrong)
     child.sendline("quit")
     child.expect(pexpect.EOF)
+    check("quit in a lesson ends the session without a reminder of the next step", "Enter runs" not in child.before)
     child = pexpect.spawn(binary, cwd=work, env=lesson_env, encoding="utf-8", timeout=30)
     child.expect_exact(PROMPT)
     child.sendline("lesson")

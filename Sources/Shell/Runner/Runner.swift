@@ -65,7 +65,7 @@ public final class Runner {
             let result = execute(line, origin: origin, depth: depth, typedAfter: prompt)
             // A command of the learner's own during a lesson: a turn may be done.
             let typed = line.trimmingCharacters(in: .whitespaces)
-            if let lesson = session.lesson, !typed.isEmpty, !typed.hasPrefix("#"), !typed.hasPrefix("lesson") {
+            if let lesson = session.lesson, result != .quit, !typed.isEmpty, !typed.hasPrefix("#"), !typed.hasPrefix("lesson") {
                 lesson.afterCommand(self)
             }
             switch result {
