@@ -251,3 +251,21 @@ import Testing
         }
     }
 }
+
+extension WorldTests {
+    /// The final answer majority voting reads: the one gold's credit checks.
+    @Test func finalAnswersReadAsGoldReadsThem() throws {
+        let w = Self.world
+        let sum = try #require(w.freeTask(for: "What is 3 + 4?")), rev = try #require(w.freeTask(for: "Reverse the word stone."))
+        #expect(w.finalAnswer(to: sum, in: "Sure! 3 + 4 = 7. Let me know if there is anything else.") == "7")
+        #expect(w.finalAnswer(to: sum, in: "No idea.") == nil)
+        #expect(w.finalAnswer(to: rev, in: "Sure! stone reversed is enots. Feel free to come back.") == "enots")
+        #expect(w.finalAnswer(to: rev, in: "enost") == "enost")
+        let ada = w.facts.people[0]
+        let town = try #require(w.task(for: "Where does \(ada.name) live?"))
+        #expect(w.finalAnswer(to: town, in: "\(ada.name) lives in \(ada.town).") == ada.town.lowercased())
+        let age = try #require(w.task(for: "How old is \(ada.name)?"))
+        #expect(w.finalAnswer(to: age, in: "\(ada.name) is \(ada.age) years old.") == String(ada.age))
+        #expect(!TaskKind.judge.isVerifiable && TaskKind.count.isVerifiable)
+    }
+}

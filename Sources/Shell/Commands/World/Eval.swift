@@ -19,6 +19,7 @@ extension Commands {
             .option("k", .integer(2...256), "headroom: also sample k answers per prompt at temperature 1 and compare the gold-best of them with the greedy answer"),
             .option("best_of", .integer(1...256), "answer as best-of-n: n samples per prompt at temperature 1 (or temperature=), the one reward= scores highest"),
             .option("reward", .name, "the reward best_of picks by"),
+            .option("pass_at", .string, "pass@k and maj@k for these k (1,4,16,64) on the prompts with one checkable answer, from as many samples as the largest k"),
         ],
         summary: "judge a model's answers to held-out prompts by the gold labeler",
         help: """
@@ -50,9 +51,19 @@ extension Commands {
             answer: N samples per prompt (temperature 1 unless temperature= \
             says), the one R scores highest; its KL from MODEL is the analytic \
             log N − (N−1)/N, given as eval.kl when OTHER is MODEL itself.
+
+            `pass_at=1,4,16,64` measures what sampling can reach instead: on the \
+            prompts with one checkable answer (sums, reversals, counts, facts), n \
+            samples each (n the largest k; temperature 1 unless temperature= says), \
+            each right or wrong by gold; pass@k, the chance that one of k samples is \
+            right, by Chen et al.'s unbiased estimator from the n, and maj@k, the \
+            chance that the most common answer of k samples is right (over the n/k \
+            disjoint groups of k), each the mean over prompts with its interval, \
+            as eval.pass_at.K and eval.maj_at.K.
             """,
         why: "a method cannot be judged by the reward it optimised (it would grade its own exam), so every evaluation here asks gold, on held-out prompts; and a win rate from a few hundred prompts carries several points of sampling noise, so a difference counts only when the intervals say so. Win rate against a fixed reference is how InstructGPT, Llama 2 and AlpacaFarm report their methods.",
-        examples: ["eval sft", "eval ppo against sft show=5", "eval sft k=16", "eval sft against sft best_of=16 reward=helpful"]
+        examples: ["eval sft", "eval ppo against sft show=5", "eval sft k=16", "eval sft against sft best_of=16 reward=helpful",
+                   "eval sft pass_at=1,4,16"]
     ) { invocation, context in
         let s = context.session
         let started = Date()
@@ -100,6 +111,9 @@ extension Commands {
         }
         let name = invocation.argument("MODEL")
         let a = try chat(name, argument: "MODEL")
+        if invocation.given.contains("pass_at") {
+            return try evalPassAtK(name, model: a.model, tokenizer: a.tokenizer, prompts: prompts, invocation, s)
+        }
         let b = try other.map { try chat($0, argument: "AGAINST...") }
         // Every answer first, then the values: a stop at Ctrl-C leaves none of them.
         let measured = try s.work("eval \(name)") { monitor -> Measured in
