@@ -59,11 +59,14 @@ extension Commands {
             right, by Chen et al.'s unbiased estimator from the n, and maj@k, the \
             chance that the most common answer of k samples is right (over the n/k \
             disjoint groups of k), each the mean over prompts with its interval, \
-            as eval.pass_at.K and eval.maj_at.K.
+            as eval.pass_at.K and eval.maj_at.K. With `against OTHER`, OTHER's \
+            curve too (eval.against.pass_at.K) and, per k, the difference of the \
+            two paired over the same prompts with its interval \
+            (eval.pass_at.K.diff, .low, .high).
             """,
         why: "a method cannot be judged by the reward it optimised (it would grade its own exam), so every evaluation here asks gold, on held-out prompts; and a win rate from a few hundred prompts carries several points of sampling noise, so a difference counts only when the intervals say so. Win rate against a fixed reference is how InstructGPT, Llama 2 and AlpacaFarm report their methods.",
         examples: ["eval sft", "eval ppo against sft show=5", "eval sft k=16", "eval sft against sft best_of=16 reward=helpful",
-                   "eval sft pass_at=1,4,16"]
+                   "eval sft pass_at=1,4,16", "eval grpo.policy against sft pass_at=1,4,16,64"]
     ) { invocation, context in
         let s = context.session
         let started = Date()
@@ -112,7 +115,11 @@ extension Commands {
         let name = invocation.argument("MODEL")
         let a = try chat(name, argument: "MODEL")
         if invocation.given.contains("pass_at") {
-            return try evalPassAtK(name, model: a.model, tokenizer: a.tokenizer, prompts: prompts, invocation, s)
+            let against = try other.map { o in
+                let b = try chat(o, argument: "AGAINST...")
+                return (name: o, model: b.model, tokenizer: b.tokenizer)
+            }
+            return try evalPassAtK(name, a, against: against, prompts: prompts, invocation, s)
         }
         let b = try other.map { try chat($0, argument: "AGAINST...") }
         // Every answer first, then the values: a stop at Ctrl-C leaves none of them.
