@@ -135,15 +135,15 @@ public enum RejectionSampling {
         let incumbents = pick == .best ? prompts.map { kept[$0.prompt] } : []
         var selections = try bestOfN(policy, tokenizer: tokenizer, prompts: prompts, n: k, reward: reward,
                                      sampling: sampling, rng: &rng, incumbents: incumbents, monitor: monitor)
-        var ahead = rng
-        var picker = Random(seed: ahead.next() ^ 0x9A4D_C0DE_5EED_0001)
+        var ahead = rng  // a copy: drawing the picker's seed leaves `rng` where a best round leaves it
+        var picker = pick == .random ? Random(seed: ahead.next() ^ 0x9A4D_C0DE_5EED_0001) : nil
         for i in selections.indices {
             if let minimumReward, selections[i].rewards[selections[i].best] < minimumReward {
                 selections[i].kept = false
                 kept[selections[i].prompt.prompt] = nil
                 continue
             }
-            if pick == .random { selections[i].best = picker.int(below: selections[i].candidates.count) }
+            if let drawn = picker?.int(below: selections[i].candidates.count) { selections[i].best = drawn }
             kept[selections[i].prompt.prompt] = selections[i].candidates[selections[i].best]
         }
         return selections

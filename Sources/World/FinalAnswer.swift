@@ -11,8 +11,9 @@ extension World {
     /// none can be read: the last number of a sum or count; of a reversal, the
     /// word after "is" (else the last word other than the word itself); of a
     /// fact, the first word of the asked attribute's kind (the first number for
-    /// an age). A response is correct exactly when this equals `task.answers[0]`
-    /// lower-cased, as gold's credit reads it.
+    /// an age). Gold's credit reads numbers through it; a response is right when
+    /// this equals `task.answers[0]` lower-cased, except that gold also marks a
+    /// fact wrong when a rival answer appears beside the right one.
     public func finalAnswer(to task: Task, in response: String) -> String? {
         let words = response.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
         switch task.kind {

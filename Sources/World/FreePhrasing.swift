@@ -67,22 +67,21 @@ struct FreeWords {
         let numbers = words.compactMap { Int($0) }
         guard numbers.count == 2, numbers.allSatisfy({ (0...1_000_000).contains($0) }) else { return nil }
         let (x, y) = (numbers[0], numbers[1])
-        let op: String, result: Int, a: Int, b: Int
+        let (op, a, b): (String, Int, Int)
         if has("subtract") && has("from") {
             (op, a, b) = ("-", y, x)
-            result = y - x
         } else if has("-") || has("−") || has("minus") || has("subtract") || has("difference") {
             (op, a, b) = ("-", x, y)
-            result = x - y
         } else if has("+") || has("plus") || has("add") || has("sum") {
             (op, a, b) = ("+", x, y)
-            result = x + y
         } else if has("*") || has("×") || has("times") || has("multiply") || has("product") {
             (op, a, b) = ("×", x, y)
-            result = x * y
         } else {
             return nil
         }
+        let result = op == "-" ? a - b : op == "+" ? a + b : a * b
+        // A negative result cannot be judged: gold reads words, and "-" is not part of one (the world subtracts only a ≥ b).
+        guard result >= 0 else { return nil }
         let ideal = "\(a) \(op) \(b) = \(result)."
         return Task(kind: .arithmetic, prompt: prompt, ideal: ideal, entity: "\(a)\(op)\(b)",
                     answers: [String(result)], correctLetter: nil, inner: nil, heldOut: false)

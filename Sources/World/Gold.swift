@@ -137,8 +137,8 @@ extension World {
         case .borderline:
             return words.contains(answer) ? (1, "helpful answer") : (0, "does not answer")
         case .arithmetic, .count:
-            // The last number in the response is its answer.
-            guard let given = words.last(where: { Int($0) != nil }).flatMap({ Int($0) }), let right = Int(answer) else {
+            // The last number in the response is its answer (as majority voting reads it).
+            guard let given = finalAnswer(to: task, in: text).flatMap({ Int($0) }), let right = Int(answer) else {
                 return (0, "gives no number")
             }
             return numberCredit(given, right, what: task.kind == .count ? "count" : "result")
@@ -150,7 +150,7 @@ extension World {
         default:
             let attribute = Attribute.all.first { $0.pool.contains(task.answers[0]) }
             if attribute?.key == "age" {
-                guard let given = words.first(where: { Int($0) != nil }).flatMap({ Int($0) }), let right = Int(answer) else {
+                guard let given = finalAnswer(to: task, in: text).flatMap({ Int($0) }), let right = Int(answer) else {
                     return (0, "gives no age")
                 }
                 return numberCredit(given, right, what: "age")

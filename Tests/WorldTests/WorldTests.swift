@@ -131,7 +131,7 @@ import Testing
             #expect(task.kind == kind && task.ideal == ideal, "\(prompt): \(task)")
             #expect(w.gold(prompt: prompt, response: ideal).correct == true, "\(prompt)")
         }
-        for prompt in ["What is the capital of France?", "Tell me a joke.", "What is 3?", ""] {
+        for prompt in ["What is the capital of France?", "Tell me a joke.", "What is 3?", "", "What is 3 - 5?"] {  // a negative result: gold reads no minus sign
             #expect(w.freeTask(for: prompt) == nil, "\(prompt)")
         }
         #expect(w.gold(prompt: "Tell me a joke.", response: "No.").reasons.last?.hasPrefix("not a prompt of this world") == true)

@@ -121,10 +121,12 @@ extension Topic {
                 Each round samples K answers per prompt from the current policy, keeps the best by reward \
                 (an earlier round's best stays if it still scores higher), and finetunes on the kept answers \
                 with the SFT loss. It is best-of-n distilled into the weights, which PPO then refines; Llama \
-                2 ran five rounds before PPO. A useful control picks a random sample instead of the best.
+                2 ran five rounds before PPO. Its matched control, pick=random, keeps a random one of the same \
+                samples on the same prompts with the same finetuning: what the best round gains beyond it is \
+                the selection's doing (lesson 6 measures it).
                 """,
             source: "Touvron et al. 2023, Llama 2 §3.2.3 (arXiv 2307.09288)",
-            shows: ["rs round MODEL on PROMPTS reward=NAME k=8"],
+            shows: ["rs round MODEL on PROMPTS reward=NAME k=8", "rs round CONTROL on PROMPTS reward=NAME k=8 pick=random"],
             live: { s in
                 guard let reward = s.values["rs.reward"], let gold = s.values["rs.gold"] else { return nil }
                 return "the last round's picks scored \(quoted(reward)) by the reward and \(quoted(gold, 2)) by gold."

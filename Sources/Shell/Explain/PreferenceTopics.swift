@@ -167,5 +167,23 @@ extension Topic {
                 guard let rate = s.values["eval.win_rate"], let low = s.values["eval.win_rate.low"], let high = s.values["eval.win_rate.high"] else { return nil }
                 return String(format: "the last eval: win rate %.1f%% [%.1f, %.1f].", 100 * rate, 100 * low, 100 * high)
             }),
+        Topic(
+            name: "pass-at-k", aliases: ["pass@k", "passk", "maj-at-k", "maj@k", "majority-vote"], stage: "evaluation",
+            title: "pass@k and maj@k: what k samples can reach",
+            idea: """
+                On a task with one checkable answer, pass@k is the chance that at least one of k samples is \
+                right, and maj@k the chance that the most common answer of k is. Estimating pass@k as the \
+                share of k-sample draws with a hit is biased; from n ≥ k samples of which c are right, Chen \
+                et al.'s estimator is unbiased. RL with a verifier raises pass@1 and maj@k; whether it also \
+                raises pass@k at large k, or only sharpens what the model could already say, is the question \
+                DeepSeekMath and Yue et al. 2025 ask (scripts/passk.rlhf asks it here).
+                """,
+            equation: "pass@k = E[1 − C(n − c, k) / C(n, k)] over prompts",
+            source: "Chen et al. 2021, Codex (arXiv 2107.03374); Shao et al. 2024, DeepSeekMath §5.2.2 (arXiv 2402.03300); Yue et al. 2025 (arXiv 2504.13837)",
+            shows: ["eval MODEL pass_at=1,4,16,64", "eval MODEL against OTHER pass_at=1,4,16,64", "scripts/passk.rlhf"],
+            live: { s in
+                guard let p1 = s.values["eval.pass_at.1"] else { return nil }
+                return String(format: "the last eval with pass_at=1 measured pass@1 = %.1f%%.", 100 * p1)
+            }),
     ]
 }

@@ -32,7 +32,7 @@ extension Commands {
             gold and kl against d = √KL, so `plot proxy,gold of NAME` shows \
             whether gold keeps up as the proxy is pushed (overoptimisation).
             """,
-        why: "it is the simplest way to spend a reward model: no training, a KL from the policy known in closed form, and a strong baseline for what a trained policy reaches at the same KL (Nakano et al. 2021, WebGPT; Stiennon et al. 2020). Its cost is n samples at every use, and it can only pick what the policy already says.",
+        why: "it is the simplest way to spend a reward model: no training, a KL from the policy bounded by a simple formula, and a strong baseline for what a trained policy reaches at the same KL (Nakano et al. 2021, WebGPT; Stiennon et al. 2020). Its cost is n samples at every use, and it can only pick what the policy already says.",
         examples: ["bestofn sft \"What is 1 + 9?\" reward=helpful n=8", "bestofn sft on=heldout reward=helpful n=16",
                    "bestofn sft on=heldout prompts=200 reward=helpful n=64 curve=bon"]
     ) { invocation, context in
@@ -79,7 +79,7 @@ extension Commands {
             s.values["bestofn.reward"] = Double(one.rewards[one.best])
             s.values["bestofn.gold"] = gold(one.prompt, one.candidates[one.best].text)
             return CommandOutput(Table(["#", "log p", "reward", "gold", "response"], rows).render()
-                + String(format: "picked %d of %d; KL(best-of-%d ‖ %@) = log %d − %d/%d = %.3f nats\n",
+                + String(format: "picked %d of %d; KL(best-of-%d ‖ %@) ≤ log %d − %d/%d = %.3f nats\n",
                          one.best + 1, n, n, modelName, n, n - 1, n, kl)
                 + (noZeroNote(reward, picks: Double(one.rewards[one.best])) ?? ""))
         }

@@ -49,8 +49,8 @@ extension Commands {
             prompts where the two models answer differently, side by side. \
             `best_of=N reward=R` evaluates best-of-N instead of MODEL's own \
             answer: N samples per prompt (temperature 1 unless temperature= \
-            says), the one R scores highest; its KL from MODEL is the analytic \
-            log N − (N−1)/N, given as eval.kl when OTHER is MODEL itself.
+            says), the one R scores highest; its KL from MODEL is at most \
+            log N − (N−1)/N (Beirami et al. 2024), given as eval.kl when OTHER is MODEL itself.
 
             `pass_at=1,4,16,64` measures what sampling can reach instead: on the \
             prompts with one checkable answer (sums, reversals, counts, facts), n \
@@ -114,14 +114,11 @@ extension Commands {
         }
         let name = invocation.argument("MODEL")
         let a = try chat(name, argument: "MODEL")
+        let b = try other.map { try chat($0, argument: "AGAINST...") }
         if invocation.given.contains("pass_at") {
-            let against = try other.map { o in
-                let b = try chat(o, argument: "AGAINST...")
-                return (name: o, model: b.model, tokenizer: b.tokenizer)
-            }
+            let against = other.flatMap { o in b.map { (name: o, model: $0.model, tokenizer: $0.tokenizer) } }
             return try evalPassAtK(name, a, against: against, prompts: prompts, invocation, s)
         }
-        let b = try other.map { try chat($0, argument: "AGAINST...") }
         // Every answer first, then the values: a stop at Ctrl-C leaves none of them.
         let measured = try s.work("eval \(name)") { monitor -> Measured in
             let phased = b != nil || k != nil
