@@ -145,7 +145,8 @@ extension Topic {
             title: "the world's gold labeler, the truth behind every proxy",
             idea: """
                 The bundled world generates its prompts from known facts, so a gold labeler can check an \
-                answer's key fact and its safety. It plays the humans' true preferences, which real projects \
+                answer's fact, the way it is said (a sentence about the wrong person or sum, or a garbled \
+                one, halves the credit) and its safety. It plays the humans' true preferences, which real projects \
                 never see: here you can watch a reward model's proxy drift from it. Gold scores helpfulness \
                 and safety; win rates and overoptimisation curves read it.
                 """,
