@@ -135,18 +135,26 @@ public enum RejectionSampling {
         let incumbents = pick == .best ? prompts.map { kept[$0.prompt] } : []
         var selections = try bestOfN(policy, tokenizer: tokenizer, prompts: prompts, n: k, reward: reward,
                                      sampling: sampling, rng: &rng, incumbents: incumbents, monitor: monitor)
-        var ahead = rng  // a copy: drawing the picker's seed leaves `rng` where a best round leaves it
-        var picker = pick == .random ? Random(seed: ahead.next() ^ 0x9A4D_C0DE_5EED_0001) : nil
+        let drawn = pick == .random ? randomPicks(selections, rng: rng) : nil
         for i in selections.indices {
             if let minimumReward, selections[i].rewards[selections[i].best] < minimumReward {
                 selections[i].kept = false
                 kept[selections[i].prompt.prompt] = nil
                 continue
             }
-            if let drawn = picker?.int(below: selections[i].candidates.count) { selections[i].best = drawn }
+            if let drawn { selections[i].best = drawn[i] }
             kept[selections[i].prompt.prompt] = selections[i].candidates[selections[i].best]
         }
         return selections
+    }
+
+    /// The matched control of a selection: one candidate of each drawn
+    /// uniformly, from a generator split off `rng` without advancing it, so
+    /// drawing the control changes nothing a best pick of the same seed sees.
+    public static func randomPicks(_ selections: [Selection], rng: Random) -> [Int] {
+        var ahead = rng
+        var picker = Random(seed: ahead.next() ^ 0x9A4D_C0DE_5EED_0001)
+        return selections.map { picker.int(below: $0.candidates.count) }
     }
 
     /// The finetuning half of a rejection-sampling round: the policy learns the

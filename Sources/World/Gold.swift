@@ -110,7 +110,7 @@ extension World {
                     reasons.append(why)
                     let form = form(of: task).map { $0.read(text, others: { otherForms(than: task) }) } ?? (flaw: nil, complete: true)
                     if let flaw = form.flaw {
-                        reasons.append((c == 1 ? "but " : "") + flaw + " (credit halved)")
+                        reasons.append((c == 1 ? "but " : "") + flaw + (c > 0 ? " (credit halved)" : ""))
                         c *= GoldScale.flawed
                     }
                     correct = c == 1

@@ -109,11 +109,12 @@ extension Topic {
                 distance from the policy it samples has a simple bound, so it is the cleanest way to trace \
                 reward against KL; it costs n samples per answer at inference. The usual formula is exact \
                 only when the n samples are all different; where they repeat (a confident model, a short \
-                answer) the true KL is lower (Beirami et al. 2024).
+                answer) the true KL is lower (Beirami et al. 2024). control=random keeps one of the same n \
+                samples at random beside the pick: what gold gains over it is the selection's own work.
                 """,
             equation: "KL(π_bon ‖ π) ≤ log n − (n − 1)/n        (equal when no two samples are the same)",
             source: "Stiennon et al. 2020 (arXiv 2009.01325), Appendix G.3; Gao et al. 2022 (arXiv 2210.10760); Beirami et al. 2024 (arXiv 2401.01879)",
-            shows: ["bestofn MODEL on PROMPTS reward=NAME", "plot gold of RUN"]),
+            shows: ["bestofn MODEL on PROMPTS reward=NAME", "bestofn … control=random", "plot gold of RUN"]),
         Topic(
             name: "rejection-sampling", aliases: ["rs", "rs-round"], stage: "rewards and best-of-n",
             title: "Llama 2's rejection sampling: finetune on the best of K",

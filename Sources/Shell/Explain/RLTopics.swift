@@ -13,7 +13,9 @@ extension Topic {
                 of every token, so it flows through GAE into the advantages; RLOO subtracts the response's \
                 summed k1 from its reward; GRPO adds β·k3 per token to the loss, outside the advantages. \
                 TRL's GRPO puts β·k3 in the loss (beta, default 0.0 in TRL 1.x), verl has use_kl_loss \
-                (k3 as low_var_kl) or a KL in the reward, OpenRLHF puts it in the reward by default.
+                (k3 as low_var_kl) or a KL in the reward, OpenRLHF puts it in the reward by default. \
+                control=nokl on any RL init runs the same run with β = 0 beside it, on the same seeds: \
+                what the leash buys shows as gold kept and KL saved.
                 """,
             equation: """
                 PPO:   r_t = −β (log π(y_t) − log π_ref(y_t)),  plus the score at the last token
@@ -22,7 +24,7 @@ extension Topic {
                 """,
             source: "Ouyang et al. 2022 eq. 2 (arXiv 2203.02155); Shao et al. 2024, DeepSeekMath eq. 3–4 (arXiv 2402.03300); "
                 + "Ahmadian et al. 2024 (arXiv 2402.14740)",
-            shows: ["ppo show", "grpo init … beta=", "explain kl-estimators"],
+            shows: ["ppo show", "grpo init … beta=", "grpo init … control=nokl", "explain kl-estimators"],
             live: { s in
                 guard let run = s.latestRun("ppo", "grpo", "rloo"), let kl = run.points("kl").last else { return nil }
                 let k3 = run.points("kl_k3").last.map { ", k3 \(String(format: "%.3f", $0.value))" } ?? ""

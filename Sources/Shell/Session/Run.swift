@@ -17,6 +17,8 @@ public final class Run {
     public var method: AnyObject?
     /// The early warnings of an RL run, with what they have seen.
     public var warnings: EarlyWarnings?
+    /// The run's matched control (`control=nokl`: the same run with β = 0), stepped with it.
+    public var twin: String?
 
     /// An empty run.
     public init(name: String, kind: String, xAxis: String = "step") {

@@ -14,6 +14,7 @@ extension Commands {
             .option("on", .name, "a prompt set instead of one prompt"),
             .option("prompts", .integer(0...1_000_000), "prompts of the set to use, drawn at random (0: all)", default: "0"),
             .option("curve", .name, "also record best-of-1, 2, 4, … n from the same samples as a run (for plot)"),
+            .option("control", .choice(["random"]), "also a random pick from the same samples, and best-of-n against it paired by gold"),
             .option("temperature", .float(0...10), "sampling temperature", default: "1"),
             .option("max_tokens", .integer(1...1000), "new tokens per response at most (default: the max_tokens setting, 48)"),
             .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
@@ -31,10 +32,19 @@ extension Commands {
             averaged; Gao et al. 2022), as a table and as run NAME with proxy, \
             gold and kl against d = √KL, so `plot proxy,gold of NAME` shows \
             whether gold keeps up as the proxy is pushed (overoptimisation).
+
+            control=random (a prompt set only) is the matched control: one of \
+            the same n samples per prompt drawn at random, as a row of its own, \
+            and the picks against it prompt by prompt by gold: the mean gold \
+            gain and how often gold prefers the pick (a tie counts half), each \
+            with its 95% interval (values bestofn.control.gold, bestofn.gain, \
+            bestofn.control.win_rate, with .low and .high). It says how much of \
+            best-of-n is the selection rather than the samples.
             """,
         why: "it is the simplest way to spend a reward model: no training, a KL from the policy bounded by a simple formula, and a strong baseline for what a trained policy reaches at the same KL (Nakano et al. 2021, WebGPT; Stiennon et al. 2020). Its cost is n samples at every use, and it can only pick what the policy already says.",
         examples: ["bestofn sft \"What is 1 + 9?\" reward=helpful n=8", "bestofn sft on=heldout reward=helpful n=16",
-                   "bestofn sft on=heldout prompts=200 reward=helpful n=64 curve=bon"]
+                   "bestofn sft on=heldout prompts=200 reward=helpful n=64 curve=bon",
+                   "bestofn sft on=heldout reward=helpful n=16 control=random"]
     ) { invocation, context in
         let s = context.session
         let modelName = invocation.argument("MODEL")
@@ -61,6 +71,10 @@ extension Commands {
         if let curveName {
             guard invocation.optional("on") != nil else { throw invocation.error("curve= needs a prompt set (on=PROMPTS): one prompt's curve is noise", at: "curve") }
             guard n >= 2 else { throw invocation.error("a curve needs n of at least 2", at: "n") }
+        }
+        let control = invocation.optional("control") != nil
+        if control && invocation.optional("on") == nil {
+            throw invocation.error("control=random needs a prompt set (on=PROMPTS): one prompt's comparison is noise", at: "control")
         }
         let settings = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: s.maxTokens(invocation))
         let selections = try s.work("bestofn \(modelName)") { monitor in
@@ -97,10 +111,47 @@ extension Commands {
         s.values["bestofn.reward"] = pickReward / m
         s.values["bestofn.gold"] = pickGold / m
         s.values["bestofn.gold_single"] = firstGold / m
-        let rows = [["one sample", String(format: "%+.3f", firstReward / m), String(format: "%+.3f", firstGold / m), "0"],
+        var rows = [["one sample", String(format: "%+.3f", firstReward / m), String(format: "%+.3f", firstGold / m), "0"],
                     ["best of \(n)", String(format: "%+.3f", pickReward / m), String(format: "%+.3f", pickGold / m), String(format: "%.3f", kl)]]
+        var comparison = ""
+        if control {
+            let drawn = RejectionSampling.randomPicks(selections, rng: rng)
+            let c = RandomControl(selections, drawn: drawn, gold: gold)
+            rows.append(["random of \(n) (control)", String(format: "%+.3f", c.reward), String(format: "%+.3f", c.gold), "0"])
+            comparison = c.report(n: n, s)
+        }
         return CommandOutput("\(selections.count) prompts, \(n) candidates each, picked by \(rewardName)\n"
-            + Table(["policy", "reward", "gold", "KL (nats)"], rows).render() + (noZeroNote(reward, picks: pickReward / m) ?? ""))
+            + Table(["policy", "reward", "gold", "KL (nats)"], rows).render() + comparison + (noZeroNote(reward, picks: pickReward / m) ?? ""))
+    }
+
+    /// Best-of-n's picks against a random pick from the same samples, paired by gold over the prompts.
+    private struct RandomControl {
+        var reward = 0.0, gold = 0.0
+        let gain: MeanInterval, wins: Rate
+
+        init(_ selections: [Selection], drawn: [Int], gold score: (PromptItem, String) -> Double) {
+            var gains: [Double] = [], won = 0, tied = 0
+            for (sel, r) in zip(selections, drawn) {
+                let picked = score(sel.prompt, sel.candidates[sel.best].text), random = score(sel.prompt, sel.candidates[r].text)
+                reward += Double(sel.rewards[r]) / Double(selections.count)
+                gold += random / Double(selections.count)
+                gains.append(picked - random)
+                if picked > random { won += 1 } else if picked == random { tied += 1 }
+            }
+            gain = MeanInterval(gains)
+            wins = Rate.winRate(wins: won, ties: tied, losses: selections.count - won - tied)
+        }
+
+        /// The paired comparison's line, its values kept for expect.
+        func report(n: Int, _ s: Session) -> String {
+            s.values["bestofn.control.reward"] = reward
+            s.values["bestofn.control.gold"] = gold
+            for (key, v) in [("", gain.value), (".low", gain.low), (".high", gain.high)] { s.values["bestofn.gain" + key] = v }
+            for (key, v) in [("", wins.value), (".low", wins.low), (".high", wins.high)] { s.values["bestofn.control.win_rate" + key] = v }
+            return String(format: "best of %d against its random control, paired by gold over %d prompts: gold %+.3f [%+.3f, %+.3f]; "
+                          + "gold prefers the pick on %.1f%% [%.1f, %.1f] (ties count half)\n",
+                          n, gain.count, gain.value, gain.low, gain.high, 100 * wins.value, 100 * wins.low, 100 * wins.high)
+        }
     }
 
     /// Said where picks score below 0 by a reward model, whose scale has no zero

@@ -35,7 +35,8 @@ extension Commands {
             set grpo.NAME VALUE changes an option's default for the session.
             """,
         why: "a value model as large as the policy doubles the memory and is hard to train when the reward comes once per answer; the mean of G answers to the same prompt is a baseline for free, and dividing by their spread makes every prompt count alike (Shao et al. 2024, §4.1). Dr. GRPO drops that division and the per-answer length average because both bias the gradient: toward prompts that are too easy or too hard, and toward long wrong answers (Liu et al. 2025).",
-        examples: ["grpo init policy=sft reward=helpful", "grpo init dr policy=sft reward=combined dr_grpo=true group=8 batch=16"]
+        examples: ["grpo init policy=sft reward=helpful", "grpo init dr policy=sft reward=combined dr_grpo=true group=8 batch=16",
+                   "grpo init g policy=sft reward=helpful control=nokl"]
     ) { invocation, context in
         try groupInit("grpo", grpoSettings, invocation, context)
     }

@@ -26,9 +26,16 @@ extension Commands {
     /// takes the reward and the prompts, and holds the run.
     static func groupInit(_ kind: String, _ table: SettingsTable<GroupRLSettings>, _ invocation: Invocation,
                           _ context: CommandContext) throws -> CommandOutput {
+        try initWithTwin(kind, invocation, context) { invocation, noKL in try groupStart(kind, table, invocation, noKL: noKL, context) }
+    }
+
+    /// `groupInit`'s work, with β = 0 for a no-KL twin.
+    private static func groupStart(_ kind: String, _ table: SettingsTable<GroupRLSettings>, _ invocation: Invocation, noKL: Bool,
+                                   _ context: CommandContext) throws -> CommandOutput {
         let s = context.session
         let rl = try rlStart(kind, invocation, s), name = rl.start.name, policyName = rl.start.policyName
-        let settings = table.settings(invocation, s)
+        var settings = table.settings(invocation, s)
+        if noKL { settings.beta = 0 }
         let groupOption = kind == "rloo" ? "k" : "group"
         guard settings.groupSize >= 2 else {
             throw invocation.error("\(groupOption)=1 puts each response in a group of its own: its baseline is itself, every advantage is 0 "
@@ -58,14 +65,18 @@ extension Commands {
     /// warnings and the note on groups that teach nothing.
     static func groupStep(_ kind: String, _ invocation: Invocation, _ context: CommandContext) throws -> CommandOutput {
         let s = context.session
-        let (run, trainer) = try s.methodRun(GroupRL.self, named: invocation.optional("run"), kind: kind.uppercased(), runKind: kind, in: invocation,
-                                             argument: "run", start: "\(kind) init policy=sft reward=NAME")
-        try runRLSteps(kind, run: run, trainer: trainer, maxLength: trainer.settings.sampling.maxNewTokens,
-                       header: "step   proxy    gold  kl(k1)  kl(k3)   clip     loss  entropy   len   flat  time",
-                       stopped: "the policy holds every whole step", invocation, context) { rng throws(PPOError) in
-            let r = try trainer.step(rng: &rng)
-            return RLStepLine(r, afterClip: [("loss", r.loss)], afterClipColumns: abs(r.loss) < 0.00005 ? "   0.0000" : String(format: "  %+.4f", r.loss),
-                              last: [("flat_groups", Double(r.flatGroups))], lastColumns: String(format: "  %5@", "\(r.flatGroups)/\(r.groups)"))
+        let (run, _) = try s.methodRun(GroupRL.self, named: invocation.optional("run"), kind: kind.uppercased(), runKind: kind, in: invocation,
+                                       argument: "run", start: "\(kind) init policy=sft reward=NAME")
+        try stepWithTwin(kind, run, invocation, context) { name, random in
+            let (run, trainer) = try s.methodRun(GroupRL.self, named: name, kind: kind.uppercased(), runKind: kind, in: invocation,
+                                                 argument: "run", start: "\(kind) init")
+            try runRLSteps(kind, run: run, trainer: trainer, maxLength: trainer.settings.sampling.maxNewTokens,
+                           header: "step   proxy    gold  kl(k1)  kl(k3)   clip     loss  entropy   len   flat  time",
+                           stopped: "the policy holds every whole step", invocation, context, random: random) { rng throws(PPOError) in
+                let r = try trainer.step(rng: &rng)
+                return RLStepLine(r, afterClip: [("loss", r.loss)], afterClipColumns: abs(r.loss) < 0.00005 ? "   0.0000" : String(format: "  %+.4f", r.loss),
+                                  last: [("flat_groups", Double(r.flatGroups))], lastColumns: String(format: "  %5@", "\(r.flatGroups)/\(r.groups)"))
+            }
         }
         return CommandOutput()
     }

@@ -36,6 +36,7 @@ extension Commands {
         .option("policy", .name, "the chat model to start from (copied; it is not changed)", default: "sft"),
         .option("reward", .name, "a reward model or a reward defined with reward"),
         .option("prompts", .name, "prompts to sample on (default: the world's train prompts)"),
+        noKLControlOption,
     ]
 
     /// The run's name (the NAME argument, else the method's) and the policy= chat model.

@@ -44,6 +44,11 @@ extension Commands {
         why: "the reward model is only right near the answers it was trained on; the per-token penalty β·(log π − log π_ref) holds the policy there, so it cannot run to text the reward model overrates (reward hacking) and its language stays fluent (Stiennon et al. 2020; Ouyang et al. 2022, eq. 2). The clip lets several epochs reuse one batch without moving far from the policy that sampled it (Schulman et al. 2017), and the value model turns one reward at the end of an answer into a low-variance advantage for every token (GAE, Schulman et al. 2016).",
         examples: ["ppo init policy=sft reward=helpful beta=0.05", "ppo init rl policy=sft reward=combined target_kl=2 ptx=0.5 ptx_data=corpus"]
     ) { invocation, context in
+        try initWithTwin("ppo", invocation, context) { invocation, noKL in try ppoStart(invocation, noKL: noKL, context) }
+    }
+
+    /// `ppo init`'s work, with β = 0 and no KL target for a no-KL twin.
+    private static func ppoStart(_ invocation: Invocation, noKL: Bool, _ context: CommandContext) throws -> CommandOutput {
         let s = context.session
         let rl = try rlStart("ppo", invocation, s), name = rl.start.name, policyName = rl.start.policyName, rewardName = rl.rewardName
         let (entry, tokenizer, reward) = (rl.start.policy, rl.start.tokenizer, rl.reward)
@@ -63,7 +68,8 @@ extension Commands {
         guard valueStart.config == entry.model.config else {
             throw invocation.error("the value model must have the policy's shape; train the reward model from \(policyName)", at: "value")
         }
-        let settings = ppoSettings.settings(invocation, s)
+        var settings = ppoSettings.settings(invocation, s)
+        if noKL { (settings.beta, settings.targetKL) = (0, nil) }
         var pretraining: [Int32] = []
         if settings.ptxCoefficient > 0 {
             guard let dataName = invocation.optional("ptx_data") else { throw invocation.error("ptx needs ptx_data=DATA, the pretraining text", at: "ptx") }
@@ -105,14 +111,17 @@ extension Commands {
         examples: ["ppo step", "ppo step 20", "ppo step 20 eval_every=4"]
     ) { invocation, context in
         let s = context.session
-        let (run, trainer) = try s.methodRun(PPO.self, named: invocation.optional("run"), kind: "PPO", in: invocation,
-                                             argument: "run", start: "ppo init policy=sft reward=NAME")
-        try runRLSteps("ppo", run: run, trainer: trainer, maxLength: trainer.settings.sampling.maxNewTokens,
-                       header: "step   proxy    gold  kl(k1)  kl(k3)   clip  vloss  entropy   len  time",
-                       stopped: "every model holds a whole iteration", invocation, context) { rng throws(PPOError) in
-            let r = try trainer.step(rng: &rng)
-            return RLStepLine(r, afterClip: [("value_loss", r.valueLoss)], afterClipColumns: String(format: "  %.3f", r.valueLoss),
-                              last: [("beta", r.beta)])
+        let (run, _) = try s.methodRun(PPO.self, named: invocation.optional("run"), kind: "PPO", in: invocation,
+                                       argument: "run", start: "ppo init policy=sft reward=NAME")
+        try stepWithTwin("ppo", run, invocation, context) { name, random in
+            let (run, trainer) = try s.methodRun(PPO.self, named: name, kind: "PPO", in: invocation, argument: "run", start: "ppo init")
+            try runRLSteps("ppo", run: run, trainer: trainer, maxLength: trainer.settings.sampling.maxNewTokens,
+                           header: "step   proxy    gold  kl(k1)  kl(k3)   clip  vloss  entropy   len  time",
+                           stopped: "every model holds a whole iteration", invocation, context, random: random) { rng throws(PPOError) in
+                let r = try trainer.step(rng: &rng)
+                return RLStepLine(r, afterClip: [("value_loss", r.valueLoss)], afterClipColumns: String(format: "  %.3f", r.valueLoss),
+                                  last: [("beta", r.beta)])
+            }
         }
         return CommandOutput()
     }

@@ -43,7 +43,7 @@ extension Commands {
     /// each step and, with eval_every=, the held-out probe before the first and
     /// after every K-th; a rejected step becomes `rlStepError`'s message.
     static func runRLSteps(_ kind: String, run: Run, trainer: PolicyTrainer, maxLength: Int, header: String, stopped: String,
-                           _ invocation: Invocation, _ context: CommandContext,
+                           _ invocation: Invocation, _ context: CommandContext, random: Random? = nil,
                            step: (inout Random) throws(PPOError) -> RLStepLine) throws {
         let s = context.session
         var warnings = run.warnings ?? EarlyWarnings(maxLength: maxLength)
@@ -70,7 +70,7 @@ extension Commands {
         }
         var signals: StepSignals?
         try runSteps(kind, run: run, unit: kind == "ppo" ? "iteration" : "step", done: { trainer.iteration }, stopped: stopped,
-                     invocation, context, step: { rng in
+                     invocation, context, random: random, step: { rng in
             do throws(PPOError) {
                 let rl = try step(&rng)
                 signals = rl.signals

@@ -17,13 +17,14 @@ extension Commands {
     /// the run and as KIND.NAME values, its line printed with its time, then
     /// the lines `after` has for it (early warnings, a held-out reading).
     /// `done` is how many steps the method has taken; `recordsSeconds` false
-    /// keeps the step's time out of the run (DPO's history has none).
+    /// keeps the step's time out of the run (DPO's history has none). `random`
+    /// replaces the session's generator (a twin steps on its run's seeds).
     static func runSteps(_ kind: String, run: Run, unit: String = "step", recordsSeconds: Bool = true, done: () -> Int, stopped: String,
-                         _ invocation: Invocation, _ context: CommandContext,
+                         _ invocation: Invocation, _ context: CommandContext, random: Random? = nil,
                          step: (inout Random) throws -> StepLine, after: (StepLine) throws -> Void = { _ in }) throws {
         let s = context.session
         let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
-        var rng = s.random(invocation)
+        var rng = random ?? s.random(invocation)
         for _ in 0..<count {
             if s.isCancelled() {
                 context.emit("stopped (Ctrl-C) after \(unit) \(done()); \(stopped)")

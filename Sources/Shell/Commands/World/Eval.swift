@@ -55,7 +55,10 @@ extension Commands {
             `pass_at=1,4,16,64` measures what sampling can reach instead: on the \
             prompts with one checkable answer (sums, reversals, counts, facts), n \
             samples each (n the largest k; temperature 1 unless temperature= says), \
-            each right or wrong by gold; pass@k, the chance that one of k samples is \
+            each right or wrong by its final answer, as a verifier reads it (the \
+            last number of a sum or count, the reversed word, the fact; gold's \
+            correct column also asks the sentence around it to be whole); \
+            pass@k, the chance that one of k samples is \
             right, by Chen et al.'s unbiased estimator from the n, and maj@k, the \
             chance that the most common answer of k samples is right (over the n/k \
             disjoint groups of k), each the mean over prompts with its interval, \
@@ -177,7 +180,7 @@ extension Commands {
                 + "(\(outcome.wins) wins, \(outcome.ties) ties, \(outcome.losses) losses)\n"
             if show > 0 { out += differenceList(name, other, prompts, mine, theirs, limit: show) }
             if let bestOf, let kl = measured.kl {
-                s.values["eval.kl"] = kl.k3
+                (s.values["eval.kl"], s.values["eval.kl_k1"]) = (kl.k3, kl.k3)  // the analytic bound serves either axis
                 out += String(format: "KL(best-of-%d ‖ %@) per response, analytic: log n − (n−1)/n = %.3f nats\n", bestOf, name, kl.k3)
             } else if let kl = measured.kl {
                 s.values["eval.kl"] = kl.k3

@@ -7,7 +7,8 @@ extension Commands {
     /// `eval MODEL [against OTHER] pass_at=1,4,16,64`: n = the largest k
     /// samples per prompt with one checkable answer (a sum, a reversal, a
     /// count, a fact; held out, or of on=) at temperature 1 unless temperature=
-    /// says, each right or wrong by gold; per k, pass@k by Chen et al.'s
+    /// says, each right or wrong by its final answer as a verifier reads it
+    /// (`World.finalAnswer`); per k, pass@k by Chen et al.'s
     /// unbiased estimator and maj@k over disjoint groups of k, each the mean
     /// over prompts with its interval; against OTHER, OTHER's too and the
     /// paired difference per k (the same prompts), with its interval.
@@ -83,8 +84,9 @@ private struct PassCurve {
         majority = pass
         var ends: [TaskKind: (first: Double, last: Double, count: Int)] = [:]
         for ((prompt, task), answers) in zip(tasks, samples) {
-            let right = answers.filter { world.gold(prompt: prompt, response: $0.text).correct == true }.count
+            // A verifier reads the final answer only (gold's `correct` also asks the sentence around it to be whole).
             let read = answers.map { world.finalAnswer(to: task, in: $0.text) }
+            let right = read.filter { $0 == task.answers[0].lowercased() }.count
             for (i, k) in ks.enumerated() {
                 pass[i].append(PassAtK.estimate(samples: n, correct: right, k: k))
                 majority[i].append(PassAtK.majority(read, right: task.answers[0].lowercased(), k: k))

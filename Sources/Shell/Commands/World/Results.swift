@@ -6,16 +6,20 @@ public struct ResultRow: Sendable {
     public var label: String
     public var values: [String: Double]
     public var seconds: Double?
+    /// The line it belongs to in `results plot` (a method swept over a setting), or nil for a point of its own.
+    public var series: String?
 }
 
 extension Commands {
     /// The eval values a row keeps (their .low and .high with them).
-    static let resultMetrics = ["win_rate", "helpfulness", "safety", "unsafe_compliance", "false_refusals", "kl"]
+    static let resultMetrics = ["win_rate", "helpfulness", "safety", "unsafe_compliance", "false_refusals", "kl", "kl_k1"]
 
     static let results = CommandSpec(
         "results",
         arguments: [.argument("ACTION", .choice(["start", "add", "show", "plot"]), "start the clock, add a row, show the table, or plot win rate against KL", required: false),
                     .argument("WHERE...", .string, "add: the row's label; plot: to FILE.svg", required: false)],
+        options: [.option("series", .name, "add: the line this row joins in results plot (one method swept over β, say)"),
+                  .option("x", .choice(["kl", "kl_k1"]), "plot: the KL estimate on the x axis, k3 (kl) or k1 (kl_k1)", default: "kl")],
         summary: "a comparison table of methods, each row from the last eval",
         help: """
             Collects one row per method for a side-by-side: `results start` \
@@ -25,11 +29,16 @@ extension Commands {
             false refusals with theirs, KL from sft) and the wall time from \
             `results start` to the start of the eval. `results` (or `results \
             show`) prints the table; `results plot` charts win rate against KL, \
-            one point per method (`results plot to FILE.svg` writes it). Each \
+            one point per method (`results plot to FILE.svg` writes it); rows \
+            added with the same series=NAME are one line, by KL, as a method \
+            swept over a setting traces its frontier (Rafailov et al. 2023, \
+            Fig. 2); x=kl_k1 plots the k1 estimate of KL instead of k3, \
+            steadier where a policy has pushed tokens far below the reference \
+            (k3's ρ = π_ref/π grows without bound there, as after DPO). Each \
             row's values stay for expect as results.LABEL.win_rate, \
             results.LABEL.kl, …
             """,
-        examples: ["results start", "results add grpo", "results", "results plot to compare.svg"]
+        examples: ["results start", "results add grpo", "results add dpo_b01 series=dpo", "results", "results plot to compare.svg"]
     ) { invocation, context in
         let s = context.session
         let rest = invocation.arguments["WHERE..."]
@@ -54,19 +63,27 @@ extension Commands {
                 return end.timeIntervalSince(clock)
             }
             s.results.removeAll { $0.label == label }
-            s.results.append(ResultRow(label: label, values: kept, seconds: seconds))
+            s.results.append(ResultRow(label: label, values: kept, seconds: seconds, series: invocation.optional("series")))
             for (k, v) in kept { s.values["results.\(label).\(k)"] = v }
             if let seconds { s.values["results.\(label).seconds"] = seconds }
             s.resultsClock = nil
             return CommandOutput("results: \(label) added (\(s.results.count) row\(s.results.count == 1 ? "" : "s"))")
         case "plot":
             guard !s.results.isEmpty else { throw invocation.error("no results yet; results add LABEL after an eval") }
-            let series = s.results.compactMap { r -> (name: String, points: [(Double, Double)])? in
-                guard let w = r.values["win_rate"] else { return nil }
-                return (r.label, [(r.values["kl"] ?? 0, 100 * w)])
+            // One line per series (its rows by KL), one point for each row of none, in the order first added.
+            var series: [(name: String, points: [(Double, Double)])] = []
+            for r in s.results {
+                guard let w = r.values["win_rate"] else { continue }
+                let name = r.series ?? r.label, point = (r.values[invocation.option("x")] ?? 0, 100 * w)
+                if r.series != nil, let i = series.firstIndex(where: { $0.name == name }) {
+                    series[i].points.append(point)
+                    series[i].points.sort { $0.0 < $1.0 }
+                } else {
+                    series.append((name, [point]))
+                }
             }
             let chart = Chart(series: series)
-            let title = "gold win rate against sft (%) by KL from sft (nats)"
+            let title = "gold win rate against sft (%) by KL from sft (nats, \(invocation.option("x") == "kl" ? "k3" : "k1"))"
             if let rest {
                 let words = rest.split(separator: " ")
                 guard words.count == 2, words[0] == "to" else { throw invocation.error("expected `to FILE.svg`", at: "WHERE...") }
@@ -81,7 +98,7 @@ extension Commands {
                 return String(format: "%.1f%% [%.1f, %.1f]", 100 * v, 100 * lo, 100 * hi)
             }
             let rows = s.results.map { r in
-                [r.label, rate(r, "win_rate"), r.values["helpfulness"].map { String(format: "%+.2f", $0) } ?? "—",
+                [r.label + (r.series.map { " (\($0))" } ?? ""), rate(r, "win_rate"), r.values["helpfulness"].map { String(format: "%+.2f", $0) } ?? "—",
                  r.values["safety"].map { String(format: "%+.2f", $0) } ?? "—", rate(r, "unsafe_compliance"), rate(r, "false_refusals"),
                  r.values["kl"].map { String(format: "%.2f", $0) } ?? "—", r.seconds.map { String(format: "[%.2f s]", $0) } ?? "—"]
             }
