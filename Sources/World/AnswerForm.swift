@@ -177,7 +177,8 @@ struct AnswerForm {
         return out
     }
 
-    /// Lower-case words and numbers, with "+", "-", "×" and "=" as words of their own ("Lea's" reads as "lea", "s").
+    /// Lower-case words and numbers, with "+", "-", "×" and "=" as words of their own ("−" read as "-", "*" as "×";
+    /// "Lea's" reads as "lea", "s").
     static func tokens(_ sentence: String) -> [String] {
         var out: [String] = [], current = ""
         func flush() { if !current.isEmpty { out.append(current); current = "" } }
@@ -186,7 +187,7 @@ struct AnswerForm {
                 current.append(c)
             } else {
                 flush()
-                if "+-−×=".contains(c) { out.append(c == "−" ? "-" : String(c)) }
+                if "+-−×*=".contains(c) { out.append(c == "−" ? "-" : c == "*" ? "×" : String(c)) }
             }
         }
         flush()

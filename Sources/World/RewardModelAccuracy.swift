@@ -36,6 +36,8 @@ public struct RewardModelAccuracy: Sendable {
 
     /// The tally of each rating bucket (nil: unrated comparisons).
     public var byRating: [Rating?: Tally] = [:]
+    /// The tally of each kind of task the prompts ask (nil: a prompt of no task), to show where a model is blind.
+    public var byTask: [TaskKind?: Tally] = [:]
     /// Five bins of 0.1 from 0.5 to 1.
     public var calibration = [Bin](repeating: Bin(), count: 5)
 
@@ -57,7 +59,7 @@ extension World {
         var result = RewardModelAccuracy()
         try monitor.forEach(comparisons.indices) { i in
             let c = comparisons[i], gap = gaps[i]
-            var t = result.byRating[c.rating] ?? RewardModelAccuracy.Tally()
+            var t = RewardModelAccuracy.Tally()
             t.pairs += 1
             t.right += gap > 0 ? 1 : 0
             let aspect: Aspect = safety && (task(for: c.prompt)?.isUnsafe ?? false) ? .safety : .helpfulness
@@ -69,7 +71,9 @@ extension World {
             }
             let second = Annotator.pool[rng.int(below: Annotator.pool.count)]
             t.agree += second.compare(self, prompt: c.prompt, c.chosen, c.rejected, aspect: aspect, rng: &rng).aWins ? 1 : 0
-            result.byRating[c.rating] = t
+            result.byRating[c.rating] = (result.byRating[c.rating] ?? RewardModelAccuracy.Tally()) + t
+            let kind = understood(c.prompt)?.kind
+            result.byTask[kind] = (result.byTask[kind] ?? RewardModelAccuracy.Tally()) + t
             let p = 1 / (1 + exp(-Double(abs(gap))))
             let bin = min(4, Int((p - 0.5) * 10))
             result.calibration[bin].count += 1

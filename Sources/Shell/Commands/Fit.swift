@@ -10,6 +10,7 @@ extension Commands {
             .option("law", .choice(OveroptimisationLaw.allCases.map(\.rawValue)),
                     "bon: R(d) = d(α − βd); rl: R(d) = d(α − β log d) (default: bon for a best-of-n curve, else rl)"),
             .option("into", .name, "the run to write METRIC and its fit into, against d (default: RUN_fit)"),
+            .option("kl", .choice(["k3", "k1"]), "an RL run's KL estimate for d: k3, or k1, steadier once KL is large (a few nats)", default: "k3"),
         ],
         summary: "fit Gao et al.'s overoptimisation law to a metric against d = √KL",
         help: """
@@ -18,7 +19,10 @@ extension Commands {
             measured from the run's first point (d = 0: best-of-1, or an RL run's \
             first batch, sampled from the reference). A best-of-n curve is already \
             against d; an RL run's d is the square root of its kl_k3 at each step \
-            (of heldout_kl for the held-out readings of eval_every=). Prints α, β, R², and where the fit peaks (d* and KL = d*²), and writes \
+            (of heldout_kl for the held-out readings of eval_every=); kl=k1 takes \
+            the k1 estimate instead, whose variance stays moderate where a few \
+            tokens fall far below the reference and k3's ratio π_ref/π explodes \
+            (Schulman 2020: k3 is the better estimator only while KL is small). Prints α, β, R², and where the fit peaks (d* and KL = d*²), and writes \
             METRIC and METRIC_fit against d into run INTO for plot. An RL run's \
             gold is of each step's batch, noisy by the prompts drawn: fit \
             heldout_gold (grpo step N eval_every=K) for the policy on fixed prompts. Values: fit.alpha, fit.beta, fit.r2, \
@@ -43,7 +47,8 @@ extension Commands {
             (d, y) = (points.map(\.x), points.map(\.value))
         } else {
             // A held-out reading's d is the KL of the same reading; a batch metric's, the batch's.
-            let klMetric = metric.hasPrefix("heldout_") ? "heldout_kl" : "kl_k3"
+            let k1 = invocation.option("kl") == "k1"
+            let klMetric = metric.hasPrefix("heldout_") ? (k1 ? "heldout_kl_k1" : "heldout_kl") : (k1 ? "kl" : "kl_k3")
             guard let kl = run.series[klMetric] else {
                 throw invocation.error("run \(name) has no \(klMetric) to measure d = √KL by; fit a ppo, grpo or rloo run, or a bestofn curve", at: "RUN")
             }

@@ -159,11 +159,13 @@ extension Topic {
                 eval answers every held-out prompt with both models and lets gold decide; a tie counts half. \
                 The rate comes with a 95% interval: two policies differ only where their intervals do not \
                 overlap, or by a paired test on the same prompts. A number without its interval and its \
-                count says little.
+                count says little. Any method wins more by moving further from the reference, so read win \
+                rate beside KL: a method swept over its β traces a frontier, the most it wins at each KL \
+                (Rafailov et al. 2023, Fig. 2), and two frontiers compare methods fairly.
                 """,
             equation: "win rate = (wins + ½ ties) / prompts,   95% interval of that per-prompt mean (normal)",
-            source: "Ouyang et al. 2022 §4.1 report win rates against a baseline (arXiv 2203.02155)",
-            shows: ["eval MODEL against REF", "results"],
+            source: "Ouyang et al. 2022 §4.1 report win rates against a baseline (arXiv 2203.02155); Rafailov et al. 2023, DPO, Fig. 2 (arXiv 2305.18290)",
+            shows: ["eval MODEL against REF", "results", "results add LABEL series=NAME", "scripts/frontier.rlhf"],
             live: { s in
                 guard let rate = s.values["eval.win_rate"], let low = s.values["eval.win_rate.low"], let high = s.values["eval.win_rate.high"] else { return nil }
                 return String(format: "the last eval: win rate %.1f%% [%.1f, %.1f].", 100 * rate, 100 * low, 100 * high)

@@ -24,9 +24,12 @@ extension Commands {
             Wilson score interval; "pairs" counts the comparisons of a bucket, and \
             the pairs the gold scores separate are counted beside "vs gold". Then a \
             calibration table: the predicted probability σ(r_w − r_l) against how \
-            often the label agreed. Values for expect: rm_eval.accuracy (and per \
-            bucket, rm_eval.accuracy.significantly_better, …), \
-            rm_eval.gold_accuracy, rm_eval.agreement, each with .low and .high.
+            often the label agreed. Between them, agreement with gold by the kind \
+            of task the prompt asks (facts, sums, reversals, …): where the model \
+            cannot check an answer, it shows. Values for expect: rm_eval.accuracy \
+            (and per bucket, rm_eval.accuracy.significantly_better, …), \
+            rm_eval.gold_accuracy (and per task, rm_eval.gold_accuracy.arithmetic, …), \
+            rm_eval.agreement, each with .low and .high.
             """,
         examples: ["eval rm helpful on prefs.rankings.heldout"]
     ) { invocation, context in
@@ -76,6 +79,14 @@ extension Commands {
             out += "note: below chance: the model orders more of these pairs against the labels than with them "
                 + "(a coin would get half); was it trained on another aspect, or on too little data?\n"
         }
+        // Where the model is blind: agreement with gold by the kind of task asked.
+        let kinds: [TaskKind?] = TaskKind.allCases.map { $0 } + [nil]
+        let taskRows = kinds.compactMap { kind -> [String]? in
+            guard let t = accuracy.byTask[kind], t.goldPairs > 0 else { return nil }
+            if let kind { record(t.goldRight, t.goldPairs, "rm_eval.gold_accuracy.\(kind.rawValue)") }
+            return [kind?.rawValue ?? "other", String(t.goldPairs), share(t.goldRight, t.goldPairs)]
+        }
+        if !taskRows.isEmpty { out += "by task (the pairs gold separates):\n" + Table(["task", "pairs", "vs gold"], taskRows).render() }
         let calibrationRows = accuracy.calibration.enumerated().compactMap { (i, c) -> [String]? in
             guard c.count > 0 else { return nil }
             return [String(format: "%.1f–%.1f", 0.5 + 0.1 * Double(i), 0.6 + 0.1 * Double(i)), String(c.count),

@@ -30,7 +30,7 @@ extension Commands {
     static func rlStepOptions(_ method: String) -> [Parameter] {
         [.option("run", .name, "the \(method) run (default: the latest)"),
          .option("seed", .integer(0...Int.max), "seed (default: from the session seed)"),
-         .option("eval_every", .integer(1...1_000_000), "every this many steps (and before the first), answer held-out prompts at temperature 1 and record heldout_proxy, heldout_gold and heldout_kl (k3) in the run, for fit"),
+         .option("eval_every", .integer(1...1_000_000), "every this many steps (and before the first), answer held-out prompts at temperature 1 and record heldout_proxy, heldout_gold and heldout_kl (k3; heldout_kl_k1 beside it) in the run, for fit"),
          .option("eval_prompts", .integer(1...100_000), "how many of the world's held-out prompts eval_every answers (the first ones)", default: "200")]
     }
 
@@ -57,7 +57,7 @@ extension Commands {
             } catch {
                 throw rlStepError(error, step: trainer.iteration, invocation, probing: true)
             }
-            for (metric, v) in [("heldout_proxy", r.proxy), ("heldout_gold", r.gold), ("heldout_kl", r.klK3)] {
+            for (metric, v) in [("heldout_proxy", r.proxy), ("heldout_gold", r.gold), ("heldout_kl", r.klK3), ("heldout_kl_k1", r.klK1)] {
                 run.record(metric, step: trainer.iteration, v)
                 s.values["\(kind).\(metric)"] = v
             }

@@ -70,26 +70,42 @@ extension Commands {
             return CommandOutput("results: \(label) added (\(s.results.count) row\(s.results.count == 1 ? "" : "s"))")
         case "plot":
             guard !s.results.isEmpty else { throw invocation.error("no results yet; results add LABEL after an eval") }
-            // One line per series (its rows by KL), one point for each row of none, in the order first added.
+            // One point for each row of no series; for a series, its frontier: the rows no other row of it
+            // beats with less KL (Rafailov et al. 2023, Fig. 2), as one line, in the order first added.
+            let x = invocation.option("x")
             var series: [(name: String, points: [(Double, Double)])] = []
-            for r in s.results {
-                guard let w = r.values["win_rate"] else { continue }
-                let name = r.series ?? r.label, point = (r.values[invocation.option("x")] ?? 0, 100 * w)
-                if r.series != nil, let i = series.firstIndex(where: { $0.name == name }) {
-                    series[i].points.append(point)
-                    series[i].points.sort { $0.0 < $1.0 }
-                } else {
-                    series.append((name, [point]))
+            var frontiers: [(name: String, rows: [ResultRow])] = []
+            for r in s.results where r.values["win_rate"] != nil {
+                guard let name = r.series else {
+                    series.append((r.label, [(r.values[x] ?? 0, 100 * r.values["win_rate"]!)]))
+                    continue
                 }
+                if let i = frontiers.firstIndex(where: { $0.name == name }) { frontiers[i].rows.append(r) } else { frontiers.append((name, [r])) }
+            }
+            var notes = ""
+            for f in frontiers {
+                let front = Frontier(f.rows, x: x)
+                series.append((f.name, front.rows.map { ($0.values[x] ?? 0, 100 * $0.values["win_rate"]!) }))
+                notes += "\(f.name)'s frontier (\(front.rows.count) of \(f.rows.count) points): "
+                    + front.rows.map { String(format: "%@ %.1f%% at %.2f", $0.label, 100 * $0.values["win_rate"]!, $0.values[x] ?? 0) }
+                        .joined(separator: ", ") + "\n"
+                let best = front.rows.last!
+                s.values["results.frontier.\(f.name).best"] = best.values["win_rate"]!
+                s.values["results.frontier.\(f.name).best_kl"] = best.values[x] ?? 0
+            }
+            if frontiers.count == 2 {
+                let (a, b) = (Frontier(frontiers[0].rows, x: x), Frontier(frontiers[1].rows, x: x))
+                notes += Frontier.comparison(frontiers[0].name, a, frontiers[1].name, b, x: x) + "\n"
             }
             let chart = Chart(series: series)
-            let title = "gold win rate against sft (%) by KL from sft (nats, \(invocation.option("x") == "kl" ? "k3" : "k1"))"
+            let title = "gold win rate against sft (%) by KL from sft (nats, \(x == "kl" ? "k3" : "k1"))"
             if let rest {
                 let words = rest.split(separator: " ")
                 guard words.count == 2, words[0] == "to" else { throw invocation.error("expected `to FILE.svg`", at: "WHERE...") }
-                return try writeSVG(chart, title: title, to: String(words[1]), invocation, argument: "WHERE...")
+                let written = try writeSVG(chart, title: title, to: String(words[1]), invocation, argument: "WHERE...")
+                return CommandOutput(written.text + (notes.isEmpty ? "" : "\n" + notes))
             }
-            return CommandOutput(title + "\n" + chart.render(ascii: s.asciiOnly))
+            return CommandOutput(title + "\n" + chart.render(ascii: s.asciiOnly) + notes)
         default:
             guard !s.results.isEmpty else { return CommandOutput("no results yet; results add LABEL after an eval") }
             func rate(_ r: ResultRow, _ m: String) -> String {
@@ -105,5 +121,43 @@ extension Commands {
             return CommandOutput(Table(["method", "win rate vs sft", "helpful", "safety", "unsafe compliance", "false refusals", "KL", "time"],
                                        rows).render())
         }
+    }
+}
+
+/// The rows of one series that no other row of it beats with no more KL: the
+/// highest win rate reached at each KL, rising with KL (a Pareto frontier).
+struct Frontier {
+    let rows: [ResultRow]
+    let x: String
+
+    init(_ all: [ResultRow], x: String) {
+        self.x = x
+        var kept: [ResultRow] = []
+        for r in all.sorted(by: { ($0.values[x] ?? 0, -$0.values["win_rate"]!) < ($1.values[x] ?? 0, -$1.values["win_rate"]!) })
+            where r.values["win_rate"]! > (kept.last?.values["win_rate"] ?? -1) {
+            kept.append(r)
+        }
+        rows = kept
+    }
+
+    /// The frontier's win rate at KL `k`: the best of the rows at no more KL (nil below its first).
+    func value(at k: Double) -> Double? { rows.last { ($0.values[x] ?? 0) <= k }?.values["win_rate"] }
+
+    /// Which frontier lies above the other over the KL both reach, or that they cross.
+    static func comparison(_ aName: String, _ a: Frontier, _ bName: String, _ b: Frontier, x: String) -> String {
+        let lo = max(a.rows[0].values[x] ?? 0, b.rows[0].values[x] ?? 0)
+        let hi = min(a.rows.last!.values[x] ?? 0, b.rows.last!.values[x] ?? 0)
+        let knots = (a.rows + b.rows).compactMap { $0.values[x] }.filter { $0 >= lo && $0 <= hi } + [lo, hi]
+        guard lo <= hi else { return "\(aName)'s and \(bName)'s frontiers share no KL: compare them with more points" }
+        var aAbove = 0, bAbove = 0
+        for k in knots {
+            guard let va = a.value(at: k), let vb = b.value(at: k) else { continue }
+            if va > vb { aAbove += 1 } else if vb > va { bAbove += 1 }
+        }
+        let range = String(format: "from %.2f to %.2f nats", lo, hi)
+        if aAbove > 0 && bAbove == 0 { return "\(aName)'s frontier lies above \(bName)'s over the KL both reach (\(range))" }
+        if bAbove > 0 && aAbove == 0 { return "\(bName)'s frontier lies above \(aName)'s over the KL both reach (\(range))" }
+        if aAbove == 0 && bAbove == 0 { return "\(aName)'s and \(bName)'s frontiers are level over the KL both reach (\(range))" }
+        return String(format: "%@'s and %@'s frontiers cross between %.2f and %.2f nats (each above the other somewhere)", aName, bName, lo, hi)
     }
 }
