@@ -143,7 +143,8 @@ struct Frontier {
     /// The frontier's win rate at KL `k`: the best of the rows at no more KL (nil below its first).
     func value(at k: Double) -> Double? { rows.last { ($0.values[x] ?? 0) <= k }?.values["win_rate"] }
 
-    /// Which frontier lies above the other over the KL both reach, or that they cross.
+    /// Which frontier lies above the other over the KL both reach (by more than half a point somewhere, and
+    /// nowhere below by as much), or that they cross; a description of point estimates, not a test.
     static func comparison(_ aName: String, _ a: Frontier, _ bName: String, _ b: Frontier, x: String) -> String {
         let lo = max(a.rows[0].values[x] ?? 0, b.rows[0].values[x] ?? 0)
         let hi = min(a.rows.last!.values[x] ?? 0, b.rows.last!.values[x] ?? 0)
@@ -152,9 +153,10 @@ struct Frontier {
         var aAbove = 0, bAbove = 0
         for k in knots {
             guard let va = a.value(at: k), let vb = b.value(at: k) else { continue }
-            if va > vb { aAbove += 1 } else if vb > va { bAbove += 1 }
+            // Half a point is far inside any win rate's interval here: closer than that counts as level.
+            if va > vb + 0.005 { aAbove += 1 } else if vb > va + 0.005 { bAbove += 1 }
         }
-        let range = String(format: "from %.2f to %.2f nats", lo, hi)
+        let range = String(format: "from %.2f to %.2f nats; points, not a paired test", lo, hi)
         if aAbove > 0 && bAbove == 0 { return "\(aName)'s frontier lies above \(bName)'s over the KL both reach (\(range))" }
         if bAbove > 0 && aAbove == 0 { return "\(bName)'s frontier lies above \(aName)'s over the KL both reach (\(range))" }
         if aAbove == 0 && bAbove == 0 { return "\(aName)'s and \(bName)'s frontiers are level over the KL both reach (\(range))" }
