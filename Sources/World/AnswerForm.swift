@@ -1,3 +1,5 @@
+import Foundation
+
 /// Gold reads the whole answer, not only its key fact (issue 32): every
 /// sentence of a response must be one this world's people write: the ideal's
 /// sentence with some answer in its slot ("Lea lives in Lune.", "17 + 7 = 24."),
@@ -35,8 +37,11 @@ struct AnswerForm {
     let commutative: Bool
 
     /// The shapes of `task`'s ideal and `alternatives` (nil for tasks with no
-    /// answer sentence to read); `pool` the answer's kind of word (nil: any),
-    /// `names` the people a fact may be about.
+    /// answer sentence to read); `pool` the words an answer may be (nil: a
+    /// number, or for a reversal any word of letters), `names` the people a
+    /// fact may be about. A sentence cut at a token limit is read as far as it
+    /// goes, whole words only: one cut inside a word reads as garbled (the
+    /// bundled reward models learned from labels made so; a known edge, issue 32).
     init?(_ task: Task, alternatives: [String] = [], pool: [String]?, names: Set<String>) {
         kind = task.kind
         switch task.kind {
@@ -168,11 +173,11 @@ struct AnswerForm {
         for (i, c) in chars.enumerated() {
             current.append(c)
             if ".!?:".contains(c), i + 1 == chars.count || chars[i + 1].isWhitespace {
-                out.append(current.trimmingWhitespace())
+                out.append(current.trimmingCharacters(in: .whitespacesAndNewlines))
                 current = ""
             }
         }
-        let rest = current.trimmingWhitespace()
+        let rest = current.trimmingCharacters(in: .whitespacesAndNewlines)
         if !rest.isEmpty { out.append(rest) }
         return out
     }
@@ -192,14 +197,5 @@ struct AnswerForm {
         }
         flush()
         return out
-    }
-}
-
-private extension String {
-    func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while s.first?.isWhitespace == true { s.removeFirst() }
-        while s.last?.isWhitespace == true { s.removeLast() }
-        return String(s)
     }
 }

@@ -108,7 +108,7 @@ extension World {
                 } else {
                     var (c, why) = credit(task, text, words)
                     reasons.append(why)
-                    let form = form(of: task).map { $0.read(text, others: { otherForms(than: task) }) } ?? (flaw: nil, complete: true)
+                    let form = form(of: task).map { $0.read(text, others: { otherForms }) } ?? (flaw: nil, complete: true)
                     if let flaw = form.flaw {
                         reasons.append((c == 1 ? "but " : "") + flaw + (c > 0 ? " (credit halved)" : ""))
                         c *= GoldScale.flawed
@@ -194,22 +194,12 @@ extension World {
         // "Lea is 19." says the same as the ideal "Lea is 19 years old."
         let alternatives = age ? [task.ideal.replacingOccurrences(of: " years old.", with: ".")] : []
         return AnswerForm(task, alternatives: alternatives, pool: age ? nil : attribute?.pool,
-                          names: Set(facts.people.map { $0.name.lowercased() }))
+                          names: lowercasedNames)
     }
 
     /// The shapes of answers to the world's other questions: one fact of each
     /// attribute, a sum, a difference, a reversal, a count.
-    func otherForms(than task: Task) -> [AnswerForm] {
-        var seen: Set<String> = [], out: [AnswerForm] = []
-        for t in tasks where t.kind.isVerifiable && t.entity != task.entity {
-            let key = t.kind.rawValue + (t.kind == .fact ? String(t.entity.split(separator: ".").last!) : "")
-                + (t.kind == .arithmetic ? (t.ideal.contains(" - ") ? "-" : "+") : "")
-            guard !seen.contains(key), let f = form(of: t) else { continue }
-            seen.insert(key)
-            out.append(f)
-        }
-        return out
-    }
+    var otherForms: [AnswerForm] { shapeExamples.compactMap(form(of:)) }
 
     /// Scores are sums of a few constants: rounding to 1e-6 keeps equal answers exactly tied.
     private func rounded(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }

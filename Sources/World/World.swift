@@ -26,6 +26,12 @@ public struct World: Sendable {
     /// The pretraining documents.
     public let corpus: [String]
     private let byPrompt: [String: Int]
+    /// One task of each answer shape (a fact of each attribute, a sum, a
+    /// difference, a reversal, a count), for gold to tell an answer to another
+    /// question from a garbled sentence.
+    let shapeExamples: [Task]
+    /// The people's names, lower-cased: who a fact may be about.
+    let lowercasedNames: Set<String>
 
     /// The world of `seed` at `size`; `monitor` sees the corpus being written.
     public init<Failure: Error>(seed: UInt64 = 1, size: Size = Size(), monitor: WorkMonitor<Failure> = .none) throws(Failure) {
@@ -39,6 +45,14 @@ public struct World: Sendable {
         var index: [String: Int] = [:]
         for (i, t) in tasks.enumerated() where index[t.prompt] == nil { index[t.prompt] = i }
         byPrompt = index
+        var seen: Set<String> = [], examples: [Task] = []
+        for t in tasks where t.kind.isVerifiable {
+            let key = t.kind.rawValue + (t.kind == .fact ? String(t.entity.split(separator: ".").last!) : "")
+                + (t.kind == .arithmetic ? (t.ideal.contains(" - ") ? "-" : "+") : "")
+            if seen.insert(key).inserted { examples.append(t) }
+        }
+        shapeExamples = examples
+        lowercasedNames = Set(facts.people.map { $0.name.lowercased() })
     }
 
     /// The task whose prompt is `prompt`, if the world has one.

@@ -42,13 +42,17 @@ extension Commands {
         }
         let againstD = run.kind == "bestofn"
         let law = invocation.optional("law").flatMap(OveroptimisationLaw.init(rawValue:)) ?? (againstD ? .bestOfN : .reinforcement)
-        var d: [Double] = [], y: [Double] = []
+        var d: [Double] = [], y: [Double] = [], estimator = ""
         if againstD {
+            if invocation.given.contains("kl") {
+                throw invocation.error("a best-of-n curve is already against d = √KL (log n − (n−1)/n): kl= is for RL runs", at: "kl")
+            }
             (d, y) = (points.map(\.x), points.map(\.value))
         } else {
             // A held-out reading's d is the KL of the same reading; a batch metric's, the batch's.
             let k1 = invocation.option("kl") == "k1"
             let klMetric = metric.hasPrefix("heldout_") ? (k1 ? "heldout_kl_k1" : "heldout_kl") : (k1 ? "kl" : "kl_k3")
+            estimator = " (KL as \(klMetric))"
             guard let kl = run.series[klMetric] else {
                 throw invocation.error("run \(name) has no \(klMetric) to measure d = √KL by; fit a ppo, grpo or rloo run, or a bestofn curve", at: "RUN")
             }
@@ -82,8 +86,8 @@ extension Commands {
         s.values["fit.r2"] = f.rSquared
         s.values["fit.d_max"] = d.max() ?? 0
         let form = law == .bestOfN ? "d(α − β·d)" : "d(α − β·log d)"
-        var text = String(format: "%@ of %@ against d = √KL, from its first point (%+.3f): R(d) = %@ with α %+.4f, β %+.4f; R² %.3f over %d points",
-                          metric, name, start, form, f.alpha, f.beta, f.rSquared, d.count)
+        var text = String(format: "%@ of %@ against d = √KL%@, from its first point (%+.3f): R(d) = %@ with α %+.4f, β %+.4f; R² %.3f over %d points",
+                          metric, name, estimator, start, form, f.alpha, f.beta, f.rSquared, d.count)
         if let peak = f.peak {
             s.values["fit.peak_d"] = peak
             s.values["fit.peak_kl"] = peak * peak

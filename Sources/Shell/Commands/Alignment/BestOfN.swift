@@ -76,6 +76,10 @@ extension Commands {
         if control && invocation.optional("on") == nil {
             throw invocation.error("control=random needs a prompt set (on=PROMPTS): one prompt's comparison is noise", at: "control")
         }
+        if control && curveName != nil {
+            throw invocation.error("control=random and curve= are separate views of the samples; run them one at a time", at: "control")
+        }
+        s.values = s.values.filter { !$0.key.hasPrefix("bestofn.") }
         let settings = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: s.maxTokens(invocation))
         let selections = try s.work("bestofn \(modelName)") { monitor in
             try RejectionSampling.bestOfN(entry.model, tokenizer: tokenizer, prompts: prompts, n: n, reward: reward,
@@ -84,7 +88,7 @@ extension Commands {
         let kl = RejectionSampling.bestOfNKL(n)
         s.values["bestofn.kl"] = kl
         func gold(_ p: PromptItem, _ text: String) -> Double { world.gold(prompt: p.prompt, response: text).total }
-        if selections.count == 1, let one = selections.first {
+        if selections.count == 1, !control, let one = selections.first {
             var rows: [[String]] = []
             for (i, c) in one.candidates.enumerated() {
                 rows.append([i == one.best ? "→ \(i + 1)" : "  \(i + 1)", String(format: "%.2f", c.logProbability),

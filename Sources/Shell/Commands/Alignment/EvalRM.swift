@@ -47,6 +47,7 @@ extension Commands {
                             truncated: [$0.truncated.contains(.chosen), $0.truncated.contains(.rejected)])
         }
         let world = s.currentWorld
+        s.values = s.values.filter { !$0.key.hasPrefix("rm_eval.") }
         var rng = s.random(invocation)
         let safety = invocation.option("aspect") == "safety"
         let accuracy = try s.work("eval rm \(name)") { monitor in

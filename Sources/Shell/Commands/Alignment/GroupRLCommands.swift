@@ -67,12 +67,12 @@ extension Commands {
         let s = context.session
         let (run, _) = try s.methodRun(GroupRL.self, named: invocation.optional("run"), kind: kind.uppercased(), runKind: kind, in: invocation,
                                        argument: "run", start: "\(kind) init policy=sft reward=NAME")
-        try stepWithTwin(kind, run, invocation, context) { name, random in
+        try stepWithTwin(kind, run, invocation, context) { name, random, count, prefix in
             let (run, trainer) = try s.methodRun(GroupRL.self, named: name, kind: kind.uppercased(), runKind: kind, in: invocation,
                                                  argument: "run", start: "\(kind) init")
             try runRLSteps(kind, run: run, trainer: trainer, maxLength: trainer.settings.sampling.maxNewTokens,
                            header: "step   proxy    gold  kl(k1)  kl(k3)   clip     loss  entropy   len   flat  time",
-                           stopped: "the policy holds every whole step", invocation, context, random: random) { rng throws(PPOError) in
+                           stopped: "the policy holds every whole step", invocation, context, random: random, count: count, valuePrefix: prefix) { rng throws(PPOError) in
                 let r = try trainer.step(rng: &rng)
                 return RLStepLine(r, afterClip: [("loss", r.loss)], afterClipColumns: abs(r.loss) < 0.00005 ? "   0.0000" : String(format: "  %+.4f", r.loss),
                                   last: [("flat_groups", Double(r.flatGroups))], lastColumns: String(format: "  %5@", "\(r.flatGroups)/\(r.groups)"))

@@ -113,11 +113,11 @@ extension Commands {
         let s = context.session
         let (run, _) = try s.methodRun(PPO.self, named: invocation.optional("run"), kind: "PPO", in: invocation,
                                        argument: "run", start: "ppo init policy=sft reward=NAME")
-        try stepWithTwin("ppo", run, invocation, context) { name, random in
+        try stepWithTwin("ppo", run, invocation, context) { name, random, count, prefix in
             let (run, trainer) = try s.methodRun(PPO.self, named: name, kind: "PPO", in: invocation, argument: "run", start: "ppo init")
             try runRLSteps("ppo", run: run, trainer: trainer, maxLength: trainer.settings.sampling.maxNewTokens,
                            header: "step   proxy    gold  kl(k1)  kl(k3)   clip  vloss  entropy   len  time",
-                           stopped: "every model holds a whole iteration", invocation, context, random: random) { rng throws(PPOError) in
+                           stopped: "every model holds a whole iteration", invocation, context, random: random, count: count, valuePrefix: prefix) { rng throws(PPOError) in
                 let r = try trainer.step(rng: &rng)
                 return RLStepLine(r, afterClip: [("value_loss", r.valueLoss)], afterClipColumns: String(format: "  %.3f", r.valueLoss),
                                   last: [("beta", r.beta)])

@@ -37,14 +37,14 @@ extension Commands {
     /// The help sentence of the probe options.
     static let rlProbeHelp = "eval_every=K reads the policy on fixed held-out prompts before the first step and after every K-th: "
         + "proxy, gold and KL (k3) of one sample per prompt at temperature 1, from the same seed each time, recorded as heldout_proxy, "
-        + "heldout_gold and heldout_kl (Gao et al. 2022's RL curves; fit heldout_gold of RUN law=rl)."
+        + "heldout_gold and heldout_kl, with heldout_kl_k1 beside it (Gao et al. 2022's RL curves; fit heldout_gold of RUN law=rl, kl=k1 for large KL)."
 
     /// The RL step commands' loop: `runSteps` with the early warnings after
     /// each step and, with eval_every=, the held-out probe before the first and
     /// after every K-th; a rejected step becomes `rlStepError`'s message.
     static func runRLSteps(_ kind: String, run: Run, trainer: PolicyTrainer, maxLength: Int, header: String, stopped: String,
-                           _ invocation: Invocation, _ context: CommandContext, random: Random? = nil,
-                           step: (inout Random) throws(PPOError) -> RLStepLine) throws {
+                           _ invocation: Invocation, _ context: CommandContext, random: Random? = nil, count: Int? = nil,
+                           valuePrefix: String? = nil, step: (inout Random) throws(PPOError) -> RLStepLine) throws {
         let s = context.session
         var warnings = run.warnings ?? EarlyWarnings(maxLength: maxLength)
         let every = invocation.optional("eval_every").flatMap { Int($0) }
@@ -59,7 +59,7 @@ extension Commands {
             }
             for (metric, v) in [("heldout_proxy", r.proxy), ("heldout_gold", r.gold), ("heldout_kl", r.klK3), ("heldout_kl_k1", r.klK1)] {
                 run.record(metric, step: trainer.iteration, v)
-                s.values["\(kind).\(metric)"] = v
+                s.values["\(valuePrefix ?? kind).\(metric)"] = v
             }
             context.emit(String(format: "      held-out, %d prompts: proxy %+.3f  gold %+.3f  kl(k3) %.3f  [%.2f s]",
                                 probe.prompts.count, r.proxy, r.gold, r.klK3, Date().timeIntervalSince(start)))
@@ -70,7 +70,7 @@ extension Commands {
         }
         var signals: StepSignals?
         try runSteps(kind, run: run, unit: kind == "ppo" ? "iteration" : "step", done: { trainer.iteration }, stopped: stopped,
-                     invocation, context, random: random, step: { rng in
+                     invocation, context, random: random, count: count, valuePrefix: valuePrefix, step: { rng in
             do throws(PPOError) {
                 let rl = try step(&rng)
                 signals = rl.signals

@@ -18,12 +18,15 @@ extension Commands {
     /// the lines `after` has for it (early warnings, a held-out reading).
     /// `done` is how many steps the method has taken; `recordsSeconds` false
     /// keeps the step's time out of the run (DPO's history has none). `random`
-    /// replaces the session's generator (a twin steps on its run's seeds).
+    /// replaces the session's generator, `count` the N argument, and
+    /// `valuePrefix` the values' KIND (a no-KL twin keeps its own).
     static func runSteps(_ kind: String, run: Run, unit: String = "step", recordsSeconds: Bool = true, done: () -> Int, stopped: String,
-                         _ invocation: Invocation, _ context: CommandContext, random: Random? = nil,
+                         _ invocation: Invocation, _ context: CommandContext, random: Random? = nil, count: Int? = nil,
+                         valuePrefix: String? = nil,
                          step: (inout Random) throws -> StepLine, after: (StepLine) throws -> Void = { _ in }) throws {
         let s = context.session
-        let count = invocation.arguments["N"].flatMap { Int($0) } ?? 1
+        let count = count ?? invocation.arguments["N"].flatMap { Int($0) } ?? 1
+        let prefix = valuePrefix ?? kind
         var rng = random ?? s.random(invocation)
         for _ in 0..<count {
             if s.isCancelled() {
@@ -35,7 +38,7 @@ extension Commands {
             let seconds = Date().timeIntervalSince(start)
             for (metric, v) in line.metrics + (recordsSeconds ? [("seconds", seconds)] : []) {
                 run.record(metric, step: line.iteration, v)
-                s.values["\(kind).\(metric)"] = v
+                s.values["\(prefix).\(metric)"] = v
             }
             context.emit(line.columns + String(format: "  [%.2f s]", seconds))
             try after(line)

@@ -42,7 +42,10 @@ extension Commands {
     ) { invocation, context in
         let s = context.session
         let rest = invocation.arguments["WHERE..."]
-        switch invocation.arguments["ACTION"] ?? "show" {
+        let action = invocation.arguments["ACTION"] ?? "show"
+        if invocation.given.contains("series") && action != "add" { throw invocation.error("series= belongs to results add", at: "series") }
+        if invocation.given.contains("x") && action != "plot" { throw invocation.error("x= belongs to results plot", at: "x") }
+        switch action {
         case "start":
             s.resultsClock = Date()
             return CommandOutput()
@@ -75,7 +78,9 @@ extension Commands {
             let x = invocation.option("x")
             var series: [(name: String, points: [(Double, Double)])] = []
             var frontiers: [(name: String, rows: [ResultRow])] = []
+            var missing: [String] = []
             for r in s.results where r.values["win_rate"] != nil {
+                guard r.values[x] != nil else { missing.append(r.label); continue }
                 guard let name = r.series else {
                     series.append((r.label, [(r.values[x] ?? 0, 100 * r.values["win_rate"]!)]))
                     continue
@@ -87,8 +92,10 @@ extension Commands {
                 let front = Frontier(f.rows, x: x)
                 series.append((f.name, front.rows.map { ($0.values[x] ?? 0, 100 * $0.values["win_rate"]!) }))
                 notes += "\(f.name)'s frontier (\(front.rows.count) of \(f.rows.count) points): "
-                    + front.rows.map { String(format: "%@ %.1f%% at %.2f", $0.label, 100 * $0.values["win_rate"]!, $0.values[x] ?? 0) }
-                        .joined(separator: ", ") + "\n"
+                    + front.rows.map { r in
+                        String(format: "%@ %.1f%% [%.1f, %.1f] at %.2f", r.label, 100 * r.values["win_rate"]!, 100 * (r.values["win_rate.low"] ?? .nan),
+                               100 * (r.values["win_rate.high"] ?? .nan), r.values[x] ?? 0)
+                    }.joined(separator: ", ") + "\n"
                 let best = front.rows.last!
                 s.values["results.frontier.\(f.name).best"] = best.values["win_rate"]!
                 s.values["results.frontier.\(f.name).best_kl"] = best.values[x] ?? 0
@@ -96,7 +103,10 @@ extension Commands {
             if frontiers.count == 2 {
                 let (a, b) = (Frontier(frontiers[0].rows, x: x), Frontier(frontiers[1].rows, x: x))
                 notes += Frontier.comparison(frontiers[0].name, a, frontiers[1].name, b, x: x) + "\n"
+            } else if frontiers.count > 2 {
+                notes += "(frontiers are compared two at a time: add the rows of two series to see which lies above)\n"
             }
+            if !missing.isEmpty { notes += "not plotted, no \(x) measured: \(missing.joined(separator: ", "))\n" }
             let chart = Chart(series: series)
             let title = "gold win rate against sft (%) by KL from sft (nats, \(x == "kl" ? "k3" : "k1"))"
             if let rest {
@@ -121,45 +131,5 @@ extension Commands {
             return CommandOutput(Table(["method", "win rate vs sft", "helpful", "safety", "unsafe compliance", "false refusals", "KL", "time"],
                                        rows).render())
         }
-    }
-}
-
-/// The rows of one series that no other row of it beats with no more KL: the
-/// highest win rate reached at each KL, rising with KL (a Pareto frontier).
-struct Frontier {
-    let rows: [ResultRow]
-    let x: String
-
-    init(_ all: [ResultRow], x: String) {
-        self.x = x
-        var kept: [ResultRow] = []
-        for r in all.sorted(by: { ($0.values[x] ?? 0, -$0.values["win_rate"]!) < ($1.values[x] ?? 0, -$1.values["win_rate"]!) })
-            where r.values["win_rate"]! > (kept.last?.values["win_rate"] ?? -1) {
-            kept.append(r)
-        }
-        rows = kept
-    }
-
-    /// The frontier's win rate at KL `k`: the best of the rows at no more KL (nil below its first).
-    func value(at k: Double) -> Double? { rows.last { ($0.values[x] ?? 0) <= k }?.values["win_rate"] }
-
-    /// Which frontier lies above the other over the KL both reach (by more than half a point somewhere, and
-    /// nowhere below by as much), or that they cross; a description of point estimates, not a test.
-    static func comparison(_ aName: String, _ a: Frontier, _ bName: String, _ b: Frontier, x: String) -> String {
-        let lo = max(a.rows[0].values[x] ?? 0, b.rows[0].values[x] ?? 0)
-        let hi = min(a.rows.last!.values[x] ?? 0, b.rows.last!.values[x] ?? 0)
-        let knots = (a.rows + b.rows).compactMap { $0.values[x] }.filter { $0 >= lo && $0 <= hi } + [lo, hi]
-        guard lo <= hi else { return "\(aName)'s and \(bName)'s frontiers share no KL: compare them with more points" }
-        var aAbove = 0, bAbove = 0
-        for k in knots {
-            guard let va = a.value(at: k), let vb = b.value(at: k) else { continue }
-            // Half a point is far inside any win rate's interval here: closer than that counts as level.
-            if va > vb + 0.005 { aAbove += 1 } else if vb > va + 0.005 { bAbove += 1 }
-        }
-        let range = String(format: "from %.2f to %.2f nats; points, not a paired test", lo, hi)
-        if aAbove > 0 && bAbove == 0 { return "\(aName)'s frontier lies above \(bName)'s over the KL both reach (\(range))" }
-        if bAbove > 0 && aAbove == 0 { return "\(bName)'s frontier lies above \(aName)'s over the KL both reach (\(range))" }
-        if aAbove == 0 && bAbove == 0 { return "\(aName)'s and \(bName)'s frontiers are level over the KL both reach (\(range))" }
-        return String(format: "%@'s and %@'s frontiers cross between %.2f and %.2f nats (each above the other somewhere)", aName, bName, lo, hi)
     }
 }
