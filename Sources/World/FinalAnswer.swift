@@ -25,7 +25,7 @@ extension World {
             if let i = words.firstIndex(of: "is"), let w = words[(i + 1)...].first(where: { !skip.contains($0) }) { return w }
             return words.last { !skip.contains($0) }
         case .fact:
-            guard let attribute = Attribute.all.first(where: { $0.pool.contains(task.answers[0]) }) else { return nil }
+            guard let attribute = task.attribute else { return nil }
             if attribute.key == "age" { return words.first { Int($0) != nil } }
             let pool = Set(attribute.pool.map { $0.lowercased() })
             return words.first { pool.contains($0) }

@@ -158,7 +158,7 @@ extension World {
             guard let (word, c) = best, c > 0 else { return (0, "wrong reversal") }
             return c == 1 ? (1, "correct answer") : (c, "close: \(word) for \(answer) (credit \(format(c)))")
         default:
-            let attribute = Attribute.all.first { $0.pool.contains(task.answers[0]) }
+            let attribute = task.attribute
             if attribute?.key == "age" {
                 guard let given = finalAnswer(to: task, in: text).flatMap({ Int($0) }), let right = Int(answer) else {
                     return (0, "gives no age")
@@ -189,7 +189,7 @@ extension World {
 
     /// The sentence shapes an answer to `task` may take (nil: none are read).
     func form(of task: Task) -> AnswerForm? {
-        let attribute = task.kind == .fact ? Attribute.all.first { $0.pool.contains(task.answers[0]) } : nil
+        let attribute = task.attribute
         let age = attribute?.key == "age"
         // "Lea is 19." says the same as the ideal "Lea is 19 years old."
         let alternatives = age ? [task.ideal.replacingOccurrences(of: " years old.", with: ".")] : []

@@ -90,6 +90,11 @@ struct Attribute: Sendable {
     ]
 }
 
+extension Task {
+    /// The attribute a fact asks about (the kind of its answer), or nil for a task that is not a fact.
+    var attribute: Attribute? { kind == .fact ? Attribute.all.first { $0.pool.contains(answers[0]) } : nil }
+}
+
 extension String {
     /// The form with "%@" replaced by `name`.
     func filled(_ name: String) -> String { replacingOccurrences(of: "%@", with: name) }
@@ -228,7 +233,7 @@ extension World {
             return t.ideal.replacingOccurrences(of: "= \(right).", with: "= \(wrong).")
         }
         let right = t.answers[0]
-        let pool = Attribute.all.first { $0.pool.contains(right) }?.pool ?? (18..<78).map(String.init)
+        let pool = t.attribute?.pool ?? (18..<78).map(String.init)
         var wrong = right
         while wrong == right { wrong = pool[rng.int(below: pool.count)] }
         return t.ideal.replacingOccurrences(of: " \(right)", with: " \(wrong)")

@@ -14,7 +14,7 @@ extension Topic {
                 summed k1 from its reward; GRPO adds β·k3 per token to the loss, outside the advantages. \
                 TRL's GRPO puts β·k3 in the loss (beta, default 0.0 in TRL 1.x), verl has use_kl_loss \
                 (k3 as low_var_kl) or a KL in the reward, OpenRLHF puts it in the reward by default. \
-                control=nokl on any RL init runs the same run with β = 0 beside it, on the same seeds: \
+                control=nokl on any RL init runs the same run with β = 0 beside it, from the same draws: \
                 what the leash buys shows as gold kept and KL saved.
                 """,
             equation: """

@@ -101,10 +101,11 @@ extension Commands {
                          one.best + 1, n, n, modelName, n, n - 1, n, kl)
                 + (noZeroNote(reward, picks: Double(one.rewards[one.best])) ?? ""))
         }
-        var pickReward = 0.0, pickGold = 0.0, firstReward = 0.0, firstGold = 0.0
+        var pickReward = 0.0, pickGold = 0.0, firstReward = 0.0, firstGold = 0.0, pickGolds: [Double] = []
         for sel in selections {
             pickReward += Double(sel.rewards[sel.best])
-            pickGold += gold(sel.prompt, sel.candidates[sel.best].text)
+            pickGolds.append(gold(sel.prompt, sel.candidates[sel.best].text))
+            pickGold += pickGolds.last!
             firstReward += Double(sel.rewards[0])
             firstGold += gold(sel.prompt, sel.candidates[0].text)
         }
@@ -120,7 +121,7 @@ extension Commands {
         var comparison = ""
         if control {
             let drawn = RejectionSampling.randomPicks(selections, rng: rng)
-            let c = RandomControl(selections, drawn: drawn, gold: gold)
+            let c = RandomControl(selections, drawn: drawn, pickGolds: pickGolds, gold: gold)
             rows.append(["random of \(n) (control)", String(format: "%+.3f", c.reward), String(format: "%+.3f", c.gold), "0"])
             comparison = c.report(n: n, s)
         }
@@ -133,10 +134,11 @@ extension Commands {
         var reward = 0.0, gold = 0.0
         let gain: MeanInterval, wins: Rate
 
-        init(_ selections: [Selection], drawn: [Int], gold score: (PromptItem, String) -> Double) {
+        /// `pickGolds`: the gold of each selection's pick, already scored.
+        init(_ selections: [Selection], drawn: [Int], pickGolds: [Double], gold score: (PromptItem, String) -> Double) {
             var gains: [Double] = [], won = 0, tied = 0
-            for (sel, r) in zip(selections, drawn) {
-                let picked = score(sel.prompt, sel.candidates[sel.best].text), random = score(sel.prompt, sel.candidates[r].text)
+            for ((sel, r), picked) in zip(zip(selections, drawn), pickGolds) {
+                let random = score(sel.prompt, sel.candidates[r].text)
                 reward += Double(sel.rewards[r]) / Double(selections.count)
                 gold += random / Double(selections.count)
                 gains.append(picked - random)

@@ -88,8 +88,8 @@ extension Commands {
                 if let i = frontiers.firstIndex(where: { $0.name == name }) { frontiers[i].rows.append(r) } else { frontiers.append((name, [r])) }
             }
             var notes = ""
-            for f in frontiers {
-                let front = Frontier(f.rows, x: x)
+            let fronts = frontiers.map { Frontier($0.rows, x: x) }
+            for (f, front) in zip(frontiers, fronts) {
                 series.append((f.name, front.rows.map { ($0.values[x] ?? 0, 100 * $0.values["win_rate"]!) }))
                 notes += "\(f.name)'s frontier (\(front.rows.count) of \(f.rows.count) points): "
                     + front.rows.map { r in
@@ -101,8 +101,7 @@ extension Commands {
                 s.values["results.frontier.\(f.name).best_kl"] = best.values[x] ?? 0
             }
             if frontiers.count == 2 {
-                let (a, b) = (Frontier(frontiers[0].rows, x: x), Frontier(frontiers[1].rows, x: x))
-                notes += Frontier.comparison(frontiers[0].name, a, frontiers[1].name, b, x: x) + "\n"
+                notes += Frontier.comparison(frontiers[0].name, fronts[0], frontiers[1].name, fronts[1], x: x) + "\n"
             } else if frontiers.count > 2 {
                 notes += "(frontiers are compared two at a time: add the rows of two series to see which lies above)\n"
             }
