@@ -14,15 +14,21 @@ final class Activations {
     // Forward, saved. Per layer: index by layer number.
     let encoded: UnsafeMutablePointer<Float>                              // (B, T, C)
     let ln1: [UnsafeMutablePointer<Float>], ln1Mean: [UnsafeMutablePointer<Float>], ln1Rstd: [UnsafeMutablePointer<Float>]
-    let qkv: [UnsafeMutablePointer<Float>]                                // (B, T, qkvWidth), q and k rotated (Llama)
-    let atty: [UnsafeMutablePointer<Float>]                               // (B, T, C)
+    let qkv: [UnsafeMutablePointer<Float>]                                // (B, T, qkvWidth), q and k normed and rotated
+    let qkvRaw: [UnsafeMutablePointer<Float>]                             // before the q/k norm (qkv itself without one)
+    let qkRstd: [UnsafeMutablePointer<Float>]                             // (B, T, q/k norm groups)
+    let atty: [UnsafeMutablePointer<Float>]                               // (B, T, heads·headSize)
     let att: [UnsafeMutablePointer<Float>]                                // (B, NH, T, T)
     let residual2: [UnsafeMutablePointer<Float>]
     let ln2: [UnsafeMutablePointer<Float>], ln2Mean: [UnsafeMutablePointer<Float>], ln2Rstd: [UnsafeMutablePointer<Float>]
     let fch: [UnsafeMutablePointer<Float>]                                // (B, T, fcWidth): GPT-2's 4C, Llama's [gate | up]
     let fchGelu: [UnsafeMutablePointer<Float>]                            // (B, T, hidden), after GELU or SwiGLU
     let residual3: [UnsafeMutablePointer<Float>]
-    /// The attention and MLP output projections, (B, T, C): added into the
+    /// The attention and MLP output projections before a norm after them (B, T, C),
+    /// and that norm's rstd (B, T); without such norms, `projection`.
+    let attentionOutput: [UnsafeMutablePointer<Float>], post1Rstd: [UnsafeMutablePointer<Float>]
+    let mlpOutput: [UnsafeMutablePointer<Float>], post2Rstd: [UnsafeMutablePointer<Float>]
+    /// The output projections (or their norms), (B, T, C): added into the
     /// residual stream at once and never read again, so one buffer serves all.
     let projection: UnsafeMutablePointer<Float>
     let lnf: UnsafeMutablePointer<Float>, lnfMean: UnsafeMutablePointer<Float>, lnfRstd: UnsafeMutablePointer<Float>
@@ -34,7 +40,9 @@ final class Activations {
     let dresidual: UnsafeMutablePointer<Float>, dln: UnsafeMutablePointer<Float>, datty: UnsafeMutablePointer<Float>
     let dqkv: UnsafeMutablePointer<Float>, dfch: UnsafeMutablePointer<Float>, dfchGelu: UnsafeMutablePointer<Float>
     let datt: UnsafeMutablePointer<Float>                                 // (B, NH, T, T)
-    /// Where a frozen norm's weight and bias gradients go (2·C), read by nothing.
+    /// The gradient before the q/k norm (B, T, qkvWidth), and at a sublayer's output before its norm after (B, T, C).
+    let dqkvRaw: UnsafeMutablePointer<Float>, dpost: UnsafeMutablePointer<Float>
+    /// Where a frozen norm's weight and bias gradients go (2·max(C, qkvWidth)), read by nothing.
     let dnormScratch: UnsafeMutablePointer<Float>
 
     // Loss scratch, (B, T) each.
@@ -45,16 +53,18 @@ final class Activations {
     init(config: GPTConfig, B: Int, T: Int, reusing: FloatBuffer? = nil) {
         self.B = B
         self.T = T
-        let L = config.layers, C = config.width, V = config.vocabularySize, NH = config.heads
+        let L = config.layers, C = config.width, V = config.vocabularySize, NH = config.heads, A = config.attentionWidth
         let QKV = config.qkvWidth, FC = config.fcWidth, H = config.hidden
-        let BT = B * T
+        let arch = config.architecture, qkRows = arch.qkNorm == .none ? 0 : NH + config.kvHeads
+        let raw = qkRows > 0 ? 1 : 0, post = arch.placement.after ? 1 : 0
+        let BT = B * T, scratchNorm = 2 * max(C, QKV)
         var sizes: [Int] = [BT * C]
-        let perLayer = [BT * C, BT, BT, BT * QKV, BT * C, B * NH * T * T, BT * C,
-                        BT * C, BT, BT, BT * FC, BT * H, BT * C]
+        let perLayer = [BT * C, BT, BT, BT * QKV, raw * BT * QKV, BT * qkRows, BT * A, B * NH * T * T, BT * C,
+                        BT * C, BT, BT, BT * FC, BT * H, BT * C, post * BT * C, post * BT, post * BT * C, post * BT]
         for _ in 0..<L { sizes += perLayer }
         sizes += [BT * C, BT, BT, BT * V, BT * C]
-        sizes += [BT * V, BT * C, BT * C, BT * C, BT * C, BT * QKV, BT * FC, BT * H, B * NH * T * T]
-        sizes += [BT, BT, BT, 2 * C]
+        sizes += [BT * V, BT * C, BT * C, BT * C, BT * A, BT * QKV, BT * FC, BT * H, B * NH * T * T, raw * BT * QKV, post * BT * C]
+        sizes += [BT, BT, BT, scratchNorm]
         let total = sizes.reduce(0, +)
         if let reusing, reusing.count >= total {
             buffer = reusing
@@ -67,16 +77,20 @@ final class Activations {
         encoded = take(BT * C)
         var layer: [[UnsafeMutablePointer<Float>]] = Array(repeating: [], count: perLayer.count)
         for _ in 0..<L { for (k, n) in perLayer.enumerated() { layer[k].append(take(n)) } }
-        (ln1, ln1Mean, ln1Rstd, qkv, atty) = (layer[0], layer[1], layer[2], layer[3], layer[4])
-        (att, residual2, ln2, ln2Mean) = (layer[5], layer[6], layer[7], layer[8])
-        (ln2Rstd, fch, fchGelu, residual3) = (layer[9], layer[10], layer[11], layer[12])
+        (ln1, ln1Mean, ln1Rstd, qkv) = (layer[0], layer[1], layer[2], layer[3])
+        qkvRaw = raw == 1 ? layer[4] : layer[3]
+        (qkRstd, atty, att, residual2) = (layer[5], layer[6], layer[7], layer[8])
+        (ln2, ln2Mean, ln2Rstd, fch, fchGelu, residual3) = (layer[9], layer[10], layer[11], layer[12], layer[13], layer[14])
         lnf = take(BT * C); lnfMean = take(BT); lnfRstd = take(BT); logits = take(BT * V)
         projection = take(BT * C)
+        (attentionOutput, post1Rstd) = post == 1 ? (layer[15], layer[16]) : (Array(repeating: projection, count: L), layer[16])
+        (mlpOutput, post2Rstd) = post == 1 ? (layer[17], layer[18]) : (Array(repeating: projection, count: L), layer[18])
         dlogits = take(BT * V); dhidden = take(BT * C); dresidual = take(BT * C); dln = take(BT * C)
-        datty = take(BT * C); dqkv = take(BT * QKV); dfch = take(BT * FC); dfchGelu = take(BT * H)
+        datty = take(BT * A); dqkv = take(BT * QKV); dfch = take(BT * FC); dfchGelu = take(BT * H)
         datt = take(B * NH * T * T)
+        dqkvRaw = take(raw * BT * QKV); dpost = take(post * BT * C)
         logp = take(BT); lse = take(BT); lossScratch = take(BT)
-        dnormScratch = take(2 * C)
+        dnormScratch = take(scratchNorm)
         tokens = .allocate(capacity: BT)
         positions = .allocate(capacity: BT)
         tokens.initialize(repeating: 0, count: BT)

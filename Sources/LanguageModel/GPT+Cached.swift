@@ -13,7 +13,7 @@ extension GPT {
     public func forwardCached(
         tokens: [Int32], slots: [Int32], positions: [Int32], logitRows: [Int], cache: KVCache
     ) -> UnsafePointer<Float> {
-        let R = tokens.count, C = config.width, NH = config.heads, V = config.vocabularySize
+        let R = tokens.count, C = config.width, A = config.attentionWidth, V = config.vocabularySize
         precondition(slots.count == R && positions.count == R, "forwardCached: one slot and position per token")
         precondition(positions.allSatisfy { $0 >= 0 && Int($0) < cache.capacity }, "forwardCached: position past the cache")
         precondition(slots.allSatisfy { $0 >= 0 && Int($0) < cache.slots }, "forwardCached: no such slot")
@@ -28,26 +28,29 @@ extension GPT {
                                   wpe: layout.wpe.map(matrix), N: R, C: C)
             }
         }
+        scaleEmbedding(s.x, N: R)
         // One set of scratch rows serves every layer: the residual stream s.x is updated in place.
-        let t = BlockTensors(input: s.x, ln1: s.ln, ln1Mean: s.mean, ln1Rstd: s.rstd, qkv: s.qkv, atty: s.atty, projection: s.proj,
-                             afterAttention: s.x, ln2: s.ln, ln2Mean: s.mean, ln2Rstd: s.rstd, fch: s.fch, activated: s.act,
-                             output: s.x, N: R, keepsAdapterInputs: false)
+        let t = BlockTensors(input: s.x, ln1: s.ln, ln1Mean: s.mean, ln1Rstd: s.rstd, qkvRaw: s.qkvRaw, qkRstd: s.qkRstd, qkv: s.qkv,
+                             atty: s.atty, attentionOutput: s.proj, post1Rstd: s.rstd, mlpOutput: s.proj, post2Rstd: s.rstd,
+                             normed: s.normed, afterAttention: s.x, ln2: s.ln, ln2Mean: s.mean, ln2Rstd: s.rstd, fch: s.fch,
+                             activated: s.act, output: s.x, N: R, keepsAdapterInputs: false)
         slots.withUnsafeBufferPointer { sl in
             positions.withUnsafeBufferPointer { pos in
                 for l in 0..<config.layers {
+                    let shape = config.attention(layer: l)
                     block(l, t, positions: pos.baseAddress!) { t in
                         // This step's keys and values join the cache, then the rows attend over it.
                         let keys = cache.keys(layer: l), values = cache.values(layer: l)
                         for r in 0..<R {
                             for h in 0..<KV {
                                 let at = ((Int(sl[r]) * KV + h) * TMax + Int(pos[r])) * hs
-                                (keys + at).update(from: t.qkv + r * QKV + C + h * hs, count: hs)
-                                (values + at).update(from: t.qkv + r * QKV + C + KV * hs + h * hs, count: hs)
+                                (keys + at).update(from: t.qkv + r * QKV + A + h * hs, count: hs)
+                                (values + at).update(from: t.qkv + r * QKV + A + KV * hs + h * hs, count: hs)
                             }
                         }
                         Attention.forwardCached(out: t.atty, q: t.qkv, qStride: QKV, keys: keys, values: values,
                                                 slots: sl.baseAddress!, positions: pos.baseAddress!,
-                                                R: R, TMax: TMax, C: C, NH: NH, NKV: KV)
+                                                R: R, TMax: TMax, shape: shape)
                     }
                 }
             }

@@ -20,18 +20,22 @@ extension GPT {
 
     func forward(_ a: Activations, computeLogits: Bool) {
         let B = a.B, T = a.T, N = B * T
-        let C = config.width, NH = config.heads, V = config.vocabularySize
+        let C = config.width, V = config.vocabularySize
         drawDropout()
         Embedding.forward(out: a.encoded, tokens: a.tokens, positions: a.positions, wte: matrix(layout.wte),
                           wpe: layout.wpe.map(matrix), N: N, C: C)
+        scaleEmbedding(a.encoded, N: N)
         var residual = a.encoded
         for l in 0..<config.layers {
-            let t = BlockTensors(input: residual, ln1: a.ln1[l], ln1Mean: a.ln1Mean[l], ln1Rstd: a.ln1Rstd[l], qkv: a.qkv[l], atty: a.atty[l],
-                                 projection: a.projection, afterAttention: a.residual2[l],
-                                 ln2: a.ln2[l], ln2Mean: a.ln2Mean[l], ln2Rstd: a.ln2Rstd[l], fch: a.fch[l], activated: a.fchGelu[l],
-                                 output: a.residual3[l], N: N, keepsAdapterInputs: true)
+            let t = BlockTensors(input: residual, ln1: a.ln1[l], ln1Mean: a.ln1Mean[l], ln1Rstd: a.ln1Rstd[l],
+                                 qkvRaw: a.qkvRaw[l], qkRstd: a.qkRstd[l], qkv: a.qkv[l], atty: a.atty[l],
+                                 attentionOutput: a.attentionOutput[l], post1Rstd: a.post1Rstd[l],
+                                 mlpOutput: a.mlpOutput[l], post2Rstd: a.post2Rstd[l], normed: a.projection,
+                                 afterAttention: a.residual2[l], ln2: a.ln2[l], ln2Mean: a.ln2Mean[l], ln2Rstd: a.ln2Rstd[l],
+                                 fch: a.fch[l], activated: a.fchGelu[l], output: a.residual3[l], N: N, keepsAdapterInputs: true)
+            let shape = config.attention(layer: l)
             block(l, t, positions: a.positions) { t in
-                Attention.forward(out: t.atty, att: a.att[l], inp: t.qkv, B: B, T: T, C: C, NH: NH, NKV: config.kvHeads)
+                Attention.forward(out: t.atty, att: a.att[l], inp: t.qkv, B: B, T: T, shape: shape)
             }
             residual = a.residual3[l]
         }
@@ -52,6 +56,13 @@ extension GPT {
     /// Gradient at the final hidden states (B, T, C), read by `backward`.
     public var hiddenGradients: UnsafeMutablePointer<Float> { requireActivations().dhidden }
 
+    /// Multiplies the embedded rows by the family's embedding scale (Gemma's √width).
+    func scaleEmbedding(_ x: UnsafeMutablePointer<Float>, N: Int) {
+        let s = embeddingScale
+        guard s != 1 else { return }
+        for i in 0..<(N * config.width) { x[i] *= s }
+    }
+
     func requireActivations() -> Activations {
         guard let a = activations else { preconditionFailure("no forward pass has run") }
         return a
@@ -67,22 +78,23 @@ extension GPT {
 }
 
 /// One transformer block's tensors in a buffer: its norms and biases as
-/// pointers (nil where the family has no bias), its four matrices as
+/// pointers (nil where the family has none), its four matrices as
 /// `Matrix` — `Weight` for parameters (binary32 or bfloat16), pointers for gradients.
 struct BlockWeights<Matrix> {
-    let norm1w, norm2w: UnsafeMutablePointer<Float>
+    let norm1w, norm2w, post1w, post2w, qNorm, kNorm: UnsafeMutablePointer<Float>?
     let qkvw, projw, fcw, fcprojw: Matrix
     let norm1b, qkvb, projb, norm2b, fcb, fcprojb: UnsafeMutablePointer<Float>?
 
     /// Views at one block's offsets: the vectors in `buffer`, the matrices through `matrix`.
     init(_ o: BlockOffsets, in buffer: FloatBuffer, matrix: (Int) -> Matrix) {
         let p = buffer.pointer
-        norm1w = p + o.norm1w; norm1b = o.norm1b.map { p + $0 }
-        qkvw = matrix(o.qkvw); qkvb = o.qkvb.map { p + $0 }
-        projw = matrix(o.projw); projb = o.projb.map { p + $0 }
-        norm2w = p + o.norm2w; norm2b = o.norm2b.map { p + $0 }
-        fcw = matrix(o.fcw); fcb = o.fcb.map { p + $0 }
-        fcprojw = matrix(o.fcprojw); fcprojb = o.fcprojb.map { p + $0 }
+        func at(_ offset: Int?) -> UnsafeMutablePointer<Float>? { offset.map { p + $0 } }
+        norm1w = at(o.norm1w); norm1b = at(o.norm1b)
+        qkvw = matrix(o.qkvw); qkvb = at(o.qkvb); qNorm = at(o.qNorm); kNorm = at(o.kNorm)
+        projw = matrix(o.projw); projb = at(o.projb); post1w = at(o.post1w)
+        norm2w = at(o.norm2w); norm2b = at(o.norm2b)
+        fcw = matrix(o.fcw); fcb = at(o.fcb)
+        fcprojw = matrix(o.fcprojw); fcprojb = at(o.fcprojb); post2w = at(o.post2w)
     }
 }
 

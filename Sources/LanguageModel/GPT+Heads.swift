@@ -13,6 +13,7 @@ extension GPT {
         let C = trunk.config.width
         rng.fillNormal(p.pointer + layout.score!, C, std: 1 / Float(C + 1).squareRoot())
         self.init(config: trunk.config, scalarHead: true, parameters: p, bfloat16: h)
+        tokenIDs = trunk.tokenIDs
     }
 
     /// A language model with `other`'s transformer and the LM head tied to its
@@ -24,6 +25,7 @@ extension GPT {
         let embedding = other.layout.specs[0].name  // the token embedding comes first in every layout
         let (p, h) = other.tensors(for: layout) { $0 == "lm_head.weight" ? embedding : $0 }
         self.init(config: other.config, scalarHead: false, parameters: p, bfloat16: h)
+        tokenIDs = other.tokenIDs
     }
 
     /// Entropy (B·T) of the next-token distribution at every position of the

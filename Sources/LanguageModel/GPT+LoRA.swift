@@ -19,6 +19,7 @@ extension GPT {
         }
         let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, bfloat16: h, lora: settings)
         made.baseChanged = base.baseChanged
+        made.tokenIDs = base.tokenIDs
         return made
     }
 
@@ -31,6 +32,7 @@ extension GPT {
         guard let lora else {
             let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, bfloat16: h)
             made.baseChanged = baseChanged
+            made.tokenIDs = tokenIDs
             return made
         }
         let r = lora.rank, s = lora.scaling
@@ -40,7 +42,7 @@ extension GPT {
                 let (weight, OC) = product(adapter.site, o)
                 let A = parameters.pointer + adapter.a, B = parameters.pointer + adapter.b
                 let R = adapter.columns.count, K = adapter.inputs, lo = adapter.columns.lowerBound
-                if isLlama {  // W (OC, in): rows lo..<hi += s · B A
+                if outIn {  // W (OC, in): rows lo..<hi += s · B A
                     gemm(M: R, N: K, K: r, alpha: s, A: B, lda: r, B: A, ldb: K, beta: 1, C: p.pointer + weight + lo * K, ldc: K)
                 } else {  // W (in, OC): columns lo..<hi += s · (B A)ᵀ = s · Aᵀ Bᵀ
                     gemm(transA: true, transB: true, M: K, N: R, K: r, alpha: s, A: A, lda: K, B: B, ldb: r,
@@ -50,6 +52,7 @@ extension GPT {
         }
         let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p)
         made.baseChanged = true
+        made.tokenIDs = tokenIDs
         return made
     }
 

@@ -14,6 +14,7 @@ extension GPT {
         let (p, h) = tensors(for: target)
         let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, bfloat16: h, lora: lora)
         made.baseChanged = baseChanged || precision == .bfloat16
+        made.tokenIDs = tokenIDs
         return made
     }
 

@@ -38,6 +38,9 @@ public final class GPT {
     var adapterScratch: FloatBuffer?
     /// Room for one adapter's dropout mask and its dropped input (2 · N · in).
     var dropoutScratch: FloatBuffer?
+    /// The special token ids of the config.json the model was loaded from, written
+    /// back when it is saved (nil for a model made here). Copies keep them.
+    public var tokenIDs: TokenIDs?
     /// Whether passes are training ones: adapters then drop their inputs (LoRA dropout).
     /// Training steps set it around their forward and backward; it is false otherwise.
     public var training = false
@@ -48,8 +51,9 @@ public final class GPT {
     /// Forward passes that drew dropout masks so far: each mask's seed, so that the
     /// same inputs and steps give the same masks, and backward draws them again.
     var dropoutDraws: UInt64 = 0
-    /// The rotary inverse frequencies of the Llama family (empty for GPT-2).
-    let ropeFrequencies: [Float]
+    /// The rotary inverse frequencies (empty without rotary positions), and those
+    /// of the sliding-window layers when their base differs (Gemma 3; else empty).
+    let ropeFrequencies: [Float], localRopeFrequencies: [Float]
     private var optimizerState: AdamW?
 
     /// A freshly initialised model, as GPT-2 initialises: weights normal(0, 0.02),
@@ -59,7 +63,7 @@ public final class GPT {
         self.config = config
         self.hasScalarHead = scalarHead
         layout = ParameterLayout(config: config, scalarHead: scalarHead)
-        ropeFrequencies = Self.frequencies(config)
+        (ropeFrequencies, localRopeFrequencies) = Self.frequencies(config)
         parameters = FloatBuffer(count: layout.count)
         bfloat16Weights = nil
         var rng = Random(seed: seed)
@@ -69,7 +73,7 @@ public final class GPT {
             switch spec.role {
             case .residualProjection: rng.fillNormal(p, spec.count, std: residualStd)
             case .embedding, .matrix, .scalarHead: rng.fillNormal(p, spec.count, std: 0.02)
-            case .normWeight: p.update(repeating: 1, count: spec.count)
+            case .normWeight: p.update(repeating: config.architecture.norm == .rmsPlusOne ? 0 : 1, count: spec.count)
             case .bias, .loraA, .loraB: break  // the buffer starts at zero; a model is made without adapters
             }
         }
@@ -87,13 +91,15 @@ public final class GPT {
                                  precision: bfloat16 == nil ? .float32 : .bfloat16)
         precondition(parameters.count == layout.count, "parameter count \(parameters.count) != \(layout.count)")
         precondition((bfloat16?.count ?? 0) == layout.bfloat16Count, "bfloat16 count \(bfloat16?.count ?? 0) != \(layout.bfloat16Count)")
-        ropeFrequencies = Self.frequencies(config)
+        (ropeFrequencies, localRopeFrequencies) = Self.frequencies(config)
         self.parameters = parameters
         bfloat16Weights = bfloat16
     }
 
-    static func frequencies(_ config: GPTConfig) -> [Float] {
-        config.family != .gpt2 ? RoPE.frequencies(headSize: config.headSize, theta: config.ropeTheta, llama3: config.ropeScaling) : []
+    static func frequencies(_ config: GPTConfig) -> (global: [Float], local: [Float]) {
+        guard config.architecture.rotary else { return ([], []) }
+        return (RoPE.frequencies(headSize: config.headSize, theta: config.ropeTheta, llama3: config.ropeScaling),
+                config.localRopeTheta.map { RoPE.frequencies(headSize: config.headSize, theta: $0) } ?? [])
     }
 
     /// Number of parameters.
@@ -174,6 +180,7 @@ public final class GPT {
         p.copy(from: parameters)
         let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, bfloat16: bfloat16Weights, lora: lora)
         made.baseChanged = baseChanged
+        made.tokenIDs = tokenIDs
         return made
     }
 }

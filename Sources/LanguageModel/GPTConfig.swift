@@ -1,18 +1,19 @@
 import Foundation
 import Kernels
 
-/// The shape of a model: GPT-2's (token and learned position embeddings,
-/// LayerNorm, GELU MLP, multi-head attention, tied head) or the Llama
-/// family's (RMSNorm, rotary positions, SwiGLU MLP, grouped-query attention,
-/// tied or untied head, optional q/k/v bias as in Qwen2). The GPT-2 keys are
-/// read from and written to Hugging Face's GPT-2 `config.json` (`n_layer`,
-/// `n_head`, `n_embd`, `n_positions`, `vocab_size`); the Llama family's come
-/// from its own config.json (`HuggingFaceConfig`).
+/// The shape of a model: its family's description (`Architecture`: GPT-2's
+/// LayerNorm, learned positions and GELU MLP; the Llama family's RMSNorm,
+/// rotary positions and gated MLP; the q/k norms and norm placements of Qwen3,
+/// OLMo 2 and Gemma 3) and the sizes and per-layer settings its config.json
+/// gives. The GPT-2 keys are read from and written to Hugging Face's GPT-2
+/// `config.json` (`n_layer`, `n_head`, `n_embd`, `n_positions`, `vocab_size`);
+/// the other families' come from their own config.json (`HuggingFaceConfig`).
 public struct GPTConfig: Codable, Sendable, Equatable {
     /// Which family's blocks the model is made of, named by Hugging Face's
-    /// `model_type`: GPT-2's, or the Llama family's (Llama, Qwen2 and Mistral
-    /// share the blocks and differ in defaults such as Qwen2's q/k/v bias).
-    public enum Family: String, Sendable, Codable, CaseIterable { case gpt2, llama, qwen2, mistral }
+    /// `model_type`; its blocks are described by `architecture`.
+    public enum Family: String, Sendable, Codable, CaseIterable {
+        case gpt2, llama, qwen2, mistral, qwen3, olmo2, gemma3 = "gemma3_text", smollm3
+    }
 
     /// Number of transformer blocks (`n_layer`).
     public var layers: Int
@@ -40,6 +41,18 @@ public struct GPTConfig: Codable, Sendable, Equatable {
     public var tiedHead = true
     /// Whether q, k and v have biases (Qwen2's `attention_bias`); GPT-2's projections all do.
     public var attentionBias = false
+    /// The head size when it is not width / heads (`head_dim`: Qwen3, Gemma 3).
+    public var headDimension: Int? = nil
+    /// Gemma 3's `query_pre_attn_scalar`: q·k is scaled by 1/√ of it rather than of the head size.
+    public var queryScalar: Double? = nil
+    /// The sliding window of the layers that have one (`sliding_window`), and which
+    /// layers those are (Gemma 3's "sliding_attention" layers; nil: none).
+    public var slidingWindow: Int? = nil
+    public var slidingLayers: [Bool]? = nil
+    /// The rotary base of the sliding layers when it differs (Gemma 3's `rope_local_base_freq`).
+    public var localRopeTheta: Double? = nil
+    /// Which layers turn q and k (SmolLM3's `no_rope_layers`: 0 for a layer without); nil: all.
+    public var rotaryLayers: [Bool]? = nil
 
     /// A config with the given shape.
     public init(layers: Int, heads: Int, width: Int, contextLength: Int, vocabularySize: Int) {
@@ -68,16 +81,30 @@ public struct GPTConfig: Codable, Sendable, Equatable {
         return c
     }
 
+    /// What the blocks are made of.
+    public var architecture: Architecture { family.architecture }
     /// Key/value heads.
     public var kvHeads: Int { keyValueHeads ?? heads }
     /// Width of one head.
-    public var headSize: Int { width / heads }
-    /// Width of the fused q, k, v projection's output: C + 2·kvHeads·headSize.
-    public var qkvWidth: Int { width + 2 * kvHeads * headSize }
+    public var headSize: Int { headDimension ?? width / heads }
+    /// Width of the queries and of the attention's output: heads·headSize (the width, unless `head_dim` says otherwise).
+    public var attentionWidth: Int { heads * headSize }
+    /// Width of the fused q, k, v projection's output: heads·headSize + 2·kvHeads·headSize.
+    public var qkvWidth: Int { attentionWidth + 2 * kvHeads * headSize }
     /// The MLP's hidden width.
     public var hidden: Int { mlpWidth ?? 4 * width }
-    /// Width of the MLP's first projection's output: GPT-2's hidden layer, or the Llama family's [gate | up].
-    public var fcWidth: Int { family == .gpt2 ? hidden : 2 * hidden }
+    /// Width of the MLP's first projection's output: GPT-2's hidden layer, or a gated MLP's [gate | up].
+    public var fcWidth: Int { architecture.gated ? 2 * hidden : hidden }
+
+    /// Layer l's attention: its heads, scale and window.
+    public func attention(layer l: Int) -> AttentionShape {
+        AttentionShape(heads: heads, kvHeads: kvHeads, headSize: headSize, scale: queryScalar.map { Float(1 / $0.squareRoot()) },
+                       window: slidingLayers?[l] == true ? slidingWindow : nil)
+    }
+    /// Whether layer l turns q and k by their positions.
+    public func rotates(layer l: Int) -> Bool { architecture.rotary && rotaryLayers?[l] != false }
+    /// Whether layer l is a sliding-window layer with its own rotary base.
+    public func usesLocalRope(layer l: Int) -> Bool { localRopeTheta != nil && slidingLayers?[l] == true }
 
     enum CodingKeys: String, CodingKey {
         case layers = "n_layer", heads = "n_head", width = "n_embd"
@@ -89,11 +116,16 @@ public struct GPTConfig: Codable, Sendable, Equatable {
         if layers < 1 || layers > 256 { return "n_layer must be between 1 and 256 (is \(layers))" }
         if heads < 1 || heads > 256 { return "n_head must be between 1 and 256 (is \(heads))" }
         if width < 1 || width > 16384 { return "n_embd must be between 1 and 16384 (is \(width))" }
-        if width % heads != 0 { return "n_embd (\(width)) must be a multiple of n_head (\(heads))" }
+        if headDimension == nil && width % heads != 0 { return "n_embd (\(width)) must be a multiple of n_head (\(heads))" }
+        if let h = headDimension, h < 1 || h > 1024 { return "head_dim must be between 1 and 1024 (is \(h))" }
         if kvHeads < 1 || heads % kvHeads != 0 {
             return "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))"
         }
-        if family != .gpt2 && headSize % 2 != 0 { return "the head size (\(headSize)) must be even for rotary embeddings" }
+        if architecture.rotary && headSize % 2 != 0 { return "the head size (\(headSize)) must be even for rotary embeddings" }
+        if let w = slidingWindow, w < 1 { return "sliding_window must be at least 1 (is \(w))" }
+        if let s = slidingLayers, s.count != layers { return "layer_types lists \(s.count) layers, not num_hidden_layers (\(layers))" }
+        if let r = rotaryLayers, r.count != layers { return "no_rope_layers lists \(r.count) layers, not num_hidden_layers (\(layers))" }
+        if let q = queryScalar, !(q.isFinite && q > 0) { return "query_pre_attn_scalar must be a positive number (is \(q))" }
         if hidden < 1 || hidden > 1 << 17 { return "intermediate_size must be between 1 and 131072 (is \(hidden))" }
         if contextLength < 1 || contextLength > 65536 {
             return "n_positions must be between 1 and 65536 (is \(contextLength))"

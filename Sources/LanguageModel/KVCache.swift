@@ -46,20 +46,24 @@ public final class KVCache {
 
 /// Views into the cached forward pass's scratch.
 struct CachedRows {
-    let x, ln, qkv, atty, proj, fch, act, gathered, logits: UnsafeMutablePointer<Float>
-    let mean, rstd: UnsafeMutablePointer<Float>
+    let x, ln, qkvRaw, qkv, atty, proj, normed, fch, act, gathered, logits: UnsafeMutablePointer<Float>
+    let mean, rstd, qkRstd: UnsafeMutablePointer<Float>
 
     static func floats(_ c: GPTConfig, rows R: Int, logitRows: Int) -> Int {
-        R * (4 * c.width + c.qkvWidth + c.fcWidth + c.hidden) + R * 2 + logitRows * (c.width + c.vocabularySize)
+        R * (4 * c.width + 2 * c.qkvWidth + c.attentionWidth + c.fcWidth + c.hidden) + R * (2 + c.heads + c.kvHeads)
+            + logitRows * (c.width + c.vocabularySize)
     }
 
     init(_ base: UnsafeMutablePointer<Float>, _ c: GPTConfig, rows R: Int, logitRows: Int) {
         let C = c.width
         var cursor = base
         func take(_ n: Int) -> UnsafeMutablePointer<Float> { defer { cursor += n }; return cursor }
-        x = take(R * C); ln = take(R * C); qkv = take(R * c.qkvWidth); atty = take(R * C); proj = take(R * C)
+        x = take(R * C); ln = take(R * C); qkv = take(R * c.qkvWidth); atty = take(R * c.attentionWidth); proj = take(R * C)
+        normed = take(R * C)
+        let raw = take(R * c.qkvWidth)
+        qkvRaw = c.architecture.qkNorm == .none ? qkv : raw
         fch = take(R * c.fcWidth); act = take(R * c.hidden)
-        mean = take(R); rstd = take(R)
+        mean = take(R); rstd = take(R); qkRstd = take(R * (c.heads + c.kvHeads))
         gathered = take(logitRows * C); logits = take(logitRows * c.vocabularySize)
     }
 }

@@ -78,7 +78,7 @@ extension ParameterLayout {
         config: GPTConfig, settings: LoRASettings,
         add: (String, [Int], ParameterRole) -> Int
     ) -> [[LoRAAdapter]] {
-        let C = config.width, KV = config.kvHeads * config.headSize, H = config.hidden, r = settings.rank
+        let C = config.width, A = config.attentionWidth, KV = config.kvHeads * config.headSize, H = config.hidden, r = settings.rank
         let targets = Set(settings.targets)
         return (0..<config.layers).map { l in
             // (module path, PEFT name, site, output columns, input width), in the blocks' order.
@@ -87,10 +87,10 @@ extension ParameterLayout {
                    ("transformer.h.\(l).attn.c_proj", "c_proj", .attentionOutput, 0..<C, C),
                    ("transformer.h.\(l).mlp.c_fc", "c_fc", .mlpIn, 0..<H, C),
                    ("transformer.h.\(l).mlp.c_proj", "c_proj", .mlpOut, 0..<C, H)]
-                : [("model.layers.\(l).self_attn.q_proj", "q_proj", .qkv, 0..<C, C),
-                   ("model.layers.\(l).self_attn.k_proj", "k_proj", .qkv, C..<(C + KV), C),
-                   ("model.layers.\(l).self_attn.v_proj", "v_proj", .qkv, (C + KV)..<(C + 2 * KV), C),
-                   ("model.layers.\(l).self_attn.o_proj", "o_proj", .attentionOutput, 0..<C, C),
+                : [("model.layers.\(l).self_attn.q_proj", "q_proj", .qkv, 0..<A, C),
+                   ("model.layers.\(l).self_attn.k_proj", "k_proj", .qkv, A..<(A + KV), C),
+                   ("model.layers.\(l).self_attn.v_proj", "v_proj", .qkv, (A + KV)..<(A + 2 * KV), C),
+                   ("model.layers.\(l).self_attn.o_proj", "o_proj", .attentionOutput, 0..<C, A),
                    ("model.layers.\(l).mlp.gate_proj", "gate_proj", .mlpIn, 0..<H, C),
                    ("model.layers.\(l).mlp.up_proj", "up_proj", .mlpIn, H..<(2 * H), C),
                    ("model.layers.\(l).mlp.down_proj", "down_proj", .mlpOut, 0..<C, H)]

@@ -59,10 +59,12 @@ public struct ParameterSpec: Sendable, Equatable {
 /// name up. The q, k and v projections are one fused matrix (GPT-2's c_attn;
 /// the Llama family's q_proj, k_proj and v_proj stored one after another,
 /// which in the [out, in] layout is their concatenation), and so are the
-/// Llama family's gate and up projections (`fcw`). A nil bias is absent.
+/// gated MLP's gate and up projections (`fcw`). A nil offset is a tensor the
+/// family does not have: a bias, the norm before or after a sublayer
+/// (`norm1w`/`norm2w` before, `post1w`/`post2w` after), the q/k norms.
 public struct BlockOffsets: Sendable, Equatable {
-    public let norm1w: Int, norm1b: Int?, qkvw: Int, qkvb: Int?, projw: Int, projb: Int?
-    public let norm2w: Int, norm2b: Int?, fcw: Int, fcb: Int?, fcprojw: Int, fcprojb: Int?
+    public let norm1w: Int?, norm1b: Int?, qkvw: Int, qkvb: Int?, qNorm: Int?, kNorm: Int?, projw: Int, projb: Int?, post1w: Int?
+    public let norm2w: Int?, norm2b: Int?, fcw: Int, fcb: Int?, fcprojw: Int, fcprojb: Int?, post2w: Int?
 }
 
 /// The ordered size table that carves one buffer into a model's named
@@ -112,37 +114,51 @@ public struct ParameterLayout: Sendable {
                 return BlockOffsets(
                     norm1w: add(p + "ln_1.weight", [C], .normWeight), norm1b: add(p + "ln_1.bias", [C], .bias),
                     qkvw: add(p + "attn.c_attn.weight", [C, 3 * C], .matrix), qkvb: add(p + "attn.c_attn.bias", [3 * C], .bias),
+                    qNorm: nil, kNorm: nil,
                     projw: add(p + "attn.c_proj.weight", [C, C], .residualProjection), projb: add(p + "attn.c_proj.bias", [C], .bias),
+                    post1w: nil,
                     norm2w: add(p + "ln_2.weight", [C], .normWeight), norm2b: add(p + "ln_2.bias", [C], .bias),
                     fcw: add(p + "mlp.c_fc.weight", [C, H], .matrix), fcb: add(p + "mlp.c_fc.bias", [H], .bias),
                     fcprojw: add(p + "mlp.c_proj.weight", [H, C], .residualProjection),
-                    fcprojb: add(p + "mlp.c_proj.bias", [C], .bias))
+                    fcprojb: add(p + "mlp.c_proj.bias", [C], .bias), post2w: nil)
             }
             lnfw = add("transformer.ln_f.weight", [C], .normWeight)
             lnfb = add("transformer.ln_f.bias", [C], .bias)
-        case .llama, .qwen2, .mistral:
-            // Hugging Face's LlamaForCausalLM (and Qwen2's, Mistral's): Linear weights [out, in].
+        default:
+            // Hugging Face's LlamaForCausalLM and its kin: Linear weights [out, in]; the norms
+            // named by where they sit (Llama's `post_attention_layernorm` is the MLP's pre-norm;
+            // OLMo 2's and Gemma 3's is the attention's post-norm).
+            let arch = config.architecture, A = config.attentionWidth
+            let qkSize = arch.qkNorm == .perHead ? (config.headSize, config.headSize) : (A, KV)
             wte = add("model.embed_tokens.weight", [V, C], .embedding)
             wpe = nil
             blocks = (0..<config.layers).map { l in
                 let p = "model.layers.\(l)."
-                let norm1w = add(p + "input_layernorm.weight", [C], .normWeight)
-                let qkvw = add(p + "self_attn.q_proj.weight", [C, C], .matrix)
+                func norm(_ name: String, _ present: Bool) -> Int? { present ? add(p + name + ".weight", [C], .normWeight) : nil }
+                let norm1w = norm("input_layernorm", arch.placement.before)
+                let qkvw = add(p + "self_attn.q_proj.weight", [A, C], .matrix)
                 _ = add(p + "self_attn.k_proj.weight", [KV, C], .matrix)
                 _ = add(p + "self_attn.v_proj.weight", [KV, C], .matrix)
                 var qkvb: Int?
                 if config.attentionBias {
-                    qkvb = add(p + "self_attn.q_proj.bias", [C], .bias)
+                    qkvb = add(p + "self_attn.q_proj.bias", [A], .bias)
                     _ = add(p + "self_attn.k_proj.bias", [KV], .bias)
                     _ = add(p + "self_attn.v_proj.bias", [KV], .bias)
                 }
-                let projw = add(p + "self_attn.o_proj.weight", [C, C], .matrix)
-                let norm2w = add(p + "post_attention_layernorm.weight", [C], .normWeight)
+                let hasQK = arch.qkNorm != .none
+                let qNorm = hasQK ? add(p + "self_attn.q_norm.weight", [qkSize.0], .normWeight) : nil
+                let kNorm = hasQK ? add(p + "self_attn.k_norm.weight", [qkSize.1], .normWeight) : nil
+                let projw = add(p + "self_attn.o_proj.weight", [C, A], .matrix)
+                let post1w = norm("post_attention_layernorm", arch.placement.after)
+                let norm2w = norm(arch.placement == .both ? "pre_feedforward_layernorm" : "post_attention_layernorm",
+                                  arch.placement.before)
                 let fcw = add(p + "mlp.gate_proj.weight", [H, C], .matrix)
                 _ = add(p + "mlp.up_proj.weight", [H, C], .matrix)
                 let fcprojw = add(p + "mlp.down_proj.weight", [C, H], .matrix)
-                return BlockOffsets(norm1w: norm1w, norm1b: nil, qkvw: qkvw, qkvb: qkvb, projw: projw, projb: nil,
-                                    norm2w: norm2w, norm2b: nil, fcw: fcw, fcb: nil, fcprojw: fcprojw, fcprojb: nil)
+                let post2w = norm("post_feedforward_layernorm", arch.placement.after)
+                return BlockOffsets(norm1w: norm1w, norm1b: nil, qkvw: qkvw, qkvb: qkvb, qNorm: qNorm, kNorm: kNorm, projw: projw,
+                                    projb: nil, post1w: post1w, norm2w: norm2w, norm2b: nil, fcw: fcw, fcb: nil, fcprojw: fcprojw,
+                                    fcprojb: nil, post2w: post2w)
             }
             lnfw = add("model.norm.weight", [C], .normWeight)
             lnfb = nil

@@ -128,14 +128,14 @@ import Testing
         let inp = g.buffer(B * T * 3 * C), w = g.buffer(B * T * C)
         let out = FloatBuffer(count: B * T * C), att = FloatBuffer(count: B * NH * T * T)
         func loss() -> Double {
-            Attention.forward(out: out.pointer, att: att.pointer, inp: inp.pointer, B: B, T: T, C: C, NH: NH)
+            Attention.forward(out: out.pointer, att: att.pointer, inp: inp.pointer, B: B, T: T, shape: AttentionShape(heads: NH, headSize: C / NH))
             return weightedSum(out.pointer, w)
         }
         _ = loss()
         let dinp = FloatBuffer(count: B * T * 3 * C)
         let scratch = FloatBuffer(count: B * NH * T * T)
         Attention.backward(dinp: dinp.pointer, dout: w.pointer, inp: inp.pointer, att: att.pointer,
-                           scratch: scratch.pointer, B: B, T: T, C: C, NH: NH)
+                           scratch: scratch.pointer, B: B, T: T, shape: AttentionShape(heads: NH, headSize: C / NH))
         GradientCheck.compare("attention", input: inp, analytic: dinp, samples: 96, epsilon: 1e-3, loss: loss)
         // Causality: the first position attends only to itself, so its output is its own v.
         let hs = C / NH

@@ -140,7 +140,7 @@ import Testing
         let inp = g.buffer(B * T * row), w = g.buffer(B * T * C)
         let out = FloatBuffer(count: B * T * C), att = FloatBuffer(count: B * NH * T * T)
         func loss() -> Double {
-            Attention.forward(out: out.pointer, att: att.pointer, inp: inp.pointer, B: B, T: T, C: C, NH: NH, NKV: NKV)
+            Attention.forward(out: out.pointer, att: att.pointer, inp: inp.pointer, B: B, T: T, shape: AttentionShape(heads: NH, kvHeads: NKV, headSize: C / NH))
             return weightedSum(out.pointer, w)
         }
         _ = loss()
@@ -157,11 +157,11 @@ import Testing
             }
         }
         let wideAtt = FloatBuffer(count: B * NH * T * T)
-        Attention.forward(out: wideOut.pointer, att: wideAtt.pointer, inp: wide.pointer, B: B, T: T, C: C, NH: NH)
+        Attention.forward(out: wideOut.pointer, att: wideAtt.pointer, inp: wide.pointer, B: B, T: T, shape: AttentionShape(heads: NH, headSize: C / NH))
         for i in 0..<(B * T * C) { #expect(abs(out[i] - wideOut[i]) < 1e-5, "output \(i)") }
         let dinp = FloatBuffer(count: B * T * row), scratch = FloatBuffer(count: B * NH * T * T)
         Attention.backward(dinp: dinp.pointer, dout: w.pointer, inp: inp.pointer, att: att.pointer,
-                           scratch: scratch.pointer, B: B, T: T, C: C, NH: NH, NKV: NKV)
+                           scratch: scratch.pointer, B: B, T: T, shape: AttentionShape(heads: NH, kvHeads: NKV, headSize: C / NH))
         GradientCheck.compare("gqa", input: inp, analytic: dinp, samples: 120, epsilon: 1e-3, loss: loss)
     }
 }

@@ -27,7 +27,9 @@ import Testing
             let g = model.gradients.pointer + spec.offset
             if (0..<spec.count).contains(where: { g[$0] != 0 }) { return .infinity }
         }
-        return ModelGradientTests.check(model, loss, elements: 6, only: { $0.role.trainsWithAdapters })
+        // Two steps: through SmolLM3's layer without rotary positions an adapter's loss curves enough
+        // that a step of 3e-3 misses by 3% (1e-3: by 0.4%); elsewhere 1e-3 is lost in float32's rounding.
+        return ModelGradientTests.check(model, loss, elements: 6, twoSteps: true, only: { $0.role.trainsWithAdapters })
     }
 
     static let cases: [(GPTConfig, [String])] = [
@@ -35,9 +37,9 @@ import Testing
         (ModelGradientTests.llamaConfigs[1], ["k_proj", "up_proj", "o_proj"]),
         (ModelGradientTests.config, LoRASettings.modules(.gpt2)),
         (ModelGradientTests.config, ["c_fc"]),
-    ]
+    ] + ModelGradientTests.llamaConfigs.dropFirst(2).map { ($0, LoRASettings.modules($0.family)) }
 
-    @Test(arguments: 0..<4)
+    @Test(arguments: 0..<8)
     func languageModelGradientReachesOnlyTheAdapters(index: Int) {
         Parallel.threads = 2
         let (config, targets) = Self.cases[index]

@@ -10,7 +10,7 @@ import Testing
         config,
         .llama(layers: 2, heads: 4, keyValueHeads: 2, width: 32, mlpWidth: 40, contextLength: 24, vocabularySize: 50,
                ropeTheta: 1000, tiedHead: false, attentionBias: true),
-    ]
+    ] + FamilyShapes.configs(width: 32, heads: 4, kvHeads: 2, mlpWidth: 40, contextLength: 24, vocabularySize: 50, window: 5)
 
     static func model(_ config: GPTConfig = config) -> GPT {
         let model = GPT(config: config, seed: 9)

@@ -14,7 +14,8 @@ extension GPT {
     /// chat template, when it has one) as one directory at `directory`:
     /// built beside it and swapped in whole (`ModelDirectory.replace`), so that
     /// a crash leaves the old model there or the new one, never a mix.
-    /// `endToken` becomes the config's bos/eos/pad id; `chatFormat` marks a
+    /// The bos/eos/pad ids are those of the file the model came from (`tokenIDs`),
+    /// else `endToken` is all three; `chatFormat` marks a
     /// model that answers in the chat format.
     ///
     /// - Parameter replacingModel: whether a model already at `directory` may
@@ -35,7 +36,7 @@ extension GPT {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = try encoder.encode(HuggingFaceConfig(config, scalarHead: hasScalarHead, endToken: endToken,
+        let json = try encoder.encode(HuggingFaceConfig(config, scalarHead: hasScalarHead, endToken: endToken, tokenIDs: tokenIDs,
                                                          chatFormat: chatFormat, precision: precision))
         try ModelDirectory.replace(directory, replacingModel: replacingModel) { building in
             // Errors name the file at its final place, not in the hidden directory.
@@ -120,6 +121,8 @@ extension GPT {
                 try file.readBFloat16(fileName(spec.name)!, into: p + spec.offset, count: spec.count)
             }
         }
-        return GPT(config: config, scalarHead: scalarHead, parameters: parameters, bfloat16: bfloat16)
+        let model = GPT(config: config, scalarHead: scalarHead, parameters: parameters, bfloat16: bfloat16)
+        model.tokenIDs = hf.tokenIDs
+        return model
     }
 }

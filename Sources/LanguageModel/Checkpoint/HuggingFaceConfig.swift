@@ -20,9 +20,9 @@ struct HuggingFaceConfig: Codable {
     var layerNormEpsilon: Double?
     var tieWordEmbeddings: Bool?
     var numLabels: Int?
-    var bosTokenId: Int?
-    var eosTokenId: Int?
-    var padTokenId: Int?
+    var bosTokenId: TokenIDField?
+    var eosTokenId: TokenIDField?
+    var padTokenId: TokenIDField?
     var torchDtype: String?
     var scaleAttnWeights: Bool?
     var scaleAttnByInverseLayerIdx: Bool?
@@ -36,8 +36,19 @@ struct HuggingFaceConfig: Codable {
     var rmsNormEps: Double?
     var ropeTheta: Double?
     var ropeScaling: RopeParameters?
-    var ropeParameters: RopeParameters?
+    var ropeParameters: RopeField?
     var hiddenAct: String?
+    // Keys of the newer families (Gemma 3, SmolLM3; Qwen's sliding layers).
+    var hiddenActivation: String?
+    var queryPreAttnScalar: Double?
+    var finalLogitSoftcapping: Double?
+    var attnLogitSoftcapping: Double?
+    var useBidirectionalAttention: Bool?
+    var layerTypes: [String]?
+    var slidingWindowPattern: Int?
+    var ropeLocalBaseFreq: Double?
+    var noRopeLayers: [Int]?
+    var noRopeLayerInterval: Int?
     var attentionBias: Bool?
     var mlpBias: Bool?
     var headDim: Int?
@@ -62,6 +73,11 @@ struct HuggingFaceConfig: Codable {
         case ropeScaling = "rope_scaling", ropeParameters = "rope_parameters", hiddenAct = "hidden_act"
         case attentionBias = "attention_bias", mlpBias = "mlp_bias", headDim = "head_dim"
         case slidingWindow = "sliding_window", useSlidingWindow = "use_sliding_window"
+        case hiddenActivation = "hidden_activation", queryPreAttnScalar = "query_pre_attn_scalar"
+        case finalLogitSoftcapping = "final_logit_softcapping", attnLogitSoftcapping = "attn_logit_softcapping"
+        case useBidirectionalAttention = "use_bidirectional_attention", layerTypes = "layer_types"
+        case slidingWindowPattern = "sliding_window_pattern", ropeLocalBaseFreq = "rope_local_base_freq"
+        case noRopeLayers = "no_rope_layers", noRopeLayerInterval = "no_rope_layer_interval"
     }
 
     init(from decoder: Decoder) throws {
@@ -79,6 +95,10 @@ struct HuggingFaceConfig: Codable {
         layerNormEpsilon = try c.decodeIfPresent(Double.self, forKey: .layerNormEpsilon)
         tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings)
         numLabels = try c.decodeIfPresent(Int.self, forKey: .numLabels)
+        // Token ids that are not ids (null, text) are left unread, as before: they change no computation.
+        bosTokenId = try? c.decodeIfPresent(TokenIDField.self, forKey: .bosTokenId)
+        eosTokenId = try? c.decodeIfPresent(TokenIDField.self, forKey: .eosTokenId)
+        padTokenId = try? c.decodeIfPresent(TokenIDField.self, forKey: .padTokenId)
         scaleAttnWeights = try c.decodeIfPresent(Bool.self, forKey: .scaleAttnWeights)
         scaleAttnByInverseLayerIdx = try c.decodeIfPresent(Bool.self, forKey: .scaleAttnByInverseLayerIdx)
         chatFormat = try c.decodeIfPresent(Bool.self, forKey: .chatFormat)
@@ -91,22 +111,39 @@ struct HuggingFaceConfig: Codable {
         rmsNormEps = try c.decodeIfPresent(Double.self, forKey: .rmsNormEps)
         ropeTheta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta)
         ropeScaling = try c.decodeIfPresent(RopeParameters.self, forKey: .ropeScaling)
-        ropeParameters = try c.decodeIfPresent(RopeParameters.self, forKey: .ropeParameters)
+        ropeParameters = try c.decodeIfPresent(RopeField.self, forKey: .ropeParameters)
         hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct)
         attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias)
         mlpBias = try c.decodeIfPresent(Bool.self, forKey: .mlpBias)
         headDim = try c.decodeIfPresent(Int.self, forKey: .headDim)
         slidingWindow = try c.decodeIfPresent(Int.self, forKey: .slidingWindow)
         useSlidingWindow = try c.decodeIfPresent(Bool.self, forKey: .useSlidingWindow)
+        hiddenActivation = try c.decodeIfPresent(String.self, forKey: .hiddenActivation)
+        queryPreAttnScalar = try c.decodeIfPresent(Double.self, forKey: .queryPreAttnScalar)
+        finalLogitSoftcapping = try c.decodeIfPresent(Double.self, forKey: .finalLogitSoftcapping)
+        attnLogitSoftcapping = try c.decodeIfPresent(Double.self, forKey: .attnLogitSoftcapping)
+        useBidirectionalAttention = try c.decodeIfPresent(Bool.self, forKey: .useBidirectionalAttention)
+        layerTypes = try c.decodeIfPresent([String].self, forKey: .layerTypes)
+        slidingWindowPattern = try c.decodeIfPresent(Int.self, forKey: .slidingWindowPattern)
+        ropeLocalBaseFreq = try c.decodeIfPresent(Double.self, forKey: .ropeLocalBaseFreq)
+        noRopeLayers = try c.decodeIfPresent([Int].self, forKey: .noRopeLayers)
+        noRopeLayerInterval = try c.decodeIfPresent(Int.self, forKey: .noRopeLayerInterval)
     }
 
     /// The config.json this engine writes for a model.
-    init(_ config: GPTConfig, scalarHead: Bool, endToken: Int?, chatFormat: Bool = false, precision: Precision = .float32) {
+    init(_ config: GPTConfig, scalarHead: Bool, endToken: Int?, tokenIDs: TokenIDs? = nil, chatFormat: Bool = false,
+         precision: Precision = .float32) {
         self.chatFormat = chatFormat ? true : nil
         numLabels = scalarHead ? 1 : nil
-        bosTokenId = endToken
-        eosTokenId = endToken
-        padTokenId = endToken
+        if let tokenIDs {  // the ids of the file the model came from
+            bosTokenId = tokenIDs.bos.map { TokenIDField([$0]) }
+            eosTokenId = tokenIDs.eos.map(TokenIDField.init)
+            padTokenId = tokenIDs.pad.map { TokenIDField([$0]) }
+        } else {
+            bosTokenId = endToken.map { TokenIDField([$0]) }
+            eosTokenId = bosTokenId
+            padTokenId = bosTokenId
+        }
         torchDtype = precision == .bfloat16 ? "bfloat16" : "float32"
         if config.family != .gpt2 {
             setLlama(config, scalarHead: scalarHead)
@@ -123,6 +160,12 @@ struct HuggingFaceConfig: Codable {
         activationFunction = "gelu_new"
         layerNormEpsilon = 1e-5
         tieWordEmbeddings = true
+    }
+
+    /// The special token ids the file names (nil when it names none).
+    var tokenIDs: TokenIDs? {
+        guard bosTokenId != nil || eosTokenId != nil || padTokenId != nil else { return nil }
+        return TokenIDs(bos: bosTokenId?.ids.first, eos: eosTokenId?.ids, pad: padTokenId?.ids.first)
     }
 
     /// The engine's config, or why this file's model cannot run here.

@@ -28,6 +28,13 @@ extension Commands {
                      ["max_position_embeddings", String(c.contextLength)], ["vocab_size", String(c.vocabularySize)],
                      ["rope_theta", String(format: "%g", c.ropeTheta) + (c.ropeScaling == nil ? "" : ", llama3 scaling")],
                      ["tie_word_embeddings", String(c.tiedHead)]]
+            if let h = c.headDimension { rows.append(["head_dim", String(h)]) }
+            if let w = c.slidingWindow, let s = c.slidingLayers {
+                rows.append(["sliding_window", "\(w) on \(s.filter { $0 }.count) of \(c.layers) layers"
+                             + (c.localRopeTheta.map { String(format: " (rope_theta %g)", $0) } ?? "")])
+            }
+            if let q = c.queryScalar { rows.append(["query_pre_attn_scalar", String(format: "%g", q)]) }
+            if let r = c.rotaryLayers { rows.append(["no_rope_layers", "\(r.filter { !$0 }.count) of \(c.layers) layers without rotary positions"]) }
         }
         let embeddings = m.layout.specs.filter { $0.role == .embedding }.map(\.count).reduce(0, +)
         rows += [["parameters", "\(formatCount(m.parameterCount)) (\(m.parameterCount))"],

@@ -12,10 +12,11 @@ extension Commands {
                   .option("base", .name, "for a LoRA adapter folder (PEFT's): the loaded model it goes on (default: its base_model_name_or_path)"),
                   .option("dtype", .choice(Precision.allCases.map(\.rawValue)),
                           "hold the weight matrices in f32 or bf16 (default: as the file does: bf16 when all are BF16)")],
-        summary: "load a model directory (ours, or a Hugging Face GPT-2, Llama, Qwen2 or Mistral)",
+        summary: "load a model directory (ours, or a Hugging Face GPT-2, Llama, Qwen2, Qwen3, Mistral, OLMo 2, Gemma 3 or SmolLM3)",
         help: """
-            Reads config.json and model.safetensors (F32, F16 or BF16, GPT-2 tensor \
-            names, GPT2LMHeadModel or a one-label GPT2ForSequenceClassification) and, \
+            Reads config.json and model.safetensors (F32, F16 or BF16, in the tensor \
+            names of the family's *ForCausalLM, or of a one-label *ForSequenceClassification: \
+            a reward model) and, \
             when present, tokenizer.json or GPT-2's vocab.json and merges.txt, and the \
             chat template of tokenizer_config.json or chat_template.jinja (the Jinja \
             subset the templates of SmolLM2, Qwen2.5, Llama 3.2, TinyLlama, Llama 2 and \
