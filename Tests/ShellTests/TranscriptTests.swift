@@ -1,4 +1,5 @@
 import Foundation
+import LanguageModel
 import Shell
 import Testing
 
@@ -21,6 +22,7 @@ import Testing
         var out = ""
         let session = Session()
         session.installRoots = [directory.path]  // the fixture lessons, no bundled models, and no progress file
+        session.huggingFaceCache = HuggingFaceCache(root: directory.appendingPathComponent("hf-cache/hub"))
         let runner = Runner(session: session, write: { out += $0 }, writeError: { out += $0 })
         runner.keepGoing = text.hasPrefix("# keep-going")
         let cwd = FileManager.default.currentDirectoryPath

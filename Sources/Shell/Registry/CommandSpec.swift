@@ -8,6 +8,8 @@ public enum ValueKind: Sendable, Equatable {
     case bool
     /// The name of an object in the session, or of one to create.
     case name
+    /// A model's name, or a Hugging Face hub id ORG/NAME (`load model`).
+    case modelName
     /// A file or directory path.
     case path
     /// Any text.
@@ -26,6 +28,7 @@ public enum ValueKind: Sendable, Equatable {
         case let .float(range): return range.map { "number \(format($0.lowerBound))..\(format($0.upperBound))" } ?? "number"
         case .bool: return "true or false"
         case .name: return "name"
+        case .modelName: return "name or ORG/NAME"
         case .path: return "path"
         case .string: return "text"
         case let .choice(words): return "one of: " + words.joined(separator: ", ")

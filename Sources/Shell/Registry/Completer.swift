@@ -52,7 +52,7 @@ public struct Completer {
 
     private func values(for kind: ValueKind, prefix: String) -> [String] {
         switch kind {
-        case .name: return session.objectNames.filter { $0.hasPrefix(prefix) }
+        case .name, .modelName: return session.objectNames.filter { $0.hasPrefix(prefix) }
         case .path: return paths(prefix)
         case .bool: return ["true", "false"].filter { $0.hasPrefix(prefix) }
         case let .choice(words): return words.filter { $0.hasPrefix(prefix) }

@@ -1,3 +1,5 @@
+import LanguageModel
+
 /// A stage of the pipeline and its commands, as `help` groups them.
 public struct Stage: Sendable {
     public var name: String
@@ -147,6 +149,10 @@ public struct Registry: Sendable {
             guard parseBool(text) != nil else { throw fail("true or false") }
         case .name:
             guard isName(text) else { throw fail("a name (letters, digits, _ - .)") }
+        case .modelName:
+            guard isName(text) || HuggingFaceCache.isRepositoryID(text) else {
+                throw fail("a name (letters, digits, _ - .) or a Hugging Face id ORG/NAME")
+            }
         case .numberOrName:
             guard Double(text).map(\.isFinite) ?? isName(text) else { throw fail("a number or a value's name") }
         case let .choice(words):

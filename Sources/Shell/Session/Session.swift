@@ -34,6 +34,8 @@ public final class Session {
     public var installRoots: [String]?
     /// The folders that may hold the bundled models/, datasets/ and lessons/.
     var roots: [String] { installRoots ?? InstallRoots.folders() }
+    /// The Hugging Face cache `load model ORG/NAME` reads (tests set it; else the environment's).
+    public var huggingFaceCache: HuggingFaceCache?
     /// The rows of `results`, and its clock.
     public var results: [ResultRow] = []
     var resultsClock: Date?

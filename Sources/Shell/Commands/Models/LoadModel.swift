@@ -5,8 +5,8 @@ import LanguageModel
 extension Commands {
     static let loadModel = CommandSpec(
         "load model",
-        arguments: [.argument("NAME", .name, "the name it gets here"),
-                    .argument("PATH", .path, "a directory with config.json and model.safetensors (default: the bundled model NAME)",
+        arguments: [.argument("NAME", .modelName, "the name it gets here; or a Hugging Face id ORG/NAME, read from the local cache and named NAME"),
+                    .argument("PATH", .path, "a directory with config.json and model.safetensors, or a Hugging Face id ORG/NAME in the local cache (default: the bundled model NAME)",
                               required: false)],
         options: [.option("chat_template", .path, "a Jinja file to use as the chat template instead of the folder's"),
                   .option("base", .name, "for a LoRA adapter folder (PEFT's): the loaded model it goes on (default: its base_model_name_or_path)"),
@@ -29,28 +29,54 @@ extension Commands {
             goes on a copy of base=MODEL (or of the folder its \
             base_model_name_or_path names), with that model's tokenizer. Without PATH, loads the model of that name from the folders given \
             with --models, then models/ under $RLHF_HOME, above the executable (the repository) and in the current folder (the bundled base, sft). \
+            A Hugging Face id ORG/NAME (as NAME, or as PATH that is no folder here) is read \
+            from the hub's local cache, offline: $HF_HUB_CACHE, else $HF_HOME/hub, else \
+            ~/.cache/huggingface/hub, at the commit refs/main names; a model not there is \
+            refused with the cached ones listed and how to download one (nothing downloads here). \
             A model held in bf16 (dtype=bf16, or a BF16 file) keeps its weight matrices in \
             half the memory and samples by streaming them; norms, biases, heads and \
             adapters stay f32, and so does all arithmetic. It trains with lora= (the base \
             frozen); a command that trains every weight widens it to f32 first.
             """,
         examples: ["load model sft", "load model gpt2 ~/models/gpt2", "load model smol ~/models/SmolLM2-135M-Instruct dtype=bf16",
+                   "load model Qwen/Qwen3-0.6B", "load model qwen Qwen/Qwen3-0.6B dtype=bf16",
                    "load model mine saved/mine chat_template=my-template.jinja"]
     ) { invocation, context in
-        let name = invocation.argument("NAME")
-        let typed = try invocation.arguments["PATH"] ?? bundledModel(name, context.session, invocation)
+        let given = invocation.argument("NAME")
+        // load model ORG/NAME: the model is called NAME here.
+        let name = HuggingFaceCache.isRepositoryID(given) ? String(given.split(separator: "/")[1]) : given
+        let (typed, hubID) = try modelPath(given, invocation, context.session)
         let dir = URL(fileURLWithPath: (typed as NSString).expandingTildeInPath)
         if GPT.isAdapterDirectory(dir) { return try loadAdapter(name, dir, typed, invocation, context.session) }
         let entry = try readModel(at: typed, dtype: invocation.optional("dtype").flatMap(Precision.init(rawValue:)),
                                   chatTemplate: invocation.optional("chat_template"), invocation)
         context.session.models[name] = entry
         context.session.touch(name)
-        return CommandOutput(describeLoaded(name, entry))
+        return CommandOutput(describeLoaded(name, entry, from: hubID.map { "\($0) (Hugging Face cache, snapshot \(dir.lastPathComponent.prefix(12)))" }))
+    }
+
+    /// Where `load model` reads: PATH as typed, a hub id's cached snapshot (as NAME or as a
+    /// PATH that is no file here), or the bundled model NAME.
+    static func modelPath(_ given: String, _ invocation: Invocation, _ s: Session) throws -> (path: String, hubID: String?) {
+        let typed = invocation.arguments["PATH"]
+        let hubID = typed.map { p in
+            HuggingFaceCache.isRepositoryID(p) && !FileManager.default.fileExists(atPath: (p as NSString).expandingTildeInPath) ? p : nil
+        } ?? (HuggingFaceCache.isRepositoryID(given) ? given : nil)
+        if let hubID {
+            do {
+                return (try (s.huggingFaceCache ?? HuggingFaceCache()).snapshot(of: hubID).path, hubID)
+            } catch let error as HuggingFaceCacheError {
+                // A PATH that is no folder here may have been meant as one.
+                let here = typed.map { "there is no folder \($0) here, and " } ?? ""
+                throw invocation.error(here + error.errorDescription!, at: typed == nil ? "NAME" : "PATH")
+            }
+        }
+        return (try typed ?? bundledModel(given, s, invocation), nil)
     }
 
     /// "sft: loaded 1.4M parameters from PATH with its chat template".
-    static func describeLoaded(_ name: String, _ entry: ModelEntry) -> String {
-        "\(name): loaded \(formatCount(entry.model.parameterCount))\(entry.model.precision == .bfloat16 ? " parameters (bf16)" : " parameters") from \(entry.origin)"
+    static func describeLoaded(_ name: String, _ entry: ModelEntry, from: String? = nil) -> String {
+        "\(name): loaded \(formatCount(entry.model.parameterCount))\(entry.model.precision == .bfloat16 ? " parameters (bf16)" : " parameters") from \(from ?? entry.origin)"
             + (entry.tokenizer == nil ? " (no tokenizer found)" : entry.tokenizer?.chatTemplate != nil ? " with its chat template" : "")
     }
 
