@@ -23,7 +23,12 @@ public enum ChatFormat {
     /// the response `ended` (its writer closed the turn). A response cut at a
     /// token limit (`ended` false) gets no end token it never produced: a reward
     /// model, a preference loss or finetuning reads it as the unfinished text it is.
-    public static func responseTokens(_ response: String, ended: Bool = true, tokenizer: BPETokenizer) -> [Int32] {
+    /// With `keepingTail`, an ended response keeps what the template writes after the
+    /// turn's end too (Qwen's and Gemma's newline): the text `apply_chat_template`
+    /// gives for the answered turn, whose last token a reward model of the family
+    /// reads (Skywork-Reward-V2's model cards score exactly that).
+    public static func responseTokens(_ response: String, ended: Bool = true, tokenizer: BPETokenizer,
+                                      keepingTail: Bool = false) -> [Int32] {
         guard let template = tokenizer.chatTemplate else {
             let end = ended ? BPETokenizer.SpecialToken.endOfTurn : ""
             return tokenizer.encode(" " + response + end)
@@ -36,7 +41,11 @@ public enum ChatFormat {
             if wholeTokens.starts(with: headTokens) { tokens = Array(wholeTokens.dropFirst(headTokens.count)) }
         }
         if let stop = tokenizer.turnEnd {
-            if let end = tokens.firstIndex(of: stop) { tokens.removeSubrange((end + 1)...) } else { tokens.append(stop) }
+            if let end = tokens.firstIndex(of: stop) {
+                if !(keepingTail && ended) { tokens.removeSubrange((end + 1)...) }
+            } else {
+                tokens.append(stop)
+            }
             // A cut response ends where its text does: without the turn's end and what a template writes after it.
             if !ended { tokens.removeLast() }
         }

@@ -210,11 +210,13 @@ public enum RewardModels {
 }
 
 extension ResponseBatch {
-    /// Chat examples (prompt and response) as a reward model reads them: whole,
-    /// cut from the left to `context` tokens so the last (`<|end|>`, or a cut
-    /// response's last word) stays, padded with end-of-text.
+    /// Chat examples (prompt and response) as a reward model reads them: whole (a
+    /// template's answered turn as `apply_chat_template` writes it, through what
+    /// follows the turn's end), cut from the left to `context` tokens so the last
+    /// (`<|end|>`, the template's last token, or a cut response's last word) stays,
+    /// padded with end-of-text.
     init(scoring rows: [RewardItem], tokenizer: BPETokenizer, context: Int) {
-        self.init(rows.map { ChatExample(prompt: $0.prompt, response: $0.response, ended: $0.ended, tokenizer: tokenizer) },
+        self.init(rows.map { ChatExample(prompt: $0.prompt, response: $0.response, ended: $0.ended, tokenizer: tokenizer, wholeTurn: true) },
                   layout: .whole(context: context), padding: tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0)
     }
 }

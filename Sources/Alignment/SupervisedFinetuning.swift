@@ -11,9 +11,10 @@ public struct ChatExample: Sendable, Equatable {
 
     /// The example of `prompt` and `response` in the chat format; a response
     /// that did not `end` (cut at a token limit) has no end-of-turn token.
-    public init(prompt: String, response: String, ended: Bool = true, tokenizer: BPETokenizer) {
+    /// `wholeTurn` keeps what a template writes after the turn's end (for a reward model's read).
+    public init(prompt: String, response: String, ended: Bool = true, tokenizer: BPETokenizer, wholeTurn: Bool = false) {
         let head = ChatFormat.promptTokens(prompt, tokenizer: tokenizer)
-        tokens = head + ChatFormat.responseTokens(response, ended: ended, tokenizer: tokenizer)
+        tokens = head + ChatFormat.responseTokens(response, ended: ended, tokenizer: tokenizer, keepingTail: wholeTurn)
         responseStart = head.count
     }
 }

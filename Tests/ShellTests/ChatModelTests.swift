@@ -18,14 +18,14 @@ import Testing
         let cases: [Case]
     }
 
-    static func load(_ name: String) throws -> (GPT, BPETokenizer, Expected) {
+    static func load(_ name: String, expecting: Bool = true) throws -> (GPT, BPETokenizer, Expected?) {
         let folder = Bundle.module.url(forResource: "Transcripts", withExtension: nil)!.appendingPathComponent("hf-models/\(name)")
         let snapshot = try ModelDirectorySnapshot.open(folder)
         let model = try GPT.load(from: snapshot)
         let template = try TokenizerConfig.chatTemplate(config: snapshot.tokenizerConfigJSON, jinja: snapshot.chatTemplateJinja)
         let tokenizer = try TokenizerJSON.load(data: try #require(snapshot.tokenizerJSON), fileName: "tokenizer.json")
             .withChatTemplate(try #require(template))
-        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: folder.appendingPathComponent("expected.json")))
+        let expected = expecting ? try JSONDecoder().decode(Expected.self, from: Data(contentsOf: folder.appendingPathComponent("expected.json"))) : nil
         return (model, tokenizer, expected)
     }
 
@@ -33,7 +33,7 @@ import Testing
     func promptsAndGreedyAnswersMatchTransformers(name: String) throws {
         let (model, tokenizer, expected) = try Self.load(name)
         let template = try #require(tokenizer.chatTemplate)
-        for c in expected.cases {
+        for c in try #require(expected).cases {
             let messages = c.messages.map { ChatMessage(role: $0["role"]!, content: $0["content"]!) }
             #expect(tokenizer.encode(try template.render(messages, addGenerationPrompt: true)) == c.prompt_ids, "\(name)")
             #expect(tokenizer.encode(try template.render(messages, addGenerationPrompt: false)) == c.ids, "\(name)")
@@ -71,5 +71,33 @@ import Testing
         let opens = qwen.withChatTemplate(opening)
         #expect(ChatFormat.stopToken(opens) == qwen.id(of: "<|im_end|>"))
         #expect(opens.decodeText(ChatFormat.responseTokens("Seven.", tokenizer: opens)) == "<|im_start|>Seven.<|im_end|>")
+    }
+}
+
+/// A reward model as people ship one (Transcripts/make_chat_reward_model.py): a tiny
+/// Qwen2ForSequenceClassification with Qwen2.5's template scores a (prompt, response)
+/// through the template's whole answered turn, at its last token, as transformers does.
+@Suite struct ChatRewardModelTests {
+    struct Expected: Decodable {
+        struct Case: Decodable { let prompt: String; let response: String; let ids: [Int32]; let score: Float }
+        let cases: [Case]
+    }
+
+    @Test func scoresMatchTransformers() throws {
+        Parallel.threads = 2
+        let (rm, tokenizer, _) = try ChatModelTests.load("chat-qwen2-rm", expecting: false)
+        let folder = Bundle.module.url(forResource: "Transcripts", withExtension: nil)!.appendingPathComponent("hf-models/chat-qwen2-rm")
+        #expect(rm.hasScalarHead)
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: folder.appendingPathComponent("expected.json")))
+        for c in expected.cases {
+            let example = ChatExample(prompt: c.prompt, response: c.response, tokenizer: tokenizer, wholeTurn: true)
+            #expect(example.tokens == c.ids, "\(c.response): the ids apply_chat_template gives")
+        }
+        let items = expected.cases.map { RewardItem(prompt: $0.prompt, response: $0.response) }
+        let scores = RewardModels.score(rm, tokenizer: tokenizer, items)
+        for (s, c) in zip(scores, expected.cases) {
+            print("chat-qwen2-rm \(c.response): \(s) against transformers' \(c.score)")
+            #expect(abs(s - c.score) <= 1e-4)
+        }
     }
 }
