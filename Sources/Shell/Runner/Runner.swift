@@ -96,7 +96,9 @@ public final class Runner {
             Parallel.threads = session.settings.threads
             let output = try invocation.spec.run(invocation, context)
             writeNotices()
-            if !output.text.isEmpty { write(output.text.hasSuffix("\n") ? output.text : output.text + "\n") }
+            // A model's text inside the output cannot drive the terminal (the charts' colours pass).
+            let text = output.text.terminalSafeKeepingColour
+            if !text.isEmpty { write(text.hasSuffix("\n") ? text : text + "\n") }
             if session.timer { write(String(format: "[%.2f s]\n", Date().timeIntervalSince(started))) }
             return output.quits ? .quit : .ok
         } catch let error as ShellError {

@@ -1,13 +1,14 @@
 /// A text table: a header, rows, columns padded to their widest cell;
-/// columns of numbers are right-aligned.
+/// columns of numbers are right-aligned. Cells are shown terminal-safe (a
+/// model's control characters as escapes), so no cell can break the table.
 public struct Table {
     let header: [String]
     let rows: [[String]]
 
     /// A table.
     public init(_ header: [String], _ rows: [[String]]) {
-        self.header = header
-        self.rows = rows
+        self.header = header.map(\.terminalSafe)
+        self.rows = rows.map { $0.map(\.terminalSafe) }
     }
 
     /// The table as lines of text, indented by two spaces.
