@@ -10,7 +10,7 @@ extension Registry {
         Stage("session", [Commands.help, Commands.lesson, Commands.explain, Commands.run, Commands.set, Commands.unset, Commands.show, Commands.echo,
                           Commands.history, Commands.timer, Commands.about, Commands.expect, Commands.quit, Commands.exit]),
         Stage("models and data", [Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.mergeAdapter,
-                                  Commands.info, Commands.trainTokenizer, Commands.tokenize, Commands.loadData, Commands.saveData,
+                                  Commands.info, Commands.trainTokenizer, Commands.tokenize, Commands.template, Commands.loadData, Commands.saveData,
                                   Commands.mergeData, Commands.worldGenerate, Commands.worldPrompts]),
         Stage("pretraining and finetuning", [Commands.pretrain, Commands.sft]),
         Stage("generation", [Commands.generate, Commands.sample]),

@@ -8,7 +8,7 @@ extension Commands {
         arguments: [.argument("NAME", .modelName, "the name it gets here; or a Hugging Face id ORG/NAME, read from the local cache and named NAME"),
                     .argument("PATH", .path, "a directory with config.json and model.safetensors, or a Hugging Face id ORG/NAME in the local cache (default: the bundled model NAME)",
                               required: false)],
-        options: [.option("chat_template", .path, "a Jinja file to use as the chat template instead of the folder's"),
+        options: [.option("chat_template", .path, "a Jinja file to use as the chat template instead of the folder's, or a format by name: chatml, llama3, gemma"),
                   .option("base", .name, "for a LoRA adapter folder (PEFT's): the loaded model it goes on (default: its base_model_name_or_path)"),
                   .option("dtype", .choice(Precision.allCases.map(\.rawValue)),
                           "hold the weight matrices in f32 or bf16 (default: as the file does: bf16 when all are BF16)")],
@@ -99,11 +99,22 @@ extension Commands {
         var templateText = snapshot.chatTemplateJinja
         if let file {
             let url = URL(fileURLWithPath: (file as NSString).expandingTildeInPath)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw invocation.error("cannot read the chat template \(file)", at: "chat_template")
-            }
-            templateText = String(decoding: data, as: UTF8.self)
             if tokenizer == nil { throw invocation.error("\(typed) has no tokenizer to give the chat template to", at: "chat_template") }
+            if let named = NamedChatTemplate.named(file), !FileManager.default.fileExists(atPath: url.path) {
+                // A format by name: its markers must be single tokens of this tokenizer.
+                let missing = named.markers.filter { tokenizer?.id(of: $0) == nil }
+                guard missing.isEmpty else {
+                    throw invocation.error("the \(named.name) format writes \(named.markers.joined(separator: " ")), and this tokenizer "
+                        + "lacks \(missing.joined(separator: " ")) as single tokens; give a template file in its own tokens", at: "chat_template")
+                }
+                templateText = named.source
+            } else {
+                guard let data = FileManager.default.contents(atPath: url.path) else {
+                    let names = NamedChatTemplate.all.map(\.name).joined(separator: ", ")
+                    throw invocation.error("cannot read the chat template \(file) (a file, or one of the formats \(names))", at: "chat_template")
+                }
+                templateText = String(decoding: data, as: UTF8.self)
+            }
         }
         if tokenizer != nil, snapshot.tokenizerConfigJSON != nil || templateText != nil {
             do {
