@@ -13,8 +13,8 @@ struct Bench: ParsableCommand {
             Reference configs: tiny (4 layers, 4 heads, width 256, context 128, vocab 512, \
             batch 16x128), small (6/6/384, context 256, vocab 8192, batch 8x256) and smol \
             (SmolLM2-135M's shape: the Llama family's blocks, 30 layers, 9 heads, 3 KV heads, \
-            width 576, MLP 1536, vocab 49,152, tied head; batch 4x128), smol360 (SmolLM2-360M's) and \
-            tinyllama (TinyLlama-1.1B's); random weights, f32 unless --dtypes says bf16. Each figure \
+            width 576, MLP 1536, vocab 49,152, tied head; batch 4x128), smol360 (SmolLM2-360M's), \
+            qwen3 (Qwen3-0.6B's: head_dim 128, q/k norms) and tinyllama (TinyLlama-1.1B's); random weights, f32 unless --dtypes says bf16. Each figure \
             is the median of several repeats, 1- and 2-thread runs interleaved. Build with -c release.
             """)
 
@@ -27,7 +27,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Thread counts to measure, comma-separated.")
     var threads: String = "1,2"
 
-    @Option(help: "Configs to measure: tiny, small, smol, smol360, tinyllama, comma-separated.")
+    @Option(help: "Configs to measure: tiny, small, smol, smol360, qwen3, tinyllama, comma-separated.")
     var configs: String = "tiny,small"
 
     @Option(help: "Sampling batch sizes, comma-separated.")

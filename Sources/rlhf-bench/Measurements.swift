@@ -22,6 +22,14 @@ struct BenchConfig {
         BenchConfig(name: "smol360", model: .llama(layers: 32, heads: 15, keyValueHeads: 5, width: 960, mlpWidth: 2560,
                                                    contextLength: 2048, vocabularySize: 49_152, ropeTheta: 100_000, tiedHead: true),
                     batch: 4, sequence: 128),
+        // Qwen3-0.6B's shape (Qwen/Qwen3-0.6B config.json): per-head q/k norms, head_dim 128 (16 × 128 = 2048
+        // query width against a 1024-wide residual stream), 8 KV heads, tied head.
+        BenchConfig(name: "qwen3", model: {
+            var c = GPTConfig.llama(layers: 28, heads: 16, keyValueHeads: 8, width: 1024, mlpWidth: 3072, contextLength: 40_960,
+                                    vocabularySize: 151_936, normEpsilon: 1e-6, ropeTheta: 1_000_000, tiedHead: true, family: .qwen3)
+            c.headDimension = 128
+            return c
+        }(), batch: 4, sequence: 128),
         // TinyLlama-1.1B's shape (TinyLlama/TinyLlama-1.1B-Chat-v1.0 config.json): untied head.
         BenchConfig(name: "tinyllama", model: .llama(layers: 22, heads: 32, keyValueHeads: 4, width: 2048, mlpWidth: 5632,
                                                      contextLength: 2048, vocabularySize: 32_000, ropeTheta: 10_000),
@@ -74,7 +82,7 @@ final class Measurements {
     func gemmRate() -> Double {
         let N = config.batch * config.sequence, C = config.model.width, V = config.model.vocabularySize
         let shape = config.model
-        let shapes = [(N, shape.qkvWidth, C), (N, C, C), (N, shape.fcWidth, C), (N, C, shape.hidden), (N, V, C)]
+        let shapes = [(N, shape.qkvWidth, C), (N, C, shape.attentionWidth), (N, shape.fcWidth, C), (N, C, shape.hidden), (N, V, C)]
         let maxFloats = shapes.map { max($0.0 * $0.2, $0.2 * $0.1, $0.0 * $0.1) }.max()!
         let a = FloatBuffer(count: maxFloats), b = FloatBuffer(count: maxFloats), c = FloatBuffer(count: maxFloats)
         var rng = Random(seed: 3)
@@ -97,15 +105,17 @@ final class Measurements {
     /// `model`: every block's four matrices, then the LM head. The bound on batch-1 sampling.
     func decodeStreamRate(_ model: GPT) -> Double {
         let c = config.model, C = c.width
-        let x = FloatBuffer(count: max(4 * C, c.hidden)), y = FloatBuffer(count: max(4 * C, c.fcWidth, c.qkvWidth, c.vocabularySize))
+        let x = FloatBuffer(count: max(4 * C, c.hidden, c.attentionWidth)),
+            y = FloatBuffer(count: max(4 * C, c.fcWidth, c.qkvWidth, c.vocabularySize))
         var bytes = 0.0
         let width = model.precision == .bfloat16 ? 2 : 4
         let rounds = quick ? 3 : 6
         let seconds = time {
             for _ in 0..<rounds {
-                let outIn = c.family != .gpt2
+                let outIn = c.architecture.layout == .outIn
                 for o in model.layout.blocks {
-                    for (offset, k, n) in [(o.qkvw, C, c.qkvWidth), (o.projw, C, C), (o.fcw, C, c.fcWidth), (o.fcprojw, c.hidden, C)] {
+                    for (offset, k, n) in [(o.qkvw, C, c.qkvWidth), (o.projw, c.attentionWidth, C), (o.fcw, C, c.fcWidth),
+                                           (o.fcprojw, c.hidden, C)] {
                         gemm(transB: outIn, M: 1, N: n, K: k, A: x.pointer, lda: k, B: model.matrix(offset),
                              ldb: outIn ? k : n, C: y.pointer, ldc: n)
                         bytes += Double(width * k * n)
