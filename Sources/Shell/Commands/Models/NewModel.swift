@@ -12,7 +12,9 @@ extension Commands {
             .option("vocab", .integer(2...200_000), "vocabulary size (default: the tokenizer's)"),
             .option("tokenizer", .name, "a tokenizer in the session, or a model whose tokenizer to share, to read and write its text"),
             .option("seed", .integer(0...Int.max), "initialisation seed (default: from the session seed)"),
-            .option("family", .choice(["gpt2", "llama", "qwen2", "mistral"]), "the blocks: GPT-2's, or the Llama family's", default: "gpt2"),
+            .option("family", .choice(GPTConfig.Family.allCases.map(\.rawValue)),
+                    "the blocks: GPT-2's, the Llama family's, or Qwen3's, OLMo 2's, Gemma 3's, SmolLM3's", default: "gpt2"),
+            .option("head_dim", .integer(2...512), "the head size when it is not width / heads (default: width / heads; even)"),
             .option("kv_heads", .integer(1...64), "key/value heads, dividing heads (Llama family; default: heads)"),
             .option("mlp", .integer(1...65_536), "the MLP's hidden width (default: 4·width for GPT-2, 8/3·width rounded up to 8 for the Llama family)"),
             .option("tied", .bool, "LM head tied to the token embedding (Llama family; GPT-2's always is)", default: "true"),
@@ -25,14 +27,21 @@ extension Commands {
             family=llama (qwen2, mistral) the Llama family's: RMSNorm, rotary \
             positions, a SwiGLU MLP, grouped-query attention with kv_heads \
             key/value heads, a tied or untied head (qwen2 adds q/k/v biases), all \
-            weights normal(0, 0.02) as transformers initialises them. Give it a \
+            weights normal(0, 0.02) as transformers initialises them. The newer \
+            families bring their own blocks: qwen3 per-head \
+            q/k norms, olmo2 norms after each sublayer, gemma3_text (1 + w) norms on \
+            both sides, GeGLU, a scaled embedding, sliding-window layers (window \
+            4096, every sixth layer global, local base 10000, query scalar head_dim) \
+            as its config class defaults, smollm3 no rotary positions on every \
+            fourth layer; head_dim= sets a head size apart from width / heads. Give it a \
             tokenizer so generate and pretrain can turn text into tokens; its \
             vocabulary size then defaults to the tokenizer's. Every command trains, \
             samples and saves either family the same way; save model writes the \
             family's Hugging Face layout.
             """,
         examples: ["new model tiny tokenizer=tok layers=2 width=64", "new model big layers=6 heads=6 width=384 vocab=8192",
-                   "new model smol tokenizer=tok family=llama layers=4 heads=6 kv_heads=2 width=192"]
+                   "new model smol tokenizer=tok family=llama layers=4 heads=6 kv_heads=2 width=192",
+                   "new model g tokenizer=tok family=gemma3_text layers=6 heads=4 kv_heads=1 width=128 head_dim=64"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("NAME")
@@ -55,7 +64,7 @@ extension Commands {
         var config = GPTConfig(layers: invocation.integer("layers"), heads: heads, width: width,
                                contextLength: invocation.integer("context"), vocabularySize: vocab)
         if family == .gpt2 {
-            for key in ["kv_heads", "tied", "rope_theta"] where invocation.given.contains(key) {
+            for key in ["kv_heads", "tied", "rope_theta", "head_dim"] where invocation.given.contains(key) {
                 throw invocation.error("\(key) is an option of the Llama family; add family=llama", at: key)
             }
             config.mlpWidth = invocation.optional("mlp").flatMap { Int($0) }
@@ -65,8 +74,14 @@ extension Commands {
                             contextLength: config.contextLength, vocabularySize: vocab,
                             ropeTheta: invocation.float("rope_theta"), tiedHead: invocation.bool("tied"),
                             attentionBias: family == .qwen2, family: family)
+            config.headDimension = invocation.optional("head_dim").flatMap { Int($0) }
+            describeDefaults(family, &config)
         }
-        if let problem = config.problem { throw invocation.error(problem, at: config.kvHeads != heads ? "kv_heads" : "heads") }
+        if let problem = config.problem {
+            let at = invocation.given.contains("head_dim") && problem.contains("head size") ? "head_dim"
+                : config.kvHeads != heads ? "kv_heads" : "heads"
+            throw invocation.error(problem, at: at)
+        }
         var rng = s.random(invocation)
         let model = GPT(config: config, seed: rng.next())
         s.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: "new")
@@ -75,5 +90,22 @@ extension Commands {
         let kv = config.kvHeads == config.heads ? "" : " (\(config.kvHeads) key/value)"
         return CommandOutput("\(name): new model, \(formatCount(model.parameterCount)) parameters "
             + "(\(shape)\(plural(config.layers, "layer")), \(plural(config.heads, "head"))\(kv), width \(config.width), context \(config.contextLength), vocab \(vocab))")
+    }
+
+    /// What a family's transformers config class sets by default beyond the sizes
+    /// (Gemma3TextConfig: sliding window 4096 on five layers of six, local rope base
+    /// 1e4, global 1e6, query_pre_attn_scalar = head_dim here; SmolLM3Config: no rope
+    /// on every fourth layer).
+    static func describeDefaults(_ family: GPTConfig.Family, _ config: inout GPTConfig) {
+        switch family {
+        case .gemma3:
+            config.slidingWindow = 4096
+            config.slidingLayers = (0..<config.layers).map { ($0 + 1) % 6 != 0 }
+            config.localRopeTheta = 10_000
+            config.queryScalar = Double(config.headSize)
+        case .smollm3:
+            config.rotaryLayers = (0..<config.layers).map { ($0 + 1) % 4 != 0 }
+        default: break
+        }
     }
 }
