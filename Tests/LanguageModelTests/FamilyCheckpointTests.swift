@@ -56,20 +56,24 @@ import Testing
         #expect(smol.rotaryLayers == [true, true, true, false] && smol.rotates(layer: 2) && !smol.rotates(layer: 3))
     }
 
-    @Test func rewardModelScoresTheLastToken() throws {
+    static let rewardModels = ["hf-qwen3-rm", "hf-olmo2-rm", "hf-gemma3-rm", "hf-smollm3-rm"]
+
+    /// Each family's *ForSequenceClassification with one label: transformers' score at the last token.
+    @Test(arguments: rewardModels)
+    func rewardModelScoresTheLastToken(name: String) throws {
         Parallel.threads = 2
-        let model = try GPT.load(from: LlamaCheckpointTests.folder("hf-qwen3-rm"))
+        let model = try GPT.load(from: LlamaCheckpointTests.folder(name))
         #expect(model.hasScalarHead)
-        let expected = try Self.expected("hf-qwen3-rm")
+        let expected = try Self.expected(name)
         let T = expected.tokens.count
         model.forward(tokens: expected.tokens, B: 1, T: T, computeLogits: false)
         let score = model.scalarValues(at: [Int32(T - 1)])[0]
-        print("hf-qwen3-rm score vs transformers: \(score) against \(expected.logits[0])")
+        print("\(name) score vs transformers: \(score) against \(expected.logits[0])")
         #expect(abs(score - expected.logits[0]) <= 1e-4)
     }
 
     /// Saved here, loaded back: the same config and the same parameters.
-    @Test(arguments: causal + ["hf-qwen3-rm"])
+    @Test(arguments: causal + rewardModels)
     func roundTrips(name: String) throws {
         let model = try GPT.load(from: LlamaCheckpointTests.folder(name))
         let dir = try SafetensorsFixtures.makeDirectory()

@@ -163,7 +163,9 @@ extension HuggingFaceConfig {
     /// in the keys its transformers class reads.
     mutating func setLlama(_ config: GPTConfig, scalarHead: Bool) {
         let family = config.family
-        architectures = [family.className + (scalarHead ? "ForSequenceClassification" : "ForCausalLM")]
+        // Gemma 3's text-only reward model class is Gemma3Text…; Gemma3ForSequenceClassification is the multimodal one.
+        architectures = [family.className + (scalarHead ? (family == .gemma3 ? "TextForSequenceClassification" : "ForSequenceClassification")
+                                                        : "ForCausalLM")]
         modelType = family.rawValue
         vocabSize = config.vocabularySize
         hiddenSize = config.width

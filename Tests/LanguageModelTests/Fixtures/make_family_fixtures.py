@@ -8,7 +8,8 @@ FamilyCheckpointTests:
                  before and after each sublayer, GeGLU (tanh GELU), query_pre_attn_scalar,
                  sliding-window layers (window 4) beside a global one with its own rope base
   hf-smollm3/    SmolLM3ForCausalLM: no rotary positions on its fourth layer
-  hf-qwen3-rm/   Qwen3ForSequenceClassification with one label (a reward model)
+  hf-qwen3-rm/   Qwen3ForSequenceClassification with one label (a reward model); hf-olmo2-rm/,
+                 hf-gemma3-rm/ (Gemma3TextForSequenceClassification) and hf-smollm3-rm/ likewise
 
 Norm weights are drawn at random (transformers starts them at 1, or 0 for
 Gemma's 1 + w) so that the tests see them. Each folder holds config.json and
@@ -25,7 +26,9 @@ loads what it saved, with the same logits.
 import json, os, subprocess, sys, tempfile
 import torch
 from transformers import (Qwen3Config, Qwen3ForCausalLM, Qwen3ForSequenceClassification, Olmo2Config, Olmo2ForCausalLM,
-                          Gemma3TextConfig, Gemma3ForCausalLM, SmolLM3Config, SmolLM3ForCausalLM)
+                          Olmo2ForSequenceClassification, Gemma3TextConfig, Gemma3ForCausalLM,
+                          Gemma3TextForSequenceClassification, SmolLM3Config, SmolLM3ForCausalLM,
+                          SmolLM3ForSequenceClassification)
 
 here = os.path.dirname(os.path.abspath(__file__))
 tokens = [3, 17, 42, 8, 0, 55, 21, 9, 63, 1]
@@ -55,13 +58,14 @@ def dump(name, model, greedy=True):
     if os.path.exists(path): os.remove(path)
 
 def reverse():
-    from transformers import AutoModelForCausalLM
-    for name in causal:
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+    for name in causal + ["hf-qwen3-rm", "hf-olmo2-rm", "hf-gemma3-rm", "hf-smollm3-rm"]:
         with tempfile.TemporaryDirectory() as tmp:
             saved = os.path.join(tmp, "saved")
             script = f"load model m {os.path.join(here, name)}\nsave model m {saved}\n"
             subprocess.run([".build/release/rlhf", "-c", script], check=True, capture_output=True)
-            model = AutoModelForCausalLM.from_pretrained(saved, dtype=torch.float32).eval()
+            auto = AutoModelForSequenceClassification if name.endswith("-rm") else AutoModelForCausalLM
+            model = auto.from_pretrained(saved, dtype=torch.float32).eval()
             expected = json.load(open(os.path.join(here, name, "expected.json")))
             with torch.no_grad():
                 logits = model(torch.tensor([expected["tokens"]])).logits[0].reshape(-1)
@@ -108,3 +112,24 @@ m = Qwen3ForSequenceClassification(Qwen3Config(**shape, num_hidden_layers=2, hea
                                                tie_word_embeddings=False))
 randomise_norms(m)
 dump("hf-qwen3-rm", m, greedy=False)
+
+torch.manual_seed(15)
+m = Olmo2ForSequenceClassification(Olmo2Config(**shape, num_hidden_layers=2, rms_norm_eps=1e-6, pad_token_id=0,
+                                               eos_token_id=1, num_labels=1, tie_word_embeddings=False))
+randomise_norms(m)
+dump("hf-olmo2-rm", m, greedy=False)
+
+torch.manual_seed(16)
+m = Gemma3TextForSequenceClassification(Gemma3TextConfig(**shape, num_hidden_layers=3, head_dim=12, query_pre_attn_scalar=10,
+                                                         sliding_window=4, layer_types=["sliding_attention", "full_attention",
+                                                                                        "sliding_attention"],
+                                                         rms_norm_eps=1e-6, pad_token_id=0, eos_token_id=1, bos_token_id=2,
+                                                         num_labels=1))
+randomise_norms(m)
+dump("hf-gemma3-rm", m, greedy=False)
+
+torch.manual_seed(17)
+m = SmolLM3ForSequenceClassification(SmolLM3Config(**shape, num_hidden_layers=4, no_rope_layers=[1, 1, 1, 0], rms_norm_eps=1e-6,
+                                                   pad_token_id=0, bos_token_id=2, eos_token_id=1, num_labels=1))
+randomise_norms(m)
+dump("hf-smollm3-rm", m, greedy=False)
