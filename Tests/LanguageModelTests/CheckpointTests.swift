@@ -181,18 +181,9 @@ import Testing
         if model.precision == .bfloat16 { #expect(PrecisionTests.halves(back) == PrecisionTests.halves(model)) }
     }
 
-    /// Config keys this engine cannot honour are refused with the key named.
-    @Test func unsupportedConfigsAreRefused() throws {
-        let cases: [(String, String, String)] = [
-            ("\"model_type\": \"llama\"", "\"model_type\": \"gemma\"", "model_type is 'gemma'"),
-            ("\"rope_type\": \"llama3\"", "\"rope_type\": \"yarn\"", "rope scaling of type 'yarn'"),
-            ("\"num_key_value_heads\": 2", "\"num_key_value_heads\": 3", "must be a multiple of num_key_value_heads"),
-            ("\"hidden_act\": \"silu\"", "\"hidden_act\": \"gelu\"", "hidden_act is 'gelu'"),
-            ("\"mlp_bias\": false", "\"mlp_bias\": true", "mlp_bias is true"),
-            // head_dim is honoured (Qwen3, Gemma 3), so q_proj's shape no longer fits.
-            ("\"head_dim\": 8", "\"head_dim\": 16", "config.json implies [64, 32]"),
-        ]
-        let source = Self.folder("hf-llama")
+    /// For each (from, to, reason): `source` with `from` replaced by `to` in its config.json
+    /// is refused, with `reason` and config.json named.
+    static func expectRefusals(of source: URL, _ cases: [(String, String, String)]) throws {
         let text = try String(contentsOf: source.appendingPathComponent("config.json"), encoding: .utf8)
         for (from, to, reason) in cases {
             #expect(text.contains(from), "the fixture's config.json has \(from)")
@@ -208,6 +199,20 @@ import Testing
                 #expect(message.contains(reason) && message.contains("config.json"), "\(message)")
             }
         }
+    }
+
+    /// Config keys this engine cannot honour are refused with the key named.
+    @Test func unsupportedConfigsAreRefused() throws {
+        let cases: [(String, String, String)] = [
+            ("\"model_type\": \"llama\"", "\"model_type\": \"gemma\"", "model_type is 'gemma'"),
+            ("\"rope_type\": \"llama3\"", "\"rope_type\": \"yarn\"", "rope scaling of type 'yarn'"),
+            ("\"num_key_value_heads\": 2", "\"num_key_value_heads\": 3", "must be a multiple of num_key_value_heads"),
+            ("\"hidden_act\": \"silu\"", "\"hidden_act\": \"gelu\"", "hidden_act is 'gelu'"),
+            ("\"mlp_bias\": false", "\"mlp_bias\": true", "mlp_bias is true"),
+            // head_dim is honoured (Qwen3, Gemma 3), so q_proj's shape no longer fits.
+            ("\"head_dim\": 8", "\"head_dim\": 16", "config.json implies [64, 32]"),
+        ]
+        try Self.expectRefusals(of: Self.folder("hf-llama"), cases)
     }
 }
 
