@@ -84,6 +84,30 @@ public enum ChatFormat {
         }
     }
 
+    /// A whole conversation's text as the model reads it: its chat template's
+    /// rendering (`apply_chat_template(…, tokenize=False)`), or the world's
+    /// markers, `<|user|> … <|assistant|> … <|end|>` turn after turn (no system turn).
+    /// `generation` ends it with the prompt for the assistant's next turn.
+    public static func text(of messages: [ChatMessage], tokenizer: BPETokenizer, generation: Bool) throws(ChatFormatError) -> String {
+        if let template = tokenizer.chatTemplate {
+            do {
+                return try template.render(messages, addGenerationPrompt: generation)
+            } catch {
+                throw ChatFormatError("its chat template cannot render this conversation: \(error)")
+            }
+        }
+        guard messages.allSatisfy({ $0.role != "system" }) else {
+            throw ChatFormatError("it has no chat template, and the world's markers have no system turn")
+        }
+        typealias Marker = BPETokenizer.SpecialToken
+        var text = ""
+        for m in messages {
+            text += m.role == "user" ? "\(Marker.user) \(m.content) \(Marker.assistant)" : " \(m.content)\(Marker.endOfTurn)"
+        }
+        if !generation, text.hasSuffix(Marker.assistant) { text.removeLast(Marker.assistant.count + 1) }
+        return text
+    }
+
     /// The template's text; a template that `check` passed and then refuses a particular
     /// text (none of the supported models' do) falls back to the content alone.
     private static func render(_ template: ChatTemplate, _ messages: [ChatMessage], generation: Bool) -> String {

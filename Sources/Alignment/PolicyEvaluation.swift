@@ -90,7 +90,7 @@ public struct PairedOutcomes: Sendable, Equatable {
 
 extension String {
     /// Without leading and trailing spaces and newlines.
-    func trimmingSpaces() -> String {
+    public func trimmingSpaces() -> String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\n" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\n" { s = s.dropLast() }

@@ -18,7 +18,8 @@ public struct SampledResponse: Sendable, Equatable {
 extension SampledResponse {
     /// The response as a reward scores it: to `prompt`, ended or cut as it was sampled.
     public func rewardItem(_ prompt: PromptItem) -> RewardItem {
-        RewardItem(prompt: prompt.prompt, response: text, unsafe: prompt.unsafe, ended: stopped)
+        RewardItem(prompt: prompt.prompt, response: text, unsafe: prompt.unsafe, ended: stopped,
+                   tokens: stopped ? tokens.count - 1 : tokens.count, fields: prompt.fields)
     }
 }
 

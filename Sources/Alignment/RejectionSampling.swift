@@ -5,9 +5,12 @@ import LanguageModel
 public struct PromptItem: Sendable, Equatable {
     public var prompt: String
     public var unsafe: Bool
-    public init(prompt: String, unsafe: Bool) {
+    /// The prompt record's other fields as text (`answer`, …), for rewards that check answers.
+    public var fields: [String: String]
+    public init(prompt: String, unsafe: Bool, fields: [String: String] = [:]) {
         self.prompt = prompt
         self.unsafe = unsafe
+        self.fields = fields
     }
 }
 

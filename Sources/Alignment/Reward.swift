@@ -4,19 +4,27 @@ import Kernels
 import LanguageModel
 
 /// A response to be scored: its prompt, the prompt's safety tag (Llama 2's
-/// rule reads it), and whether the response ended its turn or was cut at a
-/// token limit (a reward model then reads it without an end token).
+/// rule reads it), whether the response ended its turn or was cut at a
+/// token limit (a reward model then reads it without an end token), its
+/// length in tokens when it was sampled, and the prompt record's other fields
+/// (the reference answer a `match` reward checks against).
 public struct RewardItem: Sendable, Equatable {
     public var prompt: String
     public var response: String
     public var unsafe: Bool
     public var ended: Bool
+    /// The response's tokens (its end marker not counted); nil for a response typed or read from a file.
+    public var tokens: Int?
+    public var fields: [String: String]
 
-    public init(prompt: String, response: String, unsafe: Bool = false, ended: Bool = true) {
+    public init(prompt: String, response: String, unsafe: Bool = false, ended: Bool = true,
+                tokens: Int? = nil, fields: [String: String] = [:]) {
         self.prompt = prompt
         self.response = response
         self.unsafe = unsafe
         self.ended = ended
+        self.tokens = tokens
+        self.fields = fields
     }
 }
 
@@ -44,7 +52,8 @@ public struct ScoringModel {
 
 /// What best-of-n, rejection sampling and PPO maximise: one reward model,
 /// Llama 2's combination of a helpfulness and a safety reward model, an AI
-/// labeler's verdict, or a judge itself.
+/// labeler's verdict, a judge itself, a rule (an answer check, a format, a
+/// length limit), or a weighted sum of these.
 public enum Reward {
     case single(ScoringModel)
     /// The judge's helpfulness + safety: a perfect reward model, the "gold"
@@ -58,13 +67,38 @@ public enum Reward {
     /// An AI labeler's verdict against a baseline answer (d-RLAIF, Lee et al.
     /// 2023): 2·p(y ≻ b) − 1, no reward model.
     case labeler(LabelerReward)
+    /// 1 when the response's answer equals the prompt record's reference, else 0.
+    case match(AnswerMatch)
+    /// 1 when the response matches a pattern, else 0.
+    case format(FormatRule)
+    /// DAPO's overlong penalty, from 0 down to −1.
+    case length(LengthPenalty)
+    /// Σ wᵢ·Rᵢ (TRL's `reward_weights`): each part as it enters RL (Llama 2's combination whitened).
+    case sum([WeightedReward])
 
     /// The reward of each response to its prompt; `unsafe` is each prompt's safety tag.
     /// Llama 2's combination is whitened over `items`.
     public func scores(_ items: [RewardItem]) -> [Float] {
+        if case let .sum(parts) = self { return Reward.weighted(parts.map { ($0.weight, $0.reward.scores(items)) }, count: items.count) }
         let raw = rawScores(items)
         if case .llama2 = self { return whiten(raw) }
         return raw
+    }
+
+    /// Whether its scores are whitened over a batch (Llama 2's combination, or a sum holding one).
+    public var whitens: Bool {
+        switch self {
+        case .llama2: return true
+        case let .sum(parts): return parts.contains { $0.reward.whitens }
+        default: return false
+        }
+    }
+
+    /// Σ wᵢ·xᵢ element by element.
+    static func weighted(_ parts: [(Float, [Float])], count: Int) -> [Float] {
+        var total = [Float](repeating: 0, count: count)
+        for (w, x) in parts { for i in total.indices { total[i] += w * x[i] } }
+        return total
     }
 
     /// The reward before any whitening: comparable across batches, for
@@ -86,6 +120,15 @@ public enum Reward {
                 let j = judge.judge(prompt: p.prompt, response: p.response)
                 return Float(j.total)
             }
+        case let .match(rule): return items.map(rule.score)
+        case let .format(rule): return items.map(rule.score)
+        case let .length(rule): return items.map { rule.score(tokens: $0.tokens ?? 0) }
+        case let .sum(parts):
+            var scored: [(Float, [Float])] = []
+            for (i, part) in parts.enumerated() {
+                scored.append((part.weight, try part.reward.rawScores(items, monitor: monitor.phase("\(part.name) (\(i + 1) of \(parts.count))"))))
+            }
+            return Reward.weighted(scored, count: items.count)
         }
     }
 
@@ -111,13 +154,54 @@ public enum Reward {
         unsafe ? .safetyTagged : sigmoid(rs) < threshold ? .lowSafety : .helpfulness
     }
 
-    /// The reward models it reads (none for a judge or a labeler).
+    /// The reward models it reads (none for a judge, a labeler or a rule).
     public var models: [ScoringModel] {
         switch self {
         case let .single(m): return [m]
         case let .llama2(h, s, _): return [h, s]
-        case .oracle, .labeler: return []
+        case .oracle, .labeler, .match, .format, .length: return []
+        case let .sum(parts): return parts.flatMap(\.reward.models)
         }
+    }
+
+    /// The prompt-record fields it reads (a match reward's reference).
+    public var fields: [String] {
+        switch self {
+        case let .match(rule): return [rule.field]
+        case let .sum(parts): return Array(Set(parts.flatMap(\.reward.fields))).sorted()
+        default: return []
+        }
+    }
+
+    /// Whether it reads a response's length in tokens (known only for sampled responses).
+    public var countsTokens: Bool {
+        switch self {
+        case .length: return true
+        case let .sum(parts): return parts.contains { $0.reward.countsTokens }
+        default: return false
+        }
+    }
+
+    /// The answer check it holds: itself when a match, the first match of a sum.
+    public var answerCheck: AnswerMatch? {
+        switch self {
+        case let .match(rule): return rule
+        case let .sum(parts): return parts.lazy.compactMap(\.reward.answerCheck).first
+        default: return nil
+        }
+    }
+}
+
+/// A part of a summed reward: its weight, its name as defined, and the reward.
+public struct WeightedReward {
+    public var weight: Float
+    public var name: String
+    public var reward: Reward
+
+    public init(weight: Float, name: String, reward: Reward) {
+        self.weight = weight
+        self.name = name
+        self.reward = reward
     }
 }
 

@@ -48,12 +48,18 @@ public struct Rollout: Sendable {
     ) throws(PPOError) -> Rollout {
         let responses = PolicySampling.sample(policy, tokenizer: tokenizer, prompts: prompts.map(\.prompt),
                                               settings: sampling, rng: &rng).map { $0[0] }
-        var raw = reward.rawScores(zip(prompts, responses).map { $1.rewardItem($0) })
-        for i in raw.indices where !responses[i].stopped { raw[i] -= missingEndPenalty }
+        let items = zip(prompts, responses).map { $1.rewardItem($0) }
+        let penalties = responses.map { $0.stopped ? 0 : missingEndPenalty }
+        let raw = zip(reward.rawScores(items), penalties).map(-)
         if let bad = raw.indices.first(where: { !raw[$0].isFinite }) {
             throw .nonFiniteReward(prompt: prompts[bad].prompt, response: responses[bad].text)
         }
-        let scores: [Float] = if case .llama2 = reward { whiten(raw) } else { raw }
+        // Llama 2's combination whitens the penalised raw scores; a sum holding one whitens that part alone.
+        let scores: [Float] = switch reward {
+        case .llama2: whiten(raw)
+        case .sum where reward.whitens: zip(reward.scores(items), penalties).map(-)
+        default: raw
+        }
         let gold = judge.map { j in zip(prompts, responses).map { j.judge(prompt: $0.prompt, response: $1.text).total } } ?? []
         let read = logProbabilities(responses, policy: readingPolicy ? policy : nil, reference: reference, value: value, batchSize: batchSize)
         return Rollout(prompts: prompts, responses: responses, scores: scores, rawScores: raw, gold: gold,

@@ -134,22 +134,31 @@ public enum DataFile {
             }
             return .ranking(prompt: prompt, responses: responses, ranking: ranking, truncated: truncated)
         }
-        if o.keys.allSatisfy({ ["prompt", "task", "safety"].contains($0) }) {
-            var task: String?
-            if let t = o["task"] {
-                guard let s = t as? String else { throw fail("\"task\" must be a string") }
-                task = s
-            }
-            var safety = false
-            if let s = o["safety"] {
-                guard let b = s as? Bool else {
-                    throw fail("\"safety\" must be true or false")
-                }
-                safety = b
-            }
-            return .prompt(prompt, task: task, safety: safety)
+        let shapes = ["completion", "chosen", "rejected", "responses", "ranking", "margin", "rating", "probability", "truncated",
+                      "chosen_truncated", "rejected_truncated"]
+        if let stray = shapes.first(where: { o[$0] != nil }) {
+            throw fail("\"\(stray)\" belongs to a record with \"completion\", \"chosen\"/\"rejected\" or \"responses\"/\"ranking\"")
         }
-        throw fail("a record with \"prompt\" needs \"completion\", \"chosen\"/\"rejected\" or \"responses\"/\"ranking\"")
+        var task: String?
+        if let t = o["task"] {
+            guard let s = t as? String else { throw fail("\"task\" must be a string") }
+            task = s
+        }
+        var safety = false
+        if let s = o["safety"] {
+            guard let b = s as? Bool, jsonNumber(s) == nil else { throw fail("\"safety\" must be true or false") }
+            safety = b
+        }
+        // Any other field (an answer to check, a solution) is kept as its JSON text.
+        var fields: [String: String] = [:]
+        for (key, value) in o where !["prompt", "task", "safety"].contains(key) {
+            guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]),
+                  let text = String(data: data, encoding: .utf8) else {
+                throw fail("field \"\(key)\" cannot be kept")
+            }
+            fields[key] = text
+        }
+        return .prompt(prompt, task: task, safety: safety, fields: PromptFields(json: fields))
     }
 }
 
@@ -182,10 +191,11 @@ extension Record {
             return "{\(field("prompt", q(p))), \(field("responses", "[" + responses.map(q).joined(separator: ", ") + "]")), "
                 + "\(field("ranking", "[" + ranking.map(String.init).joined(separator: ", ") + "]"))"
                 + (truncated.isEmpty ? "}" : ", \(field("truncated", "[" + truncated.sorted().map(String.init).joined(separator: ", ") + "]"))}")
-        case let .prompt(p, task, safety):
+        case let .prompt(p, task, safety, fields):
             var parts = [field("prompt", q(p))]
             if let task { parts.append(field("task", q(task))) }
             parts.append(field("safety", safety ? "true" : "false"))
+            parts += fields.names.map { field($0, fields.json[$0]!) }
             return "{" + parts.joined(separator: ", ") + "}"
         }
     }

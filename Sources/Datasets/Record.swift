@@ -1,3 +1,5 @@
+import Foundation
+
 /// One example, in the field names TRL uses.
 public enum Record: Equatable, Sendable {
     /// `{"text": ...}`: plain text for pretraining.
@@ -22,8 +24,9 @@ public enum Record: Equatable, Sendable {
     /// `{"prompt": ..., "responses": [...], "ranking": [...], "truncated"?: [...]}`: a ranking, best
     /// first; `truncated` lists the responses (by index) cut at a token limit.
     case ranking(prompt: String, responses: [String], ranking: [Int], truncated: Set<Int> = [])
-    /// `{"prompt": ..., "task"?: ..., "safety"?: ...}`: a prompt alone (to sample or evaluate on).
-    case prompt(String, task: String?, safety: Bool)
+    /// `{"prompt": ..., "task"?: ..., "safety"?: ..., ...}`: a prompt alone (to sample or evaluate on),
+    /// with any other fields it carries (`answer`, `solution`, …) kept for the rewards that read them.
+    case prompt(String, task: String?, safety: Bool, fields: PromptFields = [:])
 
     /// The kind's name, as `show` prints it.
     public var kind: String {
@@ -76,4 +79,36 @@ public struct Dataset: Sendable {
 
     /// The kind of its records ("text", "preference", …), or "empty".
     public var kind: String { records.first?.kind ?? "empty" }
+}
+
+/// The fields of a prompt record beyond prompt, task and safety (GSM8K's
+/// `answer`, MATH's `solution`, anything): what a reward that checks an answer
+/// reads. Each is kept as its JSON text, so a number stays a number when written back.
+public struct PromptFields: Equatable, Sendable, ExpressibleByDictionaryLiteral {
+    /// Field name → the value's JSON text (`"7"` with quotes for a string, `7` for a number).
+    public var json: [String: String]
+
+    public init(json: [String: String]) { self.json = json }
+    public init(dictionaryLiteral elements: (String, String)...) {
+        json = Dictionary(elements.map { ($0.0, jsonQuoted($0.1)) }, uniquingKeysWith: { $1 })
+    }
+
+    /// The names, sorted.
+    public var names: [String] { json.keys.sorted() }
+    public var isEmpty: Bool { json.isEmpty }
+
+    /// A field's value as text: a string's contents, any other value's JSON text; nil when absent.
+    public subscript(_ name: String) -> String? {
+        guard let raw = json[name] else { return nil }
+        if raw.hasPrefix("\""), let data = raw.data(using: .utf8),
+           let s = try? JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed) as? String {
+            return s
+        }
+        return raw
+    }
+
+    /// Every field as text, by name.
+    public var texts: [String: String] {
+        Dictionary(uniqueKeysWithValues: json.keys.map { ($0, self[$0]!) })
+    }
 }

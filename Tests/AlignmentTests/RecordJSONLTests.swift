@@ -25,6 +25,8 @@ import Testing
          .preference(prompt: "p", chosen: "a", rejected: "b", margin: nil, truncated: .rejected),
          .preference(prompt: "p", chosen: "a", rejected: "b", margin: 1, truncated: [.chosen, .rejected])],
         [.prompt(awkward, task: "fact", safety: true), .prompt("q", task: nil, safety: false)],
+        [.prompt("q", task: nil, safety: false, fields: PromptFields(json: ["answer": "72", "solution": "\"3 + 4 #### 7\"",
+                                                                          "tags": "[\"a\",1]"]))],
     ])
     func roundTrip(_ records: [Record]) throws {
         let text = records.map { $0.jsonLine + "\n" }.joined()
@@ -43,5 +45,20 @@ import Testing
                                       problem: "\"probability\" must be a number from 0 to 1 (how likely chosen is the better)")) {
             try DataFile.jsonl(text, path: "soft.jsonl")
         }
+    }
+
+    /// A prompt record's other fields are kept as their JSON: a number stays a
+    /// number, a string reads as its contents; a field of another record shape is refused.
+    @Test func promptFields() throws {
+        let data = try DataFile.jsonl("""
+            {"prompt": "How many?", "answer": 72, "solution": "total 72", "meta": {"b": 2, "a": [1]}}
+            """, path: "gsm.jsonl")
+        guard case let .prompt(p, task, safety, fields) = data.records[0] else { Issue.record("not a prompt record"); return }
+        #expect(p == "How many?" && task == nil && !safety)
+        #expect(fields.names == ["answer", "meta", "solution"])
+        #expect(fields["answer"] == "72" && fields["solution"] == "total 72" && fields["meta"] == #"{"a":[1],"b":2}"#)
+        #expect(data.records[0].jsonLine == #"{"prompt": "How many?", "safety": false, "answer": 72, "meta": {"a":[1],"b":2}, "solution": "total 72"}"#)
+        #expect(throws: DataFileError.self) { try DataFile.jsonl(#"{"prompt": "p", "margin": 1}"#, path: "x.jsonl") }
+        #expect(throws: DataFileError.self) { try DataFile.jsonl(#"{"prompt": "p", "safety": 1}"#, path: "x.jsonl") }
     }
 }

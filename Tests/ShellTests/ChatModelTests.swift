@@ -4,8 +4,8 @@ import Kernels
 import LanguageModel
 import Testing
 
-/// A tiny Llama and a tiny Qwen2 folder with their families' real chat templates
-/// (Transcripts/make_chat_models.py): the prompt ids rlhf builds are the ids of
+/// Tiny Llama, Qwen2, Qwen3, OLMo 2, Gemma 3 and SmolLM3 folders with real chat templates
+/// (Transcripts/make_chat_models.py, make_family_chat_models.py): the prompt ids rlhf builds are the ids of
 /// transformers' apply_chat_template, and greedy decoding picks the same tokens.
 @Suite struct ChatModelTests {
     struct Expected: Decodable {
@@ -29,7 +29,7 @@ import Testing
         return (model, tokenizer, expected)
     }
 
-    @Test(arguments: ["chat-llama", "chat-qwen2"])
+    @Test(arguments: ["chat-llama", "chat-qwen2", "chat-qwen3", "chat-olmo2", "chat-gemma3", "chat-smollm3"])
     func promptsAndGreedyAnswersMatchTransformers(name: String) throws {
         let (model, tokenizer, expected) = try Self.load(name)
         let template = try #require(tokenizer.chatTemplate)

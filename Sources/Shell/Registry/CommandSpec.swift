@@ -83,6 +83,9 @@ public struct CommandSpec: Sendable {
     public var arguments: [Parameter]
     /// key=value options.
     public var options: [Parameter]
+    /// What any other key=value stands for, when the keys are the user's own
+    /// names (`reward total sum correct=0.8 format=0.2`); nil: only `options`.
+    public var namedOptions: Parameter?
     /// One line for the command list.
     public var summary: String
     /// Paragraphs of detailed help.
@@ -96,13 +99,14 @@ public struct CommandSpec: Sendable {
 
     /// A command.
     public init(
-        _ words: String, arguments: [Parameter] = [], options: [Parameter] = [], summary: String,
-        help: String, why: String = "", examples: [String],
+        _ words: String, arguments: [Parameter] = [], options: [Parameter] = [], namedOptions: Parameter? = nil,
+        summary: String, help: String, why: String = "", examples: [String],
         run: @escaping @Sendable (Invocation, CommandContext) throws -> CommandOutput
     ) {
         self.words = words.split(separator: " ").map(String.init)
         self.arguments = arguments
         self.options = options
+        self.namedOptions = namedOptions
         self.summary = summary
         self.help = help
         self.why = why

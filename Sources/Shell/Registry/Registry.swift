@@ -68,7 +68,8 @@ public struct Registry: Sendable {
         for token in tokens.dropFirst(spec.words.count) {
             lastColumn = token.columns.upperBound
             if let key = token.optionKey {
-                guard let option = spec.options.first(where: { $0.name == key }) else {
+                guard let option = spec.options.first(where: { $0.name == key })
+                        ?? spec.namedOptions.flatMap({ named in isName(key) ? Parameter.option(key, named.kind, named.summary) : nil }) else {
                     let near = nearest(key, spec.options.map(\.name))
                     let keyColumns = token.columns.lowerBound..<(token.columns.lowerBound + key.count)
                     throw ShellError("\(spec.name) has no option \(key)" + (near.map { "; did you mean \($0)?" } ?? ""),

@@ -27,6 +27,8 @@ public final class Session {
     public var samples: [String: SampleSet] = [:]
     /// Rewards defined with `reward`, by name.
     public var rewards: [String: RewardEntry] = [:]
+    /// Each model's conversation so far (`chat`), its turns in order.
+    public var conversations: [String: [ChatMessage]] = [:]
     /// The lesson under way, if any (`lesson N`).
     var lesson: LessonRun?
     /// The folders that hold the bundled models/, datasets/ and lessons/ instead

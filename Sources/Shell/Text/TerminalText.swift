@@ -45,3 +45,11 @@ extension String {
         return out
     }
 }
+
+extension String {
+    /// `terminalSafe` line by line, the lines after the first indented by `indent` spaces: a model's reply of several lines.
+    func terminalSafeLines(indent: Int) -> String {
+        split(separator: "\n", omittingEmptySubsequences: false).map { String($0).terminalSafe }
+            .joined(separator: "\n" + String(repeating: " ", count: indent))
+    }
+}

@@ -60,6 +60,7 @@ extension Commands {
         } else {
             throw invocation.error("bestofn needs a prompt, or on=PROMPTS")
         }
+        try checkReward(reward, rewardName, on: prompts, from: invocation.optional("on") ?? "a typed prompt", invocation, at: "reward")
         let n = invocation.integer("n")
         var rng = s.random(invocation)
         let count = invocation.integer("prompts")

@@ -55,6 +55,7 @@ extension Commands {
         let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
         let prompts = try invocation.optional("prompts").map { try promptItems($0, invocation, s, argument: "prompts").map(\.item) }
             ?? s.currentWorld.tasks.filter { !$0.heldOut }.map { PromptItem(prompt: $0.prompt, unsafe: $0.isUnsafe) }
+        try checkReward(reward, rewardName, on: prompts, from: invocation.optional("prompts") ?? "the world's train prompts", invocation, at: "reward")
         return RLStart(start: start, rewardName: rewardName, reward: reward, prompts: prompts)
     }
 }

@@ -48,6 +48,10 @@ extension Commands {
         let s = context.session
         var warnings = run.warnings ?? EarlyWarnings(maxLength: maxLength)
         let every = invocation.optional("eval_every").flatMap { Int($0) }
+        if every != nil, let field = trainer.reward.fields.first {
+            throw invocation.error("eval_every= answers the world's held-out prompts, which carry no \"\(field)\" for this run's reward to check; "
+                + "measure with eval POLICY on=DATA reward=R between steps instead", at: "eval_every")
+        }
         let probe = every.map { _ in heldOutProbe(invocation, s, maxLength: maxLength) }
         func read(_ probe: HeldOutProbe) throws {
             let start = Date()

@@ -42,6 +42,7 @@ extension Commands {
         guard let rewardName = invocation.optional("reward") else { throw invocation.error("rs round needs reward=NAME (a reward model or a reward)") }
         let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
         var (prompts, rng) = try drawnPrompts(invocation, s, n: invocation.integer("n"))
+        try checkReward(reward, rewardName, on: prompts, from: invocation.argument("PROMPTS"), invocation, at: "reward")
         let world = s.currentWorld
         // The bests of earlier rounds live in MODEL's rs run (another training of MODEL starts afresh).
         var kept = (s.runs[name].flatMap { $0.kind == "rs" ? $0.method as? RejectionSampling.Kept : nil })?.responses ?? [:]

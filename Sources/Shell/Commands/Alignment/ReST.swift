@@ -37,6 +37,7 @@ extension Commands {
         guard let rewardName = invocation.optional("reward") else { throw invocation.error("rest grow needs reward=NAME (a reward model or a reward)") }
         let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
         var (prompts, rng) = try drawnPrompts(invocation, s, n: invocation.integer("n"))
+        try checkReward(reward, rewardName, on: prompts, from: invocation.argument("PROMPTS"), invocation, at: "reward")
         let k = invocation.integer("k")
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: s.maxTokens(invocation))
         let world = s.currentWorld

@@ -100,8 +100,8 @@ extension Commands {
         return Array(shuffled.prefix(n))
     }
 
-    /// The prompts of a dataset with their safety tags and tasks: prompt records
-    /// as they are, and the prompt of any other record that has one (the world
+    /// The prompts of a dataset with their safety tags, tasks and other fields
+    /// (an answer to check): prompt records as they are, and the prompt of any other record that has one (the world
     /// supplies the tag and task where the record does not).
     static func promptItems(_ name: String, _ invocation: Invocation, _ s: Session, argument: String) throws -> [(item: PromptItem, task: String?)] {
         let data = try s.dataset(name, in: invocation, argument: argument)
@@ -109,8 +109,9 @@ extension Commands {
         var seen = Set<String>(), out: [(item: PromptItem, task: String?)] = []
         for r in data.records {
             let text: String, tagged: Bool?, named: String?
+            var fields: [String: String] = [:]
             switch r {
-            case let .prompt(p, task, safety): (text, tagged, named) = (p, safety, task)
+            case let .prompt(p, task, safety, extra): (text, tagged, named, fields) = (p, safety, task, extra.texts)
             case let .completion(p, _, _), let .unpaired(p, _, _, _): (text, tagged, named) = (p, nil, nil)
             case let .preference(p, _, _, _, _, _, _): (text, tagged, named) = (p, nil, nil)
             case let .ranking(p, _, _, _): (text, tagged, named) = (p, nil, nil)
@@ -122,7 +123,7 @@ extension Commands {
             }
             guard seen.insert(text).inserted else { continue }
             let task = world.task(for: text)
-            out.append((PromptItem(prompt: text, unsafe: tagged ?? task?.isUnsafe ?? false), named ?? task?.kind.rawValue))
+            out.append((PromptItem(prompt: text, unsafe: tagged ?? task?.isUnsafe ?? false, fields: fields), named ?? task?.kind.rawValue))
         }
         guard !out.isEmpty else { throw invocation.error("\(name) has no prompts", at: argument) }
         return out

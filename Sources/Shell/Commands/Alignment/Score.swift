@@ -27,6 +27,8 @@ extension Commands {
         if let response = invocation.arguments["RESPONSE"] {
             let unsafe = world.task(for: target)?.isUnsafe ?? false
             let item = RewardItem(prompt: target, response: response, unsafe: unsafe)
+            try checkReward(reward, rewardName, on: [PromptItem(prompt: target, unsafe: unsafe)], from: "a typed prompt", invocation,
+                            at: "REWARD", lengthsKnown: false)
             let g = world.gold(prompt: target, response: response)
             // Llama 2's rule, one example at a time: each model read once, both scores, σ(R_s) and the branch that fired.
             var rule = ""
@@ -52,6 +54,7 @@ extension Commands {
         guard var set = s.samples[target] else {
             throw invocation.error("no sample set '\(target)'; give a sample set's name, or a prompt and a response", at: "TARGET")
         }
+        try checkReward(reward, rewardName, on: set.items.map(\.prompt), from: target, invocation, at: "REWARD")
         let items = set.items.flatMap { item in item.responses.map { $0.rewardItem(item.prompt) } }
         let (scores, golds) = try s.work("score \(target)") { monitor in
             (try reward.rawScores(items, monitor: monitor.phase("scoring")),
@@ -86,7 +89,8 @@ extension Commands {
     static let reward = CommandSpec(
         "reward",
         arguments: [.argument("NAME", .name, "the reward to define"),
-                    .argument("SOURCE", .name, "a reward model, llama2 to combine two, labeler (a chat model's verdict), or gold (the labeler itself)")],
+                    .argument("SOURCE", .name, "a reward model, llama2 to combine two, labeler (a chat model's verdict), gold (the labeler itself), "
+                              + "match (an answer check), format (a pattern), length (DAPO's overlong penalty), or sum (a weighted sum of rewards)")],
         options: [
             .option("shift", .name, "demonstrations (prompt/completion) whose mean score is subtracted, so they average 0 (InstructGPT)"),
             .option("helpfulness", .name, "with llama2: the helpfulness reward model"),
@@ -96,8 +100,15 @@ extension Commands {
             .option("principle", .string, "with labeler: the rule it judges by, written into its judge prompt"),
             .option("baseline", .name, "with labeler: the chat model whose greedy answers each response is judged against", default: "sft"),
             .option("max_tokens", .integer(1...1000), "with labeler: new tokens of a baseline answer at most (default: the max_tokens setting, 48)"),
+            .option("field", .name, "with match: the prompt records' field holding the reference answer", default: "answer"),
+            .option("extract", .choice(["last-number", "boxed", "whole"]), "with match: how the answer is read from a response (default: last-number)"),
+            .option("regex", .string, "with match: read the answer as the last match of this pattern (its first group); with format: the pattern a response must match"),
+            .option("numeric", .bool, "with match: compare as numbers, 7 = 7.0 = 7.00 (default: true with last-number, else false)"),
+            .option("max", .integer(1...100_000), "with length: L_max, the tokens beyond which a response scores −1"),
+            .option("buffer", .integer(1...100_000), "with length: L_cache, the tokens before L_max over which the penalty grows from 0 to −1 (default: max/4)"),
         ],
-        summary: "define a reward: one reward model (optionally shifted), Llama 2's combination, an AI labeler, or gold",
+        namedOptions: .option("REWARD", .float(-1000...1000), "with sum: the weight of the reward REWARD"),
+        summary: "define a reward: a reward model (optionally shifted), Llama 2's combination, an AI labeler, gold, an answer check, a format, a length limit, or a sum",
         help: """
             reward NAME MODEL uses one reward model; with shift=DEMOS its scores are \
             shifted so the demonstrations average 0, as InstructGPT normalises its \
@@ -112,12 +123,29 @@ extension Commands {
             scores 0). reward NAME gold is \
             the gold labeler's helpfulness + safety: a reward model without \
             mistakes, to see how far a recipe could go (Gao et al. 2022 call it \
-            the gold reward). Rewards are used by score, bestofn, rs round and \
-            ppo init.
+            the gold reward.
+
+            Rules instead of models, for datasets whose prompt records carry an \
+            answer (`{"prompt": …, "answer": "72"}`, as GSM8K's do): reward NAME \
+            match scores 1 when the answer read from a response equals the \
+            record's field= (answer by default), else 0; extract=last-number \
+            (the default, compared as numbers: 7 = 7.0, and the reference's own \
+            last number is taken, so GSM8K's "… #### 72" works), boxed (the \
+            last \\boxed{…}), whole (the response itself), or regex=PATTERN \
+            (the last match, its first group if it has one). reward NAME format \
+            regex=PATTERN scores 1 when the response matches anywhere (^ and $ \
+            anchor; (?s) lets . cross lines), else 0. reward NAME length max=L \
+            is DAPO's overlong penalty on a sampled response's tokens: 0 up to \
+            L − buffer, then down to −1 at L, −1 beyond. reward NAME sum A=0.8 \
+            B=0.2 adds defined rewards (or reward models) with weights, each as \
+            it would enter RL. Rewards are used by score, bestofn, rs round, \
+            eval, rest and every RL method's init.
             """,
         why: "a reward model's scale has no zero and drifts between models, so InstructGPT shifts it to make the demonstrations average 0 before RL. Llama 2 keeps two reward models because helpfulness and safety pull apart (a refusal is safe and unhelpful), which makes it hard for one model to do well on both; safety wins on risky prompts or a low safety score, and whitening keeps the RL step's scale steady (Touvron et al. 2023, §3.2.2). The gold reward is there to measure how much a proxy costs (Gao et al. 2022).",
         examples: ["reward r helpful shift=demos", "reward combined llama2 helpfulness=helpful safety=safe",
-                   "reward ai labeler by=judge baseline=sft", "reward oracle gold"]
+                   "reward ai labeler by=judge baseline=sft", "reward oracle gold", "reward correct match field=answer",
+                   "reward boxed match extract=boxed", "reward tagged format regex=\"^.*answer is -?[0-9]+\"",
+                   "reward short length max=40 buffer=10", "reward total sum correct=0.8 tagged=0.2"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("NAME")
@@ -127,13 +155,20 @@ extension Commands {
         case "gold": []
         case "labeler": ["by", "principle", "baseline", "max_tokens"]
         case "llama2": ["helpfulness", "safety", "threshold"]
+        case "match": ["field", "extract", "regex", "numeric"]
+        case "format": ["regex"]
+        case "length": ["max", "buffer"]
+        case "sum": Array(invocation.given)
         default: ["shift"]
         }
         if let extra = invocation.given.sorted().first(where: { !accepted.contains($0) }) {
-            let kind = source == "gold" || source == "labeler" || source == "llama2" ? source : "a reward model"
-            throw invocation.error("\(extra)= is not an option of \(kind)" + (accepted.isEmpty ? "; the gold reward is the labeler itself and takes none"
+            let kind = ["gold", "labeler", "llama2", "match", "format", "length"].contains(source) ? source : "a reward model"
+            let known = Set(invocation.spec.options.map(\.name))
+            let what = known.contains(extra) ? "\(extra)= is not an option of \(kind)" : "\(kind) has no option \(extra)="
+            throw invocation.error(what + (accepted.isEmpty ? "; the gold reward is the labeler itself and takes none"
                 : "; it takes " + accepted.map { $0 + "=" }.joined(separator: ", ")), at: extra)
         }
+        if let rule = try ruleReward(name, source, invocation, s) { return rule }
         if source == "gold" {
             s.rewards[name] = RewardEntry(reward: .oracle(s.currentWorld), about: "the gold labeler's helpfulness + safety (an oracle)")
             s.touch(name)

@@ -34,21 +34,10 @@ extension Commands {
         if let system = invocation.optional("system") { messages.insert(ChatMessage(role: "system", content: system), at: 0) }
         let generation = invocation.optional("generation").flatMap(parseBool) ?? (messages.last?.role == "user")
         let text: String
-        if let template = tokenizer.chatTemplate {
-            do {
-                text = try template.render(messages, addGenerationPrompt: generation)
-            } catch {
-                throw invocation.error("\(name)'s chat template cannot render this conversation: \(error)")
-            }
-        } else {
-            guard messages.allSatisfy({ $0.role != "system" }) else {
-                throw invocation.error("\(name) has no chat template, and the world's markers have no system turn", at: "system")
-            }
-            text = messages.map { m in
-                m.role == "user" ? "\(BPETokenizer.SpecialToken.user) \(m.content) \(BPETokenizer.SpecialToken.assistant)"
-                    : " \(m.content)\(BPETokenizer.SpecialToken.endOfTurn)"
-            }.joined(separator: " ").replacingOccurrences(of: "\(BPETokenizer.SpecialToken.endOfTurn) \(BPETokenizer.SpecialToken.user)",
-                                                          with: "\(BPETokenizer.SpecialToken.endOfTurn)\(BPETokenizer.SpecialToken.user)")
+        do {
+            text = try ChatFormat.text(of: messages, tokenizer: tokenizer, generation: generation)
+        } catch {
+            throw invocation.error("\(name) cannot show this conversation: \(error)", at: tokenizer.chatTemplate == nil && invocation.given.contains("system") ? "system" : nil)
         }
         let ids = tokenizer.encode(text)
         s.values["template.tokens"] = Double(ids.count)
@@ -77,7 +66,7 @@ extension Commands {
         case let .messages(turns): return turns.map { ChatMessage(role: $0.role, content: $0.content) }
         case let .completion(prompt, completion, _), let .unpaired(prompt, completion, _, _):
             return [ChatMessage(role: "user", content: prompt), ChatMessage(role: "assistant", content: completion)]
-        case let .prompt(prompt, _, _): return [ChatMessage(role: "user", content: prompt)]
+        case let .prompt(prompt, _, _, _): return [ChatMessage(role: "user", content: prompt)]
         case let .preference(prompt, chosen, _, _, _, _, _):
             return [ChatMessage(role: "user", content: prompt), ChatMessage(role: "assistant", content: chosen)]
         case let .ranking(prompt, responses, ranking, _):

@@ -45,7 +45,7 @@ extension Commands {
         case let .messages(m): return m.map(\.content).joined(separator: " ")
         case let .preference(p, c, _, _, _, _, _): return p + " " + c
         case let .ranking(p, rs, rank, _): return p + " " + rs[rank[0]]
-        case let .prompt(p, _, _): return p
+        case let .prompt(p, _, _, _): return p
         }
     }
 }

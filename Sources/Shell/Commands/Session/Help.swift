@@ -64,6 +64,7 @@ extension Commands {
         let arguments = spec.arguments.filter { if case .literal = $0.kind { false } else { true } }
         let rows = arguments.map { ($0.name, $0.summary + " (\($0.kind.description))") }
             + spec.options.map { ("\($0.name)=", $0.summary + " (\($0.kind.description)" + ($0.defaultValue.map { "; default \($0)" } ?? "") + ")") }
+            + (spec.namedOptions.map { [("\($0.name)=", $0.summary + " (\($0.kind.description))")] } ?? [])
         if !rows.isEmpty {
             let width = rows.map(\.0.count).max()!
             out += "\n"

@@ -93,7 +93,9 @@ extension Commands {
             return cut(p) + " ✓ " + cut(c) + (truncated.contains(.chosen) ? cutMark : "") + " ✗ " + cut(rj) + (truncated.contains(.rejected) ? cutMark : "")
         case let .ranking(p, rs, _, truncated):
             return cut(p) + " (\(rs.count) ranked" + (truncated.isEmpty ? ")" : ", \(truncated.count) cut)")
-        case let .prompt(p, task, safety): return cut(p) + (task.map { " [\($0)]" } ?? "") + (safety ? " (safety)" : "")
+        case let .prompt(p, task, safety, fields):
+            return cut(p) + (task.map { " [\($0)]" } ?? "") + (safety ? " (safety)" : "")
+                + fields.names.map { " \($0)=" + (fields[$0] ?? "").singleLine(24) }.joined()
         }
     }
 }

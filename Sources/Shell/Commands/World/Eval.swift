@@ -18,7 +18,7 @@ extension Commands {
             .option("show", .integer(0...10_000), "list this many answers with the gold reasons (with against: where the two differ)", default: "0"),
             .option("k", .integer(2...256), "headroom: also sample k answers per prompt at temperature 1 and compare the gold-best of them with the greedy answer"),
             .option("best_of", .integer(1...256), "answer as best-of-n: n samples per prompt at temperature 1 (or temperature=), the one reward= scores highest"),
-            .option("reward", .name, "the reward best_of picks by"),
+            .option("reward", .name, "the reward best_of picks by; without best_of, judge by this reward instead of gold (accuracy by its answer check)"),
             .option("pass_at", .string, "pass@k and maj@k for these k (1,4,16,64) on the prompts with one checkable answer, from as many samples as the largest k"),
         ],
         summary: "judge a model's answers to held-out prompts by the gold labeler",
@@ -66,19 +66,33 @@ extension Commands {
             curve too (eval.against.pass_at.K) and, per k, the difference of the \
             two paired over the same prompts with its interval \
             (eval.pass_at.K.diff, .low, .high).
+
+            `reward=R` without best_of judges by R instead of gold, for prompts \
+            that carry their own answers (on=DATA, records such as \
+            {"prompt": …, "answer": "72"}): one answer per prompt (greedy unless \
+            temperature= says), the mean reward with its interval, and, when R is \
+            a match reward or a sum holding one, the accuracy by its check with \
+            the Wilson interval (eval.reward, eval.accuracy, each with .low and \
+            .high; eval.cut counts answers cut at max_tokens). With pass_at=, \
+            pass@k and maj@k as above, each sample right or wrong by R's check \
+            and the majority taken over the answers it reads.
             """,
         why: "a method cannot be judged by the reward it optimised (it would grade its own exam), so every evaluation here asks gold, on held-out prompts; and a win rate from a few hundred prompts carries several points of sampling noise, so a difference counts only when the intervals say so. Win rate against a fixed reference is how InstructGPT, Llama 2 and AlpacaFarm report their methods.",
         examples: ["eval sft", "eval ppo against sft show=5", "eval sft k=16", "eval sft against sft best_of=16 reward=helpful",
-                   "eval sft pass_at=1,4,16", "eval grpo.policy against sft pass_at=1,4,16,64"]
+                   "eval sft pass_at=1,4,16", "eval grpo.policy against sft pass_at=1,4,16,64",
+                   "eval sft on=problems reward=correct", "eval sft on=problems reward=correct pass_at=1,4,16"]
     ) { invocation, context in
         let s = context.session
         let started = Date()
+        if invocation.given.contains("reward") && !invocation.given.contains("best_of") {
+            return try evalByReward(invocation, s)
+        }
         let world = s.currentWorld
         var prompts = heldOutPrompts(s)
         if let dataName = invocation.optional("on") {
             let data = try s.dataset(dataName, in: invocation, argument: "on")
             prompts = try data.records.map { r in
-                guard case let .prompt(p, task, safety) = r else {
+                guard case let .prompt(p, task, safety, _) = r else {
                     throw invocation.error("\(dataName) holds \(r.kind) records; eval needs prompts (prompts_heldout.jsonl)", at: "on")
                 }
                 return EvaluationPrompt(prompt: p, task: task ?? world.task(for: p)?.kind.rawValue ?? "other", unsafe: safety)
@@ -97,9 +111,6 @@ extension Commands {
         let bestOfReward = try bestOf.map { _ -> Reward in
             guard let r = invocation.optional("reward") else { throw invocation.error("best_of needs reward=NAME to pick by", at: "best_of") }
             return try s.reward(r, in: invocation, argument: "reward").reward
-        }
-        if bestOf == nil, invocation.optional("reward") != nil {
-            throw invocation.error("reward= picks the best of best_of=N samples; give best_of too", at: "reward")
         }
         func chat(_ name: String, argument: String) throws -> (model: GPT, tokenizer: BPETokenizer) {
             let entry = try s.model(name, in: invocation, argument: argument)
@@ -120,7 +131,7 @@ extension Commands {
         let b = try other.map { try chat($0, argument: "AGAINST...") }
         if invocation.given.contains("pass_at") {
             let against = other.flatMap { o in b.map { (name: o, model: $0.model, tokenizer: $0.tokenizer) } }
-            return try evalPassAtK(name, a, against: against, prompts: prompts, invocation, s)
+            return try evalPassAtK(name, a, against: against, checked: try worldCheckedPrompts(prompts, invocation, s), invocation, s)
         }
         // Every answer first, then the values: a stop at Ctrl-C leaves none of them.
         let measured = try s.work("eval \(name)") { monitor -> Measured in
