@@ -33,7 +33,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Sampling batch sizes, comma-separated.")
     var batches: String = "1,16"
 
-    @Option(help: "What to measure, comma-separated: train (with sgemm), sample, lora (training rank-16 adapters on every linear layer), dpo (one DPO step of 8 pairs of 128 tokens, LoRA rank 16), memory (peak RSS of rlhf loading the model saved in bf16).")
+    @Option(help: "What to measure, comma-separated: train (with sgemm), sample, lora (training rank-16 adapters on every linear layer), dpo (one DPO step of 8 pairs of 128 tokens, LoRA rank 16), grpo (one GRPO step of 8 prompts × 8 answers of up to 128 tokens, LoRA rank 16), memory (peak RSS of rlhf loading the model saved in bf16).")
     var measures: String = "train,sample"
 
     @Option(help: "How sampling, LoRA and DPO hold the base's weight matrices: f32, bf16, comma-separated.")
@@ -41,8 +41,8 @@ struct Bench: ParsableCommand {
 
     mutating func run() throws {
         let wanted = Set(measures.split(separator: ",").map(String.init))
-        guard !wanted.isEmpty, wanted.isSubset(of: ["train", "sample", "lora", "dpo", "memory"]) else {
-            throw ValidationError("--measures expects train, sample, lora, dpo and/or memory (got \(measures))")
+        guard !wanted.isEmpty, wanted.isSubset(of: ["train", "sample", "lora", "dpo", "grpo", "memory"]) else {
+            throw ValidationError("--measures expects train, sample, lora, dpo, grpo and/or memory (got \(measures))")
         }
         let precisions = try dtypes.split(separator: ",").map { part -> Precision in
             guard let p = Precision(rawValue: String(part)) else { throw ValidationError("--dtypes expects f32 and/or bf16 (got \(part))") }
@@ -133,6 +133,22 @@ struct Bench: ParsableCommand {
             table.note("dpo\(label(precision)) on \(config.name): peak RSS so far \(peakResidentMiB()) MiB")
             }
             }
+            if wanted.contains("grpo") {
+            for precision in precisions {
+            let step = try measure.grpoStep(precision)
+            var lengths: [Double] = []
+            for _ in 0..<reps {
+                for t in threadCounts {
+                    Parallel.threads = t
+                    let (seconds, length) = step()
+                    table.add("grpo step \(config.name)\(label(precision)) LoRA r16, 8 x 8 answers x 128 tokens, s", t, seconds)
+                    lengths.append(length)
+                }
+            }
+            table.note(String(format: "grpo\(label(precision)) on \(config.name): mean answer %.1f tokens; peak RSS so far %d MiB",
+                              lengths.reduce(0, +) / Double(lengths.count), peakResidentMiB()))
+            }
+            }
             if wanted.contains("sample") {
             for precision in precisions {
             let model = measure.model.converted(to: precision)
@@ -150,6 +166,11 @@ struct Bench: ParsableCommand {
                         Parallel.threads = t
                         table.add("sample \(name) batch \(batch) tok/s", t, measure.samplingRate(model, batch: batch))
                     }
+                }
+                // Against the FMA peak: what batching can reach once the weights are reused across the batch.
+                for t in threadCounts {
+                    let flops = table.median("sample \(name) batch \(batch) tok/s", t) * measure.sampleFlopsPerToken(newTokens: min(128, config.model.contextLength - 1)) / 1e9
+                    table.add("sample \(name) batch \(batch) vs FMA peak %", t, 100 * flops / Machine.fmaPeak(threads: t, seconds: 0.1, repeats: 3))
                 }
                 guard batch == 1 else { continue }
                 // Batch 1 streams every weight once per token: its bound is the bandwidth.

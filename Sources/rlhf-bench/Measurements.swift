@@ -148,14 +148,9 @@ final class Measurements {
     /// base (held in `precision`, and with bf16 one copy of it shared by both); no KL
     /// samples. Returns a timer of one step in seconds.
     func dpoStep(_ precision: Precision = .float32) -> () -> Double {
-        // A byte tokenizer with the chat markers: one token per character, so lengths are exact.
-        let bytes = (0...255).map { String(Character(ByteLevel.scalar(for: UInt8($0)))) }
-        let specials = BPETokenizer.SpecialToken.all
-        let tokenizer = try! BPETokenizer(
-            vocabulary: Dictionary(uniqueKeysWithValues: bytes.enumerated().map { ($1, Int32($0)) }), merges: [],
-            specialTokens: Dictionary(uniqueKeysWithValues: specials.enumerated().map { ($1, Int32(256 + $0)) }))
+        let tokenizer = byteTokenizer()
         var rng = Random(seed: 7)
-        func text(_ n: Int) -> String { String((0..<n).map { _ in Character(UnicodeScalar(UInt8(97 + rng.int(below: 26)))) }) }
+        func text(_ n: Int) -> String { letters(n, &rng) }
         // <|user|> P <|assistant|> R <|end|>: 3 markers, 3 spaces, 60 + 62 letters = 128 tokens.
         let pairs = (0..<8).map { _ in
             PreferencePair(Comparison(prompt: text(60), chosen: text(62), rejected: text(62)), tokenizer: tokenizer, context: 128)
@@ -170,6 +165,58 @@ final class Measurements {
         var stepRNG = Random(seed: 8)
         _ = dpo.step(rng: &stepRNG)  // warm-up: activations and moments allocated
         return { time { _ = dpo.step(rng: &stepRNG) } }
+    }
+
+    /// Model FLOPs per sampled token through the KV cache: 2 per weight of the
+    /// blocks and the head (embedding rows are read, not multiplied), and
+    /// attention's 4·L·H·d·t over a context of t tokens, its mean over a
+    /// sequence of `newTokens` from a one-token prompt.
+    func sampleFlopsPerToken(newTokens: Int) -> Double {
+        let c = config.model
+        let embeddingFloats = c.vocabularySize * c.width + positionFloats
+        let weights = model.parameterCount - embeddingFloats + c.vocabularySize * c.width  // the head multiplies
+        let meanContext = Double(newTokens + 1) / 2 + 1
+        return 2 * Double(weights) + 4 * Double(c.layers * c.attentionWidth) * meanContext
+    }
+
+    /// A GRPO step (Alignment's, as `grpo step` runs it): 8 prompts of 16
+    /// tokens, 8 answers each of up to 128 new tokens at temperature 1, the
+    /// policy with rank-16 adapters and the base as the reference, a rule
+    /// reward (no model: what is timed is the policy's work). Returns a timer
+    /// of one step in seconds and the mean answer length of the last.
+    func grpoStep(_ precision: Precision = .float32) throws -> () -> (seconds: Double, length: Double) {
+        let tokenizer = byteTokenizer()
+        var rng = Random(seed: 9)
+        let prompts = (0..<64).map { _ in PromptItem(prompt: letters(14, &rng), unsafe: false) }
+        var settings = GroupRLSettings()
+        (settings.prompts, settings.groupSize) = (8, 8)
+        settings.sampling = SamplingSettings(temperature: 1, maxNewTokens: 128)
+        settings.learningRate = 1e-4
+        let base = model.converted(to: precision)
+        let policy = base.withLoRA(LoRASettings(rank: 16, targets: LoRASettings.modules(config.model.family)), seed: 3)
+        let reward = Reward.format(FormatRule(pattern: try Pattern("^[a-m]")))
+        let grpo = GroupRL(policy: policy, reference: base, tokenizer: tokenizer, reward: reward, prompts: prompts, settings: settings, judge: nil)
+        var stepRNG = Random(seed: 10)
+        _ = try? grpo.step(rng: &stepRNG)  // warm-up: activations and moments allocated
+        return {
+            var length = 0.0
+            let seconds = time { length = (try? grpo.step(rng: &stepRNG))?.length ?? .nan }
+            return (seconds, length)
+        }
+    }
+
+    /// A byte tokenizer with the chat markers: one token per character, so lengths are exact.
+    func byteTokenizer() -> BPETokenizer {
+        let bytes = (0...255).map { String(Character(ByteLevel.scalar(for: UInt8($0)))) }
+        let specials = BPETokenizer.SpecialToken.all
+        return try! BPETokenizer(
+            vocabulary: Dictionary(uniqueKeysWithValues: bytes.enumerated().map { ($1, Int32($0)) }), merges: [],
+            specialTokens: Dictionary(uniqueKeysWithValues: specials.enumerated().map { ($1, Int32(256 + $0)) }))
+    }
+
+    /// `n` random lower-case letters.
+    func letters(_ n: Int, _ rng: inout Random) -> String {
+        String((0..<n).map { _ in Character(UnicodeScalar(UInt8(97 + rng.int(below: 26)))) })
     }
 
     /// Trained tokens per second: forward, loss, backward and AdamW.
