@@ -36,6 +36,9 @@ struct Bench: ParsableCommand {
     @Option(help: "What to measure, comma-separated: train (with sgemm), sample, lora (training rank-16 adapters on every linear layer), dpo (one DPO step of 8 pairs of 128 tokens, LoRA rank 16), grpo (one GRPO step of 8 prompts × 8 answers of up to 128 tokens, LoRA rank 16), memory (peak RSS of rlhf loading the model saved in bf16).")
     var measures: String = "train,sample"
 
+    @Option(help: "Responses per update of the GRPO step (grpo's minibatch=; 0: all 64 in one update, its default). A smaller one holds fewer activations.")
+    var grpoMinibatch: Int = 0
+
     @Option(help: "How sampling, LoRA and DPO hold the base's weight matrices: f32, bf16, comma-separated.")
     var dtypes: String = "f32"
 
@@ -135,13 +138,14 @@ struct Bench: ParsableCommand {
             }
             if wanted.contains("grpo") {
             for precision in precisions {
-            let step = try measure.grpoStep(precision)
+            let step = try measure.grpoStep(precision, minibatch: grpoMinibatch)
             var lengths: [Double] = []
             for _ in 0..<reps {
                 for t in threadCounts {
                     Parallel.threads = t
                     let (seconds, length) = step()
-                    table.add("grpo step \(config.name)\(label(precision)) LoRA r16, 8 x 8 answers x 128 tokens, s", t, seconds)
+                    table.add("grpo step \(config.name)\(label(precision)) LoRA r16, 8 x 8 answers x 128 tokens"
+                              + (grpoMinibatch > 0 ? ", minibatch \(grpoMinibatch)" : "") + ", s", t, seconds)
                     lengths.append(length)
                 }
             }

@@ -182,9 +182,10 @@ final class Measurements {
     /// A GRPO step (Alignment's, as `grpo step` runs it): 8 prompts of 16
     /// tokens, 8 answers each of up to 128 new tokens at temperature 1, the
     /// policy with rank-16 adapters and the base as the reference, a rule
-    /// reward (no model: what is timed is the policy's work). Returns a timer
+    /// reward (no model: what is timed is the policy's work); `minibatch`
+    /// responses per update (0: one update of all 64). Returns a timer
     /// of one step in seconds and the mean answer length of the last.
-    func grpoStep(_ precision: Precision = .float32) throws -> () -> (seconds: Double, length: Double) {
+    func grpoStep(_ precision: Precision = .float32, minibatch: Int = 0) throws -> () -> (seconds: Double, length: Double) {
         let tokenizer = byteTokenizer()
         var rng = Random(seed: 9)
         let prompts = (0..<64).map { _ in PromptItem(prompt: letters(14, &rng), unsafe: false) }
@@ -192,6 +193,7 @@ final class Measurements {
         (settings.prompts, settings.groupSize) = (8, 8)
         settings.sampling = SamplingSettings(temperature: 1, maxNewTokens: 128)
         settings.learningRate = 1e-4
+        settings.minibatchSize = minibatch
         let base = model.converted(to: precision)
         let policy = base.withLoRA(LoRASettings(rank: 16, targets: LoRASettings.modules(config.model.family)), seed: 3)
         let reward = Reward.format(FormatRule(pattern: try Pattern("^[a-m]")))

@@ -41,6 +41,8 @@ import Testing
         ("reward oracle gold", "rs round sft on prompts reward=oracle k=2 n=50",
          "stopped after 32 of 662 responses while evaluating on held-out prompts (Ctrl-C); the session is as it was"),
         ("", "generate sft \"What is 3 + 4?\" n=4 max_tokens=8 chat=false", "stopped after 1 of 8 tokens (Ctrl-C); the session is as it was"),
+        ("chat sft \"What is 3 + 4?\" max_tokens=8", "chat sft \"And 2 + 2?\" max_tokens=8",
+         "stopped after 1 of 8 tokens (Ctrl-C); the session is as it was"),
         (rewardModel, "eval rm r on s.pairs", "stopped after 64 of 420 responses while scoring (Ctrl-C); the session is as it was"),
         (rewardModel + "; load data demos \"\(root.path)/datasets/sft.jsonl\"", "reward shifted r shift=demos",
          "stopped after 64 of 1625 responses (Ctrl-C); the session is as it was"),

@@ -15,6 +15,38 @@ extension Topic {
             source: "Ouyang et al. 2022 §3.5 (arXiv 2203.02155); Touvron et al. 2023 §3.2.2 (arXiv 2307.09288)",
             shows: ["reward NAME RM shift=DEMOS", "reward NAME llama2 helpfulness=RM safety=RM"]),
         Topic(
+            name: "verifiable-rewards", aliases: ["rlvr", "rule-rewards", "answer-check", "match-reward"], stage: "rewards and best-of-n",
+            title: "rewards that check an answer instead of a reward model",
+            idea: """
+                Where a prompt has one right answer (GSM8K's numbers, MATH's boxed expressions, code with \
+                tests), a rule can score a response: read its final answer and compare it with the \
+                reference, 1 or 0. DeepSeekMath and DeepSeek-R1 train with such accuracy rewards plus a \
+                format reward, and no reward model to overoptimise; a length penalty (DAPO's) keeps \
+                answers inside the token budget. The rule sees only what it reads: a right answer said \
+                in another form scores 0, and RL then learns the form the rule pays for as much as the \
+                answer. Yue et al. find that such RL mostly picks among what the model already does \
+                (pass@1 rises, pass@k at large k barely moves): it sharpens, it does not teach new sums.
+                """,
+            equation: "r = 1[extract(y) = answer]        R = Σ wᵢ rᵢ        r_len = clip(((L − B) − |y|) / B, −1, 0)",
+            source: "Shao et al. 2024 §4.1 (arXiv 2402.03300); DeepSeek-AI 2025 §2.2.2 (arXiv 2501.12948); Yu et al. 2025 eq. 13 (arXiv 2503.14476); Yue et al. 2025 (arXiv 2504.13837)",
+            shows: ["world problems NAME", "reward NAME match field=answer", "reward NAME sum A=0.8 B=0.2", "eval MODEL on=DATA reward=R pass_at=1,8"]),
+        Topic(
+            name: "model-families", aliases: ["families", "architectures", "chat-template", "templates"], stage: "models and data",
+            title: "what differs between GPT-2, Llama, Qwen3, OLMo 2, Gemma 3 and SmolLM3, and how a model reads a chat",
+            idea: """
+                The families share one block, attention then an MLP, each added to the residual stream; \
+                they differ in small choices: LayerNorm or RMSNorm (Gemma's scales by 1 + w), a norm \
+                before each sublayer, after it (OLMo 2) or both (Gemma 3), q/k norms per head (Qwen3) or \
+                over the projection (OLMo 2), a GELU, SwiGLU or GeGLU MLP, rotary positions on every \
+                layer or some (SmolLM3 skips every fourth), sliding-window layers beside global ones \
+                (Gemma 3), a scaled embedding. Here a family is that list of choices, read with the sizes \
+                from config.json. A chat model also reads its conversations in a template of its own \
+                (ChatML's <|im_start|>, Llama 3's headers, Gemma's turns); the same words in another \
+                family's template are text it was never trained on.
+                """,
+            source: "the families' config classes and modeling files in transformers; Team OLMo 2024 (arXiv 2501.00656); Gemma Team 2025 (arXiv 2503.19786)",
+            shows: ["info MODEL", "template MODEL \"Hi\"", "chat MODEL \"Hi\"", "new model NAME family=qwen3"]),
+        Topic(
             name: "lora", aliases: ["adapters", "low-rank"], stage: "models and data",
             title: "LoRA: train a low-rank update, leave the weights frozen",
             idea: """
