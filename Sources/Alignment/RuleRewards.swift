@@ -2,8 +2,8 @@ import Foundation
 
 /// Rewards computed by a rule rather than a model: the answer checks, format
 /// rules and length limits that TRL's `reward_funcs`, verl's `compute_score`
-/// and every GRPO recipe on GSM8K-style data use (DeepSeekMath §4.1 and
-/// DeepSeek-R1 §2.2.2 call them accuracy and format rewards).
+/// and every GRPO recipe on GSM8K-style data use (DeepSeek-R1 §2.2.2 calls
+/// them accuracy and format rewards).
 
 /// A regular expression (ICU syntax, as NSRegularExpression reads it), kept
 /// with its text. Compiled once; matching is read-only, so it may be shared.
@@ -34,7 +34,7 @@ public struct Pattern: @unchecked Sendable, Equatable {
 }
 
 /// Accuracy: 1 when the answer read from the response equals the prompt
-/// record's reference field, else 0 (DeepSeekMath's rule-based reward; TRL's
+/// record's reference field, else 0 (DeepSeek-R1's accuracy reward; TRL's
 /// GSM8K examples read the last number, MATH recipes the last `\boxed{…}`).
 public struct AnswerMatch: Sendable, Equatable {
     /// How the answer is read from a response.

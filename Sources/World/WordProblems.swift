@@ -4,7 +4,7 @@ import Kernels
 /// small enough for this world's models: one step of addition, subtraction or
 /// multiplication about a person of the world and a count of things. What a
 /// `match` reward checks and what GRPO on verifiable answers trains on
-/// (DeepSeekMath §4; the GSM8K format of Cobbe et al. 2021).
+/// (DeepSeek-R1 §2.2.2; the GSM8K format of Cobbe et al. 2021).
 public struct WordProblem: Sendable, Equatable {
     public let prompt: String
     /// A worked answer ending in the number: "3 + 4 = 7. Ana has 7 apples."

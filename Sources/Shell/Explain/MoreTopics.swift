@@ -20,15 +20,15 @@ extension Topic {
             idea: """
                 Where a prompt has one right answer (GSM8K's numbers, MATH's boxed expressions, code with \
                 tests), a rule can score a response: read its final answer and compare it with the \
-                reference, 1 or 0. DeepSeekMath and DeepSeek-R1 train with such accuracy rewards plus a \
-                format reward, and no reward model to overoptimise; a length penalty (DAPO's) keeps \
-                answers inside the token budget. The rule sees only what it reads: a right answer said \
+                reference, 1 or 0. DeepSeek-R1 trains with such an accuracy reward plus a format reward \
+                and no reward model, which a long RL run could learn to exploit; a length penalty \
+                (DAPO's) keeps answers inside the token budget. The rule sees only what it reads: a right answer said \
                 in another form scores 0, and RL then learns the form the rule pays for as much as the \
                 answer. Yue et al. find that such RL mostly picks among what the model already does \
                 (pass@1 rises, pass@k at large k barely moves): it sharpens, it does not teach new sums.
                 """,
             equation: "r = 1[extract(y) = answer]        R = Σ wᵢ rᵢ        r_len = clip(((L − B) − |y|) / B, −1, 0)",
-            source: "Shao et al. 2024 §4.1 (arXiv 2402.03300); DeepSeek-AI 2025 §2.2.2 (arXiv 2501.12948); Yu et al. 2025 eq. 13 (arXiv 2503.14476); Yue et al. 2025 (arXiv 2504.13837)",
+            source: "DeepSeek-AI 2025 §2.2.2 (arXiv 2501.12948); Yu et al. 2025 eq. 13 (arXiv 2503.14476); Yue et al. 2025 (arXiv 2504.13837)",
             shows: ["world problems NAME", "reward NAME match field=answer", "reward NAME sum A=0.8 B=0.2", "eval MODEL on=DATA reward=R pass_at=1,8"]),
         Topic(
             name: "model-families", aliases: ["families", "architectures", "chat-template", "templates"], stage: "models and data",

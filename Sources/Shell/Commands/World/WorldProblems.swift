@@ -26,7 +26,7 @@ extension Commands {
             that check can teach it which one the check rewards. The same seed \
             gives the same problems; save data writes them as JSONL.
             """,
-        why: "RL with verifiable rewards needs prompts whose answers a rule can check, as GSM8K's and MATH's are (DeepSeekMath §4); the world's own prompts are judged by gold instead, so these give the answer-checking rewards something to check.",
+        why: "RL with verifiable rewards needs prompts whose answers a rule can check, as GSM8K's and MATH's are (DeepSeek-R1 §2.2.2 trains on such prompts with a rule reward); the world's own prompts are judged by gold instead, so these give the answer-checking rewards something to check.",
         examples: ["world problems problems n=400", "world problems demos as=demos n=2000 seed=5"]
     ) { invocation, context in
         let s = context.session
