@@ -4,7 +4,8 @@
 /// `<|im_start|>ROLE\nTEXT<|im_end|>\n`), Llama 3's (Meta's model card:
 /// `<|start_header_id|>ROLE<|end_header_id|>\n\nTEXT<|eot_id|>` after
 /// `<|begin_of_text|>`) and Gemma's (Google's: `<start_of_turn>user\nTEXT<end_of_turn>\n`,
-/// the assistant called `model`, a system message joined to the first user turn).
+/// the assistant called `model`, a system message joined to the first user turn),
+/// and the bundled world's markers (`world`).
 /// Each needs its markers as single tokens of the model's tokenizer.
 public struct NamedChatTemplate: Sendable {
     public let name: String
@@ -29,6 +30,13 @@ public struct NamedChatTemplate: Sendable {
             {{- '<start_of_turn>' + role + '\\n' + ns.system + message['content'] | trim + '<end_of_turn>\\n' }}\
             {%- set ns.system = '' %}{%- endif %}{%- endfor %}{%- if add_generation_prompt %}{{- '<start_of_turn>model\\n' }}{%- endif %}
             """, markers: ["<bos>", "<start_of_turn>", "<end_of_turn>"]),
+        // The bundled world's format (DESIGN §2): `<|user|> PROMPT <|assistant|> RESPONSE<|end|>`, turn after turn,
+        // no system turn; what `export` writes for a model without a template, so that other engines read it alike.
+        NamedChatTemplate(name: "world", source: """
+            {%- for message in messages %}{%- if message['role'] == 'user' %}{{- '<|user|> ' + message['content'] + ' <|assistant|>' }}\
+            {%- elif message['role'] == 'assistant' %}{{- ' ' + message['content'] + '<|end|>' }}\
+            {%- else %}{{- raise_exception('the world format has no ' + message['role'] + ' turn') }}{%- endif %}{%- endfor %}
+            """, markers: ["<|user|>", "<|assistant|>", "<|end|>"]),
     ]
 
     /// The template called `name`, if there is one.

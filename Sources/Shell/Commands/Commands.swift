@@ -11,7 +11,7 @@ extension Registry {
                           Commands.history, Commands.timer, Commands.about, Commands.expect, Commands.quit, Commands.exit]),
         Stage("models and data", [Commands.newModel, Commands.loadModel, Commands.saveModel, Commands.copyModel, Commands.mergeAdapter,
                                   Commands.info, Commands.trainTokenizer, Commands.tokenize, Commands.template, Commands.loadData, Commands.saveData,
-                                  Commands.mergeData, Commands.worldGenerate, Commands.worldPrompts, Commands.worldProblems]),
+                                  Commands.mergeData, Commands.export, Commands.worldGenerate, Commands.worldPrompts, Commands.worldProblems]),
         Stage("pretraining and finetuning", [Commands.pretrain, Commands.sft]),
         Stage("generation", [Commands.generate, Commands.chat, Commands.sample]),
         Stage("labels", [Commands.label, Commands.showComparisons]),

@@ -15,6 +15,8 @@ public final class Run {
     public private(set) var metrics: [String] = []
     /// The method an iterative run steps (a `DPO`), held with its history.
     public var method: AnyObject?
+    /// The reward an RL run optimises, by the name it was given (what `export` says and serves).
+    public var rewardName: String?
     /// The early warnings of an RL run, with what they have seen.
     public var warnings: EarlyWarnings?
     /// The run's matched control (`control=nokl`: the same run with β = 0), stepped with it.

@@ -47,6 +47,7 @@ extension Commands {
         let method = settings.baseline == .drgrpo ? "Dr. GRPO" : kind.uppercased()
         s.holdRun(name, kind: kind, method: trainer, tokenizer: rl.start.tokenizer,
                   models: [("policy", policy, "\(method) policy from \(policyName)", true), ("ref", reference, "frozen copy of \(policyName)", true)])
+        s.runs[name]?.rewardName = rl.rewardName
         let kl = settings.baseline == .rloo ? "β \(format(settings.beta)) on k1 in the reward" : "β \(format(settings.beta)) on k3 in the loss"
         let baseline = switch settings.baseline {
         case .grpo: "advantages (r − mean)/std per group"

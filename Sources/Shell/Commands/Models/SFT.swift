@@ -43,23 +43,29 @@ extension Commands {
                 }
             }
         }
-        var train = try examples(data.records, "DATA"), heldOut: [ChatExample] = []
+        // Each example beside its record, so that the run keeps the records it trained on (for export).
+        var train = Array(zip(data.records, try examples(data.records, "DATA"))), heldOut: [ChatExample] = []
         if let h = invocation.optional("heldout") {
             heldOut = try examples(try s.dataset(h, in: invocation, argument: "heldout").records, "heldout")
         }
         let settings = sftTraining.settings(invocation, s)
         var rng = s.random(invocation)
         if invocation.optional("heldout") == nil, train.count >= 10 {
-            (train, heldOut) = rng.split(train, heldOut: train.count / 10)
+            let split = rng.split(train, heldOut: train.count / 10)
+            (train, heldOut) = (split.kept, split.heldOut.map(\.1))
         }
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
+        let start = entry.model.lora == nil ? entry.model.copy() : entry.model.merged()
         let model = try adaptedInPlace(name, invocation, s)
         s.models[name]?.chat = true
-        return try runTraining(kind: "sft", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
-            try LanguageModelTraining.finetune(model, examples: train, heldOut: heldOut, padding: padding,
+        let record = FinetuneRecord(start: start, tokenizer: tokenizer, records: train.map(\.0), settings: settings,
+                                    lora: entry.model.lora == nil ? model.lora : nil)
+        let examples = train.map(\.1)
+        return try runTraining(kind: "sft", model: name, steps: settings.steps, method: record, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
+            try LanguageModelTraining.finetune(model, examples: examples, heldOut: heldOut, padding: padding,
                                                settings: settings, rng: &rng, isCancelled: s.isCancelled, onStep: onStep)
         } summary: { last, run in
-            var out = "\(name): \(last.step) steps on \(train.count) demonstrations; loss " + String(format: "%.3f", last.loss)
+            var out = "\(name): \(last.step) steps on \(examples.count) demonstrations; loss " + String(format: "%.3f", last.loss)
             if let h = run.last("heldout") { out += String(format: ", held-out %.3f", h) }
             return out + (describeAdapters(model).map { "\n\(name): \($0)" } ?? "")
         }

@@ -1,0 +1,33 @@
+import Alignment
+import Foundation
+import LanguageModel
+@testable import Shell
+import Testing
+
+/// What export writes for a model in the world's format reads back as the same tokens.
+@Suite struct ExportTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The world's format written as a Jinja template (NamedChatTemplate "world") tokenizes every
+    /// demonstration exactly as the markers do: prompt, answer, and where the answer starts.
+    @Test func theWorldTemplateReadsDemonstrationsAsTheMarkersDo() throws {
+        let folder = Self.root.appendingPathComponent("models/sft")
+        let tokenizer = try TokenizerJSON.load(contentsOf: folder.appendingPathComponent("tokenizer.json"))
+        let templated = try Commands.exportedTokenizer(tokenizer)
+        #expect(tokenizer.chatTemplate == nil && templated.chatTemplate != nil)
+        let lines = try String(contentsOf: Self.root.appendingPathComponent("datasets/sft.jsonl"), encoding: .utf8).split(separator: "\n")
+        for line in lines.prefix(200) {
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let (p, c) = (o["prompt"] as! String, o["completion"] as! String)
+            let a = ChatExample(prompt: p, response: c, tokenizer: tokenizer), b = ChatExample(prompt: p, response: c, tokenizer: templated)
+            #expect(a == b, "\(p) → \(c)")
+        }
+        #expect(ChatFormat.stopToken(templated) == ChatFormat.stopToken(tokenizer))
+    }
+
+    /// YAML numbers as PyYAML reads them back: a mantissa with a dot, the shortest decimal of a Float.
+    @Test func numbersAreWrittenAsYAMLReadsThem() {
+        #expect(yamlNumber(Float(5e-4)) == "0.0005" && yamlNumber(Float(2e-5)) == "2.0e-05" && yamlNumber(16.0) == "16")
+        #expect(yamlNumber(Float(0.1)) == "0.1" && yamlNumber(1e-8) == "1.0e-08")
+    }
+}
