@@ -30,7 +30,10 @@ extension Commands {
             shows the conversation so far; template MODEL data=NAME shows its \
             text and token ids. Ctrl-C stops a reply and leaves the \
             conversation as it was. A conversation longer than the model's \
-            context is refused: reset, or start again with fewer turns.
+            context is refused: reset, or start again with fewer turns. The \
+            bundled models were finetuned on single turns: from the second \
+            turn on they read a conversation unlike anything they were shown, \
+            and answer worse; a model tuned on conversations keeps up.
             """,
         examples: ["chat sft \"What is 1 + 9?\"", "chat sft \"And 2 + 2?\"", "chat qwen \"Hi\" system=\"You are brief.\" reset=true",
                    "chat sft save=talk"]
