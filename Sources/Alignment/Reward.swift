@@ -78,11 +78,23 @@ public enum Reward {
 
     /// The reward of each response to its prompt; `unsafe` is each prompt's safety tag.
     /// Llama 2's combination is whitened over `items`.
-    public func scores(_ items: [RewardItem]) -> [Float] {
-        if case let .sum(parts) = self { return Reward.weighted(parts.map { ($0.weight, $0.reward.scores(items)) }, count: items.count) }
-        let raw = rawScores(items)
-        if case .llama2 = self { return whiten(raw) }
-        return raw
+    public func scores(_ items: [RewardItem]) -> [Float] { rawAndScores(items).scores }
+
+    /// `rawScores` and `scores` together, every model read once: a sum whitens
+    /// each Llama 2 part apart and weighs both lists alike.
+    public func rawAndScores(_ items: [RewardItem]) -> (raw: [Float], scores: [Float]) {
+        switch self {
+        case .llama2:
+            let raw = rawScores(items)
+            return (raw, whiten(raw))
+        case let .sum(parts) where whitens:
+            let each = parts.map { $0.reward.rawAndScores(items) }
+            return (Reward.weighted(zip(parts, each).map { ($0.weight, $1.raw) }, count: items.count),
+                    Reward.weighted(zip(parts, each).map { ($0.weight, $1.scores) }, count: items.count))
+        default:
+            let raw = rawScores(items)
+            return (raw, raw)
+        }
     }
 
     /// Whether its scores are whitened over a batch (Llama 2's combination, or a sum holding one).

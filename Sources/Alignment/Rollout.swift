@@ -50,16 +50,13 @@ public struct Rollout: Sendable {
                                               settings: sampling, rng: &rng).map { $0[0] }
         let items = zip(prompts, responses).map { $1.rewardItem($0) }
         let penalties = responses.map { $0.stopped ? 0 : missingEndPenalty }
-        let raw = zip(reward.rawScores(items), penalties).map(-)
+        let rewards = reward.rawAndScores(items)
+        let raw = zip(rewards.raw, penalties).map(-)
         if let bad = raw.indices.first(where: { !raw[$0].isFinite }) {
             throw .nonFiniteReward(prompt: prompts[bad].prompt, response: responses[bad].text)
         }
         // Llama 2's combination whitens the penalised raw scores; a sum holding one whitens that part alone.
-        let scores: [Float] = switch reward {
-        case .llama2: whiten(raw)
-        case .sum where reward.whitens: zip(reward.scores(items), penalties).map(-)
-        default: raw
-        }
+        let scores: [Float] = if case .llama2 = reward { whiten(raw) } else { zip(rewards.scores, penalties).map(-) }
         let gold = judge.map { j in zip(prompts, responses).map { j.judge(prompt: $0.prompt, response: $1.text).total } } ?? []
         let read = logProbabilities(responses, policy: readingPolicy ? policy : nil, reference: reference, value: value, batchSize: batchSize)
         return Rollout(prompts: prompts, responses: responses, scores: scores, rawScores: raw, gold: gold,

@@ -4,12 +4,7 @@
 public enum SwiGLU {
     /// out (N, H) = silu(gate) · up, from inp (N, 2H).
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, N: Int, H: Int) {
-        Parallel.forEach(N, grain: 4) { rows in
-            for n in rows {
-                let g = inp + n * 2 * H
-                Value.map(0..<H, out: out + n * H, g, g + H, g, g)
-            }
-        }
+        GatedRows.forward(Value.self, out: out, inp: inp, N: N, H: H)
     }
 
     /// dinp (N, 2H) += the gradient of `forward` given dout (N, H):
@@ -17,13 +12,7 @@ public enum SwiGLU {
     public static func backward(
         dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, N: Int, H: Int
     ) {
-        Parallel.forEach(N, grain: 4) { rows in
-            for n in rows {
-                let g = inp + n * 2 * H, d = dout + n * H, dg = dinp + n * 2 * H
-                GateGradient.map(0..<H, out: dg, dg, d, g + H, g)
-                UpGradient.map(0..<H, out: dg + H, dg + H, d, g, g)
-            }
-        }
+        GatedRows.backward(GateGradient.self, UpGradient.self, dinp: dinp, dout: dout, inp: inp, N: N, H: H)
     }
 
     /// silu(gate) · up.

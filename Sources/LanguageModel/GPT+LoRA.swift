@@ -27,14 +27,9 @@ extension GPT {
     /// (in GPT-2's (in, out) layout, the transpose). A bfloat16 base comes out
     /// binary32: rounding the sums back would lose most of the adapters' small change.
     public func merged() -> GPT {
-        let base = ParameterLayout(config: config, scalarHead: hasScalarHead, precision: lora == nil ? precision : .float32)
-        let (p, h) = tensors(for: base)
-        guard let lora else {
-            let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, bfloat16: h)
-            made.baseChanged = baseChanged
-            made.tokenIDs = tokenIDs
-            return made
-        }
+        guard let lora else { return withoutAdapters() }
+        let base = ParameterLayout(config: config, scalarHead: hasScalarHead, precision: .float32)
+        let (p, _) = tensors(for: base)
         let r = lora.rank, s = lora.scaling
         for (l, adapters) in layout.adapters.enumerated() {
             let o = base.blocks[l]
@@ -52,6 +47,16 @@ extension GPT {
         }
         let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p)
         made.baseChanged = true
+        made.tokenIDs = tokenIDs
+        return made
+    }
+
+    /// A copy of the base model alone, its adapters dropped: what a run that
+    /// trains only adapters started from.
+    public func withoutAdapters() -> GPT {
+        let (p, h) = tensors(for: ParameterLayout(config: config, scalarHead: hasScalarHead, precision: precision))
+        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, bfloat16: h)
+        made.baseChanged = baseChanged
         made.tokenIDs = tokenIDs
         return made
     }

@@ -134,7 +134,8 @@ import Testing
         try JSONDecoder().decode(CheckpointTests.Expected.self, from: Data(contentsOf: folder(name).appendingPathComponent("expected.json")))
     }
 
-    @Test(arguments: ["hf-llama", "hf-qwen2"])
+    /// Llama, Qwen2 and the newer families (FamilyCheckpointTests) against transformers' logits.
+    @Test(arguments: ["hf-llama", "hf-qwen2"] + FamilyCheckpointTests.causal)
     func logitsMatchTransformers(name: String) throws {
         Parallel.threads = 2
         let model = try GPT.load(from: Self.folder(name))
@@ -155,20 +156,23 @@ import Testing
         #expect(qwen.family == .qwen2 && qwen.tiedHead && qwen.attentionBias && qwen.normEpsilon == 1e-6)
     }
 
-    @Test func rewardModelScoresTheLastToken() throws {
+    /// Each family's one-label *ForSequenceClassification: transformers' score at the last token.
+    @Test(arguments: ["hf-llama-rm"] + FamilyCheckpointTests.rewardModels)
+    func rewardModelScoresTheLastToken(name: String) throws {
         Parallel.threads = 2
-        let model = try GPT.load(from: Self.folder("hf-llama-rm"))
+        let model = try GPT.load(from: Self.folder(name))
         #expect(model.hasScalarHead)
-        let expected = try Self.expected("hf-llama-rm")
+        let expected = try Self.expected(name)
         let T = expected.tokens.count
         model.forward(tokens: expected.tokens, B: 1, T: T, computeLogits: false)
         let score = model.scalarValues(at: [Int32(T - 1)])[0]
-        print("hf-llama-rm score vs transformers: \(score) against \(expected.logits[0])")
+        print("\(name) score vs transformers: \(score) against \(expected.logits[0])")
         #expect(abs(score - expected.logits[0]) <= 1e-4)
     }
 
-    /// Saved here, loaded back: the same config and the same logits.
-    @Test(arguments: ["hf-llama", "hf-qwen2", "hf-llama-rm"])
+    /// Saved here, loaded back: the same config, parameters and special token ids (transformers'
+    /// class defaults may lie outside the vocabulary, so they go back as they came).
+    @Test(arguments: ["hf-llama", "hf-qwen2", "hf-llama-rm"] + FamilyCheckpointTests.causal + FamilyCheckpointTests.rewardModels)
     func roundTrips(name: String) throws {
         let model = try GPT.load(from: Self.folder(name))
         let dir = try SafetensorsFixtures.makeDirectory()
@@ -178,7 +182,9 @@ import Testing
         let back = try GPT.load(from: saved)
         #expect(back.config == model.config && back.hasScalarHead == model.hasScalarHead && back.precision == model.precision)
         #expect(back.parameters.array == model.parameters.array)
+        #expect(back.tokenIDs == model.tokenIDs)
         if model.precision == .bfloat16 { #expect(PrecisionTests.halves(back) == PrecisionTests.halves(model)) }
+        if name == "hf-gemma3" { #expect(model.tokenIDs == TokenIDs(bos: 2, eos: [1], pad: 0)) }
     }
 
     /// For each (from, to, reason): `source` with `from` replaced by `to` in its config.json

@@ -30,4 +30,24 @@ import Testing
         #expect(yamlNumber(Float(5e-4)) == "0.0005" && yamlNumber(Float(2e-5)) == "2.0e-05" && yamlNumber(16.0) == "16")
         #expect(yamlNumber(Float(0.1)) == "0.1" && yamlNumber(1e-8) == "1.0e-08")
     }
+
+    /// The model an sft run started from, as export writes it: with adapters only, the frozen
+    /// base without them (no copy kept); with every weight training, a copy taken before the first step.
+    @Test(arguments: ["lora=4", ""])
+    func sftKeepsTheModelItStartedFrom(_ lora: String) throws {
+        let session = Session()
+        var out = ""
+        let runner = Runner(session: session, write: { out += $0 }, writeError: { out += $0 })
+        _ = runner.run(TextSource("""
+            load model m "\(Self.root.path)/models/sft"
+            load model before "\(Self.root.path)/models/sft"
+            load data demos "\(Self.root.path)/datasets/sft.jsonl"
+            sft m on demos steps=2 batch=4 lr=1e-2 \(lora)
+            """, name: nil))
+        let record = try #require(session.runs["m"]?.method as? FinetuneRecord, Comment(rawValue: out))
+        let before = try #require(session.models["before"]?.model), trained = try #require(session.models["m"]?.model)
+        #expect(record.start.parameters.array == before.parameters.array)
+        #expect(record.start.lora == nil && (record.lora != nil) == !lora.isEmpty)
+        #expect(trained.merged().parameters.array != before.parameters.array, "the run changed nothing")
+    }
 }

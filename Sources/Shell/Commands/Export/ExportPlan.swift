@@ -7,15 +7,25 @@ import LanguageModel
 /// and its settings. (The RL and preference methods keep their frozen
 /// reference, data and settings already.)
 final class FinetuneRecord {
-    let start: GPT
+    /// A copy of the model before the first step, when its weights train; nil when
+    /// only adapters this run added train (the frozen base is then the trained model's).
+    private let copy: GPT?
+    private let trained: GPT
     let tokenizer: BPETokenizer
     let records: [Record]
     let settings: TrainingSettings
+    /// The adapters the run added, if it trains adapters.
     let lora: LoRASettings?
 
-    init(start: GPT, tokenizer: BPETokenizer, records: [Record], settings: TrainingSettings, lora: LoRASettings?) {
-        (self.start, self.tokenizer, self.records, self.settings, self.lora) = (start, tokenizer, records, settings, lora)
+    /// The record of `trained`, which was `before` (or `before` with new adapters) at the first step.
+    init(before: GPT, trained: GPT, tokenizer: BPETokenizer, records: [Record], settings: TrainingSettings) {
+        lora = before.lora == nil ? trained.lora : nil
+        copy = lora != nil ? nil : before.lora == nil ? before.copy() : before.merged()
+        (self.trained, self.tokenizer, self.records, self.settings) = (trained, tokenizer, records, settings)
     }
+
+    /// The model the run started from, whole.
+    var start: GPT { copy ?? trained.withoutAdapters() }
 }
 
 /// One shape every exported method fills: the run's starting policy, its

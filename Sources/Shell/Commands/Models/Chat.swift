@@ -62,18 +62,17 @@ extension Commands {
         }
         turns.append(ChatMessage(role: "user", content: message))
         let prompt = tokenizer.encode(try checkRenders(turns, name, tokenizer, invocation, generation: true))
-        let settings = SamplingSettings(
-            temperature: Float(invocation.optional("temperature").flatMap(Double.init) ?? s.settings.temperature),
-            topK: s.settings.topK, topP: Float(s.settings.topP),
-            maxNewTokens: invocation.optional("max_tokens").flatMap { Int($0) } ?? s.settings.maxTokens,
-            stopToken: ChatFormat.stopToken(tokenizer))
         let room = entry.model.config.contextLength - prompt.count
         guard room >= 1 else {
             throw invocation.error("the conversation is \(prompt.count) tokens and \(name) reads at most \(entry.model.config.contextLength - 1); "
                 + "start again with chat \(name) reset=true", at: "MESSAGE")
         }
-        var limited = settings
-        limited.maxNewTokens = min(settings.maxNewTokens, room)
+        // The reply stops at the turn's end, max_tokens, or the context's end, whichever comes first.
+        let limited = SamplingSettings(
+            temperature: Float(invocation.optional("temperature").flatMap(Double.init) ?? s.settings.temperature),
+            topK: s.settings.topK, topP: Float(s.settings.topP),
+            maxNewTokens: min(invocation.optional("max_tokens").flatMap { Int($0) } ?? s.settings.maxTokens, room),
+            stopToken: ChatFormat.stopToken(tokenizer))
         var rng = s.random(invocation)
         let started = Date()
         let reply = try s.work("chat \(name)", unit: "token") { monitor in

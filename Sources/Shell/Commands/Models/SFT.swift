@@ -55,11 +55,9 @@ extension Commands {
             (train, heldOut) = (split.kept, split.heldOut.map(\.1))
         }
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
-        let start = entry.model.lora == nil ? entry.model.copy() : entry.model.merged()
         let model = try adaptedInPlace(name, invocation, s)
         s.models[name]?.chat = true
-        let record = FinetuneRecord(start: start, tokenizer: tokenizer, records: train.map(\.0), settings: settings,
-                                    lora: entry.model.lora == nil ? model.lora : nil)
+        let record = FinetuneRecord(before: entry.model, trained: model, tokenizer: tokenizer, records: train.map(\.0), settings: settings)
         let examples = train.map(\.1)
         return try runTraining(kind: "sft", model: name, steps: settings.steps, method: record, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             try LanguageModelTraining.finetune(model, examples: examples, heldOut: heldOut, padding: padding,
