@@ -47,6 +47,21 @@ extension Topic {
             source: "the families' config classes and modeling files in transformers; Team OLMo 2024 (arXiv 2501.00656); Gemma Team 2025 (arXiv 2503.19786)",
             shows: ["info MODEL", "template MODEL \"Hi\"", "chat MODEL \"Hi\"", "new model NAME family=qwen3"]),
         Topic(
+            name: "engine-differences", aliases: ["export", "trl", "engines"], stage: "models and data",
+            title: "why a recipe run elsewhere is not the same run: where the engines differ",
+            idea: """
+                Exporting a recipe to an engine that trains at scale keeps its numbers but not always their \
+                meaning. The same names hide other computations: a batch counts completions in TRL and \
+                prompts here; transformers' warm-up starts at a learning rate of 0 and its weight decay \
+                spares biases and norms; TRL's GRPO averages tokens over the whole batch unless told \
+                loss_type grpo and puts no KL in the loss by default; its IPO averages log-ratios per \
+                token; its DPO has no conservative (cDPO) form. export writes each setting beside the \
+                engine's and names each difference with the effect to expect, so the run at scale is the \
+                experiment understood here, or knowingly another.
+                """,
+            source: "TRL 1.16's SFTConfig, DPOConfig, GRPOConfig and RLOOConfig and their trainers (2026); transformers' TrainingArguments",
+            shows: ["export RUN DIR"]),
+        Topic(
             name: "lora", aliases: ["adapters", "low-rank"], stage: "models and data",
             title: "LoRA: train a low-rank update, leave the weights frozen",
             idea: """
