@@ -17,6 +17,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `serve reward`'s HTTP server (a maintained server on SwiftNIO), and its logger.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // OpenBLAS is opened at run time, after its kernel is chosen from the
@@ -31,7 +34,10 @@ let package = Package(
         .target(name: "Datasets"),
         .target(name: "Alignment", dependencies: ["Kernels", "LanguageModel", "Datasets"], swiftSettings: fast),
         .target(name: "World", dependencies: ["Kernels", "Datasets"], swiftSettings: fast),
-        .target(name: "Shell", dependencies: ["Kernels", "LanguageModel", "Datasets", "Alignment", "World"]),
+        // The HTTP side of `serve reward`: requests in, a score function's rewards out.
+        .target(name: "RewardServer", dependencies: [.product(name: "Hummingbird", package: "hummingbird"),
+                                                     .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Shell", dependencies: ["Kernels", "LanguageModel", "Datasets", "Alignment", "World", "RewardServer"]),
         .executableTarget(
             name: "rlhf",
             dependencies: ["Shell", "Kernels", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -113,6 +113,8 @@ public final class DPO {
     /// KTO's labelled responses (the pairs are empty then), and its held-out ones.
     public let examples: [PreferenceExample], heldOutExamples: [PreferenceExample]
     public private(set) var step = 0
+    /// The indices of the pairs (or KTO's examples) the first step trained on, once it has run.
+    public private(set) var firstBatch: [Int] = []
     let optimizer: AdamW
     private var passes: ShuffledPasses
     /// Σ log π_ref of each pair's chosen and rejected response, read once: the
@@ -165,6 +167,7 @@ public final class DPO {
         optimizer.settings.learningRate = settings.learningRate * min(1, Float(step + 1) / Float(max(settings.warmup, 1)))
         let update = optimizer.update(parameters: policy.parameters.pointer, gradients: policy.gradients.pointer)
         guard update.applied else { return nil }
+        if step == 0 { firstBatch = indices }
         step += 1
         r.step = step
         r.gradientNorm = Double(update.gradientNorm)

@@ -146,7 +146,7 @@ public enum RewardModels {
     ) throws(TrainingStop) {
         precondition(model.hasScalarHead && !groups.isEmpty, "RewardModels.train: needs a scalar head and comparisons")
         try LanguageModelTraining.run(model, settings: settings, rng: &rng, step: { rng in
-            let batch = (0..<settings.batchSize).map { _ in groups[rng.int(below: groups.count)] }
+            let batch = LanguageModelTraining.draw(settings.batchSize, from: groups.count, rng: &rng).map { groups[$0] }
             let rows = batch.flatMap(\.items)
             let input = ResponseBatch(scoring: rows, tokenizer: tokenizer, context: min(settings.sequenceLength, model.config.contextLength))
             let rewards = input.lastValues(model)

@@ -39,8 +39,15 @@ extension LanguageModelTraining {
             return model.languageModelLoss(targets: batch.targets, weights: batch.weights, backward: false)
         }
         try train(model, settings: settings, rng: &rng, nextBatch: { rng in
-            chatBatch((0..<B).map { _ in examples[rng.int(below: examples.count)] }, T: T, padding: padding)
+            chatBatch(draw(B, from: examples.count, rng: &rng).map { examples[$0] }, T: T, padding: padding)
         }, heldOut: evaluate, isCancelled: isCancelled, onStep: onStep)
+    }
+
+    /// The indices of a batch of `count` drawn at random, with replacement,
+    /// from `n` examples: how sft and reward-model training draw theirs (and
+    /// how `export` finds a run's first batch again from the run's seed).
+    public static func draw(_ count: Int, from n: Int, rng: inout Random) -> [Int] {
+        (0..<count).map { _ in rng.int(below: n) }
     }
 
     /// Rows of `examples`, cut or padded to T tokens, weighted on response targets.

@@ -44,10 +44,10 @@ import Testing
             load data demos "\(Self.root.path)/datasets/sft.jsonl"
             sft m on demos steps=2 batch=4 lr=1e-2 \(lora)
             """, name: nil))
-        let record = try #require(session.runs["m"]?.method as? FinetuneRecord, Comment(rawValue: out))
+        let record = try #require(session.runs["m"]?.method as? TrainingRecord, Comment(rawValue: out))
         let before = try #require(session.models["before"]?.model), trained = try #require(session.models["m"]?.model)
-        #expect(record.start.parameters.array == before.parameters.array)
-        #expect(record.start.lora == nil && (record.lora != nil) == !lora.isEmpty)
+        #expect(record.start().parameters.array == before.parameters.array)
+        #expect(record.start().lora == nil && (record.lora != nil) == !lora.isEmpty)
         #expect(trained.merged().parameters.array != before.parameters.array, "the run changed nothing")
     }
 }

@@ -54,6 +54,11 @@ struct HuggingFaceConfig: Codable {
     var headDim: Int?
     var slidingWindow: Int?
     var useSlidingWindow: Bool?
+    /// GPT-2's dropout rates, written as 0: nothing here drops activations, and
+    /// transformers' GPT2Config defaults them to 0.1, so a folder without them
+    /// would train in transformers with dropout the model never had (found by
+    /// the TRL check of `export`). Written, never read.
+    var residPdrop: Double?, embdPdrop: Double?, attnPdrop: Double?
     /// This project's key: true for a model trained to answer in the chat
     /// format (`<|user|> … <|assistant|> … <|end|>`); other readers ignore it.
     var chatFormat: Bool?
@@ -67,6 +72,7 @@ struct HuggingFaceConfig: Codable {
         case torchDtype = "torch_dtype", scaleAttnWeights = "scale_attn_weights"
         case scaleAttnByInverseLayerIdx = "scale_attn_by_inverse_layer_idx"
         case chatFormat = "rlhf_chat_format"
+        case residPdrop = "resid_pdrop", embdPdrop = "embd_pdrop", attnPdrop = "attn_pdrop"
         case hiddenSize = "hidden_size", intermediateSize = "intermediate_size", numHiddenLayers = "num_hidden_layers"
         case numAttentionHeads = "num_attention_heads", numKeyValueHeads = "num_key_value_heads"
         case maxPositionEmbeddings = "max_position_embeddings", rmsNormEps = "rms_norm_eps", ropeTheta = "rope_theta"
@@ -160,6 +166,7 @@ struct HuggingFaceConfig: Codable {
         activationFunction = "gelu_new"
         layerNormEpsilon = 1e-5
         tieWordEmbeddings = true
+        (residPdrop, embdPdrop, attnPdrop) = (0, 0, 0)
     }
 
     /// The special token ids the file names (nil when it names none).

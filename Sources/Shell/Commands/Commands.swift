@@ -16,7 +16,7 @@ extension Registry {
         Stage("generation", [Commands.generate, Commands.chat, Commands.sample]),
         Stage("labels", [Commands.label, Commands.showComparisons]),
         Stage("reward models", [Commands.trainRM, Commands.evalRM, Commands.score]),
-        Stage("rewards and best-of-n", [Commands.reward, Commands.bestofn, Commands.rsRound, Commands.restGrow, Commands.restImprove]),
+        Stage("rewards and best-of-n", [Commands.reward, Commands.serveReward, Commands.bestofn, Commands.rsRound, Commands.restGrow, Commands.restImprove]),
         Stage("RL", [Commands.ppoInit, Commands.ppoStep, Commands.ppoShow, Commands.grpoInit, Commands.grpoStep, Commands.grpoShow,
                      Commands.rlooInit, Commands.rlooStep, Commands.rlooShow]),
         Stage("preference optimisation", [Commands.dpoInit, Commands.dpoStep, Commands.dpoShow]),

@@ -55,12 +55,15 @@ extension Topic {
                 prompts here; transformers' warm-up starts at a learning rate of 0 and its weight decay \
                 spares biases and norms; TRL's GRPO averages tokens over the whole batch unless told \
                 loss_type grpo and puts no KL in the loss by default; its IPO averages log-ratios per \
-                token; its DPO has no conservative (cDPO) form. export writes each setting beside the \
-                engine's and names each difference with the effect to expect, so the run at scale is the \
-                experiment understood here, or knowingly another.
+                token; its DPO has no conservative (cDPO) form. A GPT-2 config.json without dropout rates \
+                trains in transformers with dropout 0.1 the model never had (folders written here say 0). \
+                export writes each setting beside the engine's and names each difference with the effect \
+                to expect, so the run at scale is the experiment understood here, or knowingly another; \
+                the first batch it writes beside its loss lets anyone check the mapping, and serve reward \
+                keeps the rewards only this tool has (gold, Llama 2's rule) within the engine's reach.
                 """,
             source: "TRL 1.16's SFTConfig, DPOConfig, GRPOConfig and RLOOConfig and their trainers (2026); transformers' TrainingArguments",
-            shows: ["export RUN DIR"]),
+            shows: ["export RUN DIR", "serve reward NAME"]),
         Topic(
             name: "lora", aliases: ["adapters", "low-rank"], stage: "models and data",
             title: "LoRA: train a low-rank update, leave the weights frozen",

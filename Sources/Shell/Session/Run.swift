@@ -1,4 +1,5 @@
 import Alignment
+import LanguageModel
 /// A run's history: one series of (x, value) per metric, for `plot`, `show`
 /// and `expect`. x is the step of a training run, or another quantity a sweep
 /// varies (√KL of best-of-n).
@@ -15,6 +16,9 @@ public final class Run {
     public private(set) var metrics: [String] = []
     /// The method an iterative run steps (a `DPO`), held with its history.
     public var method: AnyObject?
+    /// The policy's starting weights, kept when they are not the frozen
+    /// reference's (dpo init ref=…), for `export`.
+    public var policyStart: GPT?
     /// The reward an RL run optimises, by the name it was given (what `export` says and serves).
     public var rewardName: String?
     /// The early warnings of an RL run, with what they have seen.

@@ -142,6 +142,7 @@ extension Commands {
                           examples: trainExamples, heldOutExamples: heldOutExamples, settings: settings)
         s.holdRun(name, kind: "dpo", method: trainer, tokenizer: tokenizer,
                   models: [("policy", policy, "DPO policy from \(policyName)", true), ("ref", frozen, "frozen DPO reference", true)])
+        if reference !== entry.model { s.runs[name]?.policyStart = entry.model.copy() }
         let details = settings.isUnpaired ? settings.kto.summary : trainer.objective.summary
         let desirable = trainExamples.filter(\.desirable).count
         let data = settings.isUnpaired

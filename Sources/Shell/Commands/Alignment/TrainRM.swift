@@ -76,7 +76,11 @@ extension Commands {
         s.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: "reward model from \(trunkName)")
         s.touch(name)
         let heldOutPairs = heldOut.map(\.pairs.count).reduce(0, +)
-        return try runTraining(kind: "rm", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
+        // For export: the model with its fresh head (the adapters it trains left out), the comparisons and the first batch.
+        let initial = model.copy()
+        let record = TrainingRecord(start: { initial.lora == nil ? initial : initial.withoutAdapters() }, tokenizer: tokenizer,
+                                    examples: .comparisons(groups, loss), settings: settings, lora: model.lora, rng: rng)
+        return try runTraining(kind: "rm", model: name, steps: settings.steps, method: record, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             try RewardModels.train(model, tokenizer: tokenizer, groups: groups, heldOut: heldOut, settings: settings,
                                    rng: &rng, isCancelled: s.isCancelled, onStep: onStep)
         } summary: { last, run in

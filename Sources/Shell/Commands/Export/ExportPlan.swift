@@ -1,31 +1,51 @@
 import Alignment
 import Datasets
+import Kernels
 import LanguageModel
 
-/// What `sft` keeps of a run so that `export` can write it for another engine:
-/// the model as it was before the first step, the demonstrations it drew from,
-/// and its settings. (The RL and preference methods keep their frozen
-/// reference, data and settings already.)
-final class FinetuneRecord {
-    /// A copy of the model before the first step, when its weights train; nil when
-    /// only adapters this run added train (the frozen base is then the trained model's).
-    private let copy: GPT?
-    private let trained: GPT
+/// What `sft` and `train rm` keep of a run so that `export` can write it for
+/// another engine: the model as it was before the first step, the examples it
+/// drew from, its settings and its first batch. (The RL and preference methods
+/// keep their frozen reference, data and settings already.)
+final class TrainingRecord {
+    enum Examples {
+        /// sft's demonstrations.
+        case demonstrations([Record])
+        /// A reward model's comparisons, as the loss groups them.
+        case comparisons([ComparisonGroup], RewardLoss)
+    }
+
+    /// The model before the first step, whole (adapters the run added left out).
+    let start: () -> GPT
     let tokenizer: BPETokenizer
-    let records: [Record]
+    let examples: Examples
     let settings: TrainingSettings
     /// The adapters the run added, if it trains adapters.
     let lora: LoRASettings?
+    /// Indices into the examples of the first step's batch, drawn again from the
+    /// run's random state as training drew them.
+    let firstBatch: [Int]
 
-    /// The record of `trained`, which was `before` (or `before` with new adapters) at the first step.
-    init(before: GPT, trained: GPT, tokenizer: BPETokenizer, records: [Record], settings: TrainingSettings) {
-        lora = before.lora == nil ? trained.lora : nil
-        copy = lora != nil ? nil : before.lora == nil ? before.copy() : before.merged()
-        (self.trained, self.tokenizer, self.records, self.settings) = (trained, tokenizer, records, settings)
+    init(start: @escaping () -> GPT, tokenizer: BPETokenizer, examples: Examples, settings: TrainingSettings,
+         lora: LoRASettings?, rng: Random) {
+        var replay = rng
+        let count = switch examples {
+        case let .demonstrations(r): r.count
+        case let .comparisons(g, _): g.count
+        }
+        firstBatch = LanguageModelTraining.draw(settings.batchSize, from: count, rng: &replay)
+        (self.start, self.tokenizer, self.examples, self.settings, self.lora) = (start, tokenizer, examples, settings, lora)
     }
 
-    /// The model the run started from, whole.
-    var start: GPT { copy ?? trained.withoutAdapters() }
+    /// sft's record of `trained`, which was `before` (or `before` with new adapters)
+    /// at the first step: a copy only when its weights train.
+    static func finetune(before: GPT, trained: GPT, tokenizer: BPETokenizer, records: [Record], settings: TrainingSettings,
+                         rng: Random) -> TrainingRecord {
+        let lora = before.lora == nil ? trained.lora : nil
+        let copy = lora != nil ? nil : before.lora == nil ? before.copy() : before.merged()
+        return TrainingRecord(start: { copy ?? trained.withoutAdapters() }, tokenizer: tokenizer,
+                              examples: .demonstrations(records), settings: settings, lora: lora, rng: rng)
+    }
 }
 
 /// One shape every exported method fills: the run's starting policy, its
@@ -34,9 +54,18 @@ final class FinetuneRecord {
 struct ExportPlan {
     enum Method {
         case sft(TrainingSettings)
+        case rewardModel(TrainingSettings, RewardLoss)
         /// With the steps the run has taken (what `dpo step` and `grpo step` ran).
         case dpo(DPOSettings, steps: Int)
         case group(GroupRLSettings, steps: Int)
+    }
+
+    /// The run's first step: the records of its batch, in the engines' fields,
+    /// and the loss the run computed on them before its first update: what an
+    /// engine's loss on the same batch must equal when the mapping is right.
+    struct FirstStep {
+        let lines: [String]
+        let loss: Double
     }
 
     let run: String
@@ -44,47 +73,80 @@ struct ExportPlan {
     /// The policy the run started from, whole (adapters merged away), and its tokenizer.
     let start: GPT
     let tokenizer: BPETokenizer
+    /// The frozen reference, when it is not the policy's start (dpo init ref=…).
+    var reference: GPT? = nil
     /// The adapters the run trains, when it trains adapters.
     let lora: LoRASettings?
     /// data/FILE → its JSONL lines, in TRL's conversational field names (a prompt
     /// as a list of messages, so that every engine renders it in the model's template).
     let data: [(file: String, lines: [String])]
-    /// The reward's name and its reward model, when the method samples and scores.
-    let reward: (name: String, model: ScoringModel?)?
+    /// The reward's name, its reward model (when it is one) and the prompt fields
+    /// it reads, when the method samples and scores.
+    let reward: (name: String, model: ScoringModel?, fields: [String])?
+    var firstStep: FirstStep? = nil
+    /// A property of the run's data that an engine may not reproduce: responses cut at max_tokens.
+    var cutResponses = 0
 
-    /// The name the engines give the method: sft, dpo, grpo, rloo.
+    /// The name the engines give the method: sft, reward, dpo, grpo, rloo.
     var kind: String {
         switch method {
         case .sft: "sft"
+        case .rewardModel: "reward"
         case .dpo: "dpo"
         case let .group(g, _): g.baseline == .rloo ? "rloo" : "grpo"
         }
     }
 
+    static let exportable = ["sft", "rm", "dpo", "grpo", "rloo"]
+
     /// The plan of run `name`, or an error that says which runs can be exported.
     static func of(_ name: String, _ s: Session, _ invocation: Invocation) throws -> ExportPlan {
         guard let run = s.runs[name] else {
-            let exportable = s.runs.filter { ["sft", "dpo", "grpo", "rloo"].contains($0.value.kind) }.keys.sorted()
-            throw invocation.error("no run '\(name)'; " + (exportable.isEmpty ? "run sft, dpo init, grpo init or rloo init first"
-                : "runs that can be exported: " + exportable.joined(separator: ", ")), at: "RUN")
+            let runs = s.runs.filter { exportable.contains($0.value.kind) }.keys.sorted()
+            throw invocation.error("no run '\(name)'; " + (runs.isEmpty ? "run sft, train rm, dpo init, grpo init or rloo init first"
+                : "runs that can be exported: " + runs.joined(separator: ", ")), at: "RUN")
         }
+        // The loss of the run's first step, when it has taken one.
+        let firstLoss = run.series["loss"]?.first(where: { $0.x == 1 })?.value
         switch run.method {
-        case let f as FinetuneRecord:
-            let lines = f.records.compactMap(demonstration).map { p, c in
-                "{\"prompt\": \(turns([("user", p)])), \"completion\": \(turns([("assistant", c)]))}"
+        case let t as TrainingRecord:
+            switch t.examples {
+            case let .demonstrations(records):
+                let line = { (r: Record) in
+                    demonstration(r).map { p, c in
+                        "{\"prompt\": \(turns([("user", p)])), \"completion\": \(turns([("assistant", c)]))}"
+                    }
+                }
+                var plan = ExportPlan(run: name, method: .sft(t.settings), start: t.start(), tokenizer: t.tokenizer, lora: t.lora,
+                                      data: [("sft.jsonl", records.compactMap(line))], reward: nil)
+                plan.firstStep = firstLoss.map { FirstStep(lines: t.firstBatch.compactMap { line(records[$0]) }, loss: $0) }
+                plan.cutResponses = records.filter { if case .completion(_, _, true) = $0 { true } else { false } }.count
+                return plan
+            case let .comparisons(groups, loss):
+                // Every comparison as one pair; a ranking's C(K,2) pairs in turn, Llama 2's margin in a column.
+                let lines = { (g: ComparisonGroup) in
+                    g.pairs.map { p in
+                        pairLine(g.prompt, g.responses[p.winner], g.responses[p.loser],
+                                 margin: loss == .ranking || loss == .pairwise || loss == .soft ? nil : Double(p.margin))
+                    }
+                }
+                var plan = ExportPlan(run: name, method: .rewardModel(t.settings, loss), start: t.start(), tokenizer: t.tokenizer,
+                                      lora: t.lora, data: [("pairs.jsonl", groups.flatMap(lines))], reward: nil)
+                plan.firstStep = firstLoss.map { FirstStep(lines: t.firstBatch.flatMap { lines(groups[$0]) }, loss: $0) }
+                plan.cutResponses = groups.map { $0.truncated.filter { $0 }.count }.reduce(0, +)
+                return plan
             }
-            return ExportPlan(run: name, method: .sft(f.settings), start: f.start, tokenizer: f.tokenizer, lora: f.lora,
-                              data: [("sft.jsonl", lines)], reward: nil)
         case let d as DPO:
             guard !d.settings.isUnpaired else {
                 throw invocation.error("\(name) is a KTO run; export writes sft, dpo (its pairwise losses), grpo and rloo runs so far", at: "RUN")
             }
-            let lines = d.pairs.map { p in
-                "{\"prompt\": \(turns([("user", p.prompt)])), \"chosen\": \(turns([("assistant", p.chosen)])), "
-                    + "\"rejected\": \(turns([("assistant", p.rejected)]))}"
-            }
-            return ExportPlan(run: name, method: .dpo(d.settings, steps: d.step), start: whole(d.reference), tokenizer: d.tokenizer,
-                              lora: adapters(d.policy, d.reference), data: [("pairs.jsonl", lines)], reward: nil)
+            let line = { (p: PreferencePair) in pairLine(p.prompt, p.chosen, p.rejected, margin: nil) }
+            let start = run.policyStart.map(whole) ?? whole(d.reference)
+            var plan = ExportPlan(run: name, method: .dpo(d.settings, steps: d.step), start: start, tokenizer: d.tokenizer,
+                                  lora: adapters(d.policy, d.reference), data: [("pairs.jsonl", d.pairs.map(line))], reward: nil)
+            if run.policyStart != nil { plan.reference = whole(d.reference) }
+            plan.firstStep = firstLoss.map { FirstStep(lines: d.firstBatch.map { line(d.pairs[$0]) }, loss: $0) }
+            return plan
         case let g as GroupRL:
             // The prompt record's other fields travel as columns, which TRL hands its reward functions by name.
             let lines = g.prompts.map { p in
@@ -94,10 +156,17 @@ struct ExportPlan {
             let rewardName = run.rewardName ?? "reward"
             let model: ScoringModel? = if case let .single(m) = g.reward { m } else { nil }
             return ExportPlan(run: name, method: .group(g.settings, steps: g.iteration), start: whole(g.reference), tokenizer: g.tokenizer,
-                              lora: adapters(g.policy, g.reference), data: [("prompts.jsonl", lines)], reward: (rewardName, model))
+                              lora: adapters(g.policy, g.reference), data: [("prompts.jsonl", lines)],
+                              reward: (rewardName, model, g.reward.fields))
         default:
-            throw invocation.error("\(name) is a \(run.kind) run; export writes sft, dpo, grpo and rloo runs so far", at: "RUN")
+            throw invocation.error("\(name) is a \(run.kind) run; export writes sft, train rm, dpo, grpo and rloo runs so far", at: "RUN")
         }
+    }
+
+    /// A comparison in TRL's conversational preference fields, with its margin when the loss has one.
+    static func pairLine(_ prompt: String, _ chosen: String, _ rejected: String, margin: Double?) -> String {
+        "{\"prompt\": \(turns([("user", prompt)])), \"chosen\": \(turns([("assistant", chosen)])), "
+            + "\"rejected\": \(turns([("assistant", rejected)]))" + (margin.map { ", \"margin\": \(yamlNumber($0))" } ?? "") + "}"
     }
 
     /// A demonstration's prompt and answer, as `sft` reads them.

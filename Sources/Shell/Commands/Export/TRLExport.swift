@@ -10,23 +10,13 @@ enum TRLExport {
         var settings: [EngineSetting] = []
         switch plan.method {
         case let .sft(t):
-            settings = [
-                .same("steps", "max_steps", String(t.steps)),
-                .same("batch", "per_device_train_batch_size", String(t.batchSize)),
-                .differs("batch", "gradient_accumulation_steps", "1",
-                         "on more than one device TRL's batch is per device: divide it by the devices"),
-                .same("context", "max_length", String(t.sequenceLength)),
+            settings = supervised(t, unit: "examples") + [
                 .same("loss on the answer only", "completion_only_loss", "true"),
-                .same("lr", "learning_rate", yamlNumber(t.learningRate)),
-                .same("warm-up, then cosine to 10%", "lr_scheduler_type", "cosine_with_min_lr"),
-                .same("", "lr_scheduler_kwargs", "{min_lr_rate: 0.1}"),
-                warmup(t.warmup),
-                .differs("AdamW weight decay", "weight_decay", yamlNumber(t.weightDecay),
-                         "here every weight decays; transformers' Trainer spares biases and norm weights"),
-            ] + adam + [
                 .differs("examples drawn at random each step", "", "",
                          "TRL walks shuffled epochs of sft.jsonl: the same expectation, other noise"),
             ]
+        case let .rewardModel(t, loss):
+            settings = supervised(t, unit: "pairs") + rewardLoss(loss, plan)
         case let .dpo(d, steps):
             settings = [
                 steps > 0 ? .same("steps taken", "max_steps", String(steps))
@@ -39,6 +29,11 @@ enum TRLExport {
                 .same("no weight decay", "weight_decay", "0"),
                 .same("beta", "beta", yamlNumber(d.beta)),
             ] + adam + dpoLoss(d)
+            if plan.reference != nil {
+                settings.append(.cannot("a reference other than the policy's start",
+                                        "TRL's command line starts the reference as a copy of the policy: ref_model/ holds this run's, "
+                                            + "which DPOTrainer(ref_model=…) takes from Python (README.md)"))
+            }
         case let .group(g, steps):
             settings = [steps > 0 ? .same("steps taken", "max_steps", String(steps))
                 : .differs("no step yet", "max_steps", "1", "the run has taken no step: set max_steps to the steps you want")]
@@ -61,6 +56,46 @@ enum TRLExport {
         }
         return EngineConfig(engine: "TRL", file: "trl-\(command).yaml", text: lines.joined(separator: "\n") + "\n",
                             settings: settings, launch: "trl \(command) --config configs/trl-\(command).yaml")
+    }
+
+    /// What sft and reward-model training share: steps, batch, context, the
+    /// schedule (LanguageModelTraining.run: warm-up, then cosine to 10%) and AdamW.
+    static func supervised(_ t: TrainingSettings, unit: String) -> [EngineSetting] {
+        [
+            .same("steps", "max_steps", String(t.steps)),
+            .same("batch", "per_device_train_batch_size", String(t.batchSize)),
+            .differs("batch", "gradient_accumulation_steps", "1",
+                     "on more than one device TRL's batch is per device: divide it by the devices"),
+            .same("context", "max_length", String(t.sequenceLength)),
+            .same("lr", "learning_rate", yamlNumber(t.learningRate)),
+            .same("warm-up, then cosine to 10%", "lr_scheduler_type", "cosine_with_min_lr"),
+            .same("", "lr_scheduler_kwargs", "{min_lr_rate: 0.1}"),
+            warmup(t.warmup),
+            .differs("AdamW weight decay", "weight_decay", yamlNumber(t.weightDecay),
+                     "here every weight decays; transformers' Trainer spares biases and norm weights"),
+        ] + adam
+    }
+
+    /// The reward model's loss as TRL's RewardTrainer computes it: −log σ(r_c − r_r − margin), averaged over the batch's pairs.
+    static func rewardLoss(_ loss: RewardLoss, _ plan: ExportPlan) -> [EngineSetting] {
+        var out: [EngineSetting] = []
+        switch loss {
+        case .ranking:
+            out.append(.differs("loss=ranking: a ranking's C(K,2) pairs in one batch element, each 1/C(K,2)", "", "",
+                                "TRL's batch counts pairs, each weighted alike: with every ranking of K answers the loss is the same "
+                                    + "and a batch of B rankings is B·C(K,2) pairs; pairs.jsonl holds every ranking's pairs in turn"))
+        case .pairwise: out.append(.same("loss=pairwise", "", ""))
+        case .margin:
+            out.append(EngineSetting(here: "loss=margin (Llama 2)", key: "", value: "", match: .matched,
+                                     effect: "pairs.jsonl's margin column, which TRL subtracts as here"))
+        case .soft: out.append(.cannot("loss=soft", "TRL's reward trainer has no soft labels: it trains each pair as a hard preference"))
+        }
+        out.append(.same("no reward centring", "center_rewards_coefficient", "null"))
+        if plan.cutResponses > 0 {
+            out.append(.differs("\(plan.cutResponses) responses cut at max_tokens", "", "",
+                                "TRL's chat template closes every turn: a cut response is read with an end-of-turn token it never had"))
+        }
+        return out
     }
 
     /// Linear warm-up: here step s (from 0) takes lr·(s + 1)/warmup; transformers' schedules give step s lr·s/warmup.
@@ -139,11 +174,8 @@ enum TRLExport {
             out.append(.cannot("missing_eos_penalty", "TRL 1.16's trainers have none; mask_truncated_completions drops cut answers instead"))
         }
         if let reward = plan.reward {
-            if reward.model != nil {
-                out.append(.same("reward=\(reward.name)", "reward_model_name_or_path", "reward_model"))
-            } else {
-                out.append(.cannot("reward=\(reward.name)", "a reward that is not one reward model needs `serve reward` (the next step of this export)"))
-            }
+            out.append(reward.model != nil ? .same("reward=\(reward.name)", "reward_model_name_or_path", "reward_model")
+                : .same("reward=\(reward.name), served by `serve reward \(reward.name)`", "reward_funcs", "[reward.trl_reward]"))
         }
         return out
     }

@@ -57,7 +57,8 @@ extension Commands {
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
         let model = try adaptedInPlace(name, invocation, s)
         s.models[name]?.chat = true
-        let record = FinetuneRecord(before: entry.model, trained: model, tokenizer: tokenizer, records: train.map(\.0), settings: settings)
+        let record = TrainingRecord.finetune(before: entry.model, trained: model, tokenizer: tokenizer, records: train.map(\.0),
+                                            settings: settings, rng: rng)
         let examples = train.map(\.1)
         return try runTraining(kind: "sft", model: name, steps: settings.steps, method: record, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in
             try LanguageModelTraining.finetune(model, examples: examples, heldOut: heldOut, padding: padding,
