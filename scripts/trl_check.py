@@ -5,7 +5,7 @@ first batch (data/first-batch.jsonl), before any update, must equal the loss
 rlhf computed on them (export.json) within TOLERANCE. Then `trl METHOD
 --config …` itself trains a few steps from the folder.
 
-usage: python3 scripts/trl_check.py EXPORT_DIR... (run by scripts/trl-check)
+usage: python3 scripts/trl_check.py EXPORT_DIR... (run by scripts/export-check)
 """
 
 import importlib
@@ -27,7 +27,7 @@ def trainer_for(method, summary, folder):
     from trl import get_peft_config
 
     parser = importlib.import_module(f"trl.scripts.{method}").make_parser()
-    parsed = parser.parse_args_and_config(args=["--config", summary["config"]], fail_with_unknown_args=False)
+    parsed = parser.parse_args_and_config(args=["--config", summary["configs"]["trl"]], fail_with_unknown_args=False)
     _, args, model_args = parsed[0], parsed[1], parsed[2]
     first = load_dataset("json", data_files=summary["first_step"]["data"])["train"]
     args.per_device_eval_batch_size = summary["first_step"]["records"]  # the whole batch as one, as rlhf's step took it
@@ -53,6 +53,8 @@ def check(folder):
     with open("export.json") as f:
         summary = json.load(f)
     method, rows = summary["method"], []
+    if "trl" not in summary["configs"]:
+        return rows
     if "first_step" in summary:
         trl_loss = trainer_for(method, summary, folder).evaluate()["eval_loss"]
         ours = summary["first_step"]["loss"]
@@ -62,10 +64,10 @@ def check(folder):
             raise SystemExit(f"{folder}: TRL's first-step loss {trl_loss} is not rlhf's {ours} (tolerance {TOLERANCE})")
     # The configuration as a user launches it, two steps; an RL run's reward from rlhf's server on the gold labeler.
     server, env = None, dict(os.environ)
-    if summary.get("reward") and os.path.exists("reward.py"):
+    if summary.get("reward") and "reward.trl_reward" in open(summary["configs"]["trl"]).read():
         server, env["RLHF_REWARD_URL"] = serve_gold(summary["reward"])
     try:
-        run = subprocess.run(["trl", method, "--config", summary["config"], "--max_steps", "2", "--output_dir", "out/check-run",
+        run = subprocess.run(["trl", method, "--config", summary["configs"]["trl"], "--max_steps", "2", "--output_dir", "out/check-run",
                               "--save_strategy", "no"], capture_output=True, text=True, env=env)
     finally:
         served = stop(server) if server else None
@@ -75,7 +77,7 @@ def check(folder):
               if line.startswith("{'loss'") or line.startswith("{\"loss\"")]
     if len(losses) < 2 or not all(math.isfinite(x) for x in losses):
         raise SystemExit(f"{folder}: trl {method} logged no two finite losses:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
-    rows.append((f"trl {method} --config {summary['config']}", "2 steps", "losses " + ", ".join(f"{x:.4f}" for x in losses), None))
+    rows.append((f"trl {method} --config {summary['configs']['trl']}", "2 steps", "losses " + ", ".join(f"{x:.4f}" for x in losses), None))
     if server:
         requests = int(re.search(r"after (\d+) request", served).group(1)) if "after" in served else 0
         if requests < 2:

@@ -50,4 +50,12 @@ import Testing
         #expect(record.start().lora == nil && (record.lora != nil) == !lora.isEmpty)
         #expect(trained.merged().parameters.array != before.parameters.array, "the run changed nothing")
     }
+
+    /// Words in the launch scripts reach the engines as written: plain words bare, $PWD paths expanded, the rest quoted.
+    @Test func launchScriptWordsAreLiteral() {
+        #expect(shellWord("--actor.adam.lr") == "--actor.adam.lr" && shellWord("data/prompts.jsonl") == "data/prompts.jsonl")
+        #expect(shellWord("trainer.logger=[console]") == "'trainer.logger=[console]'")
+        #expect(shellWord("it's") == "'it'\\''s'" && shellWord("") == "''")
+        #expect(shellWord("critic.model.path=$PWD/critic") == "\"critic.model.path=$PWD/critic\"")
+    }
 }

@@ -19,6 +19,8 @@ public final class Run {
     /// The policy's starting weights, kept when they are not the frozen
     /// reference's (dpo init ref=…), for `export`.
     public var policyStart: GPT?
+    /// A PPO run's value model as it started (from a reward model), for `export`.
+    public var criticStart: GPT?
     /// The reward an RL run optimises, by the name it was given (what `export` says and serves).
     public var rewardName: String?
     /// The early warnings of an RL run, with what they have seen.

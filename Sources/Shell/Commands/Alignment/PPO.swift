@@ -84,6 +84,8 @@ extension Commands {
         s.holdRun(name, kind: "ppo", method: trainer, tokenizer: tokenizer,
                   models: [("policy", policy, "PPO policy from \(policyName)", true), ("ref", reference, "frozen copy of \(policyName)", true),
                            ("value", value, "PPO value model", false)])
+        s.runs[name]?.rewardName = rewardName
+        s.runs[name]?.criticStart = valueStart.lora == nil ? valueStart.copy() : valueStart.merged()  // for export
         return CommandOutput("\(name): policy \(name).policy and reference \(name).ref from \(policyName), value \(name).value, reward \(rewardName); "
             + "\(rl.prompts.count) prompts, \(settings.batchSize) per step, β \(format(settings.beta))"
             + (settings.targetKL.map { " (adaptive, target KL \(format($0)))" } ?? "")

@@ -34,11 +34,52 @@ struct EngineSetting {
 /// One engine's configuration file for a run: its name under configs/, its
 /// text, the settings beside the run's, and how to launch it.
 struct EngineConfig {
+    /// How the engine takes a setting: YAML (TRL), command-line flags (OpenRLHF), Hydra overrides (verl).
+    enum Syntax { case yaml, flags, overrides }
+
     let engine: String
     let file: String
     let text: String
     let settings: [EngineSetting]
     let launch: String
+    var syntax = Syntax.yaml
+
+    /// A setting as the engine's file writes it.
+    func written(_ s: EngineSetting) -> String {
+        switch syntax {
+        case .yaml: "\(s.key): \(s.value)"
+        case .flags: s.value.isEmpty ? s.key : "\(s.key) \(s.value)"
+        case .overrides: "\(s.key)=\(s.value)"
+        }
+    }
+
+    /// A launch script: the settings as a bash array, one per line with its
+    /// difference as a comment, passed to `command` (with the user's own arguments after).
+    static func script(engine: String, file: String, run: String, command: String, syntax: Syntax,
+                       settings: [EngineSetting], before: [String] = []) -> EngineConfig {
+        var config = EngineConfig(engine: engine, file: file, text: "", settings: settings, launch: "bash configs/\(file)", syntax: syntax)
+        var lines = ["#!/usr/bin/env bash",
+                     "# \(engine) for run \(run), written by rlhf's export: from this folder, bash configs/\(file) [more arguments]",
+                     "# Lines marked `differs` compute something else than the run did; README.md says what to expect.",
+                     "set -euo pipefail", "cd \"$(dirname \"$0\")/..\""] + before + ["args=("]
+        for s in settings where !s.key.isEmpty {
+            let words = syntax == .overrides ? [shellWord(config.written(s))]
+                : [s.key] + s.value.split(separator: " ").map { shellWord(String($0)) }
+            lines.append("  " + words.joined(separator: " ") + (s.match == .differs ? "  # differs: \(s.effect)" : ""))
+        }
+        lines += [")", "\(command) \"${args[@]}\" \"$@\""]
+        config = EngineConfig(engine: engine, file: file, text: lines.joined(separator: "\n") + "\n", settings: settings,
+                              launch: "bash configs/\(file)", syntax: syntax)
+        return config
+    }
+}
+
+/// A word as bash reads it literally: single-quoted unless it is plain.
+func shellWord(_ word: String) -> String {
+    // A path from the launch folder ($PWD) is expanded, inside double quotes.
+    if word.contains("$PWD"), !word.contains(where: { "\"`\\!".contains($0) }) { return "\"" + word + "\"" }
+    let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "_.=/:,+-".contains($0) }
+    return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 /// A number as YAML and the engines' command lines read it: 5e-05 → 5.0e-05, 0.1 → 0.1, 16 → 16.

@@ -58,6 +58,7 @@ struct ExportPlan {
         /// With the steps the run has taken (what `dpo step` and `grpo step` ran).
         case dpo(DPOSettings, steps: Int)
         case group(GroupRLSettings, steps: Int)
+        case ppo(PPOSettings, steps: Int)
     }
 
     /// The run's first step: the records of its batch, in the engines' fields,
@@ -75,6 +76,8 @@ struct ExportPlan {
     let tokenizer: BPETokenizer
     /// The frozen reference, when it is not the policy's start (dpo init ref=…).
     var reference: GPT? = nil
+    /// PPO's value model as it started.
+    var critic: GPT? = nil
     /// The adapters the run trains, when it trains adapters.
     let lora: LoRASettings?
     /// data/FILE → its JSONL lines, in TRL's conversational field names (a prompt
@@ -87,6 +90,28 @@ struct ExportPlan {
     /// A property of the run's data that an engine may not reproduce: responses cut at max_tokens.
     var cutResponses = 0
 
+    /// What the RL methods share, as every engine's rollout settings read it.
+    struct Rollout {
+        /// Prompts per step, answers per prompt, answers per update.
+        let prompts: Int, samples: Int, minibatch: Int
+        let steps: Int, epochs: Int
+        let sampling: SamplingSettings
+        let clip: Float, learningRate: Float
+    }
+
+    /// The rollout of a PPO, GRPO or RLOO run.
+    var rollout: Rollout? {
+        switch method {
+        case let .group(g, steps):
+            Rollout(prompts: g.prompts, samples: g.groupSize, minibatch: g.minibatchSize > 0 ? g.minibatchSize : g.prompts * g.groupSize,
+                    steps: steps, epochs: g.epochs, sampling: g.sampling, clip: g.clip, learningRate: g.learningRate)
+        case let .ppo(p, steps):
+            Rollout(prompts: p.batchSize, samples: 1, minibatch: p.minibatchSize, steps: steps, epochs: p.epochs,
+                    sampling: p.sampling, clip: p.clip, learningRate: p.learningRate)
+        default: nil
+        }
+    }
+
     /// The name the engines give the method: sft, reward, dpo, grpo, rloo.
     var kind: String {
         switch method {
@@ -94,16 +119,17 @@ struct ExportPlan {
         case .rewardModel: "reward"
         case .dpo: "dpo"
         case let .group(g, _): g.baseline == .rloo ? "rloo" : "grpo"
+        case .ppo: "ppo"
         }
     }
 
-    static let exportable = ["sft", "rm", "dpo", "grpo", "rloo"]
+    static let exportable = ["sft", "rm", "dpo", "grpo", "rloo", "ppo"]
 
     /// The plan of run `name`, or an error that says which runs can be exported.
     static func of(_ name: String, _ s: Session, _ invocation: Invocation) throws -> ExportPlan {
         guard let run = s.runs[name] else {
             let runs = s.runs.filter { exportable.contains($0.value.kind) }.keys.sorted()
-            throw invocation.error("no run '\(name)'; " + (runs.isEmpty ? "run sft, train rm, dpo init, grpo init or rloo init first"
+            throw invocation.error("no run '\(name)'; " + (runs.isEmpty ? "run sft, train rm, dpo init, grpo init, rloo init or ppo init first"
                 : "runs that can be exported: " + runs.joined(separator: ", ")), at: "RUN")
         }
         // The loss of the run's first step, when it has taken one.
@@ -148,19 +174,33 @@ struct ExportPlan {
             plan.firstStep = firstLoss.map { FirstStep(lines: d.firstBatch.map { line(d.pairs[$0]) }, loss: $0) }
             return plan
         case let g as GroupRL:
-            // The prompt record's other fields travel as columns, which TRL hands its reward functions by name.
-            let lines = g.prompts.map { p in
-                "{\"prompt\": \(turns([("user", p.prompt)]))" + (p.unsafe ? ", \"safety\": true" : "")
-                    + p.fields.keys.sorted().map { ", \(jsonQuoted($0)): \(jsonQuoted(p.fields[$0]!))" }.joined() + "}"
-            }
-            let rewardName = run.rewardName ?? "reward"
-            let model: ScoringModel? = if case let .single(m) = g.reward { m } else { nil }
             return ExportPlan(run: name, method: .group(g.settings, steps: g.iteration), start: whole(g.reference), tokenizer: g.tokenizer,
-                              lora: adapters(g.policy, g.reference), data: [("prompts.jsonl", lines)],
-                              reward: (rewardName, model, g.reward.fields))
+                              lora: adapters(g.policy, g.reference), data: [("prompts.jsonl", promptLines(g.prompts))],
+                              reward: rewardOf(run, g.reward))
+        case let p as PPO:
+            var plan = ExportPlan(run: name, method: .ppo(p.settings, steps: p.iteration), start: whole(p.reference), tokenizer: p.tokenizer,
+                                  lora: adapters(p.policy, p.reference), data: [("prompts.jsonl", promptLines(p.prompts))],
+                                  reward: rewardOf(run, p.reward))
+            plan.critic = run.criticStart
+            return plan
         default:
-            throw invocation.error("\(name) is a \(run.kind) run; export writes sft, train rm, dpo, grpo and rloo runs so far", at: "RUN")
+            throw invocation.error("\(name) is a \(run.kind) run; export writes sft, train rm, dpo, grpo, rloo and ppo runs", at: "RUN")
         }
+    }
+
+    /// An RL run's prompts: each as a conversation, its record's other fields as
+    /// columns (which TRL hands its reward functions by name), its safety tag.
+    static func promptLines(_ prompts: [PromptItem]) -> [String] {
+        prompts.map { p in
+            "{\"prompt\": \(turns([("user", p.prompt)]))" + (p.unsafe ? ", \"safety\": true" : "")
+                + p.fields.keys.sorted().map { ", \(jsonQuoted($0)): \(jsonQuoted(p.fields[$0]!))" }.joined() + "}"
+        }
+    }
+
+    /// An RL run's reward: its name, its reward model when it is one, the fields it reads.
+    static func rewardOf(_ run: Run, _ reward: Reward) -> (name: String, model: ScoringModel?, fields: [String]) {
+        let model: ScoringModel? = if case let .single(m) = reward { m } else { nil }
+        return (run.rewardName ?? "reward", model, reward.fields)
     }
 
     /// A comparison in TRL's conversational preference fields, with its margin when the loss has one.

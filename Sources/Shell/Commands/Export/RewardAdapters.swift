@@ -64,9 +64,10 @@ enum RewardAdapters {
 
             def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
                 """verl's custom reward function: one response; extra_info carries the user's prompt."""
-                prompt = (extra_info or {}).get("prompt", "")
+                info = extra_info or {}
                 fields = [{FIELDS[0]: str(ground_truth)}] if FIELDS and ground_truth is not None else [{}]
-                return _post({"prompts": [prompt], "responses": [solution_str], "fields": fields})[0]
+                return _post({"prompts": [info.get("prompt", "")], "responses": [solution_str], "fields": fields,
+                              "safety": [bool(info.get("safety", False))]})[0]
 
             """#
     }

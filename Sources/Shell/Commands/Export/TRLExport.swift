@@ -34,6 +34,8 @@ enum TRLExport {
                                         "TRL's command line starts the reference as a copy of the policy: ref_model/ holds this run's, "
                                             + "which DPOTrainer(ref_model=…) takes from Python (README.md)"))
             }
+        case .ppo:
+            preconditionFailure("TRLExport.config: TRL 1.16 has no PPO trainer (Engine.lacks)")
         case let .group(g, steps):
             settings = [steps > 0 ? .same("steps taken", "max_steps", String(steps))
                 : .differs("no step yet", "max_steps", "1", "the run has taken no step: set max_steps to the steps you want")]
