@@ -113,6 +113,32 @@ def check_verl(root, script):
             raise SystemExit(f"{script}: {key}={value} is a {type(ours).__name__}; verl's default {node!r} is a {type(node).__name__}")
         if value.startswith("/") and not os.path.exists(value):
             raise SystemExit(f"{script}: {key}={value} does not exist")
+    # What verl refuses at start: a mandatory value (???) left in a part the run uses, tensor parallelism over more GPUs than given.
+    given = dict(word.split("=", 1) for word in words)
+    used = (["actor_rollout_ref"] if "actor_rollout_ref" in config else []) + (
+        ["reward.reward_model"] if given.get("reward.reward_model.enable") == "true" else [])
+
+    def mandatory(node, path):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield from mandatory(v, f"{path}.{k}")
+        elif node == "???":
+            yield path[1:]
+    for part in used:
+        node = config
+        for p in part.split("."):
+            node = node[p]
+        for key in mandatory(node, "." + part):
+            if key not in given:
+                raise SystemExit(f"{script}: verl requires {key}, which the script leaves unset")
+    gpus = int(given.get("trainer.n_gpus_per_node", 8)) * int(given.get("trainer.nnodes", 1))
+    for key in ("actor_rollout_ref.rollout.tensor_model_parallel_size", "reward.reward_model.rollout.tensor_model_parallel_size"):
+        node = config
+        for p in key.split("."):
+            node = node.get(p) if isinstance(node, dict) else None
+        size = int(given.get(key, node or 1))
+        if any(key.startswith(u) for u in used) and size > gpus:
+            raise SystemExit(f"{script}: {key} is {size} on {gpus} GPUs: verl would start no rollout replica")
     return f"{len(words)} overrides found in {entry}'s config"
 
 
@@ -148,7 +174,8 @@ def check_adapters(folder, reward):
         trl = module.trl_reward([[{"role": "user", "content": question}]] * 2,
                                 [[{"role": "assistant", "content": a}] for a in answers])
         rendered = f"<|user|> {question} <|assistant|>"
-        openrlhf = module.reward_func([f"{rendered} {a} <|end|>" for a in answers], [rendered] * 2, None)["rewards"].tolist()
+        # OpenRLHF 0.11 asks for one answer at a time (openrlhf/utils/agent.py), its label "" without a label key.
+        openrlhf = [module.reward_func([f"{rendered} {a} <|end|>"], [rendered], [""])["rewards"].tolist()[0] for a in answers]
         verl = [module.compute_score("rlhf", a, "", {"prompt": question, "safety": False}) for a in answers]
     finally:
         stop(server)

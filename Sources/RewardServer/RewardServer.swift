@@ -32,27 +32,30 @@ public enum RewardServer {
     public static let maximumBody = 16 << 20, maximumItems = 65_536
 
     /// Serves until `isCancelled` (polled every 50 ms) or `maximumRequests`
-    /// requests have been answered (0: no limit). `ready` gets the port it
+    /// requests have been answered (0: no limit); OpenRLHF's labels fill the
+    /// field `labelField`. `ready` gets the port it
     /// listens on (the system's choice for port 0), on the calling thread;
     /// `score` runs on one request at a time. Returns how many requests were
     /// answered and how many of them were refused; throws when the port cannot be bound.
     @discardableResult
     public static func serve(
-        port: Int, maximumRequests: Int, ready: (Int) -> Void,
+        port: Int, maximumRequests: Int, labelField: String?, ready: (Int) -> Void,
         isCancelled: @escaping @Sendable () -> Bool,
         score: @escaping @Sendable (RewardRequest) throws -> [Double]
     ) throws -> (answered: Int, refused: Int) {
-        let state = ServerState(score: score)
+        let state = ServerState(score: score, labelField: labelField)
         let router = Router()
         router.post("/get_reward") { request, _ -> Response in
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: maximumBody)
             } catch {
+                state.refuse()
                 return reply(.contentTooLarge, ["error": "the body is larger than \(maximumBody) bytes"])
             }
             let answer = state.answer(Data(buffer: body))
-            if maximumRequests > 0, state.answered >= maximumRequests { state.stop() }
+            // The last reply is still to be written: the server stops a moment later.
+            if maximumRequests > 0, state.answered >= maximumRequests { state.stop(after: 0.3) }
             return answer
         }
         router.get("/") { _, _ in reply(.ok, ["serving": "POST /get_reward"]) }
@@ -71,7 +74,7 @@ public enum RewardServer {
                 ready(bound)
                 announced = true
             }
-            if !cancelled, isCancelled() || state.stopping {
+            if !cancelled, isCancelled() || state.stopping(at: DispatchTime.now()) {
                 task.cancel()
                 cancelled = true
             }
@@ -87,8 +90,9 @@ public enum RewardServer {
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// The request in `body`, or why it is not one.
-    static func request(_ body: Data) throws(BadRewardRequest) -> RewardRequest {
+    /// The request in `body`, or why it is not one; OpenRLHF's labels become
+    /// each response's `labelField` (an empty label is none).
+    static func request(_ body: Data, labelField: String?) throws(BadRewardRequest) -> RewardRequest {
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
             throw BadRewardRequest("the body is not a JSON object; send {\"prompts\": [...], \"responses\": [...]} "
                 + "or OpenRLHF's {\"query\": [...], \"prompts\": [...]}")
@@ -137,10 +141,10 @@ public enum RewardServer {
                     }
                 }
             }
-        } else if let labels = try strings("labels") {
-            // OpenRLHF's labels: one string per response, the record's answer.
+        } else if let labels = try strings("labels"), let labelField {
+            // OpenRLHF's labels: one string per response, the record's --data.label_key column ("" without one).
             guard labels.count == prompts.count else { throw BadRewardRequest("\(labels.count) labels for \(prompts.count) prompts") }
-            fields = labels.map { ["answer": $0] }
+            fields = labels.map { $0.isEmpty ? [:] : [labelField: $0] }
         }
         var safety = [Bool](repeating: false, count: prompts.count)
         if let value = object["safety"] {
@@ -154,21 +158,28 @@ public enum RewardServer {
 }
 
 /// The server's state across requests: the score function, run one request at
-/// a time under a lock (the models it reads are not shared across threads),
-/// the count answered, and how the server ended.
+/// a time under its own lock (the models it reads are not shared across
+/// threads), and, under another that scoring never holds, the counts, the port
+/// and when to stop, which the serving thread polls.
 private final class ServerState: @unchecked Sendable {
-    private let lock = NSLock()
+    private let scoring = NSLock(), lock = NSLock()
     private let score: @Sendable (RewardRequest) throws -> [Double]
-    private var count = 0, refusals = 0, stopRequested = false
+    private let labelField: String?
+    private var count = 0, refusals = 0
+    private var stopTime: DispatchTime?
     private var error: (any Error)?
     private var boundPort: Int?
 
-    init(score: @escaping @Sendable (RewardRequest) throws -> [Double]) { self.score = score }
+    init(score: @escaping @Sendable (RewardRequest) throws -> [Double], labelField: String?) {
+        self.score = score
+        self.labelField = labelField
+    }
 
     var answered: Int { lock.withLock { count } }
     var refused: Int { lock.withLock { refusals } }
-    var stopping: Bool { lock.withLock { stopRequested } }
-    func stop() { lock.withLock { stopRequested = true } }
+    func refuse() { lock.withLock { count += 1; refusals += 1 } }
+    func stop(after seconds: Double) { lock.withLock { stopTime = stopTime ?? .now() + seconds } }
+    func stopping(at now: DispatchTime) -> Bool { lock.withLock { stopTime.map { now >= $0 } ?? false } }
     var port: Int? {
         get { lock.withLock { boundPort } }
         set { lock.withLock { boundPort = newValue } }
@@ -180,23 +191,24 @@ private final class ServerState: @unchecked Sendable {
 
     /// The reply to one request body.
     func answer(_ body: Data) -> Response {
+        let reply: Response, refused: Bool
+        do {
+            let request = try RewardServer.request(body, labelField: labelField)
+            let rewards = try scoring.withLock { try score(request) }
+            if let bad = rewards.firstIndex(where: { !$0.isFinite }) {
+                (reply, refused) = (RewardServer.reply(.internalServerError, ["error": "the reward of response \(bad) is not finite"]), true)
+            } else {
+                (reply, refused) = (RewardServer.reply(.ok, ["rewards": rewards, "scores": rewards]), false)
+            }
+        } catch let bad as BadRewardRequest {
+            (reply, refused) = (RewardServer.reply(.badRequest, ["error": bad.reason]), true)
+        } catch {
+            (reply, refused) = (RewardServer.reply(.internalServerError, ["error": "\(error)"]), true)
+        }
         lock.withLock {
             count += 1
-            do {
-                let request = try RewardServer.request(body)
-                let rewards = try score(request)
-                guard let bad = rewards.firstIndex(where: { !$0.isFinite }) else {
-                    return RewardServer.reply(.ok, ["rewards": rewards, "scores": rewards])
-                }
-                refusals += 1
-                return RewardServer.reply(.internalServerError, ["error": "the reward of response \(bad) is not finite"])
-            } catch let bad as BadRewardRequest {
-                refusals += 1
-                return RewardServer.reply(.badRequest, ["error": bad.reason])
-            } catch {
-                refusals += 1
-                return RewardServer.reply(.internalServerError, ["error": "\(error)"])
-            }
+            if refused { refusals += 1 }
         }
+        return reply
     }
 }

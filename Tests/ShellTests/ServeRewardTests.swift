@@ -130,6 +130,30 @@ import Testing
         #expect(out.hasSuffix("stopped serving correct after \(cases.count + 1) requests (\(cases.count) refused)\n"), "\(out)")
     }
 
+    /// OpenRLHF's labels fill the field the reward reads (its --data.label_key column; "" when it has none);
+    /// Llama 2's combination, whitened over a batch, refuses a batch of one, whose whitened reward would be 0.
+    @Test func labelsAndWhitenedRewards() throws {
+        let served = try Served(setup: "reward correct match", command: "serve reward correct port=0 requests=2")
+        let rendered = "<|user|> Gus has 4 books and gets 2 more. How many? <|assistant|>"
+        let labelled = served.post("{\"query\": [\"\(rendered) It is 6. <|end|>\", \"\(rendered) It is 7. <|end|>\"], "
+            + "\"prompts\": [\"\(rendered)\", \"\(rendered)\"], \"labels\": [\"6\", \"6\"]}")
+        #expect(labelled.status == 200 && labelled.json["rewards"] as? [Double] == [1, 0], "\(labelled.json)")
+        let unlabelled = served.post("{\"query\": [\"\(rendered) It is 6.\"], \"prompts\": [\"\(rendered)\"], \"labels\": [\"\"]}")
+        #expect(unlabelled.status == 400 && (unlabelled.json["error"] as? String)?.contains("response 0 has none") == true)
+        _ = served.end(pressing: false)
+
+        let models = "\(Self.root.path)/models"
+        let llama2 = try Served(setup: "load model rm_helpful \"\(models)/rm_helpful\"\nload model rm_safe \"\(models)/rm_safe\"\n"
+            + "reward l llama2 helpfulness=rm_helpful safety=rm_safe", command: "serve reward l port=0 requests=2")
+        let one = llama2.post("{\"prompts\": [\"What animal does Lars keep?\"], \"responses\": [\"Lars has a hare.\"]}")
+        #expect(one.status == 400 && (one.json["error"] as? String)?.contains("whitens over the batch") == true, "\(one.json)")
+        let two = llama2.post("{\"prompts\": [\"What animal does Lars keep?\", \"What animal does Lars keep?\"], "
+            + "\"responses\": [\"Lars has a hare.\", \"I do not know.\"]}")
+        let rewards = try #require(two.json["rewards"] as? [Double])
+        #expect(abs(rewards[0] + rewards[1]) < 1e-5 && rewards[0] > rewards[1], "whitened over the two: \(rewards)")
+        _ = llama2.end(pressing: false)
+    }
+
     @Test func aTakenPortIsAClearError() throws {
         let served = try Served(setup: "reward g gold", command: "serve reward g port=0")
         var out = ""

@@ -57,20 +57,19 @@ struct EngineConfig {
     /// difference as a comment, passed to `command` (with the user's own arguments after).
     static func script(engine: String, file: String, run: String, command: String, syntax: Syntax,
                        settings: [EngineSetting], before: [String] = []) -> EngineConfig {
-        var config = EngineConfig(engine: engine, file: file, text: "", settings: settings, launch: "bash configs/\(file)", syntax: syntax)
+        let layout = EngineConfig(engine: engine, file: file, text: "", settings: settings, launch: "bash configs/\(file)", syntax: syntax)
         var lines = ["#!/usr/bin/env bash",
                      "# \(engine) for run \(run), written by rlhf's export: from this folder, bash configs/\(file) [more arguments]",
                      "# Lines marked `differs` compute something else than the run did; README.md says what to expect.",
                      "set -euo pipefail", "cd \"$(dirname \"$0\")/..\""] + before + ["args=("]
         for s in settings where !s.key.isEmpty {
-            let words = syntax == .overrides ? [shellWord(config.written(s))]
+            let words = syntax == .overrides ? [shellWord(layout.written(s))]
                 : [s.key] + s.value.split(separator: " ").map { shellWord(String($0)) }
             lines.append("  " + words.joined(separator: " ") + (s.match == .differs ? "  # differs: \(s.effect)" : ""))
         }
         lines += [")", "\(command) \"${args[@]}\" \"$@\""]
-        config = EngineConfig(engine: engine, file: file, text: lines.joined(separator: "\n") + "\n", settings: settings,
-                              launch: "bash configs/\(file)", syntax: syntax)
-        return config
+        return EngineConfig(engine: engine, file: file, text: lines.joined(separator: "\n") + "\n", settings: settings,
+                            launch: layout.launch, syntax: syntax)
     }
 }
 

@@ -16,7 +16,8 @@ extension Commands {
             run started from, in Hugging Face's layout with its tokenizer and chat \
             template; a model in the world's format gets that format as a Jinja \
             template, so other engines read its conversations token for token as \
-            here; a reward model with the fresh head it started from), \
+            here; a reward model with the fresh head it started from), adapter/ \
+            (the LoRA adapters a run trained so far, in PEFT's layout on model/), \
             ref_model/ when a DPO run's reference is not the policy's start, \
             reward_model/ when an RL run's reward is one reward model, \
             data/ (sft.jsonl, pairs.jsonl or prompts.jsonl in TRL's \
@@ -61,17 +62,17 @@ extension Commands {
         let all = configs.flatMap(\.config.settings)
         s.values["export.settings"] = Double(all.count)
         s.values["export.differing"] = Double(all.filter { $0.match != .matched }.count)
-        let files = ["model/"] + (plan.reference != nil ? ["ref_model/"] : []) + (plan.critic != nil ? ["critic/"] : [])
+        let files = ["model/"] + (plan.adapted != nil ? ["adapter/"] : []) + (plan.reference != nil ? ["ref_model/"] : [])
+            + (plan.critic != nil ? ["critic/"] : [])
             + (plan.reward?.model != nil ? ["reward_model/"] : [])
             + plan.data.map { "data/\($0.file)" } + (plan.firstStep != nil ? ["data/first-batch.jsonl"] : [])
             + (configs.contains { $0.engine == .verl } ? ["data/prepare_verl.py"] : [])
             + configs.map { "configs/\($0.config.file)" } + (plan.reward != nil ? ["reward.py"] : []) + ["export.json", "README.md"]
         var out = "exported \(plan.run) (\(plan.kind)) to \(path): " + files.joined(separator: ", ") + "\n"
-        for (engine, config) in configs {
+        for (_, config) in configs {
             let matched = config.settings.filter { $0.match == .matched }.count
             out += "\(config.engine): \(matched) of \(config.settings.count) settings matched; launch from \(path): \(config.launch)\n"
                 + settingsTable(config, printed: true)
-            _ = engine
         }
         for (engine, reason) in Engine.skipped(for: plan, invocation) { out += "\(engine.name): not written: \(reason)\n" }
         return CommandOutput(String(out.dropLast()))
@@ -96,6 +97,9 @@ extension Commands {
         if let reference = plan.reference {
             try reference.save(to: dir.appendingPathComponent("ref_model"), tokenizer: tokenizer, endToken: end, chatFormat: true)
         }
+        if let adapted = plan.adapted {
+            try adapted.saveAdapter(to: dir.appendingPathComponent("adapter"), baseName: "model")
+        }
         if let critic = plan.critic {
             try critic.save(to: dir.appendingPathComponent("critic"), tokenizer: tokenizer, endToken: end)
         }
@@ -107,7 +111,7 @@ extension Commands {
             try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: dir.appendingPathComponent("data/\(file)"))
         }
         if configs.contains(where: { $0.engine == .verl }) {
-            try Data(VerlExport.prepareScript.utf8).write(to: dir.appendingPathComponent("data/prepare_verl.py"))
+            try Data(VerlExport.prepareScript(field: plan.reward?.fields.first).utf8).write(to: dir.appendingPathComponent("data/prepare_verl.py"))
         }
         if let reward = plan.reward {
             try Data(RewardAdapters.python(reward: reward.name, fields: reward.fields).utf8).write(to: dir.appendingPathComponent("reward.py"))
@@ -148,6 +152,7 @@ extension Commands {
             # \(plan.run): a \(plan.kind) recipe exported by rlhf
 
             - `model/`: the model the run started from (Hugging Face layout, tokenizer and chat template).
+            \(plan.adapted != nil ? "- `adapter/`: the LoRA adapters the run trained here, in PEFT's layout on `model/` (the configs train fresh ones from `model/`).\n" : "")\
             \(plan.reference != nil ? "- `ref_model/`: the run's frozen reference, which is not the policy's start.\n" : "")\
             \(plan.critic != nil ? "- `critic/`: the value model as the run started it (from a reward model).\n" : "")\
             \(plan.reward?.model != nil ? "- `reward_model/`: the run's reward model, a one-label `*ForSequenceClassification`.\n" : "")\

@@ -25,6 +25,8 @@ final class TrainingRecord {
     /// Indices into the examples of the first step's batch, drawn again from the
     /// run's random state as training drew them.
     let firstBatch: [Int]
+    /// The language model whose adapters the run trains (for export's adapter/), when it trains adapters it added.
+    var adapted: GPT?
 
     init(start: @escaping () -> GPT, tokenizer: BPETokenizer, examples: Examples, settings: TrainingSettings,
          lora: LoRASettings?, rng: Random) {
@@ -43,8 +45,10 @@ final class TrainingRecord {
                          rng: Random) -> TrainingRecord {
         let lora = before.lora == nil ? trained.lora : nil
         let copy = lora != nil ? nil : before.lora == nil ? before.copy() : before.merged()
-        return TrainingRecord(start: { copy ?? trained.withoutAdapters() }, tokenizer: tokenizer,
-                              examples: .demonstrations(records), settings: settings, lora: lora, rng: rng)
+        let record = TrainingRecord(start: { copy ?? trained.withoutAdapters() }, tokenizer: tokenizer,
+                                    examples: .demonstrations(records), settings: settings, lora: lora, rng: rng)
+        record.adapted = lora != nil ? trained : nil
+        return record
     }
 }
 
@@ -78,17 +82,28 @@ struct ExportPlan {
     var reference: GPT? = nil
     /// PPO's value model as it started.
     var critic: GPT? = nil
+    /// The policy with the adapters the run has trained so far, for adapter/ (PEFT's layout).
+    var adapted: GPT? = nil
     /// The adapters the run trains, when it trains adapters.
     let lora: LoRASettings?
     /// data/FILE → its JSONL lines, in TRL's conversational field names (a prompt
     /// as a list of messages, so that every engine renders it in the model's template).
     let data: [(file: String, lines: [String])]
-    /// The reward's name, its reward model (when it is one) and the prompt fields
-    /// it reads, when the method samples and scores.
-    let reward: (name: String, model: ScoringModel?, fields: [String])?
+    /// An RL run's reward as the engines meet it: its name, its reward model
+    /// (when it is one), the prompt fields it reads, and whether it whitens over a batch.
+    struct RewardSource {
+        let name: String
+        let model: ScoringModel?
+        let fields: [String]
+        let whitens: Bool
+    }
+
+    let reward: RewardSource?
     var firstStep: FirstStep? = nil
     /// A property of the run's data that an engine may not reproduce: responses cut at max_tokens.
     var cutResponses = 0
+    /// A reward model's comparisons per batch element: 1 for pairs, C(K,2) for rankings of K; nil when the rankings differ.
+    var pairsPerGroup: Int? = 1
 
     /// What the RL methods share, as every engine's rollout settings read it.
     struct Rollout {
@@ -147,6 +162,7 @@ struct ExportPlan {
                                       data: [("sft.jsonl", records.compactMap(line))], reward: nil)
                 plan.firstStep = firstLoss.map { FirstStep(lines: t.firstBatch.compactMap { line(records[$0]) }, loss: $0) }
                 plan.cutResponses = records.filter { if case .completion(_, _, true) = $0 { true } else { false } }.count
+                plan.adapted = t.adapted
                 return plan
             case let .comparisons(groups, loss):
                 // Every comparison as one pair; a ranking's C(K,2) pairs in turn, Llama 2's margin in a column.
@@ -160,6 +176,8 @@ struct ExportPlan {
                                       lora: t.lora, data: [("pairs.jsonl", groups.flatMap(lines))], reward: nil)
                 plan.firstStep = firstLoss.map { FirstStep(lines: t.firstBatch.flatMap { lines(groups[$0]) }, loss: $0) }
                 plan.cutResponses = groups.map { $0.truncated.filter { $0 }.count }.reduce(0, +)
+                let counts = Set(groups.map(\.pairs.count))
+                plan.pairsPerGroup = counts.count == 1 ? counts.first : nil
                 return plan
             }
         case let d as DPO:
@@ -171,17 +189,21 @@ struct ExportPlan {
             var plan = ExportPlan(run: name, method: .dpo(d.settings, steps: d.step), start: start, tokenizer: d.tokenizer,
                                   lora: adapters(d.policy, d.reference), data: [("pairs.jsonl", d.pairs.map(line))], reward: nil)
             if run.policyStart != nil { plan.reference = whole(d.reference) }
+            plan.adapted = plan.lora != nil ? d.policy : nil
             plan.firstStep = firstLoss.map { FirstStep(lines: d.firstBatch.map { line(d.pairs[$0]) }, loss: $0) }
             return plan
         case let g as GroupRL:
-            return ExportPlan(run: name, method: .group(g.settings, steps: g.iteration), start: whole(g.reference), tokenizer: g.tokenizer,
-                              lora: adapters(g.policy, g.reference), data: [("prompts.jsonl", promptLines(g.prompts))],
-                              reward: rewardOf(run, g.reward))
+            var plan = ExportPlan(run: name, method: .group(g.settings, steps: g.iteration), start: whole(g.reference), tokenizer: g.tokenizer,
+                                  lora: adapters(g.policy, g.reference), data: [("prompts.jsonl", promptLines(g.prompts))],
+                                  reward: rewardOf(run, g.reward))
+            plan.adapted = plan.lora != nil ? g.policy : nil
+            return plan
         case let p as PPO:
             var plan = ExportPlan(run: name, method: .ppo(p.settings, steps: p.iteration), start: whole(p.reference), tokenizer: p.tokenizer,
                                   lora: adapters(p.policy, p.reference), data: [("prompts.jsonl", promptLines(p.prompts))],
                                   reward: rewardOf(run, p.reward))
             plan.critic = run.criticStart
+            plan.adapted = plan.lora != nil ? p.policy : nil
             return plan
         default:
             throw invocation.error("\(name) is a \(run.kind) run; export writes sft, train rm, dpo, grpo, rloo and ppo runs", at: "RUN")
@@ -198,9 +220,9 @@ struct ExportPlan {
     }
 
     /// An RL run's reward: its name, its reward model when it is one, the fields it reads.
-    static func rewardOf(_ run: Run, _ reward: Reward) -> (name: String, model: ScoringModel?, fields: [String]) {
+    static func rewardOf(_ run: Run, _ reward: Reward) -> RewardSource {
         let model: ScoringModel? = if case let .single(m) = reward { m } else { nil }
-        return (run.rewardName ?? "reward", model, reward.fields)
+        return RewardSource(name: run.rewardName ?? "reward", model: model, fields: reward.fields, whitens: reward.whitens)
     }
 
     /// A comparison in TRL's conversational preference fields, with its margin when the loss has one.

@@ -39,22 +39,26 @@ extension Commands {
         }
         let world = s.currentWorld
         let scorer = Scorer { request throws(BadRewardRequest) in
+            if reward.whitens, request.prompts.count < 2 {
+                throw BadRewardRequest("\(name) whitens over the batch (Llama 2's combination): send the batch's responses together, not one")
+            }
             for field in reward.fields {
                 if let i = request.fields.firstIndex(where: { $0[field] == nil }) {
                     throw BadRewardRequest("\(name) checks each prompt's \"\(field)\", and response \(i) has none: send \"fields\": [{\"\(field)\": …}, …]")
                 }
             }
             let items = request.prompts.indices.map { i in
-                let (prompt, response) = plainTurn(request.prompts[i], request.responses[i])
-                return RewardItem(prompt: prompt, response: response,
-                                  unsafe: request.safety[i] || (world.task(for: prompt)?.isUnsafe ?? false), fields: request.fields[i])
+                let turn = plainTurn(request.prompts[i], request.responses[i])
+                return RewardItem(prompt: turn.prompt, response: turn.response, unsafe: request.safety[i] || (world.task(for: turn.prompt)?.isUnsafe ?? false),
+                                  ended: turn.ended, fields: request.fields[i])
             }
             return reward.scores(items).map { Double("\($0)")! }  // each Float's shortest decimal: 1.8, not 1.7999999523
         }
         let port = invocation.integer("port")
         let served: (answered: Int, refused: Int)
         do {
-            served = try RewardServer.serve(port: port, maximumRequests: invocation.integer("requests"), ready: { bound in
+            served = try RewardServer.serve(port: port, maximumRequests: invocation.integer("requests"), labelField: reward.fields.first,
+                                            ready: { bound in
                 context.emit("serving \(name) (\(entry.about)) on http://127.0.0.1:\(bound)/get_reward; Ctrl-C stops")
             }, isCancelled: s.isCancelled, score: scorer.score)
         } catch {
@@ -68,16 +72,18 @@ extension Commands {
     /// A prompt and response as the rewards here read them: a prompt rendered in
     /// the world's chat format (`<|user|> … <|assistant|>`, as OpenRLHF sends it)
     /// becomes its user message, and its response loses the space after the
-    /// marker and the end-of-turn token; any other text stays as it is.
-    static func plainTurn(_ prompt: String, _ response: String) -> (prompt: String, response: String) {
+    /// marker and the end-of-turn token, whose absence marks an answer cut at
+    /// the engine's token limit; any other text stays as it is, ended.
+    static func plainTurn(_ prompt: String, _ response: String) -> (prompt: String, response: String, ended: Bool) {
         typealias Marker = BPETokenizer.SpecialToken
         guard let user = prompt.range(of: Marker.user, options: .backwards),
-              let assistant = prompt.range(of: Marker.assistant, range: user.upperBound..<prompt.endIndex) else { return (prompt, response) }
-        var reply = response.trimmingCharacters(in: .whitespaces)
+              let assistant = prompt.range(of: Marker.assistant, range: user.upperBound..<prompt.endIndex) else { return (prompt, response, true) }
+        var reply = response.trimmingCharacters(in: .whitespaces), ended = false
         for marker in [Marker.endOfText, Marker.endOfTurn] where reply.hasSuffix(marker) {
             reply = String(reply.dropLast(marker.count)).trimmingCharacters(in: .whitespaces)
+            ended = ended || marker == Marker.endOfTurn
         }
-        return (prompt[user.upperBound..<assistant.lowerBound].trimmingCharacters(in: .whitespaces), reply)
+        return (prompt[user.upperBound..<assistant.lowerBound].trimmingCharacters(in: .whitespaces), reply, ended)
     }
 }
 

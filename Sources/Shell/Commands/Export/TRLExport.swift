@@ -10,13 +10,13 @@ enum TRLExport {
         var settings: [EngineSetting] = []
         switch plan.method {
         case let .sft(t):
-            settings = supervised(t, unit: "examples") + [
+            settings = supervised(t, unit: "examples") + cutAnswers(plan) + [
                 .same("loss on the answer only", "completion_only_loss", "true"),
                 .differs("examples drawn at random each step", "", "",
                          "TRL walks shuffled epochs of sft.jsonl: the same expectation, other noise"),
             ]
         case let .rewardModel(t, loss):
-            settings = supervised(t, unit: "pairs") + rewardLoss(loss, plan)
+            settings = supervised(t, unit: "pairs", pairsPerGroup: plan.pairsPerGroup) + rewardLoss(loss, plan)
         case let .dpo(d, steps):
             settings = [
                 steps > 0 ? .same("steps taken", "max_steps", String(steps))
@@ -62,10 +62,10 @@ enum TRLExport {
 
     /// What sft and reward-model training share: steps, batch, context, the
     /// schedule (LanguageModelTraining.run: warm-up, then cosine to 10%) and AdamW.
-    static func supervised(_ t: TrainingSettings, unit: String) -> [EngineSetting] {
+    static func supervised(_ t: TrainingSettings, unit: String, pairsPerGroup: Int? = 1) -> [EngineSetting] {
         [
             .same("steps", "max_steps", String(t.steps)),
-            .same("batch", "per_device_train_batch_size", String(t.batchSize)),
+            batch(t.batchSize, pairsPerGroup: pairsPerGroup, key: "per_device_train_batch_size", engine: "TRL"),
             .differs("batch", "gradient_accumulation_steps", "1",
                      "on more than one device TRL's batch is per device: divide it by the devices"),
             .same("context", "max_length", String(t.sequenceLength)),
@@ -73,9 +73,18 @@ enum TRLExport {
             .same("warm-up, then cosine to 10%", "lr_scheduler_type", "cosine_with_min_lr"),
             .same("", "lr_scheduler_kwargs", "{min_lr_rate: 0.1}"),
             warmup(t.warmup),
-            .differs("AdamW weight decay", "weight_decay", yamlNumber(t.weightDecay),
-                     "here every weight decays; transformers' Trainer spares biases and norm weights"),
+            // Here matrices decay, biases and norm weights do not (ParameterLayout.decays); so does transformers' get_decay_parameter_names.
+            .same("AdamW weight decay on matrices", "weight_decay", yamlNumber(t.weightDecay)),
         ] + adam
+    }
+
+    /// A batch of B groups as the engines count it: in pairs, B·C(K,2) for rankings
+    /// of K answers each; a mixture of K cannot be one number.
+    static func batch(_ B: Int, pairsPerGroup: Int?, key: String, engine: String) -> EngineSetting {
+        guard let c = pairsPerGroup else {
+            return .differs("batch of \(B) rankings", key, String(B), "\(engine) counts pairs and the rankings hold different numbers of them")
+        }
+        return c == 1 ? .same("batch", key, String(B)) : .same("batch of \(B) rankings, \(c) pairs each", key, String(B * c))
     }
 
     /// The reward model's loss as TRL's RewardTrainer computes it: −log σ(r_c − r_r − margin), averaged over the batch's pairs.
@@ -84,20 +93,20 @@ enum TRLExport {
         switch loss {
         case .ranking:
             out.append(.differs("loss=ranking: a ranking's C(K,2) pairs in one batch element, each 1/C(K,2)", "", "",
-                                "TRL's batch counts pairs, each weighted alike: with every ranking of K answers the loss is the same "
-                                    + "and a batch of B rankings is B·C(K,2) pairs; pairs.jsonl holds every ranking's pairs in turn"))
+                                "TRL shuffles pairs, so a batch mixes rankings: the same loss in expectation, but a ranking's correlated "
+                                    + "pairs no longer share a step (InstructGPT's reason for keeping them together)"))
         case .pairwise: out.append(.same("loss=pairwise", "", ""))
-        case .margin:
-            out.append(EngineSetting(here: "loss=margin (Llama 2)", key: "", value: "", match: .matched,
-                                     effect: "pairs.jsonl's margin column, which TRL subtracts as here"))
+        case .margin: out.append(.same("loss=margin (Llama 2): pairs.jsonl's margin column, subtracted", "", ""))
         case .soft: out.append(.cannot("loss=soft", "TRL's reward trainer has no soft labels: it trains each pair as a hard preference"))
         }
         out.append(.same("no reward centring", "center_rewards_coefficient", "null"))
-        if plan.cutResponses > 0 {
-            out.append(.differs("\(plan.cutResponses) responses cut at max_tokens", "", "",
-                                "TRL's chat template closes every turn: a cut response is read with an end-of-turn token it never had"))
-        }
-        return out
+        return out + cutAnswers(plan)
+    }
+
+    /// Answers cut at max_tokens, which an engine's chat template closes with an end-of-turn token they never had.
+    static func cutAnswers(_ plan: ExportPlan) -> [EngineSetting] {
+        plan.cutResponses == 0 ? [] : [.differs("\(plan.cutResponses) answers cut at max_tokens", "", "",
+                                                 "the engine's chat template closes every turn: a cut answer is read with an end-of-turn token it never had")]
     }
 
     /// Linear warm-up: here step s (from 0) takes lr·(s + 1)/warmup; transformers' schedules give step s lr·s/warmup.

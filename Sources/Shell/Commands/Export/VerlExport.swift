@@ -1,4 +1,5 @@
 import Alignment
+import Datasets
 import LanguageModel
 
 /// A run as verl 0.9 takes it: Hydra overrides of verl/trainer/config/
@@ -33,7 +34,9 @@ enum VerlExport {
                 .same("warm-up, then cosine to 10%", "optim.lr_scheduler_type", "cosine"), .same("", "optim.min_lr_ratio", "0.1"),
                 t.warmup == 0 ? .same("no warm-up", "optim.lr_warmup_steps", "0")
                     : .differs("warmup", "optim.lr_warmup_steps", String(t.warmup), "verl's warm-up starts at lr 0: the same ramp, one step later"),
-                .same("AdamW weight decay", "optim.weight_decay", yamlNumber(t.weightDecay)),
+                t.weightDecay == 0 ? .same("no weight decay", "optim.weight_decay", "0")
+                    : .differs("AdamW weight decay on matrices", "optim.weight_decay", yamlNumber(t.weightDecay),
+                               "verl decays every parameter, biases and norm weights too"),
                 .same("AdamW β₁, β₂", "optim.betas", "[0.9,0.95]"), .same("gradient norm clipped at 1", "optim.clip_grad", "1"),
                 .same("loss on the answer only", "", ""),
                 .same("seed", "trainer.seed", String(seed)),
@@ -44,14 +47,15 @@ enum VerlExport {
             settings = rollout(plan, plan.rollout!)
             switch g.baseline {
             case .grpo:
-                settings += [.same("(r − mean)/std per group", "algorithm.adv_estimator", "grpo"),
+                settings += [.same("(r − mean)/(std + 1e-4) per group (verl's ε: 1e-6)", "algorithm.adv_estimator", "grpo"),
                              .same("", "algorithm.norm_adv_by_std_in_grpo", "true"),
                              .same("mean per answer, then over answers (verl's default: token-mean)", "actor_rollout_ref.actor.loss_agg_mode",
                                    "seq-mean-token-mean")] + klInLoss(g.beta)
             case .drgrpo:
                 settings += [.same("r − mean, no std", "algorithm.adv_estimator", "grpo"),
                              .same("", "algorithm.norm_adv_by_std_in_grpo", "false"),
-                             .same("tokens summed over max_tokens", "actor_rollout_ref.actor.loss_agg_mode", "seq-mean-token-sum-norm")]
+                             .same("tokens summed over max_tokens", "actor_rollout_ref.actor.loss_agg_mode", "seq-mean-token-sum-norm"),
+                             .same("", "actor_rollout_ref.actor.loss_scale_factor", String(plan.rollout!.sampling.maxNewTokens))]
                     + klInLoss(g.beta)
             case .rloo:
                 settings += [.same("leave-one-out baseline", "algorithm.adv_estimator", "rloo")] + klInReward(Double(g.beta))
@@ -65,7 +69,9 @@ enum VerlExport {
                    .same("γ", "algorithm.gamma", yamlNumber(p.gamma)), .same("λ (verl's default: 1)", "algorithm.lam", yamlNumber(p.lambda)),
                    .same("mean over the minibatch's tokens", "actor_rollout_ref.actor.loss_agg_mode", "token-mean")]
                 + klInReward(p.beta)
-                + (p.targetKL.map { [.same("adaptive β", "algorithm.kl_ctrl.type", "adaptive"), .same("target KL", "algorithm.kl_ctrl.target_kl", yamlNumber($0)),
+                + (p.targetKL.map { [.same("adaptive β", "algorithm.kl_ctrl.type", "adaptive"),
+                                     .differs("target KL per answer", "algorithm.kl_ctrl.target_kl", yamlNumber($0),
+                                              "verl compares the target with the mean KL per token, not per answer: β runs away; divide by the mean length"),
                                      .same("horizon", "algorithm.kl_ctrl.horizon", yamlNumber(p.horizon))] } ?? [])
                 + [.same("value model from the reward model", "critic.model.path", "$PWD/critic"),
                    .same("value clip (verl's default: 0.5)", "critic.cliprange_value", yamlNumber(p.valueClip)),
@@ -76,12 +82,12 @@ enum VerlExport {
         case .dpo, .rewardModel:
             preconditionFailure("VerlExport.config: \(lacks(plan) ?? "")")
         }
-        if plan.kind != "sft" { settings.append(.same("seed", "data.seed", String(seed))) }
+        if case .sft = plan.method {} else { settings.append(.same("seed", "data.seed", String(seed))) }
         settings.append(.differs("f32 arithmetic", "", "", "verl computes in bf16 under FSDP's mixed precision (its default)"))
         return EngineConfig.script(engine: "verl", file: "verl-\(plan.kind).sh", run: plan.run, command: command, syntax: .overrides,
                                    settings: settings,
                                    before: ["# verl reads parquet: data/prepare_verl.py writes it from the JSONL files (pip install pyarrow).",
-                                            "[ -e data/\(plan.kind == "sft" ? "sft" : "prompts").parquet ] || python3 data/prepare_verl.py"])
+                                            "[ -e data/\(plan.data[0].file.replacingOccurrences(of: ".jsonl", with: ".parquet")) ] || python3 data/prepare_verl.py"])
     }
 
     /// β on k3 in the loss (verl's low_var_kl), no KL in the reward.
@@ -109,7 +115,10 @@ enum VerlExport {
         if let reward = plan.reward {
             if reward.model != nil {
                 out += [.same("reward=\(reward.name)", "reward.reward_model.enable", "true"),
-                        .same("", "reward.reward_model.model_path", "$PWD/reward_model")]
+                        .same("", "reward.reward_model.model_path", "$PWD/reward_model"),
+                        .same("", "reward.reward_model.rollout.name", "vllm"), .same("", "reward.reward_model.rollout.tensor_model_parallel_size", "1")]
+            } else if reward.whitens {
+                out.append(.cannot("reward=\(reward.name), whitened over each batch", "verl's compute_score scores one answer at a time: a whitened reward would be 0"))
             } else {
                 out += [.same("reward=\(reward.name), served by `serve reward \(reward.name)`", "reward.custom_reward_function.path", "$PWD/reward.py"),
                         .same("", "reward.custom_reward_function.name", "compute_score")]
@@ -120,11 +129,14 @@ enum VerlExport {
                 : .differs("no step yet", "trainer.total_training_steps", "1", "the run has taken no step: set the steps you want"),
             .same("batch (prompts)", "data.train_batch_size", String(prompts)),
             .same(samples > 1 ? "group" : "one answer per prompt", "actor_rollout_ref.rollout.n", String(samples)),
-            .same("minibatch (\(minibatch) answers)", "actor_rollout_ref.actor.ppo_mini_batch_size", String(max(1, minibatch / samples))),
+            minibatch % samples == 0
+                ? .same("minibatch (\(minibatch) answers)", "actor_rollout_ref.actor.ppo_mini_batch_size", String(minibatch / samples))
+                : .differs("minibatch (\(minibatch) answers)", "actor_rollout_ref.actor.ppo_mini_batch_size", String(max(1, minibatch / samples)),
+                           "verl counts minibatches in prompts: \(max(1, minibatch / samples)) × \(samples) answers"),
             .same("", "actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu", "1"),
             .same("", "actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu", "1"),
             .same("", "actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu", "1"),
-            .same("", "actor_rollout_ref.rollout.name", "vllm"),
+            .same("", "actor_rollout_ref.rollout.name", "vllm"), .same("", "actor_rollout_ref.rollout.tensor_model_parallel_size", "1"),
             .same("epochs", "actor_rollout_ref.actor.ppo_epochs", String(r.epochs)),
             .same("temperature", "actor_rollout_ref.rollout.temperature", yamlNumber(r.sampling.temperature)),
             .same("max_tokens", "data.max_response_length", String(r.sampling.maxNewTokens)),
@@ -150,7 +162,9 @@ enum VerlExport {
     /// data/prepare_verl.py: the JSONL files as the parquet rows verl reads (the
     /// shape of verl's examples/data_preprocess/gsm8k.py: data_source, prompt as
     /// messages, ability, reward_model.ground_truth, extra_info; SFT as messages).
-    static let prepareScript = #"""
+    static func prepareScript(field: String?) -> String { prepareTemplate.replacingOccurrences(of: "ANSWER_FIELD", with: field.map(jsonQuoted) ?? "None") }
+
+    private static let prepareTemplate = #"""
         """Writes the parquet files verl reads from this export's JSONL files (written by rlhf's export).
 
         python3 data/prepare_verl.py   # needs pyarrow (pip install pyarrow)
@@ -174,13 +188,14 @@ enum VerlExport {
             return [m for m in messages if m["role"] == "user"][-1]["content"]
 
 
+        # The prompt field the run's reward reads (its answer), which travels as verl's ground truth (reward.py reads it back).
+        FIELD = ANSWER_FIELD
+
         if os.path.exists(os.path.join(here, "prompts.jsonl")):
             table = []
             for i, r in enumerate(rows("prompts.jsonl")):
-                fields = {k: str(v) for k, v in r.items() if k not in ("prompt", "safety")}
                 table.append({"data_source": "rlhf", "prompt": r["prompt"], "ability": "rlhf",
-                              # The reward's answer field travels as verl's ground truth (reward.py reads it back).
-                              "reward_model": {"style": "rule", "ground_truth": next(iter(fields.values()), "")},
+                              "reward_model": {"style": "rule", "ground_truth": str(r.get(FIELD, "")) if FIELD else ""},
                               "extra_info": {"index": i, "prompt": user(r["prompt"]), "safety": bool(r.get("safety", False))}})
             pq.write_table(pa.Table.from_pylist(table), os.path.join(here, "prompts.parquet"))
         if os.path.exists(os.path.join(here, "sft.jsonl")):
