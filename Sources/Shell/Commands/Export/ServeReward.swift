@@ -20,12 +20,15 @@ extension Commands {
             form, {"prompts": [...], "responses": [...]} with optional "fields" \
             (an object per response: the prompt record's answer for a match \
             reward) and "safety" (Llama 2's tags; a world prompt is tagged as the \
-            world tags it). A prompt in the world's chat format is read as its \
-            user turn. Each request is one batch (Llama 2's combination whitens \
-            over it). An export's reward.py holds the adapters TRL's, OpenRLHF's \
-            and verl's reward functions use. A malformed request gets a 400 with \
-            the reason; the server stops at Ctrl-C, or after `requests` requests, \
-            and leaves the session as it was. Values: serve.requests.
+            world tags it); OpenRLHF's labels fill the field the reward reads. A \
+            prompt in the world's chat format is read as its user turn, and its \
+            answer without the end-of-turn marker as cut at the engine's token \
+            limit. Each request is one batch: Llama 2's combination whitens over \
+            it, so it refuses a request of one answer. An export's reward.py \
+            holds the adapters TRL's, OpenRLHF's and verl's reward functions use. \
+            A malformed request gets a 400 with the reason; the server stops at \
+            Ctrl-C, or after `requests` requests, and leaves the session as it \
+            was. Values: serve.requests.
             """,
         why: "no engine has the gold labeler, Llama 2's two-model rule or this world's AI labeler; served over HTTP, a run scaled up on GPUs can still be judged by the reward the learner understood here, and by gold to see how far its proxy misleads it.",
         examples: ["serve reward helpful", "serve reward g port=8011", "serve reward correct port=0 requests=4"]
