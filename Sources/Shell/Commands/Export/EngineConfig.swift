@@ -9,7 +9,7 @@ struct EngineSetting {
         /// Written, but the engine's meaning differs: the effect says how.
         case differs
         /// The engine has no way to say it.
-        case cannot = "cannot"
+        case cannot
     }
 
     /// The run's setting here, in this tool's words ("lr", "loss=cdpo").

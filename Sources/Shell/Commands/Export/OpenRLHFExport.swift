@@ -19,7 +19,7 @@ enum OpenRLHFExport {
                         .same("prompt and answer as chat turns", "--data.input_key", "prompt"),
                         .same("", "--data.output_key", "completion"), .same("", "--data.apply_chat_template", ""),
                         .same("loss on the answer only, averaged over its tokens", "", "")]
-                + supervised(t, records: records, plan: plan) + TRLExport.cutAnswers(plan)
+                + supervised(t, plan) + TRLExport.cutAnswers(plan)
         case let .rewardModel(t, loss):
             module = "train_rm"
             settings = [.same("", "--model.model_name_or_path", "$PWD/model"),
@@ -27,7 +27,7 @@ enum OpenRLHFExport {
                         .same("", "--data.dataset", "$PWD/data/pairs.jsonl"), .same("", "--data.prompt_key", "prompt"),
                         .same("", "--data.chosen_key", "chosen"), .same("", "--data.rejected_key", "rejected"),
                         .same("", "--data.apply_chat_template", ""), .same("−log σ(r_c − r_r)", "--model.loss_type", "sigmoid")]
-                + supervised(t, records: records, plan: plan) + TRLExport.cutAnswers(plan)
+                + supervised(t, plan) + TRLExport.cutAnswers(plan)
             switch loss {
             case .margin:
                 settings.append(.same("loss=margin (Llama 2): pairs.jsonl's margin column", "--model.margin_loss_enable", ""))
@@ -132,7 +132,8 @@ enum OpenRLHFExport {
     }
 
     /// sft's and reward-model training's batch, steps, context and schedule (warm-up, then cosine to 10%).
-    static func supervised(_ t: TrainingSettings, records: Int, plan: ExportPlan) -> [EngineSetting] {
+    static func supervised(_ t: TrainingSettings, _ plan: ExportPlan) -> [EngineSetting] {
+        let records = plan.data[0].lines.count
         let pairs = plan.pairsPerGroup ?? 1
         return [TRLExport.batch(t.batchSize, pairsPerGroup: plan.pairsPerGroup, key: "--train.batch_size", engine: "OpenRLHF"), micro]
             + samples(steps: t.steps, batch: t.batchSize * pairs, records: records)

@@ -10,13 +10,13 @@ enum TRLExport {
         var settings: [EngineSetting] = []
         switch plan.method {
         case let .sft(t):
-            settings = supervised(t, unit: "examples") + cutAnswers(plan) + [
+            settings = supervised(t) + cutAnswers(plan) + [
                 .same("loss on the answer only", "completion_only_loss", "true"),
                 .differs("examples drawn at random each step", "", "",
                          "TRL walks shuffled epochs of sft.jsonl: the same expectation, other noise"),
             ]
         case let .rewardModel(t, loss):
-            settings = supervised(t, unit: "pairs", pairsPerGroup: plan.pairsPerGroup) + rewardLoss(loss, plan)
+            settings = supervised(t, pairsPerGroup: plan.pairsPerGroup) + rewardLoss(loss, plan)
         case let .dpo(d, steps):
             settings = [
                 steps > 0 ? .same("steps taken", "max_steps", String(steps))
@@ -62,7 +62,7 @@ enum TRLExport {
 
     /// What sft and reward-model training share: steps, batch, context, the
     /// schedule (LanguageModelTraining.run: warm-up, then cosine to 10%) and AdamW.
-    static func supervised(_ t: TrainingSettings, unit: String, pairsPerGroup: Int? = 1) -> [EngineSetting] {
+    static func supervised(_ t: TrainingSettings, pairsPerGroup: Int? = 1) -> [EngineSetting] {
         [
             .same("steps", "max_steps", String(t.steps)),
             batch(t.batchSize, pairsPerGroup: pairsPerGroup, key: "per_device_train_batch_size", engine: "TRL"),
