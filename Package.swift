@@ -27,7 +27,9 @@ let package = Package(
         // probes the CPU (cpuid, FMA peak, memory bandwidth).
         .target(name: "CBLAS"),
         .target(name: "CMachine"),
-        .target(name: "Kernels", dependencies: ["CBLAS", "CMachine"], swiftSettings: kernels),
+        // Products with bfloat16 weights on AMX tiles or with AVX-512 BF16 (functions carry their own targets).
+        .target(name: "CBFloat16"),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CMachine", "CBFloat16"], swiftSettings: kernels),
         .target(name: "LanguageModel", dependencies: ["Kernels", "CFileSystem"], swiftSettings: fast),
         // A header-only shim: the atomic directory swap that model saves end with.
         .systemLibrary(name: "CFileSystem"),

@@ -1,10 +1,12 @@
+import CBFloat16
+
 /// `gemm` with B given as a `Weight`, binary32 or bfloat16.
 ///
 /// A bfloat16 B is never widened whole. With one row of A (sampling one
 /// sequence) its products stream B once at two bytes a weight, widening in
-/// registers. Otherwise B is cut into blocks of output columns whose number
-/// depends only on the shape; each block is widened into a scratch of its own
-/// and multiplied by the binary32 `gemm`, so the numbers do not depend on the
+/// registers. With more rows it runs `BFloat16Products.current`: natively
+/// (`gemmNative`), or widened a block of columns at a time into a scratch of its
+/// own and multiplied by the binary32 `gemm`, so the numbers do not depend on the
 /// thread count. Blocks are small (L2-sized) for few rows of A, where the
 /// product streams B, and large (4 MB) for many, where sgemm would otherwise
 /// pack A again for every block.
@@ -24,6 +26,12 @@ public func gemm(
             gemvBFloat16(transB: transB, N: N, K: K, alpha: alpha, a: A, B: b, ldb: ldb, beta: beta, c: C)
             return
         }
+        let kernel = BFloat16Products.current
+        if kernel != .widened && K > 0 {
+            gemmNative(kernel, transA: transA, transB: transB, M: M, N: N, K: K, alpha: alpha, A: A, lda: lda,
+                       B: b, ldb: ldb, beta: beta, C: C, ldc: ldc)
+            return
+        }
         let floats = M <= 32 ? 32_768 : 1_048_576
         let width = min(N, max(16, floats / max(K, 1) / 16 * 16))
         let blocks = (N + width - 1) / width
@@ -40,6 +48,47 @@ public func gemm(
                 gemm(transA: transA, transB: transB, M: M, N: w, K: K, alpha: alpha, A: A, lda: lda,
                      B: scratch, ldb: transB ? K : w, beta: beta, C: C + j0, ldc: ldc)
             }
+        }
+    }
+}
+
+/// C = alpha · bf16(op(A)) · op(B) + beta · C with the CPU's bfloat16
+/// instructions (CBFloat16): op(A) is rounded to bfloat16 once, in blocks of 32
+/// rows; the columns of op(B) are packed into the instructions' layout (pairs of
+/// k side by side) a block at a time by each thread and multiplied at once. Every
+/// output sums its K products in one fixed order whatever the blocks, so the
+/// numbers do not depend on the thread count.
+private func gemmNative(
+    _ kernel: BFloat16Kernel, transA: Bool, transB: Bool, M: Int, N: Int, K: Int, alpha: Float,
+    A: UnsafePointer<Float>, lda: Int, B: UnsafePointer<UInt16>, ldb: Int, beta: Float,
+    C: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    let Kp = (K + 31) / 32 * 32, Mp = (M + 31) / 32 * 32
+    let rounded = UnsafeMutableRawPointer.allocate(byteCount: Mp * Kp * 2, alignment: 64).bindMemory(to: UInt16.self, capacity: Mp * Kp)
+    defer { rounded.deallocate() }
+    Parallel.forEach(Mp / 32, grain: max(1, 16_384 / Kp)) { blocks in
+        for block in blocks {
+            bf16_round_a(A, lda, transA, K, block * 32, min(32, M - block * 32), rounded + block * 32 * Kp)
+        }
+    }
+    // Packed columns a thread holds at once: about 512 KB (within L2 beside A's rows).
+    let panels = (N + 31) / 32
+    let width = max(1, min(panels, 262_144 / (Kp * 32))) * 32
+    Parallel.forEach(panels, grain: max(1, 65_536 / (Kp * 32))) { range in
+        let lo = range.lowerBound * 32, hi = min(N, range.upperBound * 32)
+        let count = bf16_packed_count(K, width)
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: count * 2, alignment: 64).bindMemory(to: UInt16.self, capacity: count)
+        defer { packed.deallocate() }
+        var j0 = lo
+        while j0 < hi {
+            let w = min(width, hi - j0)
+            bf16_pack_b(B, ldb, transB, K, j0, w, packed)
+            if kernel == .amx {
+                bf16_gemm_amx(M, w, K, rounded, packed, alpha, beta, C + j0, ldc)
+            } else {
+                bf16_gemm_avx512(M, w, K, rounded, packed, alpha, beta, C + j0, ldc)
+            }
+            j0 += w
         }
     }
 }

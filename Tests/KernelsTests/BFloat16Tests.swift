@@ -2,8 +2,10 @@ import Kernels
 import Testing
 
 /// bfloat16 rounding against its definition, and `gemm` with a bfloat16 B
-/// against a plain triple loop in Double over the widened values.
-@Suite struct BFloat16Tests {
+/// against a plain triple loop in Double over the widened values, for every
+/// kernel this CPU runs: widened (A as it is), AMX and AVX-512 BF16 (A rounded
+/// to bfloat16 first, as they compute).
+@Suite(.serialized) struct BFloat16Tests {
     /// Cases worked by hand: bfloat16 keeps 7 fraction bits, so between 1 and 2
     /// its step is 2⁻⁷; halfway cases go to the even pattern.
     @Test func roundsToNearestEven() {
@@ -32,10 +34,16 @@ import Testing
         }
     }
 
-    @Test(arguments: [1, 2, 5, 33, 40])
-    func gemmMatchesNaiveProduct(M: Int) {
-        // (1100, 1000) cuts B into more than one block at every M; (70, 700) for few rows.
-        for (N, K) in [(70, 33), (70, 700), (1100, 1000), (3, 20)] where M * N * K <= 50_000_000 {
+    static let kernels = BFloat16Kernel.allCases.filter { $0.runs(on: Machine.cpu) }
+
+    @Test(arguments: [1, 2, 5, 33, 40, 70], kernels)
+    func gemmMatchesNaiveProduct(M: Int, kernel: BFloat16Kernel) {
+        BFloat16Products.forced = kernel
+        defer { BFloat16Products.forced = nil }
+        // One row of A (not transposed) streams B widened whatever the kernel; otherwise a native kernel rounds A.
+        // (1100, 1000) cuts B into more than one block at every M; (70, 700) for few rows; (37, 31)
+        // and (3, 20) leave partial tiles and panels; K = 1 and 2 a single pair.
+        for (N, K) in [(70, 33), (70, 700), (1100, 1000), (3, 20), (37, 31), (50, 1), (17, 2)] where M * N * K <= 50_000_000 {
             for transA in [false, true] {
                 for transB in [false, true] {
                     for beta: Float in [0, 1] {
@@ -61,7 +69,9 @@ import Testing
                             for j in 0..<N {
                                 var s = 0.0
                                 for k in 0..<K {
-                                    let x = transA ? a[k * M + i] : a[i * K + k]
+                                    let raw = transA ? a[k * M + i] : a[i * K + k]
+                                    let rounds = kernel != .widened && (M > 1 || transA)
+                                    let x = rounds ? BFloat16.float(BFloat16.bits(raw)) : raw
                                     let y = BFloat16.float(transB ? b.pointer[j * K + k] : b.pointer[k * N + j])
                                     s += Double(x) * Double(y)
                                 }
@@ -69,7 +79,7 @@ import Testing
                             }
                         }
                         #expect(worst < 2e-3 * Double(K).squareRoot() / 30,
-                                "M \(M) N \(N) K \(K) transA \(transA) transB \(transB) beta \(beta): \(worst)")
+                                "\(kernel) M \(M) N \(N) K \(K) transA \(transA) transB \(transB) beta \(beta): \(worst)")
                     }
                 }
             }

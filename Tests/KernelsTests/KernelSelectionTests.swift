@@ -34,6 +34,42 @@ import Testing
         #expect(prescott.mismatch(on: Self.old) == nil, "SSE3 is the widest an SSE3 CPU has")
     }
 
+    static let zen4 = CPU(vendor: "AuthenticAMD", name: "AMD EPYC 9R14", family: 25, model: 17, stepping: 1, features: [
+        "sse3", "avx", "fma", "avx2", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_bf16"])
+    static let cooperLake = CPU(vendor: "GenuineIntel", name: "Intel Xeon", family: 6, model: 85, stepping: 11, features: [
+        "sse3", "avx", "fma", "avx2", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_bf16"])
+
+    /// bfloat16 products run on AMX where there is AMX, with AVX-512 BF16 on AMD's
+    /// CPUs that have it, widened everywhere else (BFloat16Kernel.native says why).
+    @Test func bfloat16KernelFollowsTheCPU() {
+        #expect(BFloat16Kernel.native(for: Self.xeon207) == .amx)
+        #expect(BFloat16Kernel.native(for: Self.zen4) == .avx512bf16)
+        #expect(BFloat16Kernel.native(for: Self.cooperLake) == .widened)
+        #expect(BFloat16Kernel.native(for: Self.zen3) == .widened && BFloat16Kernel.native(for: Self.old) == .widened)
+        #expect(!BFloat16Kernel.amx.runs(on: Self.zen4) && BFloat16Kernel.avx512bf16.runs(on: Self.xeon207))
+        #expect(BFloat16Kernel.allCases.allSatisfy { $0.runs(on: Self.xeon207) })
+        #expect(BFloat16Kernel.allCases.filter { $0.runs(on: Self.zen3) } == [.widened])
+    }
+
+    /// This process runs the kernel its CPU's features name, unless RLHF_BF16_KERNEL
+    /// names another that runs here; `set bf16 exact` widens whatever the kernel.
+    @Test func theBFloat16KernelMatchesThisCPU() {
+        let (kernel, choice) = BFloat16Products.native
+        let asked = ProcessInfo.processInfo.environment["RLHF_BF16_KERNEL"].flatMap(BFloat16Kernel.init(rawValue:))
+        switch choice {
+        case .cpuFeatures: #expect(kernel == BFloat16Kernel.native(for: Machine.cpu) && asked.map { !$0.runs(on: Machine.cpu) } ?? true)
+        case .environment: #expect(kernel == asked)
+        case .refused: #expect(kernel != .amx && BFloat16Kernel.native(for: Machine.cpu) == .amx)
+        }
+        #expect(BFloat16Products.summary.contains(choice == .environment ? "RLHF_BF16_KERNEL" : choice == .refused ? "refused" : "features"))
+        let saved = BFloat16Products.compute
+        defer { BFloat16Products.compute = saved }
+        BFloat16Products.compute = .exact
+        #expect(BFloat16Products.current == .widened)
+        BFloat16Products.compute = .native
+        #expect(BFloat16Products.current == kernel)
+    }
+
     /// The kernel this process runs is as wide as this CPU's vectors, unless
     /// the environment forces one (OPENBLAS_CORETYPE=Haswell on an AVX-512
     /// CPU imitates an AVX2 machine's rounding): then it runs that one, and a

@@ -174,9 +174,13 @@ import Testing
     }
 
     /// PEFT's adapters on the tiny Llama (all seven modules, GQA, untied) and Qwen2
-    /// (q and v only, q/k/v bias): peft's logits, adapted and merged, to 1e-4.
+    /// (q and v only, q/k/v bias): peft's logits, adapted and merged, to 1e-4. The Llama is
+    /// held in bf16 as its file is, and computed exactly (`set bf16 exact`), as peft computed it in f32.
     @Test(arguments: [("hf-llama", "hf-llama-lora"), ("hf-qwen2", "hf-qwen2-lora")])
     func peftAdaptersGivePeftsLogits(base: String, adapter: String) throws {
+        let saved = BFloat16Products.compute
+        defer { BFloat16Products.compute = saved }
+        BFloat16Products.compute = .exact
         let folder = SafetensorsFixtures.folder
         let e = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: folder.appendingPathComponent("\(adapter)/expected.json")))
         let baseModel = try GPT.load(from: folder.appendingPathComponent(base))

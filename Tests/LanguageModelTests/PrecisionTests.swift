@@ -3,10 +3,24 @@ import Kernels
 @testable import LanguageModel
 import Testing
 
-/// Models held in bfloat16: the same numbers as a binary32 model holding the
-/// same (rounded) values, in every pass; LoRA on a bfloat16 base; copies that
-/// share the matrices; BF16 files written and read back.
-@Suite struct PrecisionTests {
+/// Models held in bfloat16: with `set bf16 exact`, the same numbers as a binary32
+/// model holding the same (rounded) values, in every pass; natively (the CPU's
+/// bfloat16 instructions, activations rounded), close to those at bfloat16's
+/// precision, gradients too; LoRA on a bfloat16 base; copies that share the
+/// matrices; BF16 files written and read back.
+@Suite(.serialized) struct PrecisionTests {
+    /// Runs `body` with bfloat16 products computed as `compute` (and `kernel`, when native).
+    static func computing<R>(_ compute: BFloat16Compute, kernel: BFloat16Kernel? = nil, _ body: () throws -> R) rethrows -> R {
+        let saved = (BFloat16Products.compute, BFloat16Products.forced)
+        defer { (BFloat16Products.compute, BFloat16Products.forced) = saved }
+        BFloat16Products.compute = compute
+        BFloat16Products.forced = kernel
+        return try body()
+    }
+
+    /// The native kernels this CPU runs.
+    static let nativeKernels = BFloat16Kernel.allCases.filter { $0 != .widened && $0.runs(on: Machine.cpu) }
+
     static let configs: [GPTConfig] = ModelGradientTests.llamaConfigs + [
         ModelGradientTests.config,
         // Wide enough for the vector loops and for more than one block of columns.
@@ -31,7 +45,7 @@ import Testing
     }
 
     @Test(arguments: 0..<5)
-    func forwardComputesWithTheWidenedValues(index: Int) {
+    func forwardComputesWithTheWidenedValues(index: Int) { Self.computing(.exact) {
         Parallel.threads = 2
         let config = Self.configs[index]
         let (half, wide) = Self.pair(config)
@@ -45,11 +59,11 @@ import Testing
         let a = Self.logits(half, tokens, B: 2), b = Self.logits(wide, tokens, B: 2)
         let worst = zip(a, b).map { abs($0 - $1) }.max()!
         #expect(worst <= 1e-5, "\(config): \(worst)")
-    }
+    } }
 
     /// The cached pass (one sequence: the streaming product; three: the blocked one) against the binary32 model's.
     @Test(arguments: 0..<5)
-    func cachedPassComputesWithTheWidenedValues(index: Int) {
+    func cachedPassComputesWithTheWidenedValues(index: Int) { Self.computing(.exact) {
         Parallel.threads = 2
         let config = Self.configs[index]
         let (half, wide) = Self.pair(config)
@@ -68,12 +82,12 @@ import Testing
             }
             #expect(worst <= 1e-4, "\(config), \(slots) slots: \(worst)")
         }
-    }
+    } }
 
     /// Adapters on a bfloat16 base: the same gradients as on the binary32 base of the same
     /// values, checked against central differences too; the base has no gradient buffer entries.
     @Test(arguments: [0, 2, 3])
-    func adaptersTrainOnABFloat16Base(index: Int) {
+    func adaptersTrainOnABFloat16Base(index: Int) { Self.computing(.exact) {
         Parallel.threads = 2
         let config = Self.configs[index]
         let (half, wide) = Self.pair(config)
@@ -107,7 +121,7 @@ import Testing
         #expect(worst <= 1e-4 * (gradients[1].map(abs).max()! + 1), "\(worst)")
         let merged = models[0].merged()
         #expect(merged.precision == .float32 && merged.lora == nil, "folding adapters in widens the base")
-    }
+    } }
 
     /// Copies share the bfloat16 matrices (nothing writes them); widening and narrowing
     /// again gives the same bits; an optimiser is refused without adapters (a programmer error, not tested here).
@@ -156,14 +170,109 @@ import Testing
 
     /// transformers' BF16 Llama file loads held in bfloat16 and gives transformers' logits
     /// (computed in float32 from the same values); an F32 file loads in float32.
-    @Test func huggingFaceBF16FileLoadsInBF16() throws {
+    /// Natively, logits are within bfloat16's precision of the exact ones (activations
+    /// carry 8 significant bits into every product), the same for one and two threads,
+    /// and not equal to them: the kernel ran.
+    @Test(arguments: nativeKernels)
+    func nativeForwardIsCloseToExact(kernel: BFloat16Kernel) {
+        for config in Self.configs {
+            let half = Self.pair(config).half
+            let T = config.contextLength, tokens = Self.tokens(config, 2 * T, seed: 9)
+            let exact = Self.computing(.exact) { Self.logits(half, tokens, B: 2) }
+            let native = (1...2).map { threads in
+                Self.computing(.native, kernel: kernel) { Parallel.threads = threads; return Self.logits(half, tokens, B: 2) }
+            }
+            #expect(native[0] == native[1], "\(kernel): the thread count changed the numbers")
+            #expect(native[1] != exact, "\(kernel) computed exactly: did it run?")
+            let scale = (exact.map { Double($0 * $0) }.reduce(0, +) / Double(exact.count)).squareRoot()
+            let worst = zip(native[1], exact).map { Double(abs($0 - $1)) }.max()! / scale
+            print("\(kernel) \(config.family): logits within \(worst) of exact, relative to their rms \(scale)")
+            #expect(worst <= 0.1, "\(kernel) \(config): \(worst)")
+        }
+    }
+
+    /// The slope of `loss` along parameter i, fitted by least squares to 21 evaluations
+    /// evenly spaced over [-h, h]: central differences that average out the steps a
+    /// loss with bfloat16-rounded activations takes (a difference of two evaluations
+    /// is dominated by them at any step); the curvature adds nothing to a symmetric fit,
+    /// the third derivative O(h²).
+    static func fittedSlope(_ model: GPT, _ i: Int, h: Float, _ loss: () -> Double) -> Double {
+        let saved = model.parameters[i]
+        defer { model.parameters[i] = saved }
+        var num = 0.0, den = 0.0
+        for step in -20...20 {
+            let t = Float(step) * h / 20
+            model.parameters[i] = saved + t
+            num += Double(t) * loss()
+            den += Double(t) * Double(t)
+        }
+        return num / den
+    }
+
+    /// Natively, adapters' gradients against the fitted slope of the native loss, and
+    /// against the exact gradients (themselves checked by central differences above).
+    /// The native loss carries bfloat16's noise (about 2⁻⁹ of its value: 0.01 here), so a
+    /// slope over ±0.1 is only good to about 0.1 (the exact loss's fitted slope agrees with
+    /// its gradient to 1%): the first check is loose and catches gross errors, the second
+    /// is tight.
+    @Test(arguments: nativeKernels)
+    func nativeGradientsAtBFloat16Tolerance(kernel: BFloat16Kernel) {
+        Parallel.threads = 2
+        for index in [0, 2, 3] {
+            let config = Self.configs[index]
+            let settings = LoRASettings(rank: 2, alpha: 3, targets: LoRASettings.modules(config.family))
+            let model = Self.pair(config).half.withLoRA(settings, seed: 5)
+            var rng = Random(seed: 17)
+            for spec in model.layout.specs where spec.role.trainsWithAdapters {
+                for i in 0..<spec.count { model.parameters[spec.offset + i] = Float(rng.normal() * 0.3) }
+            }
+            let T = config.contextLength, tokens = Self.tokens(config, 2 * T, seed: 4), targets = Self.tokens(config, 2 * T, seed: 5)
+            let weights = [Float](repeating: 1, count: 2 * T)
+            func loss() -> Double {
+                model.forward(tokens: tokens, B: 2, T: T)
+                return Double(model.languageModelLoss(targets: targets, weights: weights, backward: false))
+            }
+            func gradients() -> [Float] {
+                model.forward(tokens: tokens, B: 2, T: T)
+                _ = model.languageModelLoss(targets: targets, weights: weights, backward: true)
+                model.zeroGradients()
+                model.backward()
+                return model.layout.specs.filter(\.role.trainsWithAdapters).flatMap { spec in
+                    (0..<spec.count).map { model.gradients[spec.offset + $0] }
+                }
+            }
+            let exact = Self.computing(.exact) { gradients() }
+            Self.computing(.native, kernel: kernel) {
+                let native = gradients()
+                let specs = model.layout.specs.filter(\.role.trainsWithAdapters)
+                let typical = native.map { Double(abs($0)) }.reduce(0, +) / Double(native.count)
+                var off = 0.0, size = 0.0
+                for spec in specs {
+                    for k in 0..<min(spec.count, 4) {
+                        let i = spec.offset + (k * 7919) % spec.count
+                        let slope = Self.fittedSlope(model, i, h: 0.1, loss)
+                        off += pow(slope - Double(model.gradients[i]), 2)
+                        size += slope * slope
+                    }
+                }
+                let differences = (off / size).squareRoot()
+                let norm = { (g: [Float]) in g.map { Double($0 * $0) }.reduce(0, +).squareRoot() }
+                let apart = norm(zip(native, exact).map { $0 - $1 }) / norm(exact)
+                print("\(kernel) \(config.family): fitted slopes \(differences) apart, native and exact gradients \(apart)")
+                #expect(differences < 0.45, "\(kernel) \(config): \(differences)")
+                #expect(apart < 2e-2 && apart > 0, "\(kernel) \(config): \(apart)")
+            }
+        }
+    }
+
+    @Test func huggingFaceBF16FileLoadsInBF16() throws { try Self.computing(.exact) {
         let model = try GPT.load(from: LlamaCheckpointTests.folder("hf-llama"))
         #expect(model.precision == .bfloat16)
         let expected = try LlamaCheckpointTests.expected("hf-llama")
         let worst = zip(CheckpointTests.logits(model, expected.tokens), expected.logits).map { abs($0 - $1) }.max()!
         #expect(worst <= 1e-4)
         #expect(try GPT.load(from: LlamaCheckpointTests.folder("hf-qwen2")).precision == .float32)
-    }
+    } }
 
     /// A BF16 tensor holding NaN or infinity is refused with file, tensor and element named.
     @Test func nonFiniteBF16IsRefused() throws {

@@ -94,6 +94,7 @@ public final class Runner {
             let context = CommandContext(session: session, registry: registry, runner: self, origin: origin, depth: depth)
             // The one place the kernels' threads are set: every command runs with the session's.
             Parallel.threads = session.settings.threads
+            BFloat16Products.compute = session.settings.bf16
             let output = try invocation.spec.run(invocation, context)
             writeNotices()
             // A model's text inside the output cannot drive the terminal (the charts' colours pass).

@@ -237,6 +237,8 @@ public struct Settings: Equatable {
     public var topP = 1.0
     /// Default number of new tokens.
     public var maxTokens = 48
+    /// How products with bfloat16 weights are computed.
+    public var bf16 = BFloat16Compute.native
 
     /// The settings `set` knows, with their kinds and help.
     static let known: [Parameter] = [
@@ -246,6 +248,9 @@ public struct Settings: Equatable {
         .option("top_k", .integer(0...1_000_000), "default top-k (0 keeps all tokens)", default: "0"),
         .option("top_p", .float(0...1), "default top-p (1 keeps all tokens)", default: "1"),
         .option("max_tokens", .integer(1...100_000), "default number of new tokens", default: "48"),
+        .option("bf16", .choice(BFloat16Compute.allCases.map(\.rawValue)),
+                "bf16 weights' products: native (the CPU's bf16 instructions, activations rounded to bf16) or exact (widened to f32)",
+                default: "native"),
     ]
 
     /// The setting's current value as text.
@@ -257,6 +262,7 @@ public struct Settings: Equatable {
         case "top_k": return String(topK)
         case "top_p": return format(topP)
         case "max_tokens": return String(maxTokens)
+        case "bf16": return bf16.rawValue
         default: return nil
         }
     }
@@ -270,6 +276,7 @@ public struct Settings: Equatable {
         case "top_k": topK = Int(text)!
         case "top_p": topP = Double(text)!
         case "max_tokens": maxTokens = Int(text)!
+        case "bf16": bf16 = BFloat16Compute(rawValue: text)!
         default: preconditionFailure("unknown setting \(name)")
         }
     }

@@ -20,6 +20,7 @@ extension Commands {
             ["cpu", cpu.summary],
             ["vectors", "\(cpu.vectorBits)-bit; " + cpu.features.joined(separator: " ")],
             ["blas", blas.summary + " (\(blas.library))"],
+            ["bf16", BFloat16Products.summary + (context.session.settings.bf16 == .exact ? "; set bf16 exact: widened" : "")],
             ["threads", "\(context.session.settings.threads) (set threads N)"],
         ]
         if let memory = Machine.residentMemory() {
