@@ -86,11 +86,11 @@ extension AILabeler {
                     .map { Array((ChatFormat.promptTokens($0, tokenizer: tokenizer) + lead).suffix(room)) }
                 let rowsA = ResponseBatch(chunk.map { (prompt: $0, response: a) })
                 let rowsB = ResponseBatch(chunk.map { (prompt: $0, response: b) })
-                let lpA = rowsA.logProbabilities(model)
+                let lpA = rowsA.logProbabilities(model, forBackward: false)
                 // One letter token each: an answer token is only a target, so
                 // the rows read the same tokens, and the forward pass serves both.
                 let lpB = a.count == 1 && b.count == 1
-                    ? rowsB.perResponse(model.tokenLogProbabilities(targets: rowsB.targets)) : rowsB.logProbabilities(model)
+                    ? rowsB.perResponse(model.tokenLogProbabilities(targets: rowsB.targets)) : rowsB.logProbabilities(model, forBackward: false)
                 out += chunk.indices.map { (a: lpA[$0].reduce(0, +), b: lpB[$0].reduce(0, +)) }
             }
             return out

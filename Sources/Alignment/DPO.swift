@@ -204,7 +204,7 @@ public final class DPO {
             var sums: [(chosen: Double, rejected: Double)]?
             if objective.usesReference {
                 if chunk.contains(where: { referenceSums[key($0)] == nil }) {
-                    let lp = rows.logProbabilities(reference)
+                    let lp = rows.logProbabilities(reference, forBackward: false)
                     for (k, i) in chunk.enumerated() where referenceSums[key(i)] == nil {
                         referenceSums[key(i)] = (Self.sum(lp[k]), Self.sum(lp[batch.count + k]))
                     }
@@ -228,7 +228,7 @@ public final class DPO {
         let pair = (useHeldOut ? heldOut : pairs)[index]
         let rows = ResponseBatch([(prompt: pair.promptTokens, response: pair.chosenTokens),
                                   (prompt: pair.promptTokens, response: pair.rejectedTokens)])
-        let now = rows.logProbabilities(policy), ref = rows.logProbabilities(reference)
+        let now = rows.logProbabilities(policy, forBackward: false), ref = rows.logProbabilities(reference, forBackward: false)
         let report = score(1, now: now, reference: objective.usesReference ? [(Self.sum(ref[0]), Self.sum(ref[1]))] : nil,
                            withGradient: false).report
         return PairInspection(pair: pair, chosenTokens: pair.chosenTokens, rejectedTokens: pair.rejectedTokens,
@@ -260,7 +260,7 @@ public final class DPO {
 
     /// Σ log π_ref of each pair's chosen and rejected response.
     func referenceLogProbabilities(_ batch: [PreferencePair]) -> [(chosen: Double, rejected: Double)] {
-        let lp = Self.rows(batch).logProbabilities(reference)
+        let lp = Self.rows(batch).logProbabilities(reference, forBackward: false)
         return batch.indices.map { (Self.sum(lp[$0]), Self.sum(lp[batch.count + $0])) }
     }
 

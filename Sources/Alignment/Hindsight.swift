@@ -115,7 +115,7 @@ extension Hindsight {
         precondition(!batch.isEmpty, "Hindsight.loss: an empty batch")
         let n = batch.count, eps = settings.epsilon
         let rows = self.rows(batch, padding: padding)
-        let logp = rows.logProbabilities(model)
+        let logp = rows.logProbabilities(model, forBackward: backward)
         // Label-smoothed CE on the (x⁺, y) rows: each example's token mean, then the batch mean.
         let weights = rows.scatter((0..<(2 * n)).map { r in
             r < n ? [Float](repeating: 1 / Float(n * logp[r].count), count: logp[r].count) : [Float](repeating: 0, count: logp[r].count)

@@ -113,7 +113,7 @@ public enum LanguageModelTraining {
     ) throws(TrainingStop) {
         try run(model, settings: settings, rng: &rng, step: { rng in
             let batch = nextBatch(&rng)
-            model.forward(tokens: batch.tokens, B: batch.B, T: batch.T)
+            model.forward(tokens: batch.tokens, B: batch.B, T: batch.T, head: .chunked)
             let loss = model.languageModelLoss(targets: batch.targets, weights: batch.weights, backward: true)
             if loss.isFinite { model.backward() }
             return (loss, [])
@@ -178,7 +178,7 @@ public enum LanguageModelTraining {
             inputs += stream[start..<(start + T)]
             targets += stream[(start + 1)..<(start + T + 1)]
         }
-        model.forward(tokens: inputs, B: windows, T: T)
+        model.forward(tokens: inputs, B: windows, T: T, head: .chunked, forBackward: false)
         return model.languageModelLoss(targets: targets, weights: [Float](repeating: 1 / Float(windows * T), count: windows * T),
                                        backward: false)
     }

@@ -223,7 +223,7 @@ public final class PPO {
             input += pretraining[s..<(s + T)]
             targets += pretraining[(s + 1)..<(s + T + 1)]
         }
-        policy.forward(tokens: input, B: B, T: T)
+        policy.forward(tokens: input, B: B, T: T, head: .chunked)
         let ptx = policy.languageModelLoss(targets: targets, weights: [Float](repeating: 1 / Float(B * T), count: B * T),
                                            dloss: settings.ptxCoefficient, backward: true)
         guard ptx.isFinite else { throw .nonFiniteUpdate(model: "policy") }

@@ -102,10 +102,11 @@ public struct ResponseBatch: Sendable {
     }
 
     /// log π(y_j | x, y_<j) of every response token, per row: one forward of
-    /// `model` (a policy or its frozen reference alike), whose activations
-    /// stay for `backward` or `tokenEntropies`.
-    public func logProbabilities(_ model: GPT) -> [[Float]] {
-        model.forward(tokens: tokens, B: B, T: T)
+    /// `model` (a policy or its frozen reference alike), the LM head in chunks,
+    /// whose activations stay for `backward` (unless `forBackward` is false: a
+    /// reference's or a reading's) and `responseEntropies`.
+    public func logProbabilities(_ model: GPT, forBackward: Bool = true) -> [[Float]] {
+        model.forward(tokens: tokens, B: B, T: T, head: .chunked, forBackward: forBackward)
         return perResponse(model.tokenLogProbabilities(targets: targets))
     }
 
@@ -119,8 +120,8 @@ public struct ResponseBatch: Sendable {
 
     /// A scalar-head model's value at each row's last position (a reward
     /// model's score, in the `.whole` layout).
-    public func lastValues(_ model: GPT) -> [Float] {
-        model.forward(tokens: tokens, B: B, T: T, computeLogits: false)
+    public func lastValues(_ model: GPT, forBackward: Bool = true) -> [Float] {
+        model.forward(tokens: tokens, B: B, T: T, head: .skipped, forBackward: forBackward)
         return model.scalarValues(at: lastPositions)
     }
 
@@ -132,8 +133,8 @@ public struct ResponseBatch: Sendable {
 
     /// A scalar-head model's value at every position predicting a response
     /// token (PPO's value of the state before each token).
-    public func responseValues(_ model: GPT) -> [[Float]] {
-        model.forward(tokens: tokens, B: B, T: T, computeLogits: false)
+    public func responseValues(_ model: GPT, forBackward: Bool = true) -> [[Float]] {
+        model.forward(tokens: tokens, B: B, T: T, head: .skipped, forBackward: forBackward)
         return perResponse(model.scalarValuesEveryPosition())
     }
 

@@ -78,14 +78,14 @@ public struct Rollout: Sendable {
             try monitor.checkpoint()
             let rows = ResponseBatch(responses, rows: chunk)
             if let policy {
-                let lp = rows.logProbabilities(policy)
+                let lp = rows.logProbabilities(policy, forBackward: false)
                 entropies += rows.responseEntropies(policy).flatMap { $0 }
                 for (k, i) in chunk.enumerated() { mine[i] = lp[k] }
             }
-            let ref = rows.logProbabilities(reference)
+            let ref = rows.logProbabilities(reference, forBackward: false)
             for (k, i) in chunk.enumerated() { theirs[i] = ref[k] }
             if let value {
-                let v = rows.responseValues(value)
+                let v = rows.responseValues(value, forBackward: false)
                 for (k, i) in chunk.enumerated() { values[i] = v[k] }
             }
             done += chunk.count

@@ -35,7 +35,7 @@ extension LanguageModelTraining {
         let evaluate: (() -> Float)? = heldOut.isEmpty ? nil : {
             let rows = Array(heldOut.prefix(max(B, 64)))
             let batch = chatBatch(rows, T: T, padding: padding)
-            model.forward(tokens: batch.tokens, B: batch.B, T: T)
+            model.forward(tokens: batch.tokens, B: batch.B, T: T, head: .chunked, forBackward: false)
             return model.languageModelLoss(targets: batch.targets, weights: batch.weights, backward: false)
         }
         try train(model, settings: settings, rng: &rng, nextBatch: { rng in

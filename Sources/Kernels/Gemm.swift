@@ -6,22 +6,25 @@ import CBLAS
 /// (A stored (K, M)). op(B) is (K, N) likewise. The output is split into
 /// blocks of rows (or of columns, when N is the larger side) whose number
 /// depends only on the shape, each computed by single-threaded BLAS, so results
-/// do not depend on the thread count.
+/// do not depend on the thread count. With `fewRows` false, 2 to 32 rows go to
+/// sgemm too, not to `smallGemmNT`/`NN`: a caller that cuts a product into
+/// pieces of rows (the LM head a chunk at a time) then gets each row as the
+/// uncut product gives it, since sgemm's sums do not depend on the rows around.
 /// - Complexity: 2·M·N·K floating-point operations.
 public func gemm(
     transA: Bool = false, transB: Bool = false, M: Int, N: Int, K: Int,
     alpha: Float = 1, A: UnsafePointer<Float>, lda: Int,
     B: UnsafePointer<Float>, ldb: Int,
-    beta: Float = 0, C: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float = 0, C: UnsafeMutablePointer<Float>, ldc: Int, fewRows: Bool = true
 ) {
     if M == 0 || N == 0 { return }
     BLAS.loaded
-    if M == 1 {
+    if M == 1 && fewRows {
         gemv(transA: transA, transB: transB, N: N, K: K, alpha: alpha, a: A, lda: lda, B: B, ldb: ldb,
              beta: beta, c: C)
         return
     }
-    if M <= 32 && !transA && alpha == 1 && (beta == 0 || beta == 1) {
+    if M <= 32 && fewRows && !transA && alpha == 1 && (beta == 0 || beta == 1) {
         if transB {
             smallGemmNT(M: M, N: N, K: K, A: A, lda: lda, B: B, ldb: ldb, accumulate: beta == 1, C: C, ldc: ldc)
         } else {

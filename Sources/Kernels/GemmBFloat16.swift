@@ -1,6 +1,6 @@
 import CBFloat16
 
-/// `gemm` with B given as a `Weight`, binary32 or bfloat16.
+/// `gemm` with B given as a `Weight`, binary32 or bfloat16 (`fewRows` as for binary32).
 ///
 /// A bfloat16 B is never widened whole. With one row of A (sampling one
 /// sequence) its products stream B once at two bytes a weight, widening in
@@ -14,15 +14,15 @@ public func gemm(
     transA: Bool = false, transB: Bool = false, M: Int, N: Int, K: Int,
     alpha: Float = 1, A: UnsafePointer<Float>, lda: Int,
     B: Weight, ldb: Int,
-    beta: Float = 0, C: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float = 0, C: UnsafeMutablePointer<Float>, ldc: Int, fewRows: Bool = true
 ) {
     switch B {
     case .float(let b):
         gemm(transA: transA, transB: transB, M: M, N: N, K: K, alpha: alpha, A: A, lda: lda, B: b, ldb: ldb,
-             beta: beta, C: C, ldc: ldc)
+             beta: beta, C: C, ldc: ldc, fewRows: fewRows)
     case .bfloat16(let b):
         if M == 0 || N == 0 { return }
-        if M == 1 && !transA {
+        if M == 1 && !transA && fewRows {
             gemvBFloat16(transB: transB, N: N, K: K, alpha: alpha, a: A, B: b, ldb: ldb, beta: beta, c: C)
             return
         }
@@ -46,7 +46,7 @@ public func gemm(
                     for k in 0..<K { BFloat16.widen(b + k * ldb + j0, scratch + k * w, w) }
                 }
                 gemm(transA: transA, transB: transB, M: M, N: w, K: K, alpha: alpha, A: A, lda: lda,
-                     B: scratch, ldb: transB ? K : w, beta: beta, C: C + j0, ldc: ldc)
+                     B: scratch, ldb: transB ? K : w, beta: beta, C: C + j0, ldc: ldc, fewRows: fewRows)
             }
         }
     }

@@ -83,15 +83,33 @@ public enum CrossEntropy {
         weights: UnsafePointer<Float>, smoothing: Float = 0, N: Int, V: Int
     ) -> Float {
         TokenLogProb.forward(logp: logp, lse: lse, logits: logits, targets: targets, N: N, V: V)
+        guard smoothing != 0 else { return total(logp: logp, lse: lse, sums: nil, weights: weights, smoothing: 0, N: N, V: V) }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: N) { sums in
+            rowSums(sums.baseAddress!, logits: logits, weights: weights, N: N, V: V)
+            return total(logp: logp, lse: lse, sums: sums.baseAddress!, weights: weights, smoothing: smoothing, N: N, V: V)
+        }
+    }
+
+    /// sums[n] = Σᵥ logits[n, v] at the rows whose weight is not zero: what label smoothing's uniform part reads.
+    public static func rowSums(
+        _ sums: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, weights: UnsafePointer<Float>, N: Int, V: Int
+    ) {
+        for n in 0..<N where weights[n] != 0 {
+            let row = logits + n * V
+            var sum: Float = 0
+            for v in 0..<V { sum += row[v] }
+            sums[n] = sum
+        }
+    }
+
+    /// The weighted loss from rows' logp and lse (and, when smoothing, their `rowSums`), summed in row order.
+    public static func total(
+        logp: UnsafePointer<Float>, lse: UnsafePointer<Float>, sums: UnsafePointer<Float>?,
+        weights: UnsafePointer<Float>, smoothing: Float, N: Int, V: Int
+    ) -> Float {
         var loss: Float = 0
         for n in 0..<N where weights[n] != 0 {
-            var uniform: Float = 0
-            if smoothing != 0 {
-                let row = logits + n * V
-                var sum: Float = 0
-                for v in 0..<V { sum += row[v] }
-                uniform = lse[n] - sum / Float(V)
-            }
+            let uniform = smoothing != 0 ? lse[n] - sums![n] / Float(V) : 0
             loss += weights[n] * ((1 - smoothing) * -logp[n] + smoothing * uniform)
         }
         return loss

@@ -1,11 +1,42 @@
 import Kernels
 
+/// What a forward pass keeps for the backward pass.
+public enum ActivationMemory: Sendable, Equatable {
+    /// Every tensor of every block, as the backward reads them.
+    case all
+    /// Each block's input only: the backward runs each block again just before it
+    /// goes through it (activation recomputation, Chen et al. 2016, "Training Deep
+    /// Nets with Sublinear Memory Cost"): one block's tensors instead of L, for one
+    /// more forward pass. The numbers are the same as with `all`.
+    case inputs
+    /// Nothing: a pass for its outputs alone (a reference's log-probabilities); no
+    /// backward may follow. The residual stream is updated in place.
+    case none
+}
+
+/// How a forward pass treats the LM head.
+public enum HeadPass: Sendable, Equatable {
+    /// All (B·T, V) logits computed and held (`logits`), with a buffer for their gradient.
+    case held
+    /// Computed by the losses (`tokenLogProbabilities`, `languageModelLoss`,
+    /// `logProbabilityBackward`, `tokenEntropies`) `GPT.headChunk` positions at a time,
+    /// never all at once: the memory of a chunk instead of B·T·V floats (the fused
+    /// linear + log-softmax of Liger-Kernel, Hsu et al. 2024; cut cross-entropy,
+    /// Wijmans et al. 2024, chunks the vocabulary instead).
+    case chunked
+    /// Not computed (a scalar head, or the hidden states alone).
+    case skipped
+}
+
 /// The forward pass's saved values and the backward pass's scratch for one
 /// batch shape (B, T), carved from one buffer. Per-layer tensors are kept for
 /// every layer (the backward pass reads them); gradient scratch is shared by
 /// all layers, as in llm.c.
 final class Activations {
     let B: Int, T: Int
+    let memory: ActivationMemory, head: HeadPass
+    /// Rows of `logits` and `dlogits`: B·T when held, a chunk's when chunked, 0 when skipped.
+    let headRows: Int
     /// The memory everything is carved from; it may be larger than this shape
     /// needs, when it was kept from a larger batch.
     let buffer: FloatBuffer
@@ -50,20 +81,35 @@ final class Activations {
 
     /// Activations for (B, T), carved from `reusing` when it is large enough
     /// (batches of varying shape then cost no new memory), else from a new buffer.
-    init(config: GPTConfig, B: Int, T: Int, reusing: FloatBuffer? = nil) {
+    /// Per-layer tensors are kept per layer as `memory` says, else one set serves every layer.
+    init(config: GPTConfig, B: Int, T: Int, memory: ActivationMemory = .all, head: HeadPass = .held, headChunk: Int = 64,
+         reusing: FloatBuffer? = nil) {
         self.B = B
         self.T = T
+        self.memory = memory
+        self.head = head
         let L = config.layers, C = config.width, V = config.vocabularySize, NH = config.heads, A = config.attentionWidth
         let QKV = config.qkvWidth, FC = config.fcWidth, H = config.hidden
-        let arch = config.architecture, qkRows = arch.qkNorm == .none ? 0 : NH + config.kvHeads
-        let raw = qkRows > 0 ? 1 : 0, post = arch.placement.after ? 1 : 0
+        let raw = config.architecture.qkNorm == .none ? 0 : 1, post = config.architecture.placement.after ? 1 : 0
         let BT = B * T, scratchNorm = 2 * max(C, QKV)
+        let HR = head == .held ? BT : head == .chunked ? min(BT, headChunk) : 0
+        headRows = HR
         var sizes: [Int] = [BT * C]
-        let perLayer = [BT * C, BT, BT, BT * QKV, raw * BT * QKV, BT * qkRows, BT * A, B * NH * T * T, BT * C,
-                        BT * C, BT, BT, BT * FC, BT * H, BT * C, post * BT * C, post * BT, post * BT * C, post * BT]
-        for _ in 0..<L { sizes += perLayer }
-        sizes += [BT * C, BT, BT, BT * V, BT * C]
-        sizes += [BT * V, BT * C, BT * C, BT * C, BT * A, BT * QKV, BT * FC, BT * H, B * NH * T * T, raw * BT * QKV, post * BT * C]
+        let perLayer = Self.perLayer(config: config, B: B, T: T)
+        // Which tensors are kept per layer; the others are one set that every layer overwrites.
+        let residual2Index = 8, residual3Index = 14
+        func perLayerCopies(_ k: Int) -> Int {
+            switch memory {
+            case .all: return L
+            case .inputs: return k == residual3Index ? L : min(L, 1)
+            case .none: return k == residual2Index || k == residual3Index ? 0 : min(L, 1)  // the stream is `encoded`
+            }
+        }
+        for (k, n) in perLayer.enumerated() { sizes.append(n * perLayerCopies(k)) }
+        sizes += [BT * C, BT, BT, HR * V, BT * C]
+        // The backward's scratch: none when no backward may follow.
+        let back = memory == .none ? 0 : 1
+        sizes += [HR * V, BT * C] + [BT * C, BT * C, BT * A, BT * QKV, BT * FC, BT * H, B * NH * T * T, raw * BT * QKV, post * BT * C].map { back * $0 }
         sizes += [BT, BT, BT, scratchNorm]
         let total = sizes.reduce(0, +)
         if let reusing, reusing.count >= total {
@@ -74,27 +120,42 @@ final class Activations {
         }
         var cursor = buffer.pointer
         func take(_ n: Int) -> UnsafeMutablePointer<Float> { defer { cursor += n }; return cursor }
-        encoded = take(BT * C)
+        let stream = take(BT * C)
+        encoded = stream
         var layer: [[UnsafeMutablePointer<Float>]] = Array(repeating: [], count: perLayer.count)
-        for _ in 0..<L { for (k, n) in perLayer.enumerated() { layer[k].append(take(n)) } }
+        for (k, n) in perLayer.enumerated() {
+            let copies = perLayerCopies(k)
+            let kept = (0..<copies).map { _ in take(n) }
+            layer[k] = (0..<L).map { l in copies == 0 ? stream : kept[min(l, copies - 1)] }
+        }
         (ln1, ln1Mean, ln1Rstd, qkv) = (layer[0], layer[1], layer[2], layer[3])
         qkvRaw = raw == 1 ? layer[4] : layer[3]
         (qkRstd, atty, att, residual2) = (layer[5], layer[6], layer[7], layer[8])
         (ln2, ln2Mean, ln2Rstd, fch, fchGelu, residual3) = (layer[9], layer[10], layer[11], layer[12], layer[13], layer[14])
-        lnf = take(BT * C); lnfMean = take(BT); lnfRstd = take(BT); logits = take(BT * V)
+        lnf = take(BT * C); lnfMean = take(BT); lnfRstd = take(BT); logits = take(HR * V)
         projection = take(BT * C)
         (attentionOutput, post1Rstd) = post == 1 ? (layer[15], layer[16]) : (Array(repeating: projection, count: L), layer[16])
         (mlpOutput, post2Rstd) = post == 1 ? (layer[17], layer[18]) : (Array(repeating: projection, count: L), layer[18])
-        dlogits = take(BT * V); dhidden = take(BT * C); dresidual = take(BT * C); dln = take(BT * C)
-        datty = take(BT * A); dqkv = take(BT * QKV); dfch = take(BT * FC); dfchGelu = take(BT * H)
-        datt = take(B * NH * T * T)
-        dqkvRaw = take(raw * BT * QKV); dpost = take(post * BT * C)
+        dlogits = take(HR * V); dhidden = take(BT * C); dresidual = take(back * BT * C); dln = take(back * BT * C)
+        datty = take(back * BT * A); dqkv = take(back * BT * QKV); dfch = take(back * BT * FC); dfchGelu = take(back * BT * H)
+        datt = take(back * B * NH * T * T)
+        dqkvRaw = take(back * raw * BT * QKV); dpost = take(back * post * BT * C)
         logp = take(BT); lse = take(BT); lossScratch = take(BT)
         dnormScratch = take(scratchNorm)
         tokens = .allocate(capacity: BT)
         positions = .allocate(capacity: BT)
         tokens.initialize(repeating: 0, count: BT)
         for i in 0..<BT { positions[i] = Int32(i % T) }
+    }
+
+    /// Floats of one block's saved tensors for (B, T), in the order `init` carves them.
+    static func perLayer(config: GPTConfig, B: Int, T: Int) -> [Int] {
+        let BT = B * T, C = config.width, NH = config.heads, A = config.attentionWidth
+        let QKV = config.qkvWidth, FC = config.fcWidth, H = config.hidden
+        let arch = config.architecture, qkRows = arch.qkNorm == .none ? 0 : NH + config.kvHeads
+        let raw = qkRows > 0 ? 1 : 0, post = arch.placement.after ? 1 : 0
+        return [BT * C, BT, BT, BT * QKV, raw * BT * QKV, BT * qkRows, BT * A, B * NH * T * T, BT * C,
+                BT * C, BT, BT, BT * FC, BT * H, BT * C, post * BT * C, post * BT, post * BT * C, post * BT]
     }
 
     deinit {

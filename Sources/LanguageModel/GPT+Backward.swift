@@ -3,18 +3,21 @@ import Kernels
 extension GPT {
     /// The forward pass read in reverse: adds into `gradients` the gradient of
     /// a loss whose gradient at the outputs is in `logitGradients` (when
-    /// `throughLogits`) plus `hiddenGradients`. Activations must be those of the
-    /// last `forward`. With adapters (`lora`) the base is frozen: only the
+    /// `throughLogits` and the pass held its logits; a chunked head pass's losses
+    /// have already carried theirs into `hiddenGradients`) plus `hiddenGradients`.
+    /// Activations must be those of the last `forward`, which kept them; when it
+    /// kept the blocks' inputs only, each block is run again before its backward. With adapters (`lora`) the base is frozen: only the
     /// adapters' (and a scalar head's) gradients are added, and the base
     /// weights' gradient products are skipped. A bfloat16 model trains adapters only.
     public func backward(throughLogits: Bool = true) {
         precondition(lora != nil || precision == .float32, "backward: a bfloat16 model trains adapters only")
         let a = requireActivations()
+        precondition(a.memory != .none, "backward: the last forward pass kept nothing for it (forBackward: false)")
         let B = a.B, T = a.T, N = B * T
         let C = config.width, V = config.vocabularySize, A = config.attentionWidth
         let QKV = config.qkvWidth, FC = config.fcWidth, H = config.hidden
         let frozen = lora != nil
-        if throughLogits {
+        if throughLogits && a.head == .held {
             gemm(M: N, N: C, K: V, A: a.dlogits, lda: V, B: matrix(headOffset), ldb: C, beta: 1, C: a.dhidden, ldc: C)
             if !frozen {
                 gemm(transA: true, M: V, N: C, K: N, A: a.dlogits, lda: V, B: a.lnf, ldb: C, beta: 1,
@@ -32,6 +35,7 @@ extension GPT {
                      dbias: layout.lnfb.map { discard.map { $0 + C } ?? gradients.pointer + $0 },
                      dout: a.dhidden, inp: last, weight: parameters.pointer + layout.lnfw, mean: a.lnfMean, rstd: a.lnfRstd, N: N)
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
+            if a.memory == .inputs { forwardBlock(l, a) }
             let w = weights(l), g = gradientPointers(l)
             let residual = l == 0 ? a.encoded : a.residual3[l - 1]
             // residual3 = residual2 + post₂(fcproj): dres flows to both, through the norm after when there is one.

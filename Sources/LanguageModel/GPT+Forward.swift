@@ -1,58 +1,91 @@
 import Kernels
 
 extension GPT {
+    /// Positions whose logits a chunked head pass holds at once (`HeadPass.chunked`):
+    /// 64 × V floats (12.6 MB for SmolLM2's 49,152 tokens, 39 MB for Qwen3's 151,936).
+    nonisolated(unsafe) public static var headChunk = 64
+
+    /// Bytes of saved block tensors above which a pass that a backward may follow keeps
+    /// each block's input only and recomputes the rest (`ActivationMemory.inputs`).
+    nonisolated(unsafe) public static var activationBudget = 1 << 30
+
+    /// What a pass of (B, T) keeps when a backward may follow: everything, or, past
+    /// `activationBudget`, the blocks' inputs.
+    public func memoryForBackward(B: Int, T: Int) -> ActivationMemory {
+        let bytes = Activations.perLayer(config: config, B: B, T: T).reduce(0, +) * config.layers * 4
+        return bytes > Self.activationBudget ? .inputs : .all
+    }
+
     /// Runs the model on `tokens` (B·T ids, row-major (B, T)).
     ///
     /// Afterwards `hidden` holds the final hidden states (B, T, C), after the
-    /// last LayerNorm, and, when `computeLogits`, `logits` holds (B, T, V).
-    /// The output gradients (`logitGradients`, `hiddenGradients`) start at zero
-    /// after each forward pass, ready for losses to add into.
-    public func forward(tokens: [Int32], B: Int, T: Int, computeLogits: Bool = true) {
+    /// last norm, and with `head: .held` `logits` holds (B, T, V); with `.chunked`
+    /// the losses compute the logits a chunk of positions at a time. When no
+    /// backward will follow (`forBackward: false`: a reference's log-probabilities,
+    /// an evaluation) nothing is kept but the outputs. The output gradients
+    /// (`logitGradients`, `hiddenGradients`) start at zero after each forward pass,
+    /// ready for losses to add into.
+    public func forward(tokens: [Int32], B: Int, T: Int, head: HeadPass = .held, forBackward: Bool = true) {
         precondition(tokens.count == B * T, "forward: \(tokens.count) tokens for B=\(B) T=\(T)")
         precondition(T <= config.contextLength, "forward: T=\(T) exceeds the context \(config.contextLength)")
         let V = config.vocabularySize
         precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < V }, "forward: token id outside 0..<\(V)")
-        let a = activations(B: B, T: T)
+        let a = activations(B: B, T: T, memory: forBackward ? memoryForBackward(B: B, T: T) : .none, head: head)
         tokens.withUnsafeBufferPointer { a.tokens.update(from: $0.baseAddress!, count: B * T) }
-        forward(a, computeLogits: computeLogits)
-        zeroOutputGradients(logits: computeLogits)
+        forward(a)
+        zeroOutputGradients()
     }
 
-    func forward(_ a: Activations, computeLogits: Bool) {
-        let B = a.B, T = a.T, N = B * T
+    func forward(_ a: Activations) {
+        let N = a.B * a.T
         let C = config.width, V = config.vocabularySize
         drawDropout()
         Embedding.forward(out: a.encoded, tokens: a.tokens, positions: a.positions, wte: matrix(layout.wte),
                           wpe: layout.wpe.map(matrix), N: N, C: C)
         scaleEmbedding(a.encoded, N: N)
-        var residual = a.encoded
-        for l in 0..<config.layers {
-            let t = BlockTensors(input: residual, ln1: a.ln1[l], ln1Mean: a.ln1Mean[l], ln1Rstd: a.ln1Rstd[l],
-                                 qkvRaw: a.qkvRaw[l], qkRstd: a.qkRstd[l], qkv: a.qkv[l], atty: a.atty[l],
-                                 attentionOutput: a.attentionOutput[l], post1Rstd: a.post1Rstd[l],
-                                 mlpOutput: a.mlpOutput[l], post2Rstd: a.post2Rstd[l], normed: a.projection,
-                                 afterAttention: a.residual2[l], ln2: a.ln2[l], ln2Mean: a.ln2Mean[l], ln2Rstd: a.ln2Rstd[l],
-                                 fch: a.fch[l], activated: a.fchGelu[l], output: a.residual3[l], N: N, keepsAdapterInputs: true)
-            let shape = config.attention(layer: l)
-            block(l, t, positions: a.positions) { t in
-                Attention.forward(out: t.atty, att: a.att[l], inp: t.qkv, B: B, T: T, shape: shape)
-            }
-            residual = a.residual3[l]
-        }
-        norm(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: residual, weight: parameters.pointer + layout.lnfw,
+        for l in 0..<config.layers { forwardBlock(l, a) }
+        let last = config.layers == 0 ? a.encoded : a.residual3[config.layers - 1]
+        norm(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: last, weight: parameters.pointer + layout.lnfw,
              bias: layout.lnfb.map { parameters.pointer + $0 }, N: N)
-        if computeLogits {
+        if a.head == .held {
             // logits = lnf · headᵀ, the head (V, C) being the token embedding when tied.
             gemm(transB: true, M: N, N: V, K: C, A: a.lnf, lda: C, B: matrix(headOffset), ldb: C, C: a.logits, ldc: V)
         }
     }
 
-    /// The logits (B, T, V) of the last `forward`.
-    public var logits: UnsafeMutablePointer<Float> { requireActivations().logits }
+    /// Block `l` over the pass's rows, from its input (the embedding or the block
+    /// before's output) into `a`'s tensors for it: the forward pass, and the
+    /// backward's recomputation when only the inputs were kept.
+    func forwardBlock(_ l: Int, _ a: Activations) {
+        let B = a.B, T = a.T
+        let input = l == 0 ? a.encoded : a.residual3[l - 1]
+        let t = BlockTensors(input: input, ln1: a.ln1[l], ln1Mean: a.ln1Mean[l], ln1Rstd: a.ln1Rstd[l],
+                             qkvRaw: a.qkvRaw[l], qkRstd: a.qkRstd[l], qkv: a.qkv[l], atty: a.atty[l],
+                             attentionOutput: a.attentionOutput[l], post1Rstd: a.post1Rstd[l],
+                             mlpOutput: a.mlpOutput[l], post2Rstd: a.post2Rstd[l], normed: a.projection,
+                             afterAttention: a.residual2[l], ln2: a.ln2[l], ln2Mean: a.ln2Mean[l], ln2Rstd: a.ln2Rstd[l],
+                             fch: a.fch[l], activated: a.fchGelu[l], output: a.residual3[l], N: B * T,
+                             keepsAdapterInputs: a.memory != .none)
+        let shape = config.attention(layer: l)
+        block(l, t, positions: a.positions) { t in
+            Attention.forward(out: t.atty, att: a.att[l], inp: t.qkv, B: B, T: T, shape: shape)
+        }
+    }
+
+    /// The logits (B, T, V) of the last `forward` (with `head: .held`).
+    public var logits: UnsafeMutablePointer<Float> {
+        let a = requireActivations()
+        precondition(a.head == .held, "logits: the last forward pass did not hold its logits (head: .held)")
+        return a.logits
+    }
     /// The final hidden states (B, T, C) of the last `forward`.
     public var hidden: UnsafeMutablePointer<Float> { requireActivations().lnf }
-    /// Gradient at the logits (B, T, V), read by `backward`; set it after `forward`.
-    public var logitGradients: UnsafeMutablePointer<Float> { requireActivations().dlogits }
+    /// Gradient at the logits (B, T, V), read by `backward`; set it after `forward` (with `head: .held`).
+    public var logitGradients: UnsafeMutablePointer<Float> {
+        let a = requireActivations()
+        precondition(a.head == .held, "logitGradients: the last forward pass did not hold its logits (head: .held)")
+        return a.dlogits
+    }
     /// Gradient at the final hidden states (B, T, C), read by `backward`.
     public var hiddenGradients: UnsafeMutablePointer<Float> { requireActivations().dhidden }
 
@@ -70,9 +103,9 @@ extension GPT {
 
     /// Clears the gradients at the logits and the hidden states of the last
     /// forward pass (done by `forward` itself; needed only to start over).
-    public func zeroOutputGradients(logits: Bool = true) {
+    public func zeroOutputGradients() {
         let a = requireActivations()
-        if logits { a.dlogits.update(repeating: 0, count: a.B * a.T * config.vocabularySize) }
+        a.dlogits.update(repeating: 0, count: a.headRows * config.vocabularySize)
         a.dhidden.update(repeating: 0, count: a.B * a.T * config.width)
     }
 }

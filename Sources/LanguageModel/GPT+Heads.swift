@@ -36,7 +36,10 @@ extension GPT {
         let N = a.B * a.T
         var out = [Float](repeating: 0, count: N)
         out.withUnsafeMutableBufferPointer { e in
-            TokenLogProb.entropy(e.baseAddress!, logits: a.logits, lse: a.lse, N: N, V: config.vocabularySize)
+            eachLogitChunk(a) { rows, logits in
+                TokenLogProb.entropy(e.baseAddress! + rows.lowerBound, logits: logits, lse: a.lse + rows.lowerBound,
+                                     N: rows.count, V: config.vocabularySize)
+            }
         }
         return out
     }
@@ -56,7 +59,10 @@ extension GPT {
             let first = b * a.T + row.start
             out.withUnsafeMutableBufferPointer { e in
                 guard let base = e.baseAddress else { return }
-                TokenLogProb.entropy(base, logits: a.logits + first * V, lse: a.lse + first, N: row.count, V: V)
+                eachLogitChunk(a, in: first..<(first + row.count)) { rows, logits in
+                    TokenLogProb.entropy(base + rows.lowerBound - first, logits: logits, lse: a.lse + rows.lowerBound,
+                                         N: rows.count, V: V)
+                }
             }
             return out
         }
@@ -71,8 +77,11 @@ extension GPT {
         precondition(dlogp.count == N && targets.count == N, "logProbabilityBackward: need \(N) gradients and targets")
         dlogp.withUnsafeBufferPointer { d in
             targets.withUnsafeBufferPointer { t in
-                TokenLogProb.backward(dlogits: a.dlogits, dlogp: d.baseAddress!, logits: a.logits, lse: a.lse,
-                                      targets: t.baseAddress!, N: N, V: config.vocabularySize)
+                eachLogitChunkBackward(a) { rows, logits, dlogits in
+                    let n0 = rows.lowerBound
+                    TokenLogProb.backward(dlogits: dlogits, dlogp: d.baseAddress! + n0, logits: logits, lse: a.lse + n0,
+                                          targets: t.baseAddress! + n0, N: rows.count, V: config.vocabularySize)
+                }
             }
         }
     }

@@ -14,13 +14,28 @@ extension GPT {
         precondition(targets.allSatisfy { $0 >= 0 && Int($0) < V }, "languageModelLoss: target outside 0..<\(V)")
         return targets.withUnsafeBufferPointer { t in
             weights.withUnsafeBufferPointer { w in
-                let loss = CrossEntropy.forward(logp: a.logp, lse: a.lse, logits: a.logits,
-                                                targets: t.baseAddress!, weights: w.baseAddress!, smoothing: smoothing, N: N, V: V)
-                if backward {
-                    CrossEntropy.backward(dlogits: a.dlogits, scratch: a.lossScratch, logits: a.logits, lse: a.lse,
-                                          targets: t.baseAddress!, weights: w.baseAddress!, smoothing: smoothing, dloss: dloss, N: N, V: V)
+                let t = t.baseAddress!, w = w.baseAddress!
+                var sums = [Float](repeating: 0, count: smoothing != 0 ? N : 0)
+                sums.withUnsafeMutableBufferPointer { sums in
+                    let sumsBase = smoothing != 0 ? sums.baseAddress : nil  // an empty array's base may be shared storage
+                    let body = { (rows: Range<Int>, logits: UnsafeMutablePointer<Float>, dlogits: UnsafeMutablePointer<Float>?) in
+                        let n0 = rows.lowerBound, n = rows.count
+                        TokenLogProb.forward(logp: a.logp + n0, lse: a.lse + n0, logits: logits, targets: t + n0, N: n, V: V)
+                        if let s = sumsBase { CrossEntropy.rowSums(s + n0, logits: logits, weights: w + n0, N: n, V: V) }
+                        guard let dlogits else { return }
+                        CrossEntropy.backward(dlogits: dlogits, scratch: a.lossScratch + n0, logits: logits, lse: a.lse + n0,
+                                              targets: t + n0, weights: w + n0, smoothing: smoothing, dloss: dloss, N: n, V: V)
+                    }
+                    if backward {
+                        eachLogitChunkBackward(a) { body($0, $1, $2) }
+                    } else {
+                        eachLogitChunk(a) { body($0, $1, nil) }
+                    }
                 }
-                return loss
+                return sums.withUnsafeBufferPointer { sums in
+                    CrossEntropy.total(logp: a.logp, lse: a.lse, sums: smoothing != 0 ? sums.baseAddress : nil, weights: w,
+                                       smoothing: smoothing, N: N, V: V)
+                }
             }
         }
     }
@@ -33,8 +48,10 @@ extension GPT {
         precondition(targets.count == N, "tokenLogProbabilities: need \(N) targets")
         precondition(targets.allSatisfy { $0 >= 0 && Int($0) < config.vocabularySize }, "tokenLogProbabilities: target outside the vocabulary")
         targets.withUnsafeBufferPointer { t in
-            TokenLogProb.forward(logp: a.logp, lse: a.lse, logits: a.logits, targets: t.baseAddress!,
-                                 N: N, V: config.vocabularySize)
+            eachLogitChunk(a) { rows, logits in
+                TokenLogProb.forward(logp: a.logp + rows.lowerBound, lse: a.lse + rows.lowerBound, logits: logits,
+                                     targets: t.baseAddress! + rows.lowerBound, N: rows.count, V: config.vocabularySize)
+            }
         }
         return Array(UnsafeBufferPointer(start: a.logp, count: N))
     }

@@ -156,11 +156,11 @@ public final class GPT {
 
     /// Activations for (B, T), reused when the shape repeats; their memory is
     /// reused whenever it is large enough.
-    func activations(B: Int, T: Int) -> Activations {
-        if let a = activations, a.B == B, a.T == T { return a }
+    func activations(B: Int, T: Int, memory: ActivationMemory = .all, head: HeadPass = .held) -> Activations {
+        if let a = activations, a.B == B, a.T == T, a.memory == memory, a.head == head { return a }
         let kept = activations?.buffer
         activations = nil
-        let made = Activations(config: config, B: B, T: T, reusing: kept)
+        let made = Activations(config: config, B: B, T: T, memory: memory, head: head, headChunk: Self.headChunk, reusing: kept)
         activations = made
         return made
     }

@@ -226,9 +226,9 @@ final class Measurements {
         let model = model ?? self.model
         let optimizer = model.optimizer()
         func step() {
-            model.forward(tokens: tokens, B: config.batch, T: config.sequence)
-            _ = model.languageModelLoss(targets: targets, weights: weights, backward: true)
             model.zeroGradients()
+            model.forward(tokens: tokens, B: config.batch, T: config.sequence, head: .chunked)
+            _ = model.languageModelLoss(targets: targets, weights: weights, backward: true)
             model.backward()
             optimizer.update(parameters: model.parameters.pointer, gradients: model.gradients.pointer)
         }

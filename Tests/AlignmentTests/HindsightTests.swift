@@ -85,6 +85,7 @@ import Testing
             let l = Hindsight.loss(model, batch, settings: Self.settings(epsilon: eps, weight: lam), padding: 0, backward: false)
             let rows = Hindsight.rows(batch, padding: 0)
             let V = Self.config.vocabularySize, T = rows.T
+            model.forward(tokens: rows.tokens, B: rows.B, T: T)  // the loss's pass computed its logits in chunks; these are held
             let logits = Array(UnsafeBufferPointer(start: model.logits, count: rows.B * T * V)).map(Double.init)
             let input: [String: Any] = [
                 "logits": (0..<rows.B).map { b in (0..<T).map { t in Array(logits[((b * T + t) * V)..<((b * T + t + 1) * V)]) } },

@@ -134,10 +134,14 @@ import Testing
         try JSONDecoder().decode(CheckpointTests.Expected.self, from: Data(contentsOf: folder(name).appendingPathComponent("expected.json")))
     }
 
-    /// Llama, Qwen2 and the newer families (FamilyCheckpointTests) against transformers' logits.
+    /// Llama, Qwen2 and the newer families (FamilyCheckpointTests) against transformers' logits
+    /// (computed in f32: the bf16 Llama is computed exactly, `set bf16 exact`).
     @Test(arguments: ["hf-llama", "hf-qwen2"] + FamilyCheckpointTests.causal)
     func logitsMatchTransformers(name: String) throws {
         Parallel.threads = 2
+        let saved = BFloat16Products.compute
+        defer { BFloat16Products.compute = saved }
+        BFloat16Products.compute = .exact
         let model = try GPT.load(from: Self.folder(name))
         let expected = try Self.expected(name)
         let ours = CheckpointTests.logits(model, expected.tokens)
@@ -164,7 +168,7 @@ import Testing
         #expect(model.hasScalarHead)
         let expected = try Self.expected(name)
         let T = expected.tokens.count
-        model.forward(tokens: expected.tokens, B: 1, T: T, computeLogits: false)
+        model.forward(tokens: expected.tokens, B: 1, T: T, head: .skipped)
         let score = model.scalarValues(at: [Int32(T - 1)])[0]
         print("\(name) score vs transformers: \(score) against \(expected.logits[0])")
         #expect(abs(score - expected.logits[0]) <= 1e-4)

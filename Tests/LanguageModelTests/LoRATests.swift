@@ -98,11 +98,11 @@ import Testing
         let model = Self.adapted(ModelGradientTests.llamaConfigs[0], targets: ["q_proj", "v_proj"], scalarHead: true)
         let at: [Int32] = [5, 3]
         func loss() -> Double {
-            model.forward(tokens: ModelGradientTests.tokens, B: 2, T: 6, computeLogits: false)
+            model.forward(tokens: ModelGradientTests.tokens, B: 2, T: 6, head: .skipped)
             let v = model.scalarValues(at: at)
             return Double(0.7 * v[0] - 1.3 * v[1])
         }
-        model.forward(tokens: ModelGradientTests.tokens, B: 2, T: 6, computeLogits: false)
+        model.forward(tokens: ModelGradientTests.tokens, B: 2, T: 6, head: .skipped)
         _ = model.scalarValues(at: at)
         model.zeroGradients()
         model.scalarBackward(dvalues: [0.7, -1.3], at: at)

@@ -108,13 +108,13 @@ import Testing
         let positions: [Int32] = [5, 3]
         let dvalues: [Float] = [0.7, -1.3]
         func loss() -> Double {
-            model.forward(tokens: Self.tokens, B: 2, T: 6, computeLogits: false)
+            model.forward(tokens: Self.tokens, B: 2, T: 6, head: .skipped)
             let v = model.scalarValues(at: positions)
             return Double(v[0] * dvalues[0] + v[1] * dvalues[1])
         }
-        model.forward(tokens: Self.tokens, B: 2, T: 6, computeLogits: false)
+        model.forward(tokens: Self.tokens, B: 2, T: 6, head: .skipped)
         model.zeroGradients()
-        model.zeroOutputGradients(logits: false)
+        model.zeroOutputGradients()
         model.scalarBackward(dvalues: dvalues, at: positions)
         model.backward(throughLogits: false)
         #expect(model.layout["lm_head.weight"] == nil)
@@ -127,13 +127,13 @@ import Testing
         let positions: [Int32] = [5, 3]  // the second sequence's last real token is at 3
         let dvalues: [Float] = [0.7, -1.3]
         func loss() -> Double {
-            model.forward(tokens: Self.tokens, B: 2, T: 6, computeLogits: false)
+            model.forward(tokens: Self.tokens, B: 2, T: 6, head: .skipped)
             let v = model.scalarValues(at: positions)
             return Double(v[0] * dvalues[0] + v[1] * dvalues[1])
         }
-        model.forward(tokens: Self.tokens, B: 2, T: 6, computeLogits: false)
+        model.forward(tokens: Self.tokens, B: 2, T: 6, head: .skipped)
         model.zeroGradients()
-        model.zeroOutputGradients(logits: false)
+        model.zeroOutputGradients()
         model.scalarBackward(dvalues: dvalues, at: positions)
         model.backward(throughLogits: false)
         #expect(Self.check(model, loss) < 2e-2)
@@ -141,7 +141,7 @@ import Testing
         let before = model.scalarValues(at: positions)
         var padded = Self.tokens
         padded[10] = 1; padded[11] = 1
-        model.forward(tokens: padded, B: 2, T: 6, computeLogits: false)
+        model.forward(tokens: padded, B: 2, T: 6, head: .skipped)
         #expect(model.scalarValues(at: positions)[1] == before[1])
     }
 
@@ -169,10 +169,10 @@ import Testing
         let model = Self.model(scalarHead: true)
         let dvalues: [Float] = [0.3, -0.2, 0, 0.5, -0.4, 0.1, 0, 0.25, -0.6, 0.2, 0.05, -0.1]
         func loss() -> Double {
-            model.forward(tokens: Self.tokens, B: 2, T: 6, computeLogits: false)
+            model.forward(tokens: Self.tokens, B: 2, T: 6, head: .skipped)
             return zip(model.scalarValuesEveryPosition(), dvalues).map { Double($0 * $1) }.reduce(0, +)
         }
-        model.forward(tokens: Self.tokens, B: 2, T: 6, computeLogits: false)
+        model.forward(tokens: Self.tokens, B: 2, T: 6, head: .skipped)
         let all = model.scalarValuesEveryPosition()
         #expect(all[5] == model.scalarValues(at: [5, 3])[0] && all[9] == model.scalarValues(at: [5, 3])[1])
         model.zeroGradients()

@@ -30,7 +30,7 @@ extension DPO {
         var mismatched: [SequenceLogProbs] = []
         for start in stride(from: 0, to: n, by: 2 * Self.chunkPairs) {
             let rows = ResponseBatch(Array(shifted[start..<min(start + 2 * Self.chunkPairs, n)]))
-            let now = rows.logProbabilities(policy), ref = rows.logProbabilities(reference)
+            let now = rows.logProbabilities(policy, forBackward: false), ref = rows.logProbabilities(reference, forBackward: false)
             mismatched += zip(now, ref).map { SequenceLogProbs(policy: Self.sum($0), reference: Self.sum($1), length: $0.count) }
         }
         let z = KTO.referencePoint(mismatched)
@@ -41,7 +41,7 @@ extension DPO {
             let chunk = Array(sorted[start..<min(start + 2 * Self.chunkPairs, n)])
             let rows = ResponseBatch(chunk.map { (prompt: set[$0].promptTokens, response: set[$0].responseTokens) })
             if chunk.contains(where: { exampleReferenceSums[key($0)] == nil }) {
-                let lp = rows.logProbabilities(reference)
+                let lp = rows.logProbabilities(reference, forBackward: false)
                 for (k, i) in chunk.enumerated() where exampleReferenceSums[key(i)] == nil { exampleReferenceSums[key(i)] = Self.sum(lp[k]) }
             }
             let now = rows.logProbabilities(policy)
@@ -70,7 +70,7 @@ extension DPO {
     public func inspectExample(_ index: Int, heldOut useHeldOut: Bool = false) -> ExampleInspection {
         let example = (useHeldOut ? heldOutExamples : examples)[index]
         let rows = ResponseBatch([(prompt: example.promptTokens, response: example.responseTokens)])
-        let now = rows.logProbabilities(policy)[0], ref = rows.logProbabilities(reference)[0]
+        let now = rows.logProbabilities(policy, forBackward: false)[0], ref = rows.logProbabilities(reference, forBackward: false)[0]
         return ExampleInspection(example: example, tokens: example.responseTokens, logProbs: now, referenceLogProbs: ref,
                                  reward: settings.beta * (Self.sum(now) - Self.sum(ref)))
     }
