@@ -36,7 +36,8 @@ public struct AdamWStep: Sendable, Equatable {
 ///   m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²
 ///   θ ← θ(1 − ηλ) − η · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)
 /// with λ = 0 on biases and LayerNorm weights (every range not marked decayed).
-/// The moments live in two buffers laid out like the parameters.
+/// The moments live in two buffers laid out like the parameters from `origin` on
+/// (a model with adapters trains only its tail).
 public final class AdamW {
     /// The hyperparameters; may change between steps (learning-rate schedules).
     public var settings: AdamWSettings
@@ -46,11 +47,17 @@ public final class AdamW {
     public private(set) var step = 0
     /// Element ranges of the parameter buffer, each decayed or not.
     public let segments: [(range: Range<Int>, decays: Bool)]
+    /// The parameter the moments' element 0 stands for.
+    public let origin: Int
 
-    /// An optimiser for `count` parameters split into `segments`.
-    public init(count: Int, segments: [(range: Range<Int>, decays: Bool)], settings: AdamWSettings) {
+    /// An optimiser for the `count` parameters from `origin` on, split into
+    /// `segments` (ranges of the whole parameter buffer, within those).
+    public init(count: Int, origin: Int = 0, segments: [(range: Range<Int>, decays: Bool)], settings: AdamWSettings) {
+        precondition(segments.allSatisfy { $0.range.lowerBound >= origin && $0.range.upperBound <= origin + count },
+                     "AdamW: a segment outside the parameters it holds moments for")
         self.settings = settings
         self.segments = segments
+        self.origin = origin
         m = FloatBuffer(count: count)
         v = FloatBuffer(count: count)
     }
@@ -62,18 +69,19 @@ public final class AdamW {
         self.v.copy(from: v)
     }
 
-    /// Updates `parameters` from `gradients` (both `m.count` long). Refuses the
-    /// step, changing nothing, when the gradient is not finite.
+    /// Updates `parameters` from `gradients` (both indexed from parameter 0; the
+    /// elements `origin..<origin + m.count` are read). Refuses the step, changing
+    /// nothing, when the gradient is not finite.
     @discardableResult
     public func update(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) -> AdamWStep {
         let n = m.count
-        let norm = l2Norm(gradients, n)
+        let norm = l2Norm(gradients + origin, n)
         guard norm.isFinite else { return AdamWStep(gradientNorm: norm, applied: false) }
         step += 1
         let s = settings
         let clip: Float = s.maxGradNorm > 0 && norm > s.maxGradNorm ? s.maxGradNorm / norm : 1
         let c1 = 1 / (1 - pow(s.beta1, step)), c2 = 1 / (1 - pow(s.beta2, step))
-        let mp = m.pointer, vp = v.pointer
+        let mp = m.pointer - origin, vp = v.pointer - origin  // indexed like the parameters
         for segment in segments {
             let shrink: Float = segment.decays ? 1 - s.learningRate * s.weightDecay : 1
             let lo = segment.range.lowerBound

@@ -23,10 +23,11 @@ public final class GPT {
     public let parameters: FloatBuffer
     /// The base matrices of a model held in bfloat16; nil for binary32.
     public let bfloat16Weights: BFloat16Buffer?
-    /// All gradients, laid out like `parameters`; backward adds into them.
+    /// All gradients, laid out like `parameters`; backward adds into them. With
+    /// adapters only the trainable tail is held (from `trainableStart`).
     public var gradients: FloatBuffer {
         if let gradientStorage { return gradientStorage }
-        let made = FloatBuffer(count: layout.count)
+        let made = FloatBuffer(count: layout.count, origin: trainableStart)
         gradientStorage = made
         return made
     }
@@ -117,6 +118,16 @@ public final class GPT {
     /// only they (and a scalar head) train.
     public var lora: LoRASettings? { layout.lora }
 
+    /// Where the parameters that train begin: 0, or with adapters the first
+    /// trainable tensor, since a scalar head and the adapters come last in the layout.
+    public var trainableStart: Int {
+        guard lora != nil else { return 0 }
+        let trainable = layout.specs.filter { $0.role.trainsWithAdapters }
+        let start = trainable.map(\.offset).min() ?? layout.count
+        // Every tensor from there on trains (ParameterLayout adds them last); else hold everything.
+        return layout.specs.allSatisfy { $0.offset < start || $0.role.trainsWithAdapters } ? start : 0
+    }
+
     /// Number of parameters that train: all of them, or with adapters theirs and a scalar head's.
     public var trainableCount: Int {
         lora == nil ? parameterCount : layout.specs.filter { $0.role.trainsWithAdapters }.map(\.count).reduce(0, +)
@@ -143,7 +154,8 @@ public final class GPT {
         if let optimizerState { return optimizerState }
         let segments = layout.specs.filter { lora == nil || $0.role.trainsWithAdapters }
             .map { (range: $0.offset..<($0.offset + $0.count), decays: $0.decays) }
-        let made = AdamW(count: layout.count, segments: segments, settings: settings)
+        let start = trainableStart
+        let made = AdamW(count: layout.count - start, origin: start, segments: segments, settings: settings)
         optimizerState = made
         return made
     }
@@ -168,8 +180,8 @@ public final class GPT {
     /// Bytes held by parameters, gradients, optimiser moments and activations
     /// (bfloat16 matrices shared with copies counted in each).
     public var byteCount: Int {
-        (parameters.count + (gradientStorage?.count ?? 0)) * 4 + (bfloat16Weights?.byteCount ?? 0)
-            + (optimizerState == nil ? 0 : layout.count * 8) + (activations?.byteCount ?? 0)
+        (parameters.count + (gradientStorage?.held ?? 0)) * 4 + (bfloat16Weights?.byteCount ?? 0)
+            + (optimizerState?.m.count ?? 0) * 8 + (activations?.byteCount ?? 0)
     }
 
     /// A copy with the same parameters (no gradients, optimiser or activations):

@@ -23,7 +23,7 @@ import Testing
         return try body()
     }
 
-    static func gradients(_ model: GPT) -> [Float] { Array(UnsafeBufferPointer(start: model.gradients.pointer, count: model.gradients.count)) }
+    static func gradients(_ model: GPT) -> [Float] { model.gradients.array }
 
     static func largest(_ x: [Float]) -> Float { x.map(abs).max()! }
 
