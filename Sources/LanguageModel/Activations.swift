@@ -4,11 +4,18 @@ import Kernels
 public enum ActivationMemory: Sendable, Equatable {
     /// Every tensor of every block, as the backward reads them.
     case all
-    /// Each block's input only: the backward runs each block again just before it
-    /// goes through it (activation recomputation, Chen et al. 2016, "Training Deep
-    /// Nets with Sublinear Memory Cost"): one block's tensors instead of L, for one
-    /// more forward pass. The numbers are the same as with `all`.
-    case inputs
+    /// Blocks `from` and after keep their input only: the backward runs each of
+    /// them again just before it goes through it (activation recomputation, Chen et
+    /// al. 2016, "Training Deep Nets with Sublinear Memory Cost"): one block's
+    /// tensors instead of L − from, for that much more forward work. The numbers
+    /// are the same as with `all`.
+    case inputs(from: Int)
+
+    /// Whether block `l` runs again in the backward.
+    func recomputes(_ l: Int) -> Bool {
+        if case .inputs(let from) = self { return l >= from }
+        return false
+    }
     /// Nothing: a pass for its outputs alone (a reference's log-probabilities); no
     /// backward may follow. The residual stream is updated in place.
     case none
@@ -76,6 +83,12 @@ final class Activations {
     /// Where a frozen norm's weight and bias gradients go (2·max(C, qkvWidth)), read by nothing.
     let dnormScratch: UnsafeMutablePointer<Float>
 
+    /// ∂log p(targetₙ)/∂hiddenₙ = (onehot − softmaxₙ)·head for each position (B·T, C), kept by a
+    /// chunked pass's `tokenLogProbabilities` when the head is frozen and a backward may follow, for
+    /// the targets in `logpHiddenTargets`: `logProbabilityBackward` then needs no second product with the head.
+    let logpHidden: UnsafeMutablePointer<Float>
+    var logpHiddenTargets: [Int32]?
+
     // Loss scratch, (B, T) each.
     let logp: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, lossScratch: UnsafeMutablePointer<Float>
 
@@ -96,12 +109,12 @@ final class Activations {
         headRows = HR
         var sizes: [Int] = [BT * C]
         let perLayer = Self.perLayer(config: config, B: B, T: T)
-        // Which tensors are kept per layer; the others are one set that every layer overwrites.
+        // Which tensors are kept per layer: the first `kept` layers' own, then one set that every later layer overwrites.
         let residual2Index = 8, residual3Index = 14
         func perLayerCopies(_ k: Int) -> Int {
             switch memory {
             case .all: return L
-            case .inputs: return k == residual3Index ? L : min(L, 1)
+            case .inputs(let from): return k == residual3Index ? L : min(L, max(from, 0) + 1)
             case .none: return k == residual2Index || k == residual3Index ? 0 : min(L, 1)  // the stream is `encoded`
             }
         }
@@ -110,7 +123,8 @@ final class Activations {
         // The backward's scratch: none when no backward may follow.
         let back = memory == .none ? 0 : 1
         sizes += [HR * V, BT * C] + [BT * C, BT * C, BT * A, BT * QKV, BT * FC, BT * H, B * NH * T * T, raw * BT * QKV, post * BT * C].map { back * $0 }
-        sizes += [BT, BT, BT, scratchNorm]
+        let direct = head == .chunked && memory != .none ? 1 : 0
+        sizes += [direct * BT * C, BT, BT, BT, scratchNorm]
         let total = sizes.reduce(0, +)
         if let reusing, reusing.count >= total {
             buffer = reusing
@@ -140,6 +154,7 @@ final class Activations {
         datty = take(back * BT * A); dqkv = take(back * BT * QKV); dfch = take(back * BT * FC); dfchGelu = take(back * BT * H)
         datt = take(back * B * NH * T * T)
         dqkvRaw = take(back * raw * BT * QKV); dpost = take(back * post * BT * C)
+        logpHidden = take(direct * BT * C)
         logp = take(BT); lse = take(BT); lossScratch = take(BT)
         dnormScratch = take(scratchNorm)
         tokens = .allocate(capacity: BT)

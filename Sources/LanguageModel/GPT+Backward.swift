@@ -35,7 +35,7 @@ extension GPT {
                      dbias: layout.lnfb.map { discard.map { $0 + C } ?? gradients.pointer + $0 },
                      dout: a.dhidden, inp: last, weight: parameters.pointer + layout.lnfw, mean: a.lnfMean, rstd: a.lnfRstd, N: N)
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
-            if a.memory == .inputs { forwardBlock(l, a) }
+            if a.memory.recomputes(l) { forwardBlock(l, a) }
             let w = weights(l), g = gradientPointers(l)
             let residual = l == 0 ? a.encoded : a.residual3[l - 1]
             // residual3 = residual2 + post₂(fcproj): dres flows to both, through the norm after when there is one.

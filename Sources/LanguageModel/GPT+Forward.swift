@@ -5,15 +5,17 @@ extension GPT {
     /// 64 × V floats (12.6 MB for SmolLM2's 49,152 tokens, 39 MB for Qwen3's 151,936).
     nonisolated(unsafe) public static var headChunk = 64
 
-    /// Bytes of saved block tensors above which a pass that a backward may follow keeps
-    /// each block's input only and recomputes the rest (`ActivationMemory.inputs`).
-    nonisolated(unsafe) public static var activationBudget = 1 << 30
+    /// Bytes of saved block tensors a pass that a backward may follow keeps: the blocks
+    /// that fit keep everything, the rest their inputs only, and run again in the
+    /// backward (`ActivationMemory.inputs(from:)`).
+    nonisolated(unsafe) public static var activationBudget = 512 << 20
 
-    /// What a pass of (B, T) keeps when a backward may follow: everything, or, past
-    /// `activationBudget`, the blocks' inputs.
+    /// What a pass of (B, T) keeps when a backward may follow: everything, or as many
+    /// blocks as `activationBudget` holds and the others' inputs.
     public func memoryForBackward(B: Int, T: Int) -> ActivationMemory {
-        let bytes = Activations.perLayer(config: config, B: B, T: T).reduce(0, +) * config.layers * 4
-        return bytes > Self.activationBudget ? .inputs : .all
+        let perBlock = Activations.perLayer(config: config, B: B, T: T).reduce(0, +) * 4
+        let fits = Self.activationBudget / max(perBlock, 1)
+        return fits >= config.layers ? .all : .inputs(from: fits)
     }
 
     /// Runs the model on `tokens` (B·T ids, row-major (B, T)).
@@ -37,6 +39,7 @@ extension GPT {
     }
 
     func forward(_ a: Activations) {
+        a.logpHiddenTargets = nil
         let N = a.B * a.T
         let C = config.width, V = config.vocabularySize
         drawDropout()

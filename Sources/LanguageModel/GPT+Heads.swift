@@ -75,6 +75,16 @@ extension GPT {
         let a = requireActivations()
         let N = a.B * a.T
         precondition(dlogp.count == N && targets.count == N, "logProbabilityBackward: need \(N) gradients and targets")
+        if let kept = a.logpHiddenTargets, kept == targets {  // dhiddenₙ += dlogpₙ · ∂log pₙ/∂hiddenₙ
+            let C = config.width
+            Parallel.forEach(N, grain: 64) { rows in
+                for n in rows where dlogp[n] != 0 {
+                    let g = dlogp[n], d = a.dhidden + n * C, u = a.logpHidden + n * C
+                    for c in 0..<C { d[c] += g * u[c] }
+                }
+            }
+            return
+        }
         dlogp.withUnsafeBufferPointer { d in
             targets.withUnsafeBufferPointer { t in
                 eachLogitChunkBackward(a) { rows, logits, dlogits in

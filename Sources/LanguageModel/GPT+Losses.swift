@@ -47,12 +47,26 @@ extension GPT {
         let N = a.B * a.T
         precondition(targets.count == N, "tokenLogProbabilities: need \(N) targets")
         precondition(targets.allSatisfy { $0 >= 0 && Int($0) < config.vocabularySize }, "tokenLogProbabilities: target outside the vocabulary")
+        // A frozen head (adapters) and a backward to come: keep each position's ∂log p/∂hidden now,
+        // from the logits at hand, rather than compute the chunk's logits again in the backward.
+        let keepsDirections = a.head == .chunked && a.memory != .none && lora != nil
+        let V = config.vocabularySize, C = config.width
+        let ones = [Float](repeating: 1, count: keepsDirections ? a.headRows : 0)
         targets.withUnsafeBufferPointer { t in
-            eachLogitChunk(a) { rows, logits in
-                TokenLogProb.forward(logp: a.logp + rows.lowerBound, lse: a.lse + rows.lowerBound, logits: logits,
-                                     targets: t.baseAddress! + rows.lowerBound, N: rows.count, V: config.vocabularySize)
+            ones.withUnsafeBufferPointer { ones in
+                eachLogitChunk(a) { rows, logits in
+                    let n0 = rows.lowerBound, t = t.baseAddress! + n0
+                    TokenLogProb.forward(logp: a.logp + n0, lse: a.lse + n0, logits: logits, targets: t, N: rows.count, V: V)
+                    guard keepsDirections else { return }
+                    a.dlogits.update(repeating: 0, count: rows.count * V)
+                    TokenLogProb.backward(dlogits: a.dlogits, dlogp: ones.baseAddress!, logits: logits, lse: a.lse + n0,
+                                          targets: t, N: rows.count, V: V)
+                    gemm(M: rows.count, N: C, K: V, A: a.dlogits, lda: V, B: matrix(headOffset), ldb: C,
+                         C: a.logpHidden + n0 * C, ldc: C, fewRows: a.B * a.T <= 32)
+                }
             }
         }
+        a.logpHiddenTargets = keepsDirections ? targets : nil
         return Array(UnsafeBufferPointer(start: a.logp, count: N))
     }
 

@@ -28,8 +28,8 @@ import Testing
     static func largest(_ x: [Float]) -> Float { x.map(abs).max()! }
 
     /// The next-token loss (plain and label-smoothed) and its gradients, the policy-gradient
-    /// path (log-probabilities, their backward) and entropies: chunks of 5 of 12 positions
-    /// against the held logits.
+    /// path (log-probabilities, their backward; with adapters, through the directions kept
+    /// in the forward) and entropies: chunks of 5 of 12 positions against the held logits.
     @Test(arguments: configs)
     func chunkedHeadMatchesHeldHead(config: GPTConfig) {
         Parallel.threads = 2
@@ -39,8 +39,15 @@ import Testing
         Self.with {
             for smoothing: Float in [0, 0.2] {
                 var results: [(loss: Float, grads: [Float], logp: [Float], entropy: [Float], pg: [Float])] = []
-                for head in [HeadPass.held, .chunked] {
-                    let model = ModelGradientTests.model(scalarHead: false, config: config)
+                for (head, adapters) in [(HeadPass.held, false), (.chunked, false), (.held, true), (.chunked, true)] {
+                    var model = ModelGradientTests.model(scalarHead: false, config: config)
+                    if adapters {
+                        model = model.withLoRA(LoRASettings(rank: 2, alpha: 3, targets: LoRASettings.modules(config.family)), seed: 5)
+                        var rng = Random(seed: 12)
+                        for spec in model.layout.specs where spec.role.trainsWithAdapters {
+                            rng.fillNormal(model.parameters.pointer + spec.offset, spec.count, std: 0.3)
+                        }
+                    }
                     print("DBG a")
                     model.zeroGradients()
                     print("DBG b")
@@ -58,13 +65,14 @@ import Testing
                     model.backward()
                     results.append((loss, grads, logp, entropy, Self.gradients(model)))
                 }
-                let (held, chunked) = (results[0], results[1])
+                for (held, chunked) in [(results[0], results[1]), (results[2], results[3])] {
                 #expect(abs(held.loss - chunked.loss) <= 1e-6 * abs(held.loss), "\(config) ε \(smoothing): \(held.loss) \(chunked.loss)")
                 #expect(zip(held.logp, chunked.logp).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($0)) })
                 #expect(zip(held.entropy, chunked.entropy).allSatisfy { abs($0 - $1) <= 1e-5 })
                 for (a, b) in [(held.grads, chunked.grads), (held.pg, chunked.pg)] {
                     let worst = zip(a, b).map { abs($0 - $1) }.max()!
                     #expect(worst <= 1e-5 * Self.largest(a), "\(config) ε \(smoothing): \(worst) of \(Self.largest(a))")
+                }
                 }
             }
         }
@@ -76,9 +84,16 @@ import Testing
     func recomputedBlocksGiveTheSameGradients(config: GPTConfig) {
         Parallel.threads = 2
         let (tokens, targets, weights) = (ModelGradientTests.tokens, ModelGradientTests.targets, ModelGradientTests.weights)
+        // Everything kept; only inputs (from block 0); the first block whole and the second's input.
+        let probe = ModelGradientTests.model(scalarHead: false, config: config)
+        let oneBlock = (8...40).map { 1 << $0 }.first { budget in
+            Self.with(budget: budget) { probe.memoryForBackward(B: 2, T: 6) == .inputs(from: 1) }
+        }!
+        #expect(Self.with(budget: 0) { probe.memoryForBackward(B: 2, T: 6) } == .inputs(from: 0))
+        #expect(Self.with(budget: Int.max) { probe.memoryForBackward(B: 2, T: 6) } == .all)
         for adapters in [false, true] {
             var grads: [[Float]] = [], bytes: [Int] = []
-            for budget in [Int.max, 0] {
+            for budget in [Int.max, 0, oneBlock] {
                 Self.with(budget: budget) {
                     var model = ModelGradientTests.model(scalarHead: false, config: config)
                     if adapters {
@@ -93,8 +108,8 @@ import Testing
                     bytes.append(model.byteCount)
                 }
             }
-            #expect(grads[0] == grads[1], "\(config), adapters \(adapters): recomputation changed the gradients")
-            #expect(bytes[1] < bytes[0], "\(config): keeping the inputs only holds \(bytes[1]) bytes against \(bytes[0])")
+            #expect(grads[0] == grads[1] && grads[0] == grads[2], "\(config), adapters \(adapters): recomputation changed the gradients")
+            #expect(bytes[1] < bytes[2] && bytes[2] <= bytes[0], "\(config): keeping the inputs only holds \(bytes) bytes")
         }
     }
 
