@@ -26,7 +26,7 @@ public enum HeadPass: Sendable, Equatable {
     /// All (B·T, V) logits computed and held (`logits`), with a buffer for their gradient.
     case held
     /// Computed by the losses (`tokenLogProbabilities`, `languageModelLoss`,
-    /// `logProbabilityBackward`, `tokenEntropies`) `GPT.headChunk` positions at a time,
+    /// `logProbabilityBackward`, `tokenEntropies`) `headChunk` positions at a time (`GPT.headChunk`),
     /// never all at once: the memory of a chunk instead of B·T·V floats (the fused
     /// linear + log-softmax of Liger-Kernel, Hsu et al. 2024; cut cross-entropy,
     /// Wijmans et al. 2024, chunks the vocabulary instead).

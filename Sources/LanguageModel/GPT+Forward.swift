@@ -2,8 +2,15 @@ import Kernels
 
 extension GPT {
     /// Positions whose logits a chunked head pass holds at once (`HeadPass.chunked`):
-    /// 64 × V floats (12.6 MB for SmolLM2's 49,152 tokens, 39 MB for Qwen3's 151,936).
-    nonisolated(unsafe) public static var headChunk = 64
+    /// about 16 MB of them, at least 64 positions (85 for SmolLM2's 49,152 tokens, 64 for
+    /// Qwen3's 151,936: 39 MB; 512 for GPT-2 small's 8,192), so that the products with
+    /// the head stay large for a small vocabulary.
+    nonisolated(unsafe) public static var headChunkFloats = 4 << 20
+    /// The fewest positions a chunk holds (64).
+    nonisolated(unsafe) public static var headChunkMinimum = 64
+
+    /// `headChunkFloats` in positions of this model's vocabulary.
+    public var headChunk: Int { max(Self.headChunkMinimum, Self.headChunkFloats / max(config.vocabularySize, 1)) }
 
     /// Bytes of saved block tensors a pass that a backward may follow keeps: the blocks
     /// that fit keep everything, the rest their inputs only, and run again in the

@@ -1,7 +1,7 @@
 import Kernels
 
 /// The LM head a chunk of positions at a time (`HeadPass.chunked`): the logits of
-/// `GPT.headChunk` positions are computed, read by a loss, and carried back into
+/// `headChunk` positions are computed, read by a loss, and carried back into
 /// the hidden states' gradient (and the head's) before the next chunk is computed
 /// into the same buffer. A held pass's logits are read in place, in one chunk.
 extension GPT {

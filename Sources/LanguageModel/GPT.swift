@@ -172,7 +172,7 @@ public final class GPT {
         if let a = activations, a.B == B, a.T == T, a.memory == memory, a.head == head { return a }
         let kept = activations?.buffer
         activations = nil
-        let made = Activations(config: config, B: B, T: T, memory: memory, head: head, headChunk: Self.headChunk, reusing: kept)
+        let made = Activations(config: config, B: B, T: T, memory: memory, head: head, headChunk: headChunk, reusing: kept)
         activations = made
         return made
     }

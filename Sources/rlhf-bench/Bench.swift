@@ -73,6 +73,7 @@ struct Bench: ParsableCommand {
         print("cpu:     \(Machine.cpu.summary); \(ProcessInfo.processInfo.activeProcessorCount) cores online")
         print("blas:    \(BLAS.status.summary) (\(BLAS.status.library))")
         print("kernels: Swift SIMD, compiled for this CPU (-target-cpu native)")
+        print("bf16:    \(BFloat16Products.summary)")
         if let problem = BLAS.status.mismatch(on: Machine.cpu) { print("warning: \(problem)") }
         var table = ResultTable(threads: threadCounts)
         for config in chosen {
@@ -119,6 +120,11 @@ struct Bench: ParsableCommand {
             for t in threadCounts {
                 let rate = table.median("\(row) tok/s", t) * measure.loraFlopsPerToken(lora) / 1e9
                 table.add("\(row) MFU vs FMA peak %", t, 100 * rate / table.median(peakRow, t))
+                // bf16 dot-product instructions (VDPBF16PS, AMX) are rated at twice the FMA peak: two
+                // products per lane where the FMA has one (AMX's own peak is far higher).
+                if precision == .bfloat16 && BFloat16Products.native.kernel != .widened {
+                    table.add("\(row) MFU vs bf16 peak (2x FMA) %", t, 50 * rate / table.median(peakRow, t))
+                }
             }
             table.note("LoRA r16 on \(config.name)\(label(precision)): \(lora.trainableCount) of \(lora.parameterCount) parameters train; "
                 + "peak RSS \(peakResidentMiB()) MiB")

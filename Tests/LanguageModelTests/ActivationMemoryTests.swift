@@ -15,11 +15,11 @@ import Testing
         GPTConfig(layers: 2, heads: 2, width: 48, contextLength: 40, vocabularySize: 300),
     ]
 
-    /// Runs `body` with head chunks of `chunk` positions and the activation budget at `budget` bytes.
-    static func with<R>(chunk: Int = 5, budget: Int = GPT.activationBudget, _ body: () throws -> R) rethrows -> R {
-        let saved = (GPT.headChunk, GPT.activationBudget)
-        defer { (GPT.headChunk, GPT.activationBudget) = saved }
-        (GPT.headChunk, GPT.activationBudget) = (chunk, budget)
+    /// Runs `body` with head chunks of 5 positions (of a vocabulary of 11) and the activation budget at `budget` bytes.
+    static func with<R>(budget: Int = GPT.activationBudget, _ body: () throws -> R) rethrows -> R {
+        let saved = (GPT.headChunkFloats, GPT.headChunkMinimum, GPT.activationBudget)
+        defer { (GPT.headChunkFloats, GPT.headChunkMinimum, GPT.activationBudget) = saved }
+        (GPT.headChunkFloats, GPT.headChunkMinimum, GPT.activationBudget) = (55, 1, budget)
         return try body()
     }
 
