@@ -22,10 +22,10 @@ public enum BFloat16Kernel: String, Sendable, CaseIterable {
     case widened
 
     /// The kernel `cpu` computes bfloat16 products with, natively: AMX where the
-    /// CPU and the OS have it (measured on an Intel Xeon, model 207, one thread:
-    /// 500–1,180 GFLOP/s with packing against sgemm's 200 on the widened
-    /// weights, and ahead of oneDNN 2.6's AMX matmul on 9 of 10 shapes;
-    /// bench/bf16_candidates.cpp); AVX-512 BF16 on AMD CPUs that have it (Zen 4
+    /// CPU and the OS have it (measured on an Intel Xeon, model 207, one thread,
+    /// 512 rows: 502–1,181 GFLOP/s with packing against sgemm's 160–208 on the
+    /// widened weights, and ahead of oneDNN 2.6's AMX matmul in 15 of 18 cases;
+    /// scripts/bf16-candidates.cpp); AVX-512 BF16 on AMD CPUs that have it (Zen 4
     /// issues VDPBF16PS at twice its binary32 FMA rate; untested here); widened
     /// otherwise, and on Intel CPUs with AVX-512 BF16 but no AMX, where
     /// VDPBF16PS runs no faster than the FMA sgemm uses (120 GFLOP/s against
