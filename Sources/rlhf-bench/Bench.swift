@@ -77,7 +77,9 @@ struct Bench: ParsableCommand {
         if let problem = BLAS.status.mismatch(on: Machine.cpu) { print("warning: \(problem)") }
         var table = ResultTable(threads: threadCounts)
         for config in chosen {
-            let measure = Measurements(config: config, quick: quick)
+            // Full training needs the f32 model; otherwise a bf16-only run holds no f32 copy.
+            let measure = Measurements(config: config, quick: quick,
+                                       bfloat16Only: precisions == [.bfloat16] && !wanted.contains("train"))
             if wanted.contains("train") {
             // The FMA peak is measured beside each repeat, so that a slow minute
             // of the host lowers the peak and the rate together.

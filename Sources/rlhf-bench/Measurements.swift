@@ -44,10 +44,13 @@ final class Measurements {
     let model: GPT
     let tokens: [Int32], targets: [Int32], weights: [Float]
 
-    init(config: BenchConfig, quick: Bool) {
+    /// With `bfloat16Only`, the random model is held in bfloat16 from the start (its f32
+    /// draw freed), so that a bf16 run's peak memory is what a session loading a BF16 file holds.
+    init(config: BenchConfig, quick: Bool, bfloat16Only: Bool = false) {
         self.config = config
         self.quick = quick
-        model = GPT(config: config.model, seed: 1)
+        let drawn = GPT(config: config.model, seed: 1)
+        model = bfloat16Only ? drawn.converted(to: .bfloat16) : drawn
         var rng = Random(seed: 2)
         let n = config.batch * config.sequence, V = config.model.vocabularySize
         tokens = (0..<n).map { _ in Int32(rng.int(below: V)) }
