@@ -37,13 +37,16 @@ public enum HeadPass: Sendable, Equatable {
 
 /// The forward pass's saved values and the backward pass's scratch for one
 /// batch shape (B, T), carved from one buffer. Per-layer tensors are kept for
-/// every layer (the backward pass reads them); gradient scratch is shared by
-/// all layers, as in llm.c.
+/// the layers `memory` says (one set serves the others); gradient scratch is
+/// shared by all layers, as in llm.c.
 final class Activations {
     let B: Int, T: Int
     let memory: ActivationMemory, head: HeadPass
     /// Rows of `logits` and `dlogits`: B·T when held, a chunk's when chunked, 0 when skipped.
     let headRows: Int
+    /// Whether products with the head may take `gemm`'s few-rows kernels: only when the whole
+    /// pass has so few rows, so a position's logits do not depend on the chunk it falls in.
+    var headFewRows: Bool { B * T <= 32 }
     /// The memory everything is carved from; it may be larger than this shape
     /// needs, when it was kept from a larger batch.
     let buffer: FloatBuffer

@@ -14,14 +14,11 @@ extension GPT {
         case .held:
             body(all, a.logits + all.lowerBound * V)
         case .chunked:
-            // Each chunk's product by the kernel the whole pass's would use, so a position's
-            // logits do not depend on the chunk it falls in (nor on the rows beside it).
-            let fewRows = a.B * a.T <= 32
             var start = all.lowerBound
             while start < all.upperBound {
                 let rows = start..<min(all.upperBound, start + a.headRows)
                 gemm(transB: true, M: rows.count, N: V, K: C, A: a.lnf + rows.lowerBound * C, lda: C,
-                     B: matrix(headOffset), ldb: C, C: a.logits, ldc: V, fewRows: fewRows)
+                     B: matrix(headOffset), ldb: C, C: a.logits, ldc: V, fewRows: a.headFewRows)
                 body(rows, a.logits)
                 start = rows.upperBound
             }
@@ -42,12 +39,18 @@ extension GPT {
             guard a.head == .chunked else { return body(rows, logits, a.dlogits + rows.lowerBound * V) }
             a.dlogits.update(repeating: 0, count: rows.count * V)
             body(rows, logits, a.dlogits)
-            gemm(M: rows.count, N: C, K: V, A: a.dlogits, lda: V, B: matrix(headOffset), ldb: C, beta: 1,
-                 C: a.dhidden + rows.lowerBound * C, ldc: C)
+            throughHead(a, rows: rows, into: a.dhidden, accumulate: true)
             if lora == nil {
                 gemm(transA: true, M: V, N: C, K: rows.count, A: a.dlogits, lda: V, B: a.lnf + rows.lowerBound * C, ldb: C,
                      beta: 1, C: gradients.pointer + headOffset, ldc: C)
             }
         }
+    }
+
+    /// out[rows] (+)= dlogits · head: a chunk's logit gradient (in `a.dlogits`) carried to the hidden states.
+    func throughHead(_ a: Activations, rows: Range<Int>, into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let C = config.width, V = config.vocabularySize
+        gemm(M: rows.count, N: C, K: V, A: a.dlogits, lda: V, B: matrix(headOffset), ldb: C, beta: accumulate ? 1 : 0,
+             C: out + rows.lowerBound * C, ldc: C, fewRows: a.headFewRows)
     }
 }

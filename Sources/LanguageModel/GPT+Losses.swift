@@ -50,7 +50,7 @@ extension GPT {
         // A frozen head (adapters) and a backward to come: keep each position's ∂log p/∂hidden now,
         // from the logits at hand, rather than compute the chunk's logits again in the backward.
         let keepsDirections = a.head == .chunked && a.memory != .none && lora != nil
-        let V = config.vocabularySize, C = config.width
+        let V = config.vocabularySize
         let ones = [Float](repeating: 1, count: keepsDirections ? a.headRows : 0)
         targets.withUnsafeBufferPointer { t in
             ones.withUnsafeBufferPointer { ones in
@@ -61,8 +61,7 @@ extension GPT {
                     a.dlogits.update(repeating: 0, count: rows.count * V)
                     TokenLogProb.backward(dlogits: a.dlogits, dlogp: ones.baseAddress!, logits: logits, lse: a.lse + n0,
                                           targets: t, N: rows.count, V: V)
-                    gemm(M: rows.count, N: C, K: V, A: a.dlogits, lda: V, B: matrix(headOffset), ldb: C,
-                         C: a.logpHidden + n0 * C, ldc: C, fewRows: a.B * a.T <= 32)
+                    throughHead(a, rows: rows, into: a.logpHidden, accumulate: false)
                 }
             }
         }
