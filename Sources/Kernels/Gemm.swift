@@ -24,7 +24,7 @@ public func gemm(
              beta: beta, c: C)
         return
     }
-    if M <= 32 && fewRows && !transA && alpha == 1 && (beta == 0 || beta == 1) {
+    if M <= (transB ? 64 : 32) && fewRows && !transA && alpha == 1 && (beta == 0 || beta == 1) {
         if transB {
             smallGemmNT(M: M, N: N, K: K, A: A, lda: lda, B: B, ldb: ldb, accumulate: beta == 1, C: C, ldc: ldc)
         } else {

@@ -1,4 +1,4 @@
-/// Matrix products with few rows (2 ≤ M ≤ 32), as when sampling a batch one
+/// Matrix products with few rows (2 ≤ M ≤ 64), as when sampling a batch one
 /// token at a time. sgemm packs all of B on every call, which for so few rows
 /// costs more than the product; these kernels stream B once per group of four
 /// rows, straight from where it lies.
@@ -76,68 +76,73 @@ private func tileNN(
 }
 
 /// C (M, N) = A (M, K) · Bᵀ + beta · C for B stored (N, K), beta 0 or 1: the
-/// tied LM head, logits = x · wteᵀ. Register tile: 4 rows × 4 columns of
-/// 16-lane partial dot products.
+/// products of a Llama-family block and the tied LM head while sampling. A is
+/// packed transposed, 16 rows at a time, so a column of C is a vector over
+/// those rows: each step k loads the rows' A[·, k] once and adds it times
+/// B[j, k], broadcast straight from B, into the accumulators of twelve columns
+/// j. No horizontal sums, and each element of B comes from memory once, as
+/// the rows of a batch share it (later groups of 16 rows find the twelve
+/// columns in cache). Every output is summed over k in order, whatever the
+/// thread count.
 @usableFromInline
 func smallGemmNT(
     M: Int, N: Int, K: Int, A: UnsafePointer<Float>, lda: Int, B: UnsafePointer<Float>, ldb: Int,
     accumulate: Bool, C: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    let groups = (N + 3) / 4
-    Parallel.forEach(groups, grain: max(1, 262_144 / max(1, M * K * 4))) { range in
-        for g in range {
-            let j0 = g * 4, cols = min(4, N - j0)
-            var i = 0
-            while i < M {
-                let rows = min(4, M - i)
-                if K % 16 == 0 {
-                    tileNT(rows: rows, cols: cols, K: K, A: A + i * lda, lda: lda, B: B + j0 * ldb, ldb: ldb,
-                           accumulate: accumulate, C: C + i * ldc + j0, ldc: ldc)
-                } else {
-                    for r in 0..<rows {
-                        for j in 0..<cols {
-                            let s = dot(A + (i + r) * lda, B + (j0 + j) * ldb, K)
-                            let c = C + (i + r) * ldc + j0 + j
-                            c.pointee = accumulate ? c.pointee + s : s
+    let groups = (M + 15) / 16, columns = 12  // rows in groups of 16 lanes; 12 accumulators
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: groups * K * 16) { packed in
+        // Group g's rows, transposed: At[g][k][lane] = A[16g + lane][k], zero past M.
+        let At = packed.baseAddress!
+        At.update(repeating: 0, count: groups * K * 16)
+        for i in 0..<M {
+            let g = At + (i / 16) * K * 16 + i % 16
+            for k in 0..<K { g[k * 16] = A[i * lda + k] }
+        }
+        let tiles = (N + columns - 1) / columns
+        Parallel.forEach(tiles, grain: max(1, 262_144 / max(1, groups * 16 * K * columns))) { range in
+            for tile in range {
+                let j0 = tile * columns, n = min(columns, N - j0)
+                // Columns past `n` read column j0 again and are not stored.
+                func b(_ j: Int) -> UnsafePointer<Float> { B + (j < n ? j0 + j : j0) * ldb }
+                for g in 0..<groups {
+                    let rows = min(16, M - 16 * g), c = C + 16 * g * ldc
+                    tile12(K: K, At: At + g * K * 16, b0: b(0), b1: b(1), b2: b(2), b3: b(3), b4: b(4), b5: b(5),
+                           b6: b(6), b7: b(7), b8: b(8), b9: b(9), b10: b(10), b11: b(11)) { j, v in
+                        guard j < n else { return }
+                        if accumulate {
+                            for i in 0..<rows { c[i * ldc + j0 + j] += v[i] }
+                        } else {
+                            for i in 0..<rows { c[i * ldc + j0 + j] = v[i] }
                         }
                     }
                 }
-                i += rows
             }
         }
     }
 }
 
-/// One tile of up to 4 × 4 outputs of `smallGemmNT`; K a multiple of 16.
+/// Twelve columns of C for 16 rows held as lanes: per k one load of the rows'
+/// A[·, k] and twelve B[j, k] broadcast from memory.
 @inline(__always)
-private func tileNT(
-    rows: Int, cols: Int, K: Int, A: UnsafePointer<Float>, lda: Int, B: UnsafePointer<Float>, ldb: Int,
-    accumulate: Bool, C: UnsafeMutablePointer<Float>, ldc: Int
+private func tile12(
+    K: Int, At: UnsafePointer<Float>, b0: UnsafePointer<Float>, b1: UnsafePointer<Float>,
+    b2: UnsafePointer<Float>, b3: UnsafePointer<Float>, b4: UnsafePointer<Float>, b5: UnsafePointer<Float>,
+    b6: UnsafePointer<Float>, b7: UnsafePointer<Float>, b8: UnsafePointer<Float>, b9: UnsafePointer<Float>,
+    b10: UnsafePointer<Float>, b11: UnsafePointer<Float>, out: (Int, SIMD16<Float>) -> Void
 ) {
-    var acc = (
-        SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
-        SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
-        SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
-        SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
-    let a0 = A, a1 = rows > 1 ? A + lda : A, a2 = rows > 2 ? A + 2 * lda : A, a3 = rows > 3 ? A + 3 * lda : A
-    let b0 = B, b1 = cols > 1 ? B + ldb : B, b2 = cols > 2 ? B + 2 * ldb : B, b3 = cols > 3 ? B + 3 * ldb : B
-    var k = 0
-    while k < K {
-        let x0 = load16(a0 + k), x1 = load16(a1 + k), x2 = load16(a2 + k), x3 = load16(a3 + k)
-        let w0 = load16(b0 + k), w1 = load16(b1 + k), w2 = load16(b2 + k), w3 = load16(b3 + k)
-        acc.0.addProduct(x0, w0); acc.1.addProduct(x0, w1); acc.2.addProduct(x0, w2); acc.3.addProduct(x0, w3)
-        acc.4.addProduct(x1, w0); acc.5.addProduct(x1, w1); acc.6.addProduct(x1, w2); acc.7.addProduct(x1, w3)
-        acc.8.addProduct(x2, w0); acc.9.addProduct(x2, w1); acc.10.addProduct(x2, w2); acc.11.addProduct(x2, w3)
-        acc.12.addProduct(x3, w0); acc.13.addProduct(x3, w1); acc.14.addProduct(x3, w2); acc.15.addProduct(x3, w3)
-        k += 16
+    typealias V = SIMD16<Float>
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+    var c6 = V(), c7 = V(), c8 = V(), c9 = V(), c10 = V(), c11 = V()
+    func step(_ k: Int) {
+        let a = load16(At + k * 16)
+        c0.addProduct(a, V(repeating: b0[k])); c1.addProduct(a, V(repeating: b1[k]))
+        c2.addProduct(a, V(repeating: b2[k])); c3.addProduct(a, V(repeating: b3[k]))
+        c4.addProduct(a, V(repeating: b4[k])); c5.addProduct(a, V(repeating: b5[k]))
+        c6.addProduct(a, V(repeating: b6[k])); c7.addProduct(a, V(repeating: b7[k]))
+        c8.addProduct(a, V(repeating: b8[k])); c9.addProduct(a, V(repeating: b9[k]))
+        c10.addProduct(a, V(repeating: b10[k])); c11.addProduct(a, V(repeating: b11[k]))
     }
-    let sums = SIMD16<Float>(
-        horizontalSum(acc.0), horizontalSum(acc.1), horizontalSum(acc.2), horizontalSum(acc.3), horizontalSum(acc.4), horizontalSum(acc.5), horizontalSum(acc.6), horizontalSum(acc.7),
-        horizontalSum(acc.8), horizontalSum(acc.9), horizontalSum(acc.10), horizontalSum(acc.11), horizontalSum(acc.12), horizontalSum(acc.13), horizontalSum(acc.14), horizontalSum(acc.15))
-    for r in 0..<rows {
-        for j in 0..<cols {
-            let c = C + r * ldc + j
-            c.pointee = accumulate ? c.pointee + sums[r * 4 + j] : sums[r * 4 + j]
-        }
-    }
+    for k in 0..<K { step(k) }
+    out(0, c0); out(1, c1); out(2, c2); out(3, c3); out(4, c4); out(5, c5)
+    out(6, c6); out(7, c7); out(8, c8); out(9, c9); out(10, c10); out(11, c11)
 }

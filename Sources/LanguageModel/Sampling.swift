@@ -71,8 +71,7 @@ extension GPT {
             try monitor.checkpoint()
             step += 1
             var stillActive: [Int] = [], rowTokens: [Int32] = []
-            for (i, b) in active.enumerated() {
-                let (token, logp) = sampler.draw(logits + i * V, rng: &rng)
+            for (b, (token, logp)) in zip(active, sampler.draw(rows: active.count, logits, rng: &rng)) {
                 results[b].tokens.append(token)
                 results[b].logProbabilities.append(logp)
                 if token == settings.stopToken {
@@ -96,56 +95,86 @@ extension GPT {
     }
 }
 
-/// Draws one token from a row of logits by temperature, top-k and top-p.
+/// Draws one token from each row of logits by temperature, top-k and top-p.
 struct TokenSampler {
     let V: Int
     let settings: SamplingSettings
-    private var probabilities: [Float]
-    private var order: [Int32]
+    private var probabilities: [Float] = []
+    private var orders: [Int32] = []
 
     init(vocabularySize: Int, settings: SamplingSettings) {
         V = vocabularySize
         self.settings = settings
-        probabilities = [Float](repeating: 0, count: vocabularySize)
-        order = (0..<Int32(vocabularySize)).map { $0 }
     }
 
-    /// The token and its log-probability (see `Generation.logProbabilities`).
-    mutating func draw(_ logits: UnsafePointer<Float>, rng: inout Random) -> (Int32, Float) {
+    /// A token and its log-probability for each of `rows` rows of logits
+    /// (V apart). The rows' uniforms are drawn from `rng` first, one per row
+    /// in order (none when greedy), and the rows are then worked out in
+    /// parallel, so the result does not depend on the thread count.
+    mutating func draw(rows: Int, _ logits: UnsafePointer<Float>, rng: inout Random) -> [(Int32, Float)] {
+        let greedy = settings.temperature <= 0
+        let uniforms = (0..<rows).map { _ in greedy ? 0 : rng.uniform() }
+        let truncates = (settings.topK > 0 && settings.topK < V) || settings.topP < 1
+        if probabilities.count < rows * V { probabilities = [Float](repeating: 0, count: rows * V) }
+        if truncates && orders.count < rows * V { orders = [Int32](repeating: 0, count: rows * V) }
+        let V = self.V, settings = self.settings
+        var drawn = [(Int32, Float)](repeating: (0, 0), count: rows)
+        probabilities.withUnsafeMutableBufferPointer { p in
+            orders.withUnsafeMutableBufferPointer { o in
+                drawn.withUnsafeMutableBufferPointer { out in
+                    let (p, o, out) = (p.baseAddress!, o.baseAddress, out.baseAddress!)
+                    Parallel.forEach(rows) { range in
+                        for r in range {
+                            out[r] = TokenSampler.draw(logits + r * V, V: V, settings: settings, u: uniforms[r],
+                                                       probabilities: p + r * V, order: truncates ? o.map { $0 + r * V } : nil)
+                        }
+                    }
+                }
+            }
+        }
+        return drawn
+    }
+
+    /// The token and its log-probability (see `Generation.logProbabilities`)
+    /// for one row of logits, `u` its uniform; `probabilities` (and `order`,
+    /// when top-k or top-p truncate) are V floats of scratch.
+    private static func draw(
+        _ logits: UnsafePointer<Float>, V: Int, settings: SamplingSettings, u: Double,
+        probabilities: UnsafeMutablePointer<Float>, order: UnsafeMutablePointer<Int32>?
+    ) -> (Int32, Float) {
         let greedy = settings.temperature <= 0
         let inverseTemperature = greedy ? 1 : 1 / settings.temperature
-        let V = self.V
-        let lse: Float = probabilities.withUnsafeMutableBufferPointer { p in
-            for v in 0..<V { p[v] = logits[v] * inverseTemperature }
-            let lse = logSumExp(p.baseAddress!, V)
-            softmaxInPlace(p.baseAddress!, V)
-            return lse
-        }
+        for v in 0..<V { probabilities[v] = logits[v] * inverseTemperature }
+        let lse = logSumExp(probabilities, V)
+        softmaxInPlace(probabilities, V)
         func logProbability(_ v: Int) -> Float { logits[v] * inverseTemperature - lse }
         if greedy {
             var best = 0
             for v in 1..<V where logits[v] > logits[best] { best = v }
             return (Int32(best), logProbability(best))
         }
-        let truncates = (settings.topK > 0 && settings.topK < V) || settings.topP < 1
-        let u = rng.uniform()
-        if !truncates {
+        let p = probabilities
+        guard let order else {
             // The target is a fraction of the same running total it is compared
             // with, so rounding cannot leave it past the end.
             var total = 0.0
-            for v in 0..<V { total += Double(probabilities[v]) }
+            for v in 0..<V { total += Double(p[v]) }
             let target = u * total
             var cumulative = 0.0
             for v in 0..<V {
-                cumulative += Double(probabilities[v])
+                cumulative += Double(p[v])
                 if target < cumulative { return (Int32(v), logProbability(v)) }
             }
-            let last = probabilities.lastIndex { $0 > 0 } ?? V - 1
+            let last = (0..<V).last { p[$0] > 0 } ?? V - 1
             return (Int32(last), logProbability(last))
         }
         // Most likely first; ties by token id so the order is deterministic.
-        let p = probabilities
-        order.sort { p[Int($0)] != p[Int($1)] ? p[Int($0)] > p[Int($1)] : $0 < $1 }
+        for v in 0..<V { order[v] = Int32(v) }
+        var sorted = UnsafeMutableBufferPointer(start: order, count: V)
+        sorted.sort { (a: Int32, b: Int32) -> Bool in
+            let pa = p[Int(a)], pb = p[Int(b)]
+            return pa != pb ? pa > pb : a < b
+        }
         var keep = settings.topK > 0 ? min(settings.topK, V) : V
         if settings.topP < 1 {
             var mass: Float = 0
