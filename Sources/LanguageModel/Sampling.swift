@@ -35,63 +35,24 @@ public struct Generation: Sendable, Equatable {
 }
 
 extension GPT {
-    /// Samples a continuation of each prompt, all prompts at once through one
-    /// KV cache. Prompts may differ in length; each must be non-empty and
-    /// shorter than the context. The same `rng` state gives the same output.
-    /// `monitor`'s checkpoint is passed before each new token; it is told how
-    /// many tokens each sequence has of at most `maxNewTokens`.
+    /// Samples a continuation of each prompt, at most `slots` sequences at a
+    /// time through one KV cache, a finished answer's slot refilled from the
+    /// next prompt (`ContinuousBatch`). Prompts may differ in length; each must
+    /// be non-empty and shorter than the context. The same `rng` state gives the
+    /// same output. `monitor`'s checkpoint is passed before each new token; it is
+    /// told how many tokens are done of all answers' budgets (`maxNewTokens`
+    /// each, or less where the context ends first).
     public func generate<Failure: Error>(prompts: [[Int32]], settings: SamplingSettings, rng: inout Random,
+                                         slots: Int = ContinuousBatch.defaultSlots,
                                          monitor: WorkMonitor<Failure> = .none) throws(Failure) -> [Generation] {
-        let B = prompts.count, V = config.vocabularySize
-        precondition(settings.maxNewTokens >= 0, "generate: maxNewTokens must not be negative")
-        guard B > 0, settings.maxNewTokens > 0 else { return Array(repeating: Generation(), count: B) }
-        precondition(prompts.allSatisfy { !$0.isEmpty && $0.count < config.contextLength },
-                     "generate: each prompt needs 1..<\(config.contextLength) tokens")
-        precondition(prompts.allSatisfy { $0.allSatisfy { $0 >= 0 && Int($0) < V } }, "generate: token id outside 0..<\(V)")
-        let longest = prompts.map(\.count).max()!
-        let capacity = min(config.contextLength, longest + settings.maxNewTokens)
-        let cache = KVCache(config: config, slots: B, capacity: capacity)
-        // Prefill: every prompt token is a row; logits at each prompt's last token.
-        var tokens: [Int32] = [], slots: [Int32] = [], positions: [Int32] = [], lastRows: [Int] = []
-        for (b, prompt) in prompts.enumerated() {
-            tokens += prompt
-            slots += Array(repeating: Int32(b), count: prompt.count)
-            positions += (0..<prompt.count).map(Int32.init)
-            lastRows.append(tokens.count - 1)
-        }
-        var logits = forwardCached(tokens: tokens, slots: slots, positions: positions, logitRows: lastRows, cache: cache)
-        var results = [Generation](repeating: Generation(), count: B)
-        var active = Array(0..<B)
-        var nextPosition = prompts.map { Int32($0.count) }
-        var sampler = TokenSampler(vocabularySize: V, settings: settings)
-        let steps = min(settings.maxNewTokens, capacity - prompts.map(\.count).min()!)
-        var step = 0
-        while !active.isEmpty {
-            monitor.progress(step, of: steps)
+        var batch = ContinuousBatch(self, prompts: prompts, settings: settings, slots: slots)
+        while !batch.isDone {
+            monitor.progress(batch.tokensDone, of: batch.tokenBudget)
             try monitor.checkpoint()
-            step += 1
-            var stillActive: [Int] = [], rowTokens: [Int32] = []
-            for (b, (token, logp)) in zip(active, sampler.draw(rows: active.count, logits, rng: &rng)) {
-                results[b].tokens.append(token)
-                results[b].logProbabilities.append(logp)
-                if token == settings.stopToken {
-                    results[b].stopped = true
-                } else if results[b].tokens.count < settings.maxNewTokens && Int(nextPosition[b]) + 1 < capacity {
-                    stillActive.append(b)
-                    rowTokens.append(token)
-                }
-            }
-            active = stillActive
-            if active.isEmpty {
-                monitor.progress(steps, of: steps)
-                break
-            }
-            let rowSlots = active.map { Int32($0) }, rowPositions = active.map { nextPosition[$0] }
-            for b in active { nextPosition[b] += 1 }
-            logits = forwardCached(tokens: rowTokens, slots: rowSlots, positions: rowPositions,
-                                   logitRows: Array(0..<active.count), cache: cache)
+            batch.step(rng: &rng)
         }
-        return results
+        if batch.tokenBudget > 0 { monitor.progress(batch.tokenBudget, of: batch.tokenBudget) }
+        return batch.results
     }
 }
 

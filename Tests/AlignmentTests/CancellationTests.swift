@@ -129,6 +129,7 @@ import Testing
             try model.generate(prompts: [[1, 2, 3], [4]], settings: SamplingSettings(maxNewTokens: 8), rng: &rng,
                                monitor: Self.monitor(passing: 2, log))
         })
-        #expect(log.reports.map(\.done) == [0, 1, 2] && log.reports.allSatisfy { $0.total == 8 })
+        // Progress counts tokens of both answers: two a step, of 2 × 8.
+        #expect(log.reports.map(\.done) == [0, 2, 4] && log.reports.allSatisfy { $0.total == 16 })
     }
 }

@@ -129,4 +129,44 @@ import Testing
         let tiny = model.generate(prompts: prompts, settings: SamplingSettings(temperature: 1, topP: 1e-6, maxNewTokens: 5), rng: &r3)
         #expect(tiny.map(\.tokens) == greedy.map(\.tokens), "a vanishing nucleus holds only the top token")
     }
+
+    /// Continuous batching: more prompts than slots, each finished answer's
+    /// slot refilled from the next prompt, its old keys and values overwritten.
+    @Test(arguments: [1, 2])
+    func refilledSlotsAnswerAsIfAlone(threads: Int) {
+        Parallel.threads = threads
+        let model = Self.model(Self.cachedConfigs[1])
+        let V = model.config.vocabularySize
+        let prompts: [[Int32]] = [[1, 2, 3], [4], [5, 6, 7, 8, 9, 10], [11, 12], [13], [14, 15, 16, 17], [18, 19, 20]]
+        // Greedy, with a stop token that ends some answers early: each answer is the one it gets alone.
+        var r = Random(seed: 1)
+        let free = model.generate(prompts: [prompts[0]], settings: SamplingSettings(temperature: 0, maxNewTokens: 8), rng: &r)[0]
+        let greedy = SamplingSettings(temperature: 0, maxNewTokens: 8, stopToken: free.tokens[2])
+        let alone = prompts.map { p in model.generate(prompts: [p], settings: greedy, rng: &r)[0] }
+        #expect(Set(alone.map(\.tokens.count)).count > 1, "answers end at different lengths, so slots refill mid-run")
+        for slots in [1, 2, 3, 7] {
+            let together = model.generate(prompts: prompts, settings: greedy, rng: &r, slots: slots)
+            #expect(together.map(\.tokens) == alone.map(\.tokens), "\(slots) slots")
+            for (a, b) in zip(together, alone) {
+                #expect(zip(a.logProbabilities, b.logProbabilities).allSatisfy { abs($0 - $1) < 1e-4 })
+            }
+        }
+        // Sampled through 2 slots: every token's log-probability is the full forward pass's over its own prefix.
+        var s1 = Random(seed: 5), s2 = Random(seed: 5)
+        let sampled = model.generate(prompts: prompts, settings: SamplingSettings(temperature: 1, maxNewTokens: 9, stopToken: 3),
+                                     rng: &s1, slots: 2)
+        #expect(sampled == model.generate(prompts: prompts, settings: SamplingSettings(temperature: 1, maxNewTokens: 9, stopToken: 3),
+                                          rng: &s2, slots: 2))
+        var worst: Float = 0
+        for (prompt, g) in zip(prompts, sampled) {
+            let logits = Self.fullLogits(model, prompt + g.tokens)
+            for (i, token) in g.tokens.enumerated() {
+                let row = Array(logits[((prompt.count - 1 + i) * V)..<((prompt.count + i) * V)])
+                let m = row.max()!
+                let lse = m + Float(portableLog(Double(row.map { expScalar($0 - m) }.reduce(0, +))))
+                worst = max(worst, abs(g.logProbabilities[i] - (row[Int(token)] - lse)))
+            }
+        }
+        #expect(worst < 1e-4)
+    }
 }
