@@ -1,7 +1,8 @@
 /// Matrix products with few rows (2 ≤ M ≤ 64), as when sampling a batch one
 /// token at a time. sgemm packs all of B on every call, which for so few rows
-/// costs more than the product; these kernels stream B once per group of four
-/// rows, straight from where it lies.
+/// costs more than the product; these kernels read B straight from where it
+/// lies, once per group of rows (four for B stored (K, N), sixteen for B
+/// stored (N, K)).
 
 /// C (M, N) = A (M, K) · B (K, N) + beta · C, with beta 0 or 1.
 /// Register tile: 4 rows × 64 columns (16 accumulators of 16 lanes).

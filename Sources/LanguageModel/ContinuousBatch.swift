@@ -27,8 +27,6 @@ public struct ContinuousBatch {
     private var sampler: TokenSampler
     private var next = 0  // the next prompt to start
     private var job: [Int?]  // the prompt each slot is answering
-    private var fresh: [Bool]  // whether a slot's prompt still needs its prefill
-    private var position: [Int32]  // where a slot's next token goes
 
     /// A batch for `prompts` with at most `slots` sequences at once.
     public init(_ model: GPT, prompts: [[Int32]], settings: SamplingSettings, slots: Int = defaultSlots) {
@@ -49,8 +47,6 @@ public struct ContinuousBatch {
         results = Array(repeating: Generation(), count: prompts.count)
         sampler = TokenSampler(vocabularySize: V, settings: settings)
         job = Array(repeating: nil, count: S)
-        fresh = Array(repeating: false, count: S)
-        position = Array(repeating: 0, count: S)
         if settings.maxNewTokens == 0 { finished = prompts.count; next = prompts.count }
         for s in 0..<S { refill(s) }
     }
@@ -68,7 +64,6 @@ public struct ContinuousBatch {
     private mutating func refill(_ s: Int) {
         guard next < prompts.count else { job[s] = nil; return }
         job[s] = next
-        fresh[s] = true
         next += 1
     }
 
@@ -78,17 +73,15 @@ public struct ContinuousBatch {
         var tokens: [Int32] = [], slots: [Int32] = [], positions: [Int32] = [], logitRows: [Int] = [], busy: [Int] = []
         for (s, j) in job.enumerated() {
             guard let j else { continue }
-            if fresh[s] {
+            let answer = results[j].tokens
+            if answer.isEmpty {  // a prompt just started: its prefill
                 tokens += prompts[j]
                 slots += Array(repeating: Int32(s), count: prompts[j].count)
                 positions += (0..<prompts[j].count).map(Int32.init)
-                position[s] = Int32(prompts[j].count)
-                fresh[s] = false
-            } else {
-                tokens.append(results[j].tokens.last!)
+            } else {  // the answer's last token, after the prompt and the tokens before it
+                tokens.append(answer.last!)
                 slots.append(Int32(s))
-                positions.append(position[s])
-                position[s] += 1
+                positions.append(Int32(prompts[j].count + answer.count - 1))
             }
             logitRows.append(tokens.count - 1)
             busy.append(s)
