@@ -48,6 +48,13 @@ public final class FloatBuffer: @unchecked Sendable {
         storage.update(from: other.storage, count: held)
     }
 
+    /// A new buffer holding the same elements.
+    public func copied() -> FloatBuffer {
+        let made = FloatBuffer(count: count, origin: origin)
+        made.copy(from: self)
+        return made
+    }
+
     /// The elements held, `origin..<count`, as an array (for tests and small reads).
     public var array: [Float] { Array(UnsafeBufferPointer(start: storage, count: held)) }
 

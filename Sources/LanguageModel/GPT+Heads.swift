@@ -12,7 +12,7 @@ extension GPT {
         var rng = Random(seed: seed)
         let C = trunk.config.width
         rng.fillNormal(p.pointer + layout.score!, C, std: 1 / Float(C + 1).squareRoot())
-        self.init(config: trunk.config, scalarHead: true, parameters: p, bfloat16: h)
+        self.init(config: trunk.config, scalarHead: true, parameters: p, base: h)
         tokenIDs = trunk.tokenIDs
     }
 
@@ -24,7 +24,7 @@ extension GPT {
         let layout = ParameterLayout(config: other.config, scalarHead: false, precision: other.precision)
         let embedding = other.layout.specs[0].name  // the token embedding comes first in every layout
         let (p, h) = other.tensors(for: layout) { $0 == "lm_head.weight" ? embedding : $0 }
-        self.init(config: other.config, scalarHead: false, parameters: p, bfloat16: h)
+        self.init(config: other.config, scalarHead: false, parameters: p, base: h)
         tokenIDs = other.tokenIDs
     }
 

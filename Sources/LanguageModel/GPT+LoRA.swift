@@ -17,7 +17,7 @@ extension GPT {
             let bound = 1 / Double(spec.shape[1]).squareRoot()
             for i in 0..<spec.count { p.pointer[spec.offset + i] = Float((2 * rng.uniform() - 1) * bound) }
         }
-        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, bfloat16: h, lora: settings)
+        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, base: h, lora: settings)
         made.baseChanged = base.baseChanged
         made.tokenIDs = base.tokenIDs
         return made
@@ -55,7 +55,7 @@ extension GPT {
     /// trains only adapters started from.
     public func withoutAdapters() -> GPT {
         let (p, h) = tensors(for: ParameterLayout(config: config, scalarHead: hasScalarHead, precision: precision))
-        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, bfloat16: h)
+        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, base: h)
         made.baseChanged = baseChanged
         made.tokenIDs = tokenIDs
         return made

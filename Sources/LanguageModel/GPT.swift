@@ -7,9 +7,11 @@ import Kernels
 /// plus `score.weight` read at one position per sequence.
 ///
 /// Parameters and gradients each live in one buffer laid out by `layout`; the
-/// optimiser's moments in two more. A model held in bfloat16 keeps its base
-/// weight matrices in one more buffer, of bfloat16 values, that nothing writes
-/// (copies share it). Gradients are allocated on first use: a model that only
+/// optimiser's moments in two more. A model held in bfloat16, or with adapters,
+/// keeps its base weight matrices in one more buffer that nothing writes
+/// (`BaseMatrices`): copies share it, and a binary32 model with adapters shares
+/// the parameters of the model it was made from (which copies them before it
+/// trains them itself). Gradients are allocated on first use: a model that only
 /// samples or scores never pays for them. Activations are kept for the last
 /// batch shape and reused.
 public final class GPT {
@@ -19,10 +21,14 @@ public final class GPT {
     public let hasScalarHead: Bool
     /// The names and places of the tensors.
     public let layout: ParameterLayout
-    /// All parameters (a bfloat16 model's: all but its base matrices).
-    public let parameters: FloatBuffer
+    /// All parameters but the base matrices when those are held apart.
+    public private(set) var parameters: FloatBuffer
+    /// The base matrices when they are held apart from `parameters`.
+    public let baseMatrices: BaseMatrices?
     /// The base matrices of a model held in bfloat16; nil for binary32.
-    public let bfloat16Weights: BFloat16Buffer?
+    public var bfloat16Weights: BFloat16Buffer? {
+        if case .bfloat16(let b) = baseMatrices { b } else { nil }
+    }
     /// All gradients, laid out like `parameters`; backward adds into them. With
     /// adapters only the trainable tail is held (from `trainableStart`).
     public var gradients: FloatBuffer {
@@ -66,7 +72,7 @@ public final class GPT {
         layout = ParameterLayout(config: config, scalarHead: scalarHead)
         (ropeFrequencies, localRopeFrequencies) = Self.frequencies(config)
         parameters = FloatBuffer(count: layout.count)
-        bfloat16Weights = nil
+        baseMatrices = nil
         var rng = Random(seed: seed)
         let residualStd = 0.02 / Float(2 * config.layers).squareRoot()
         for spec in layout.specs {
@@ -81,20 +87,19 @@ public final class GPT {
     }
 
     /// A model holding `parameters` (laid out by `ParameterLayout(config:scalarHead:lora:precision:)`),
-    /// and with `bfloat16` its base matrices in bfloat16.
-    public init(config: GPTConfig, scalarHead: Bool, parameters: FloatBuffer, bfloat16: BFloat16Buffer? = nil,
+    /// and `base` its base matrices when the layout holds them apart.
+    public init(config: GPTConfig, scalarHead: Bool, parameters: FloatBuffer, base: BaseMatrices? = nil,
                 lora: LoRASettings? = nil) {
         precondition(config.problem == nil, config.problem ?? "")
         precondition(lora.flatMap { $0.problem(for: config) } == nil, lora.flatMap { $0.problem(for: config) } ?? "")
         self.config = config
         self.hasScalarHead = scalarHead
-        layout = ParameterLayout(config: config, scalarHead: scalarHead, lora: lora,
-                                 precision: bfloat16 == nil ? .float32 : .bfloat16)
+        layout = ParameterLayout(config: config, scalarHead: scalarHead, lora: lora, precision: base?.precision ?? .float32)
         precondition(parameters.count == layout.count, "parameter count \(parameters.count) != \(layout.count)")
-        precondition((bfloat16?.count ?? 0) == layout.bfloat16Count, "bfloat16 count \(bfloat16?.count ?? 0) != \(layout.bfloat16Count)")
+        precondition((base?.count ?? 0) == layout.baseMatrixCount, "base matrices \(base?.count ?? 0) != \(layout.baseMatrixCount)")
         (ropeFrequencies, localRopeFrequencies) = Self.frequencies(config)
         self.parameters = parameters
-        bfloat16Weights = bfloat16
+        baseMatrices = base
     }
 
     static func frequencies(_ config: GPTConfig) -> (global: [Float], local: [Float]) {
@@ -104,14 +109,18 @@ public final class GPT {
     }
 
     /// Number of parameters.
-    public var parameterCount: Int { layout.count + layout.bfloat16Count }
+    public var parameterCount: Int { layout.parameterCount }
 
     /// How the base matrices are held.
     public var precision: Precision { layout.precision }
 
     /// A base matrix (or embedding) at `offset` of the layout, as the kernels read it.
     public func matrix(_ offset: Int) -> Weight {
-        if let bfloat16Weights { .bfloat16(bfloat16Weights.pointer + offset) } else { .float(parameters.pointer + offset) }
+        switch baseMatrices {
+        case .bfloat16(let b): .bfloat16(b.pointer + offset)
+        case .float32(let b): .float(b.pointer + offset)
+        case nil: .float(parameters.pointer + offset)
+        }
     }
 
     /// The low-rank adapters' settings; with adapters the base model is frozen and
@@ -125,7 +134,7 @@ public final class GPT {
         let trainable = layout.specs.filter { $0.role.trainsWithAdapters }
         let start = trainable.map(\.offset).min() ?? layout.count
         // Every tensor from there on trains (ParameterLayout adds them last); else hold everything.
-        return layout.specs.allSatisfy { $0.offset < start || $0.role.trainsWithAdapters } ? start : 0
+        return layout.specs.allSatisfy { $0.inBase || $0.offset < start || $0.role.trainsWithAdapters } ? start : 0
     }
 
     /// Number of parameters that train: all of them, or with adapters theirs and a scalar head's.
@@ -150,7 +159,11 @@ public final class GPT {
     /// The optimiser, created on first use with `settings`.
     public func optimizer(_ settings: AdamWSettings = AdamWSettings()) -> AdamW {
         precondition(lora != nil || precision == .float32, "a bfloat16 model trains adapters only: widen it first (converted(to: .float32))")
-        if lora == nil { baseChanged = true }
+        if lora == nil {
+            baseChanged = true
+            // Models with adapters made from this one read these parameters as their base: they keep them.
+            if !isKnownUniquelyReferenced(&parameters) { parameters = parameters.copied() }
+        }
         if let optimizerState { return optimizerState }
         let segments = layout.specs.filter { lora == nil || $0.role.trainsWithAdapters }
             .map { (range: $0.offset..<($0.offset + $0.count), decays: $0.decays) }
@@ -178,21 +191,50 @@ public final class GPT {
     }
 
     /// Bytes held by parameters, gradients, optimiser moments and activations
-    /// (bfloat16 matrices shared with copies counted in each).
+    /// (base matrices shared with other models counted in each).
     public var byteCount: Int {
-        (parameters.count + (gradientStorage?.held ?? 0)) * 4 + (bfloat16Weights?.byteCount ?? 0)
+        (parameters.count + (gradientStorage?.held ?? 0)) * 4 + (baseMatrices?.byteCount ?? 0)
             + (optimizerState?.m.count ?? 0) * 8 + (activations?.byteCount ?? 0)
     }
 
     /// A copy with the same parameters (no gradients, optimiser or activations):
-    /// a frozen reference, or a value model started from a reward model. A
-    /// bfloat16 model's matrices are shared, not copied: nothing writes them.
+    /// a frozen reference, or a value model started from a reward model. Base
+    /// matrices held apart are shared, not copied: nothing writes them.
     public func copy() -> GPT {
-        let p = FloatBuffer(count: parameters.count)
-        p.copy(from: parameters)
-        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: p, bfloat16: bfloat16Weights, lora: lora)
+        let made = GPT(config: config, scalarHead: hasScalarHead, parameters: parameters.copied(), base: baseMatrices, lora: lora)
         made.baseChanged = baseChanged
         made.tokenIDs = tokenIDs
         return made
+    }
+}
+
+/// A model's base weight matrices held apart from its other parameters (see
+/// `ParameterLayout`): in bfloat16, or in binary32 for a model with adapters.
+public enum BaseMatrices {
+    case float32(FloatBuffer)
+    case bfloat16(BFloat16Buffer)
+
+    /// How the values are held.
+    public var precision: Precision {
+        switch self {
+        case .float32: .float32
+        case .bfloat16: .bfloat16
+        }
+    }
+
+    /// Number of values.
+    public var count: Int {
+        switch self {
+        case .float32(let b): b.count
+        case .bfloat16(let b): b.count
+        }
+    }
+
+    /// Bytes held.
+    public var byteCount: Int {
+        switch self {
+        case .float32(let b): b.count * 4
+        case .bfloat16(let b): b.byteCount
+        }
     }
 }

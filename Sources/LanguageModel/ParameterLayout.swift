@@ -29,6 +29,9 @@ public enum ParameterRole: Sendable, Equatable {
 /// How a model holds its base weight matrices: binary32, or bfloat16 (half the
 /// memory; frozen, read by sampling and by frozen references, and by training
 /// that only moves adapters). Norms, biases, heads and adapters are binary32 always.
+/// A bfloat16 model, and a binary32 one with adapters, hold their base matrices
+/// apart from the other parameters, in a buffer that nothing writes and that
+/// copies and adapted models share.
 public enum Precision: String, Sendable, CaseIterable {
     case float32 = "f32"
     case bfloat16 = "bf16"
@@ -42,10 +45,13 @@ public struct ParameterSpec: Sendable, Equatable {
     /// The shape in Hugging Face's layout (GPT-2's Conv1D weights are [in, out],
     /// the Llama family's Linear weights [out, in]).
     public let shape: [Int]
-    /// Where it starts in its buffer: the parameters, or the bfloat16 matrices when `isBFloat16`.
+    /// Where it starts in its buffer: the parameters, or the base matrices when `inBase`.
     public let offset: Int
     /// What it does.
     public let role: ParameterRole
+    /// Whether it is held in the base matrices' buffer, apart from the parameters
+    /// (a base matrix of a model held in bfloat16 or with adapters).
+    public let inBase: Bool
     /// Whether it is held in bfloat16 (a base matrix of a model held so).
     public let isBFloat16: Bool
     /// Number of elements.
@@ -70,8 +76,11 @@ public struct BlockOffsets: Sendable, Equatable {
 /// The ordered size table that carves one buffer into a model's named
 /// tensors, with Hugging Face's names and shapes for its family. The same
 /// layout serves parameters, gradients and both Adam moments. A layout of
-/// `Precision.bfloat16` carves a second buffer, of bfloat16 values, for the
-/// base matrices; the block offsets of matrices are then offsets into it.
+/// `Precision.bfloat16`, or with adapters, carves a second buffer for the base
+/// matrices (`ParameterSpec.inBase`); the block offsets of matrices are then
+/// offsets into it. In bfloat16 the matrices lie packed; in binary32 each lies
+/// where the layout without adapters has it, so that the buffer of a model
+/// without adapters serves, shared, as the base of one with.
 public struct ParameterLayout: Sendable {
     /// Every tensor in buffer order.
     public let specs: [ParameterSpec]
@@ -79,8 +88,12 @@ public struct ParameterLayout: Sendable {
     public let count: Int
     /// How the base matrices are held.
     public let precision: Precision
+    /// Number of values of the base matrices' buffer (0 when they are not held apart).
+    public let baseMatrixCount: Int
     /// Number of bfloat16 values (0 for a binary32 layout).
-    public let bfloat16Count: Int
+    public var bfloat16Count: Int { precision == .bfloat16 ? baseMatrixCount : 0 }
+    /// Number of parameters, wherever they are held.
+    public let parameterCount: Int
     /// Each block's offsets, by layer.
     public let blocks: [BlockOffsets]
     /// Each block's low-rank adapters, by layer (empty without LoRA).
@@ -97,12 +110,17 @@ public struct ParameterLayout: Sendable {
     /// The layout of a model of `config`, with a scalar head (`score.weight`, (1, C)) when `scalarHead`.
     public init(config: GPTConfig, scalarHead: Bool, lora: LoRASettings? = nil, precision: Precision = .float32) {
         let C = config.width, V = config.vocabularySize, KV = config.kvHeads * config.headSize, H = config.hidden
-        var specs: [ParameterSpec] = [], offset = 0, halfOffset = 0
+        // `offset` runs through the parameters, `apart` through the base matrices,
+        // `plain` through the layout this one would be without adapters in binary32.
+        var specs: [ParameterSpec] = [], offset = 0, apart = 0, plain = 0
+        let holdsApart = precision == .bfloat16 || lora != nil
         func add(_ name: String, _ shape: [Int], _ role: ParameterRole) -> Int {
-            let half = precision == .bfloat16 && role.isBaseMatrix
-            let at = half ? halfOffset : offset
-            specs.append(ParameterSpec(name: name, shape: shape, offset: at, role: role, isBFloat16: half))
-            if half { halfOffset += shape.reduce(1, *) } else { offset += shape.reduce(1, *) }
+            let count = shape.reduce(1, *), inBase = holdsApart && role.isBaseMatrix
+            let at = !inBase ? offset : precision == .bfloat16 ? apart : plain
+            specs.append(ParameterSpec(name: name, shape: shape, offset: at, role: role, inBase: inBase,
+                                       isBFloat16: inBase && precision == .bfloat16))
+            if !inBase { offset += count } else { apart += count }
+            plain += count
             return at
         }
         switch config.family {
@@ -167,12 +185,14 @@ public struct ParameterLayout: Sendable {
         head = config.tiedHead || scalarHead ? nil : add("lm_head.weight", [V, C], .matrix)
         score = scalarHead ? add("score.weight", [1, C], .scalarHead) : nil
         baseCount = offset
+        let plainCount = plain  // a binary32 base buffer is as long as the parameters without adapters
         self.lora = lora
         adapters = lora.map { Self.adapters(config: config, settings: $0, add: add) } ?? []
         self.specs = specs
         self.count = offset
         self.precision = precision
-        bfloat16Count = halfOffset
+        baseMatrixCount = !holdsApart ? 0 : precision == .bfloat16 ? apart : plainCount
+        parameterCount = specs.map(\.count).reduce(0, +)
         self.index = Dictionary(uniqueKeysWithValues: specs.enumerated().map { ($1.name, $0) })
     }
 

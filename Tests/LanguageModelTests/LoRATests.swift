@@ -24,7 +24,7 @@ import Testing
     /// frozen tensor has room for a gradient (the buffer holds the trainable tail only).
     static func check(_ model: GPT, _ loss: () -> Double) -> Double {
         let origin = model.gradients.origin
-        if origin == 0 || model.layout.specs.contains(where: { !$0.role.trainsWithAdapters && $0.offset + $0.count > origin }) {
+        if origin == 0 || model.layout.specs.contains(where: { !$0.inBase && !$0.role.trainsWithAdapters && $0.offset + $0.count > origin }) {
             return .infinity
         }
         // Two steps: through SmolLM3's layer without rotary positions an adapter's loss curves enough
@@ -64,7 +64,7 @@ import Testing
         let base = Self.adapted(config, targets: LoRASettings.modules(config.family))
         var settings = base.lora!
         settings.dropout = 0.3
-        let model = GPT(config: config, scalarHead: false, parameters: base.parameters, lora: settings)
+        let model = GPT(config: config, scalarHead: false, parameters: base.parameters, base: base.baseMatrices, lora: settings)
         let (tokens, targets, weights) = (ModelGradientTests.tokens, ModelGradientTests.targets, ModelGradientTests.weights)
         func logits(training: Bool, draws: UInt64) -> [Float] {
             model.training = training
@@ -148,6 +148,42 @@ import Testing
         #expect(before[..<model.layout.baseCount] == after[..<model.layout.baseCount])
         #expect(before[model.layout.baseCount...] != after[model.layout.baseCount...])
         #expect(model.trainableCount == model.layout.count - model.layout.baseCount)
+    }
+
+    /// A binary32 model given adapters reads its frozen matrices from the parameters of
+    /// the model it was made from, and so do its copies: no second copy of the base. That
+    /// model copies its parameters before it trains them itself, so the adapted model's
+    /// base stays as it was; converting and dropping the adapters read the shared buffer.
+    @Test(arguments: [ModelGradientTests.llamaConfigs[0], ModelGradientTests.config])
+    func adaptersShareABinary32BaseUntilItTrains(config: GPTConfig) {
+        let base = ModelGradientTests.model(scalarHead: false, config: config)
+        let before = base.parameters.array
+        let adapted = Self.adapted(config, targets: [LoRASettings.modules(config.family)[0]])
+        let fresh = base.withLoRA(adapted.lora!, seed: 1)
+        fresh.parameters.copy(from: adapted.parameters)  // the same adapters, on `base`
+        guard case .float32(let shared)? = fresh.baseMatrices, case .float32(let again)? = fresh.copy().baseMatrices else {
+            Issue.record("no binary32 base buffer"); return
+        }
+        #expect(shared === base.parameters && again === shared)
+        #expect(fresh.parameterCount == base.parameterCount + fresh.trainableCount)
+        #expect(fresh.parameters.count == fresh.layout.count && fresh.layout.count < base.layout.count)
+        func loss(_ model: GPT, backward: Bool = false) -> Float {
+            model.forward(tokens: ModelGradientTests.tokens, B: 2, T: 6)
+            return model.languageModelLoss(targets: ModelGradientTests.targets, weights: ModelGradientTests.weights,
+                                           backward: backward)
+        }
+        let adaptedLoss = loss(fresh)
+        #expect(adaptedLoss != loss(base))
+        _ = loss(base, backward: true)
+        base.zeroGradients()
+        base.backward()
+        #expect(base.optimizer(AdamWSettings(learningRate: 1e-2)).update(parameters: base.parameters.pointer,
+                                                                         gradients: base.gradients.pointer).applied)
+        #expect(base.parameters !== shared && base.parameters.array != before && shared.array == before)
+        #expect(loss(fresh) == adaptedLoss)
+        #expect(fresh.withoutAdapters().parameters.array == before)
+        let roundTrip = fresh.converted(to: .bfloat16).converted(to: .float32).withoutAdapters().parameters.array
+        #expect(zip(roundTrip, before).allSatisfy { abs($0 - $1) <= abs($1) / 256 } && roundTrip != before)
     }
 
     /// An adapter saved alone names its base folder only while the base is as loaded:

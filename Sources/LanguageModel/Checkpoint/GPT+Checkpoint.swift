@@ -32,7 +32,7 @@ extension GPT {
                                      replacingModel: replacingModel)
         }
         let tensors = layout.specs.map { spec in
-            (name: spec.name, shape: spec.shape, data: spec.isBFloat16 ? matrix(spec.offset) : .float(parameters.pointer + spec.offset))
+            (name: spec.name, shape: spec.shape, data: spec.inBase ? matrix(spec.offset) : .float(parameters.pointer + spec.offset))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -113,7 +113,7 @@ extension GPT {
             if !tiedHead && !buffer { throw ModelFileError.unexpectedTensor(path: file.url(of: name)?.path ?? path, tensor: name) }
         }
         let parameters = FloatBuffer(count: layout.count)
-        for spec in layout.specs where !spec.isBFloat16 {
+        for spec in layout.specs where !spec.inBase {
             try file.readFloats(fileName(spec.name)!, into: parameters.pointer + spec.offset, count: spec.count)
         }
         let bfloat16 = precision == .float32 ? nil : try BFloat16Buffer(count: layout.bfloat16Count) { p in
@@ -121,7 +121,7 @@ extension GPT {
                 try file.readBFloat16(fileName(spec.name)!, into: p + spec.offset, count: spec.count)
             }
         }
-        let model = GPT(config: config, scalarHead: scalarHead, parameters: parameters, bfloat16: bfloat16)
+        let model = GPT(config: config, scalarHead: scalarHead, parameters: parameters, base: bfloat16.map { .bfloat16($0) })
         model.tokenIDs = hf.tokenIDs
         return model
     }
