@@ -30,16 +30,18 @@ let package = Package(
         // Products with bfloat16 weights on AMX tiles or with AVX-512 BF16 (functions carry their own targets).
         .target(name: "CBFloat16"),
         .target(name: "Kernels", dependencies: ["CBLAS", "CMachine", "CBFloat16"], swiftSettings: kernels),
-        .target(name: "LanguageModel", dependencies: ["Kernels", "CFileSystem"], swiftSettings: fast),
+        // Files from elsewhere read as hostile: regular files only, bounded, text as people write it.
+        .target(name: "Files"),
+        .target(name: "LanguageModel", dependencies: ["Kernels", "Files", "CFileSystem"], swiftSettings: fast),
         // A header-only shim: the atomic directory swap that model saves end with.
         .systemLibrary(name: "CFileSystem"),
-        .target(name: "Datasets"),
+        .target(name: "Datasets", dependencies: ["Files"]),
         .target(name: "Alignment", dependencies: ["Kernels", "LanguageModel", "Datasets"], swiftSettings: fast),
         .target(name: "World", dependencies: ["Kernels", "Datasets"], swiftSettings: fast),
         // The HTTP side of `serve reward`: requests in, a score function's rewards out.
         .target(name: "RewardServer", dependencies: [.product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Shell", dependencies: ["Kernels", "LanguageModel", "Datasets", "Alignment", "World", "RewardServer"]),
+        .target(name: "Shell", dependencies: ["Kernels", "Files", "LanguageModel", "Datasets", "Alignment", "World", "RewardServer"]),
         .executableTarget(
             name: "rlhf",
             dependencies: ["Shell", "Kernels", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -54,7 +56,7 @@ let package = Package(
             ],
             swiftSettings: fast),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], exclude: ["Fixtures"], swiftSettings: fast),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "Datasets", "Alignment", "LanguageModel", "Kernels", "World"],
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "Files", "Datasets", "Alignment", "LanguageModel", "Kernels", "World"],
                     resources: [.copy("Transcripts")]),
         .testTarget(name: "WorldTests", dependencies: ["World", "Datasets", "Kernels"]),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Datasets", "LanguageModel", "Kernels"],

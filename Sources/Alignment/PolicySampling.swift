@@ -25,37 +25,35 @@ extension SampledResponse {
 
 /// Drawing responses from a chat policy.
 public enum PolicySampling {
-    /// `k` responses to each prompt, `batchSize` sequences at a time through
-    /// the KV cache; prompts too long for the context keep their last tokens.
-    /// Each batch runs until its last answer ends (no refills: the lessons'
-    /// numbers were measured with these draws; `ContinuousBatch` refills).
-    /// Generation stops at the end of the assistant's turn (`ChatFormat.stopToken`). Passes `monitor`'s checkpoint before each
-    /// batch and reports the responses done after it.
+    /// `k` responses to each prompt, at most `batchSize` sequences at a time
+    /// through one KV cache, a finished answer's slot refilled from the next
+    /// response to draw (`ContinuousBatch`); prompts too long for the context
+    /// keep their last tokens. Generation stops at the end of the assistant's
+    /// turn (`ChatFormat.stopToken`). Passes `monitor`'s checkpoint before each
+    /// token step and reports the responses done after it.
     public static func sample<Failure: Error>(
         _ model: GPT, tokenizer: BPETokenizer, prompts: [String], k: Int = 1, settings: SamplingSettings,
-        rng: inout Random, batchSize: Int = 64, monitor: WorkMonitor<Failure> = .none
+        rng: inout Random, batchSize: Int = ContinuousBatch.defaultSlots, monitor: WorkMonitor<Failure> = .none
     ) throws(Failure) -> [[SampledResponse]] {
         var settings = settings
         settings.stopToken = ChatFormat.stopToken(tokenizer)
         let room = max(1, model.config.contextLength - settings.maxNewTokens)
         let encoded = prompts.map { Array(ChatFormat.promptTokens($0, tokenizer: tokenizer).suffix(room)) }
         let jobs = encoded.indices.flatMap { p in Array(repeating: p, count: k) }
-        var out = [[SampledResponse]](repeating: [], count: prompts.count)
-        var start = 0
+        var batch = ContinuousBatch(model, prompts: jobs.map { encoded[$0] }, settings: settings, slots: batchSize)
         monitor.progress(0, of: jobs.count)
-        while start < jobs.count {
+        while !batch.isDone {
             try monitor.checkpoint()
-            let chunk = Array(jobs[start..<min(start + batchSize, jobs.count)])
-            let generations = model.generate(prompts: chunk.map { encoded[$0] }, settings: settings, rng: &rng,
-                                             slots: batchSize)
-            for (p, g) in zip(chunk, generations) {
-                let body = g.stopped ? Array(g.tokens.dropLast()) : g.tokens
-                out[p].append(SampledResponse(text: tokenizer.decodeText(body).trimmingSpaces(), promptTokens: encoded[p],
-                                              tokens: g.tokens, logProbability: g.logProbabilities.reduce(0, +),
-                                              stopped: g.stopped))
-            }
-            start += batchSize
-            monitor.progress(min(start, jobs.count), of: jobs.count)
+            let before = batch.finished
+            batch.step(rng: &rng)
+            if batch.finished > before { monitor.progress(batch.finished, of: jobs.count) }
+        }
+        var out = [[SampledResponse]](repeating: [], count: prompts.count)
+        for (p, g) in zip(jobs, batch.results) {
+            let body = g.stopped ? Array(g.tokens.dropLast()) : g.tokens
+            out[p].append(SampledResponse(text: tokenizer.decodeText(body).trimmingSpaces(), promptTokens: encoded[p],
+                                          tokens: g.tokens, logProbability: g.logProbabilities.reduce(0, +),
+                                          stopped: g.stopped))
         }
         return out
     }

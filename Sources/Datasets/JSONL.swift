@@ -1,3 +1,4 @@
+import Files
 import Foundation
 
 /// Why a data file could not be read: the file, the line, what was wrong.
@@ -21,27 +22,21 @@ public enum DataFile {
     /// (blocks separated by blank lines). Nothing is returned unless every line
     /// is good: the first bad line is the error.
     public static func read(_ url: URL) throws -> Dataset {
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw DataFileError(path: url.path, line: nil, problem: "no such file")
-        }
-        let data: Data
+        let text: String
         do {
-            data = try Data(contentsOf: url)
+            text = try OutsideFile.text(url.path)  // a BOM dropped, CR LF read as a line break
         } catch {
-            throw DataFileError(path: url.path, line: nil, problem: "cannot read the file (\(error.localizedDescription))")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw DataFileError(path: url.path, line: nil, problem: "the file is not UTF-8 text")
+            throw DataFileError(path: url.path, line: nil, problem: error.problem)
         }
         if url.pathExtension.lowercased() == "jsonl" { return try jsonl(text, path: url.path) }
         let paragraphs = text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }
         return Dataset(records: paragraphs.map(Record.text), source: url.path)
     }
 
-    /// Parses JSONL text.
+    /// Parses JSONL text (line breaks as `Text.normalized` reads them).
     public static func jsonl(_ text: String, path: String) throws -> Dataset {
         var records: [Record] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in Text.normalized(text).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             let record = try parse(trimmed, path: path, line: index + 1)

@@ -81,7 +81,7 @@ public final class BFloat16Buffer: @unchecked Sendable {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 2, alignment: 64)
         pointer = raw.bindMemory(to: UInt16.self, capacity: max(count, 1))
         self.count = count
-        do { try fill(pointer) } catch { raw.deallocate(); throw error }
+        try fill(pointer)  // when it throws, deinit frees the memory (every property is set by then)
     }
 
     deinit { pointer.deallocate() }

@@ -48,6 +48,9 @@ public final class GPT {
     /// The special token ids of the config.json the model was loaded from, written
     /// back when it is saved (nil for a model made here). Copies keep them.
     public var tokenIDs: TokenIDs?
+    /// What loading decided that the files left open (a tied config whose weights
+    /// hold a head of their own), for the loader to tell; empty for most models.
+    public internal(set) var loadNotes: [String] = []
     /// Whether passes are training ones: adapters then drop their inputs (LoRA dropout).
     /// Training steps set it around their forward and backward; it is false otherwise.
     public var training = false

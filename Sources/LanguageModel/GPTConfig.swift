@@ -111,24 +111,34 @@ public struct GPTConfig: Codable, Sendable, Equatable {
         case contextLength = "n_positions", vocabularySize = "vocab_size"
     }
 
-    /// Why a config cannot be used, or nil when it can.
+    /// Why a config cannot be used, or nil when it can; keys as the family's
+    /// config.json names them (GPT-2's n_head, the Llama family's num_attention_heads).
     public var problem: String? {
-        if layers < 1 || layers > 256 { return "n_layer must be between 1 and 256 (is \(layers))" }
-        if heads < 1 || heads > 256 { return "n_head must be between 1 and 256 (is \(heads))" }
-        if width < 1 || width > 16384 { return "n_embd must be between 1 and 16384 (is \(width))" }
-        if headDimension == nil && width % heads != 0 { return "n_embd (\(width)) must be a multiple of n_head (\(heads))" }
+        let gpt2 = family == .gpt2
+        let (layersKey, headsKey, widthKey) = gpt2 ? ("n_layer", "n_head", "n_embd") : ("num_hidden_layers", "num_attention_heads", "hidden_size")
+        let (contextKey, mlpKey, epsKey) = gpt2 ? ("n_positions", "n_inner", "layer_norm_epsilon")
+            : ("max_position_embeddings", "intermediate_size", "rms_norm_eps")
+        if layers < 1 || layers > 256 { return "\(layersKey) must be between 1 and 256 (is \(layers))" }
+        if heads < 1 || heads > 256 { return "\(headsKey) must be between 1 and 256 (is \(heads))" }
+        if width < 1 || width > 16384 { return "\(widthKey) must be between 1 and 16384 (is \(width))" }
+        if headDimension == nil && width % heads != 0 { return "\(widthKey) (\(width)) must be a multiple of \(headsKey) (\(heads))" }
         if let h = headDimension, h < 1 || h > 1024 { return "head_dim must be between 1 and 1024 (is \(h))" }
         if kvHeads < 1 || heads % kvHeads != 0 {
             return "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))"
         }
         if architecture.rotary && headSize % 2 != 0 { return "the head size (\(headSize)) must be even for rotary embeddings" }
+        if architecture.rotary && !(ropeTheta.isFinite && ropeTheta > 0) { return "rope_theta must be a positive number (is \(ropeTheta))" }
+        if let t = localRopeTheta, !(t.isFinite && t > 0) { return "rope_local_base_freq must be a positive number (is \(t))" }
+        if !(normEpsilon.isFinite && normEpsilon > 0 && normEpsilon < 1) {
+            return "\(epsKey) must be a positive number below 1 (is \(normEpsilon))"
+        }
         if let w = slidingWindow, w < 1 { return "sliding_window must be at least 1 (is \(w))" }
         if let s = slidingLayers, s.count != layers { return "layer_types lists \(s.count) layers, not num_hidden_layers (\(layers))" }
         if let r = rotaryLayers, r.count != layers { return "no_rope_layers lists \(r.count) layers, not num_hidden_layers (\(layers))" }
         if let q = queryScalar, !(q.isFinite && q > 0) { return "query_pre_attn_scalar must be a positive number (is \(q))" }
-        if hidden < 1 || hidden > 1 << 17 { return "intermediate_size must be between 1 and 131072 (is \(hidden))" }
+        if hidden < 1 || hidden > 1 << 17 { return "\(mlpKey) must be between 1 and 131072 (is \(hidden))" }
         if contextLength < 1 || contextLength > 65536 {
-            return "n_positions must be between 1 and 65536 (is \(contextLength))"
+            return "\(contextKey) must be between 1 and 65536 (is \(contextLength))"
         }
         if vocabularySize < 1 || vocabularySize > 1 << 20 {
             return "vocab_size must be between 1 and 1048576 (is \(vocabularySize))"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Files
 import Foundation
 import Kernels
 import Shell
@@ -88,11 +89,15 @@ struct RLHF: ParsableCommand {
             if outcome != .finished || !interactive && files.isEmpty { finish(outcome) }
         }
         for file in files {
-            guard FileManager.default.isReadableFile(atPath: file) else {
-                FileHandle.standardError.write(Data("rlhf: cannot read script \(file)\n".utf8))
+            let source: TextSource
+            do {
+                source = try TextSource(contentsOf: file)
+            } catch {
+                let problem = (error as? OutsideFileError)?.problem ?? "\(error)"
+                FileHandle.standardError.write(Data("rlhf: cannot read script \(file): \(problem)\n".utf8))
                 Foundation.exit(2)
             }
-            let outcome = runner.run(try TextSource(contentsOf: file))
+            let outcome = runner.run(source)
             if outcome != .finished { finish(outcome) }
         }
         if (!files.isEmpty || command != nil) && !interactive { finish(.finished) }

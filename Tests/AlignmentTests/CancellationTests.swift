@@ -35,7 +35,9 @@ import Testing
         }
     }
 
-    @Test func samplingStopsAfterTheFirstBatch() throws {
+    /// Sampling passes a checkpoint before each token step: 20 answers of 5 tokens through
+    /// 8 slots finish their first 8 after 5 steps, and the 6th checkpoint stops the work.
+    @Test func samplingStopsBetweenTokenSteps() throws {
         Parallel.threads = 2
         let policy = GPT(config: Self.config, seed: 5)
         let settings = SamplingSettings(temperature: 1, maxNewTokens: 5)
@@ -43,9 +45,9 @@ import Testing
         var rng = Random(seed: 1)
         #expect(Self.stops { () throws(Cancelled) in
             try PolicySampling.sample(policy, tokenizer: Self.tokenizer, prompts: Self.prompts, k: 4, settings: settings, rng: &rng,
-                                      batchSize: 8, monitor: Self.monitor(passing: 1, log))
+                                      batchSize: 8, monitor: Self.monitor(passing: 5, log))
         })
-        #expect(log.checkpoints == 2)
+        #expect(log.checkpoints == 6)
         #expect(log.reports.map(\.done) == [0, 8] && log.reports.allSatisfy { $0.total == 20 })
         // Watched to the end, the same seed gives the same responses as unwatched.
         var a = Random(seed: 1), b = Random(seed: 1)
@@ -97,15 +99,16 @@ import Testing
         var kept = ["What is 3 + 4?": incumbent]
         var rng = Random(seed: 2)
         let log = Log()
-        // 5 prompts × 6 samples is one sampling batch; the scoring's first checkpoint stops it.
+        // 5 prompts × 6 samples of 5 tokens is 5 token steps; the scoring's first checkpoint stops it.
         #expect(Self.stops { () throws(Cancelled) in
             try RejectionSampling.select(policy, tokenizer: Self.tokenizer, prompts: prompts, k: 6, reward: reward,
                                          sampling: SamplingSettings(temperature: 1, maxNewTokens: 5), kept: &kept, rng: &rng,
-                                         monitor: Self.monitor(passing: 1, log))
+                                         monitor: Self.monitor(passing: 5, log))
         })
         #expect(kept == ["What is 3 + 4?": incumbent])
-        #expect(log.reports.map(\.phase) == ["sampling", "sampling", "scoring"])
-        #expect(log.reports.map(\.total) == [30, 30, 31])
+        // Sampling reports as answers end (some end early, at the stop token), then scoring starts.
+        #expect(log.reports.map(\.phase) == ["sampling", "sampling", "sampling", "scoring"])
+        #expect(log.reports.map(\.total) == [30, 30, 30, 31] && log.reports[2].done == 30)
     }
 
     @Test func klStopsWhileComparingLogProbabilities() {
@@ -115,9 +118,10 @@ import Testing
         let log = Log()
         #expect(Self.stops { () throws(Cancelled) in
             try PolicyEvaluation.kl(a, from: b, tokenizer: Self.tokenizer, prompts: Self.prompts, k: 4, maxNewTokens: 6, rng: &rng,
-                                    monitor: Self.monitor(passing: 1, log).phase("measuring KL"))
+                                    monitor: Self.monitor(passing: 6, log).phase("measuring KL"))  // 6 token steps
         })
-        #expect(log.reports.map(\.phase) == ["measuring KL, sampling", "measuring KL, sampling", "measuring KL, comparing log-probabilities"])
+        #expect(log.reports.map(\.phase) == ["measuring KL, sampling", "measuring KL, sampling", "measuring KL, sampling",
+                                             "measuring KL, comparing log-probabilities"])
     }
 
     @Test func generationStopsBetweenTokens() {

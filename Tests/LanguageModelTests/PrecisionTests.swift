@@ -274,6 +274,28 @@ import Testing
         #expect(try GPT.load(from: LlamaCheckpointTests.folder("hf-qwen2")).precision == .float32)
     } }
 
+    /// A model folder whose BF16 weights hold infinity or NaN is refused whole, held in
+    /// bfloat16 or widened, with the tensor and element named (bfloat16 used to free its
+    /// buffer twice on the way out and crash).
+    @Test(arguments: [(UInt8(0x80), UInt8(0x7F), "+inf"), (0xC0, 0x7F, "NaN")])
+    func nonFiniteBF16WeightsRefuseTheModel(low: UInt8, high: UInt8, name: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bf16-nan-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(at: LlamaCheckpointTests.folder("hf-llama"), to: dir)
+        let weights = dir.appendingPathComponent("model.safetensors")
+        let tensor = "model.layers.0.mlp.up_proj.weight"
+        let range = try #require(try SafetensorsFile.open(weights).tensors[tensor]).byteRange
+        let handle = try FileHandle(forUpdating: weights)
+        try handle.seek(toOffset: UInt64(range.lowerBound + 2 * 5))
+        try handle.write(contentsOf: Data([low, high]))
+        try handle.close()
+        for precision in [Precision.bfloat16, .float32] {
+            #expect(throws: CheckpointError.nonFiniteValue(path: weights.path, tensor: tensor, index: 5, value: name)) {
+                try GPT.load(from: dir, precision: precision)
+            }
+        }
+    }
+
     /// A BF16 tensor holding NaN or infinity is refused with file, tensor and element named.
     @Test func nonFiniteBF16IsRefused() throws {
         let dir = try SafetensorsFixtures.makeDirectory()

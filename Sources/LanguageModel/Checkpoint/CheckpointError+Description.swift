@@ -7,6 +7,8 @@ extension CheckpointError: LocalizedError {
         switch self {
         case let .io(path, operation, reason):
             return "\(path): cannot \(operation): \(reason). Check the path and its permissions."
+        case let .refused(path, problem):
+            return "\(path): \(problem)"
         case let .fileTooShort(path, size):
             return "\(path): not a safetensors file: it is \(size) bytes long, shorter than "
                 + "the 8-byte header length that starts every safetensors file. \(resave)"

@@ -5,6 +5,9 @@
 public enum CheckpointError: Error, Equatable, Sendable {
     /// An operating-system call failed (`operation` is e.g. "open for reading").
     case io(path: String, operation: String, reason: String)
+    /// The file was not read as it is: a special file (FIFO, device), or too large.
+    /// `problem` says what it is and what to do.
+    case refused(path: String, problem: String)
     /// The file is shorter than the 8-byte header-length field.
     case fileTooShort(path: String, size: Int)
     /// The header-length field exceeds `Safetensors.maximumHeaderLength`.

@@ -1,3 +1,4 @@
+import Files
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -18,28 +19,59 @@ struct FileDescriptor {
     let path: String
 
     /// Opens `openPath` with `flags` (and `mode` when creating); errors name `path`.
+    /// A file opened to be read must be a regular file (`requireRegular`).
     static func openFile(
         _ openPath: String, flags: Int32, mode: mode_t = 0, reporting path: String, operation: String
     ) throws -> FileDescriptor {
+        let readsAFile = reads(flags)
         while true {
-            let descriptor = open(openPath, flags | O_CLOEXEC, mode)
-            if descriptor >= 0 { return FileDescriptor(rawValue: descriptor, path: path) }
+            let descriptor = open(openPath, flags | O_CLOEXEC | (readsAFile ? O_NONBLOCK : 0), mode)
+            if descriptor >= 0 {
+                let file = FileDescriptor(rawValue: descriptor, path: path)
+                if readsAFile { try file.requireRegular(operation: operation) }
+                return file
+            }
             if errno != EINTR { throw currentError(path: path, operation: operation) }
         }
     }
+
+    /// Whether `flags` open a file (not a directory) only to read it: it is then
+    /// opened without blocking, so that a FIFO can be refused rather than waited on.
+    private static func reads(_ flags: Int32) -> Bool { flags & O_DIRECTORY == 0 && flags & O_ACCMODE == O_RDONLY }
 
     /// Opens `name` inside the open `directory` (`openat`; relative to the
     /// working directory when nil), so that a directory renamed or swapped
     /// meanwhile is still the one read. Nil when nothing is there (`ENOENT`,
     /// or `ENOTDIR` for a file where a directory was named); errors name `path`.
+    /// A file opened to be read must be a regular file (`requireRegular`).
     static func openIfPresent(
         _ name: String, in directory: FileDescriptor?, flags: Int32, reporting path: String, operation: String
     ) throws -> FileDescriptor? {
+        let readsAFile = reads(flags)
         while true {
-            let descriptor = openat(directory?.rawValue ?? AT_FDCWD, name, flags | O_CLOEXEC)
-            if descriptor >= 0 { return FileDescriptor(rawValue: descriptor, path: path) }
+            let descriptor = openat(directory?.rawValue ?? AT_FDCWD, name, flags | O_CLOEXEC | (readsAFile ? O_NONBLOCK : 0))
+            if descriptor >= 0 {
+                let file = FileDescriptor(rawValue: descriptor, path: path)
+                if readsAFile { try file.requireRegular(operation: operation) }
+                return file
+            }
             if errno == ENOENT || errno == ENOTDIR { return nil }
             if errno != EINTR { throw currentError(path: path, operation: operation) }
+        }
+    }
+
+    /// Closes the file and throws unless it is a regular file: a FIFO would
+    /// block a read forever and a device never end.
+    func requireRegular(operation: String) throws {
+        var status = stat()
+        guard fstat(rawValue, &status) == 0 else {
+            defer { closeIgnoringErrors() }
+            throw Self.currentError(path: path, operation: operation)
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            closeIgnoringErrors()
+            throw CheckpointError.refused(path: path,
+                                          problem: OutsideFile.describe(status.st_mode & S_IFMT) + ", not a regular file; give a regular file")
         }
     }
 
@@ -100,13 +132,16 @@ struct FileDescriptor {
         return done
     }
 
-    /// The whole file from its start, read until end of file.
-    func readToEnd() throws -> [UInt8] {
+    /// The whole file from its start, read until end of file; refused past `limit` bytes.
+    func readToEnd(limit: Int = OutsideFile.defaultLimit) throws -> [UInt8] {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
             let count = try chunk.withUnsafeMutableBytes { try readFully(into: $0, at: bytes.count) }
             bytes += chunk[0..<count]
+            if bytes.count > limit {
+                throw CheckpointError.refused(path: path, problem: "more than the \(OutsideFile.bytes(limit)) read here; give a smaller file")
+            }
             if count < chunk.count { return bytes }
         }
     }

@@ -1,3 +1,4 @@
+import Files
 import Foundation
 import Kernels
 
@@ -52,7 +53,8 @@ extension GPT {
     public static func loadAdapter(from directory: URL, onto base: GPT) throws -> GPT {
         let configPath = directory.appendingPathComponent(adapterConfigFileName).path
         func bad(_ reason: String) -> ModelFileError { .badConfig(path: configPath, reason: reason) }
-        guard let data = FileManager.default.contents(atPath: configPath) else { throw bad("cannot be read") }
+        let data: Data
+        do { data = try OutsideFile.data(configPath, limit: ModelDirectorySnapshot.configLimit) } catch { throw bad(error.problem) }
         let json: HeaderJSON
         do { json = try HeaderJSONParser.parse(Array(data)) } catch { throw bad("is not valid JSON (\(error.message))") }
         guard case .string("LORA")? = json["peft_type"] else { throw bad("peft_type is not \"LORA\"; only LoRA adapters load") }

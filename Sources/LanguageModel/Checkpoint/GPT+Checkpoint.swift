@@ -79,7 +79,7 @@ extension GPT {
     public static func load(from snapshot: ModelDirectorySnapshot, precision: Precision? = nil) throws -> GPT {
         let hf = snapshot.config
         let configURL = snapshot.url.appendingPathComponent(configFileName)
-        let config = try hf.engineConfig(path: configURL.path)
+        var config = try hf.engineConfig(path: configURL.path)
         let file = snapshot.weights
         let path = file.files.count == 1 ? file.files[0].url.path
             : snapshot.url.appendingPathComponent(weightsIndexFileName).path
@@ -93,6 +93,7 @@ extension GPT {
         if let labels = hf.numLabels, scalarHead, labels != 1 {
             throw ModelFileError.badConfig(path: configURL.path, reason: "num_labels is \(labels); scalar heads have 1")
         }
+        let notes = try untieAHeadOfItsOwn(&config, scalarHead: scalarHead, file: file, fileName: fileName, configPath: configURL.path)
         let matrices = ParameterLayout(config: config, scalarHead: scalarHead).specs.filter(\.role.isBaseMatrix)
         let precision = precision ?? (matrices.allSatisfy { fileName($0.name).flatMap { file.tensors[$0]?.dtype } == .bfloat16 }
             ? .bfloat16 : .float32)
@@ -123,6 +124,32 @@ extension GPT {
         }
         let model = GPT(config: config, scalarHead: scalarHead, parameters: parameters, base: bfloat16.map { .bfloat16($0) })
         model.tokenIDs = hf.tokenIDs
+        model.loadNotes = notes
         return model
+    }
+
+    /// A config that ties the LM head to the token embedding while the file holds an
+    /// `lm_head.weight` of its own that differs: transformers 5 then keeps the two apart
+    /// ("…both are present in the checkpoints with different values, so we will NOT tie
+    /// them"), and so does this loader, saying so; GPT-2, whose head is tied here, is
+    /// refused. A head equal to the embedding is the tie itself and changes nothing.
+    private static func untieAHeadOfItsOwn(_ config: inout GPTConfig, scalarHead: Bool, file: ModelWeights,
+                                           fileName: (String) -> String?, configPath: String) throws -> [String] {
+        let shape = [config.vocabularySize, config.width]
+        guard config.tiedHead, !scalarHead, file.tensors["lm_head.weight"]?.shape == shape,
+              let embedding = fileName(ParameterLayout(config: config, scalarHead: false).specs[0].name) else { return [] }
+        func floats(_ name: String) throws -> [Float] {
+            var values = [Float](repeating: 0, count: shape[0] * shape[1])
+            try values.withUnsafeMutableBufferPointer { try file.readFloats(name, into: $0.baseAddress!, count: $0.count) }
+            return values
+        }
+        guard try floats("lm_head.weight") != floats(embedding) else { return [] }
+        guard config.family != .gpt2 else {
+            throw ModelFileError.badConfig(path: configPath, reason: "tie_word_embeddings is true, but the weights hold an lm_head.weight "
+                + "that differs from the token embedding; a GPT-2 model here has a tied head only")
+        }
+        config.tiedHead = false
+        return ["config.json ties the LM head to the token embedding, but the weights hold a different lm_head.weight: "
+            + "kept untied, as transformers 5 does (tie_word_embeddings false would say so)"]
     }
 }

@@ -1,3 +1,4 @@
+import Files
 import Foundation
 
 /// The Hugging Face hub's local cache, read offline: a model `ORG/NAME`
@@ -67,9 +68,8 @@ public struct HuggingFaceCache: Sendable {
     /// The commit a ref file names, nil when there is none; a ref that is not a
     /// plain folder name (a path, a huge file) is refused.
     private func readRef(_ url: URL) throws -> String? {
-        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: 256)) ?? Data()
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        guard let data = try? OutsideFile.data(url.path, limit: 256) else { throw HuggingFaceCacheError.badRef(path: url.path) }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, text.count < 128, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw HuggingFaceCacheError.badRef(path: url.path)

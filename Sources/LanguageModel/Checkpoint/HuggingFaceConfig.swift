@@ -86,6 +86,13 @@ struct HuggingFaceConfig: Codable {
         case noRopeLayers = "no_rope_layers", noRopeLayerInterval = "no_rope_layer_interval"
     }
 
+    /// The keys read as whole numbers (sizes, counts, ids of layers).
+    static let wholeNumberKeys: Set<String> = [
+        "vocab_size", "n_positions", "n_ctx", "n_embd", "n_layer", "n_head", "n_inner", "num_labels", "hidden_size",
+        "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "max_position_embeddings",
+        "head_dim", "sliding_window", "sliding_window_pattern", "no_rope_layer_interval",
+    ]
+
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         architectures = try c.decodeIfPresent([String].self, forKey: .architectures)

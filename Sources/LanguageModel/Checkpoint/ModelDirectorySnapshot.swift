@@ -1,3 +1,4 @@
+import Files
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -74,7 +75,7 @@ public struct ModelDirectorySnapshot: Sendable {
             // A sharded checkpoint: each shard opened inside the same directory.
             defer { indexFile.closeIgnoringErrors() }
             let indexPath = url.appendingPathComponent(GPT.weightsIndexFileName).path
-            weights = try ModelWeights(index: Data(try indexFile.readToEnd()), indexPath: indexPath) { shard in
+            weights = try ModelWeights(index: Data(try indexFile.readToEnd(limit: configLimit)), indexPath: indexPath) { shard in
                 let shardURL = url.appendingPathComponent(shard)
                 guard let file = try open(shard, "open for reading") else {
                     throw ModelFileError.badConfig(path: indexPath, reason: "the shard \(shard) that weight_map names is missing")
@@ -95,8 +96,12 @@ public struct ModelDirectorySnapshot: Sendable {
             url: url, config: try decodeConfig(configFile, path: configFile.path), weights: weights,
             tokenizerJSON: try read(GPT.tokenizerFileName),
             tokenizerConfigJSON: try read(TokenizerConfig.fileName),
-            chatTemplateJinja: try read(TokenizerConfig.templateFileName).map { String(decoding: $0, as: UTF8.self) })
+            chatTemplateJinja: try read(TokenizerConfig.templateFileName).map { Text.normalized(String(decoding: $0, as: UTF8.self)) })
     }
+
+    /// The most bytes of config.json or a shard index read: real ones are a few
+    /// kilobytes (an index of thousands of tensors, a few hundred).
+    public static let configLimit = 16 << 20
 
     /// The error for a path that is not a model directory.
     private static func noConfig(_ url: URL) -> ModelFileError {
@@ -105,15 +110,32 @@ public struct ModelDirectorySnapshot: Sendable {
 
     /// config.json's content, decoded.
     private static func decodeConfig(_ file: FileDescriptor, path: String) throws -> HuggingFaceConfig {
+        var data = Data()
         do {
-            return try JSONDecoder().decode(HuggingFaceConfig.self, from: Data(try file.readToEnd()))
+            data = Data(try file.readToEnd(limit: configLimit))
+            return try JSONDecoder().decode(HuggingFaceConfig.self, from: data)
         } catch let error as DecodingError {
-            throw ModelFileError.badConfig(path: path, reason: "config.json is not valid (\(describe(error)))")
+            throw ModelFileError.badConfig(path: path, reason: wholeNumberProblem(data) ?? "config.json is not valid (\(describe(error)))")
+        } catch let error as CheckpointError {
+            throw error
         } catch {
             let reason = (error as? LocalizedError)?.errorDescription ?? "\(error)"
             throw ModelFileError.badConfig(path: path, reason: "cannot read config.json (\(reason))")
         }
     }
+}
+
+/// The first size or count in config.json that is not a whole number an Int holds
+/// (2.5, 1e30), which JSONDecoder reports only as "not valid JSON", without the key.
+private func wholeNumberProblem(_ data: Data) -> String? {
+    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+    for key in HuggingFaceConfig.wholeNumberKeys.sorted() {
+        guard let number = object[key] as? NSNumber else { continue }
+        let value = number.doubleValue
+        if value.rounded() != value { return "\(key) is \(number); it must be a whole number" }
+        if abs(value) >= 0x1p62 { return "\(key) is \(number), past any size this engine takes" }
+    }
+    return nil
 }
 
 /// A decoding error as one line: the key path and what was wrong.

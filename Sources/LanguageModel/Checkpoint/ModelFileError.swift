@@ -23,15 +23,16 @@ public enum ModelFileError: Error, Equatable, Sendable, LocalizedError {
     public var errorDescription: String? {
         switch self {
         case let .badConfig(path, reason):
-            return "\(path): \(reason). A model directory needs a Hugging Face GPT-2 config.json."
+            return "\(path): \(reason). A model directory needs a Hugging Face config.json of a family that runs here "
+                + "(\(GPTConfig.Family.allCases.map(\.rawValue).joined(separator: ", ")))."
         case let .missingTensor(path, tensor):
-            return "\(path): tensor '\(tensor)' is missing. Is this a GPT-2 checkpoint of the shape config.json gives?"
+            return "\(path): tensor '\(tensor)' is missing. Is this a checkpoint of the shape config.json gives?"
         case let .wrongShape(path, tensor, expected, found):
             return "\(path): tensor '\(tensor)' has shape \(found) but config.json implies \(expected). "
                 + "Check that config.json belongs to this model.safetensors."
         case let .unexpectedTensor(path, tensor):
-            return "\(path): unexpected tensor '\(tensor)'; only GPT-2 language models "
-                + "(GPT2LMHeadModel) and scalar-head models (GPT2ForSequenceClassification, 1 label) load here."
+            return "\(path): unexpected tensor '\(tensor)'; only language models (GPT2LMHeadModel, LlamaForCausalLM and their kin) "
+                + "and scalar-head models (…ForSequenceClassification, 1 label) load here."
         case let .notADirectory(path):
             return "\(path) is a file, not a directory; give a directory for the model (its files go inside)."
         case let .holdsModel(path):

@@ -4,6 +4,8 @@ import Foundation
 /// transformers save the template): the chat template and the special tokens it names.
 public enum TokenizerConfig {
     public static let fileName = "tokenizer_config.json", templateFileName = "chat_template.jinja"
+    /// The longest chat template file read: real ones are a few kilobytes.
+    public static let templateLimit = 1 << 20
     /// The special-token variables a template may read, as transformers passes them.
     static let specialTokenKeys = ["bos_token", "eos_token", "unk_token", "pad_token"]
 

@@ -1,3 +1,4 @@
+import Files
 import Foundation
 
 /// Reads and writes tokenizers in the file formats of Hugging Face `tokenizers`
@@ -31,9 +32,9 @@ public enum TokenizerJSON {
         let name = url.lastPathComponent
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try OutsideFile.data(url.path)
         } catch {
-            throw TokenizerError(.unreadable(error.localizedDescription), file: name)
+            throw TokenizerError(.unreadable(error.problem), file: name)
         }
         return try load(data: data, fileName: name)
     }
@@ -126,11 +127,11 @@ public enum TokenizerJSON {
 
         var merges: [(String, String)] = []
         do {
-            let text = String(decoding: try readFile(mergesURL), as: UTF8.self)
+            let text = Text.normalized(String(decoding: try readFile(mergesURL), as: UTF8.self))
             var lineNumber = 0
             for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
                 lineNumber += 1
-                let trimmed = line.hasSuffix("\r") ? line.dropLast() : line[...]
+                let trimmed = line[...]
                 if trimmed.isEmpty || (lineNumber == 1 && trimmed.hasPrefix("#version")) { continue }
                 let parts = trimmed.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -398,9 +399,9 @@ public enum TokenizerJSON {
 
     private static func readFile(_ url: URL) throws -> Data {
         do {
-            return try Data(contentsOf: url)
+            return try OutsideFile.data(url.path)
         } catch {
-            throw TokenizerError(.unreadable(error.localizedDescription))
+            throw TokenizerError(.unreadable(error.problem))
         }
     }
 

@@ -1,3 +1,4 @@
+import Files
 import Foundation
 
 /// Where the lessons are, and where a learner's progress is kept.
@@ -23,11 +24,10 @@ struct LessonLibrary {
                 let parts = stem.split(separator: "-", maxSplits: 1)
                 guard parts.count == 2, let number = Int(parts[0]) else { continue }
                 let path = (folder as NSString).appendingPathComponent(file)
-                guard let data = fm.contents(atPath: path), data.count < 1 << 20 else {
-                    return (nil, looked, "\(path): cannot be read, or is over 1 MiB")
-                }
+                let text: String
+                do { text = try OutsideFile.text(path, limit: 1 << 20) } catch { return (nil, looked, error.localizedDescription) }
                 do {
-                    lessons.append(try Lesson(number: number, name: String(parts[1]), text: String(decoding: data, as: UTF8.self)))
+                    lessons.append(try Lesson(number: number, name: String(parts[1]), text: text))
                 } catch {
                     return (nil, looked, "\(path): \(error)")
                 }
@@ -55,8 +55,8 @@ struct LessonProgress {
     static func load(environment: [String: String] = ProcessInfo.processInfo.environment) -> LessonProgress {
         let path = environment["RLHF_HOME"].map { $0 + "/lesson-progress" } ?? environment["HOME"].map { $0 + "/.rlhf/lesson-progress" }
         var progress = LessonProgress(path: path)
-        guard let path, let data = FileManager.default.contents(atPath: path), data.count < 65536 else { return progress }
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        guard let path, let text = try? OutsideFile.text(path, limit: 65536) else { return progress }
+        for line in text.split(separator: "\n") {
             let f = line.split(separator: " ")
             if f.count == 2, let n = Int(f[0]), let step = Int(f[1]), (1...999).contains(n), (0...10_000).contains(step) {
                 progress.positions[n] = step

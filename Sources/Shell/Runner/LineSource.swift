@@ -1,3 +1,4 @@
+import Files
 import Foundation
 
 /// Where command lines come from: a terminal, piped input, a script file.
@@ -18,18 +19,18 @@ public final class TextSource: LineSource {
     private var lines: [Substring]
     private var index = 0
 
-    /// The lines of `text`, reported as `name` in errors.
+    /// The lines of `text`, reported as `name` in errors; Windows line endings
+    /// and a byte order mark read as an editor shows them (`Text.normalized`).
     public init(_ text: String, name: String?) {
         self.name = name
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = Text.normalized(text).split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last == "" { lines.removeLast() }
         self.lines = lines
     }
 
-    /// The lines of the file at `path`.
+    /// The lines of the regular file at `path`.
     public convenience init(contentsOf path: String) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        self.init(String(decoding: data, as: UTF8.self), name: path)
+        self.init(try OutsideFile.text(path), name: path)
     }
 
     public func next(prompt: String) -> String? {

@@ -1,4 +1,5 @@
 import Kernels
+import Files
 import Foundation
 
 /// The one input loop: reads lines from a source, joins `\` continuations,
@@ -136,8 +137,8 @@ public final class Runner {
         let source: TextSource
         do {
             source = try TextSource(contentsOf: path)
-        } catch {
-            throw ScriptStopped(message: "error: cannot read script \(path) (\(error.localizedDescription))")
+        } catch let error as OutsideFileError {
+            throw ScriptStopped(message: "error: cannot read script \(path): \(error.problem)")
         }
         switch run(source, depth: depth + 1) {
         case .finished, .quit: return

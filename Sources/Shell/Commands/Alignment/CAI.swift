@@ -1,5 +1,6 @@
 import Alignment
 import Datasets
+import Files
 import Foundation
 import Kernels
 import LanguageModel
@@ -136,8 +137,12 @@ extension Commands {
     /// The principles of the constitution file at `path`, or an error at
     /// the constitution= option when it cannot be read or holds none.
     static func constitutionPrinciples(_ path: String, _ invocation: Invocation) throws -> [String] {
-        guard let text = try? String(contentsOfFile: (path as NSString).expandingTildeInPath, encoding: .utf8) else {
-            throw invocation.error("cannot read the constitution \(path); give constitution=FILE, one principle a line", at: "constitution")
+        let text: String
+        do {
+            text = try OutsideFile.text((path as NSString).expandingTildeInPath, limit: 1 << 20)
+        } catch {
+            throw invocation.error("cannot read the constitution \(path): \(error.problem); give constitution=FILE, one principle a line",
+                                   at: "constitution")
         }
         let constitution = ConstitutionalAI.principles(text)
         guard !constitution.isEmpty else {

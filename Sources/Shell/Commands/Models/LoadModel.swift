@@ -1,4 +1,5 @@
 import Datasets
+import Files
 import Foundation
 import LanguageModel
 
@@ -78,6 +79,7 @@ extension Commands {
     static func describeLoaded(_ name: String, _ entry: ModelEntry, from: String? = nil) -> String {
         "\(name): loaded \(formatCount(entry.model.parameterCount))\(entry.model.precision == .bfloat16 ? " parameters (bf16)" : " parameters") from \(from ?? entry.origin)"
             + (entry.tokenizer == nil ? " (no tokenizer found)" : entry.tokenizer?.chatTemplate != nil ? " with its chat template" : "")
+            + entry.model.loadNotes.map { "\nnote: " + $0 }.joined()
     }
 
     /// The model directory at `typed` with its tokenizer and chat template (or
@@ -109,11 +111,13 @@ extension Commands {
                 }
                 templateText = named.source
             } else {
-                guard let data = FileManager.default.contents(atPath: url.path) else {
+                do {
+                    templateText = try OutsideFile.text(url.path, limit: TokenizerConfig.templateLimit)
+                } catch {
                     let names = NamedChatTemplate.all.map(\.name).joined(separator: ", ")
-                    throw invocation.error("cannot read the chat template \(file) (a file, or one of the formats \(names))", at: "chat_template")
+                    throw invocation.error("cannot read the chat template \(file): \(error.problem) (give a file, or one of the formats \(names))",
+                                           at: "chat_template")
                 }
-                templateText = String(decoding: data, as: UTF8.self)
             }
         }
         if tokenizer != nil, snapshot.tokenizerConfigJSON != nil || templateText != nil {
@@ -131,6 +135,30 @@ extension Commands {
         return ModelEntry(model: model, tokenizer: tokenizer, origin: typed, chat: snapshot.isChatModel || tokenizer?.chatTemplate != nil)
     }
 
+    /// The model folder an adapter folder's adapter_config.json names as its base
+    /// (`base_model_name_or_path`), or why there is none to load.
+    static func adapterBase(_ dir: URL) -> Result<String, Reason> {
+        let data: Data
+        do {
+            data = try OutsideFile.data(dir.appendingPathComponent(GPT.adapterConfigFileName).path, limit: ModelDirectorySnapshot.configLimit)
+        } catch {
+            return .failure(Reason("its adapter_config.json cannot be read (\(error.problem))"))
+        }
+        guard let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            return .failure(Reason("its adapter_config.json is not a JSON object"))
+        }
+        guard let path = config["base_model_name_or_path"] as? String, !path.isEmpty else {
+            return .failure(Reason("its adapter_config.json names no base_model_name_or_path"))
+        }
+        guard OutsideFile.isRegular((path as NSString).expandingTildeInPath + "/config.json") else {
+            return .failure(Reason("the base its adapter_config.json names, \(path), is not a model folder here"))
+        }
+        return .success(path)
+    }
+
+    /// Why something could not be found, as a phrase.
+    struct Reason: Error { let message: String; init(_ message: String) { self.message = message } }
+
     /// A PEFT adapter folder on a copy of its base: base=MODEL, or the model folder
     /// adapter_config.json's base_model_name_or_path names (relative to the working directory).
     static func loadAdapter(_ name: String, _ dir: URL, _ typed: String, _ invocation: Invocation, _ s: Session) throws -> CommandOutput {
@@ -138,12 +166,12 @@ extension Commands {
         if let baseName = invocation.optional("base") {
             base = try s.model(baseName, in: invocation, argument: "base")
         } else {
-            let config = (try? Data(contentsOf: dir.appendingPathComponent(GPT.adapterConfigFileName))).flatMap {
-                try? JSONSerialization.jsonObject(with: $0) as? [String: Any]
-            }
-            guard let path = config?["base_model_name_or_path"] as? String,
-                  FileManager.default.fileExists(atPath: (path as NSString).expandingTildeInPath + "/config.json") else {
-                throw invocation.error("\(typed) is a LoRA adapter; give base=MODEL, the loaded model it was trained on", at: "PATH")
+            let path: String
+            switch adapterBase(dir) {
+            case .success(let found): path = found
+            case .failure(let why):
+                throw invocation.error("\(typed) is a LoRA adapter, and \(why.message); give base=MODEL, the loaded model it was trained on",
+                                       at: "PATH")
             }
             let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
             let snapshot = try ModelDirectorySnapshot.open(url)
