@@ -37,7 +37,7 @@ let package = Package(
         .systemLibrary(name: "CFileSystem"),
         .target(name: "Datasets", dependencies: ["Files"]),
         .target(name: "Alignment", dependencies: ["Kernels", "LanguageModel", "Datasets"], swiftSettings: fast),
-        .target(name: "World", dependencies: ["Kernels", "Datasets"], swiftSettings: fast),
+        .target(name: "World", dependencies: ["Kernels", "Files", "Datasets"], swiftSettings: fast),
         // The HTTP side of `serve reward`: requests in, a score function's rewards out.
         .target(name: "RewardServer", dependencies: [.product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "Logging", package: "swift-log")]),

@@ -197,13 +197,13 @@ extension Record {
 }
 
 extension DataFile {
-    /// Writes `records` as JSONL to `url`, atomically (a temporary file, then a rename).
+    /// Writes `records` as JSONL to `url`, whole or not at all (`AtomicFile`).
     public static func write(_ records: [Record], to url: URL) throws {
         let text = records.map { $0.jsonLine + "\n" }.joined()
         do {
-            try Data(text.utf8).write(to: url, options: .atomic)
+            try AtomicFile.write(Data(text.utf8), to: url)
         } catch {
-            throw DataFileError(path: url.path, line: nil, problem: "cannot write the file (\(error.localizedDescription))")
+            throw DataFileError(path: url.path, line: nil, problem: error.problem)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Datasets
+import Files
 import Foundation
 import Kernels
 
@@ -48,7 +49,7 @@ extension World {
         }
         try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         for f in files {
-            try Data(f.text.utf8).write(to: directory.appendingPathComponent(f.name), options: .atomic)
+            try AtomicFile.write(Data(f.text.utf8), to: directory.appendingPathComponent(f.name))
         }
         return files.map(\.name)
     }

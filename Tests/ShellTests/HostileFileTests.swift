@@ -143,6 +143,24 @@ import Glibc
         #expect(out.components(separatedBy: "note:").count == 2, "only the untied one has a note: \(out)")
     }
 
+    /// `save data` removes the hidden file a killed save to the same place left (its
+    /// process gone), keeps one whose process still runs, and leaves nothing of its own.
+    @Test func aSaveRemovesWhatKilledSavesLeftBesideIt() throws {
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = finished.processIdentifier
+        try write("in.jsonl", Array("{\"text\": \"a b\"}\n".utf8))
+        try write(".out.jsonl.rlhf-save-\(dead)-1f", Array(repeating: UInt8(ascii: "x"), count: 100_000))
+        try write(".out.jsonl.rlhf-save-\(getpid())-2e", [1])  // a save still under way
+        let out = run("load data d \(path("in.jsonl"))\nsave data d \(path("out.jsonl"))")
+        #expect(!out.contains("error"), "\(out)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
+        #expect(names == [".out.jsonl.rlhf-save-\(getpid())-2e", "in.jsonl", "out.jsonl"])
+        #expect(try String(contentsOfFile: path("out.jsonl"), encoding: .utf8) == "{\"text\": \"a b\"}\n")
+    }
+
     /// An adapter folder whose adapter_config.json is broken says so, not only "give base=".
     @Test func aBrokenAdapterConfigIsNamed() throws {
         try FileManager.default.createDirectory(atPath: path("adapter"), withIntermediateDirectories: true)

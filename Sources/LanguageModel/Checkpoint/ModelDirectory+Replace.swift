@@ -1,4 +1,5 @@
 import CFileSystem
+import Files
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -9,10 +10,6 @@ import Darwin
 #endif
 
 extension ModelDirectory {
-    /// What the hidden directories a save builds in have after the target's
-    /// name: `.NAME.rlhf-save-PID-RANDOM`, beside the target.
-    static let buildingMarker = ".rlhf-save-"
-
     /// Puts a new model directory at `url` as a whole:
     ///
     /// 1. refuses a target that holds other files than a model's, or a model
@@ -46,9 +43,9 @@ extension ModelDirectory {
         } catch {
             throw CheckpointError.io(path: parent.path, operation: "create directory", reason: error.localizedDescription)
         }
-        removeLeftovers(of: target)
+        AtomicFile.removeLeftovers(of: target)
 
-        let building = parent.appendingPathComponent(buildingName(for: target))
+        let building = parent.appendingPathComponent(AtomicFile.temporaryName(for: target))
         guard mkdir(building.path, 0o755) == 0 else {
             throw FileDescriptor.currentError(path: building.path, operation: "create directory")
         }
@@ -77,27 +74,6 @@ extension ModelDirectory {
         // The process's working directory moved with the old directory: follow the path.
         if wasWorkingDirectory { _ = chdir(target.path) }
         FileDescriptor.synchronizeDirectory(parent.path)
-    }
-
-    /// `.NAME.rlhf-save-PID-RANDOM`: a fresh hidden name beside `target`.
-    static func buildingName(for target: URL) -> String {
-        "." + target.lastPathComponent + buildingMarker + "\(getpid())-"
-            + String(UInt32.random(in: .min ... .max), radix: 16)
-    }
-
-    /// Removes the hidden directories beside `target` that saves of it left
-    /// when they were killed: those whose process no longer runs. Failures
-    /// are ignored (what is left is removed next time).
-    static func removeLeftovers(of target: URL) {
-        let parent = target.deletingLastPathComponent()
-        let prefix = "." + target.lastPathComponent + buildingMarker
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return }
-        for name in names where name.hasPrefix(prefix) {
-            guard let process = pid_t(name.dropFirst(prefix.count).prefix { $0 != "-" }), process > 0,
-                  kill(process, 0) != 0, errno == ESRCH
-            else { continue }
-            try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
-        }
     }
 
     /// Swaps the directory entries `a` and `b` in one atomic step.

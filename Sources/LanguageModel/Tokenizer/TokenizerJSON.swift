@@ -51,9 +51,9 @@ public enum TokenizerJSON {
     /// Writes `tokenizer` as a `tokenizer.json` file.
     public static func save(_ tokenizer: BPETokenizer, to url: URL) throws {
         do {
-            try Data(jsonText(for: tokenizer).utf8).write(to: url, options: .atomic)
+            try AtomicFile.write(Data(jsonText(for: tokenizer).utf8), to: url)
         } catch {
-            throw TokenizerError(.unreadable(error.localizedDescription), file: url.lastPathComponent)
+            throw TokenizerError(.unreadable(error.problem), file: url.lastPathComponent)
         }
     }
 

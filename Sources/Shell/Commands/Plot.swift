@@ -1,3 +1,4 @@
+import Files
 import Foundation
 
 extension Commands {
@@ -50,9 +51,9 @@ extension Commands {
     /// Writes `chart` as an SVG picture to `file`, or an error at `argument`.
     static func writeSVG(_ chart: Chart, title: String, to file: String, _ invocation: Invocation, argument: String) throws -> CommandOutput {
         do {
-            try Data(chart.svg(title: title).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+            try AtomicFile.write(Data(chart.svg(title: title).utf8), to: URL(fileURLWithPath: file))
         } catch {
-            throw invocation.error("cannot write \(file): \(error.localizedDescription)", at: argument)
+            throw invocation.error("cannot write \(file): \(error.problem)", at: argument)
         }
         return CommandOutput("wrote \(file)")
     }

@@ -71,6 +71,6 @@ struct LessonProgress {
         guard let path else { return }
         let text = positions.keys.sorted().map { "\($0) \(positions[$0]!)" }.joined(separator: "\n") + "\n"
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try? text.write(toFile: path, atomically: true, encoding: .utf8)
+        try? AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: path))
     }
 }
