@@ -43,7 +43,12 @@ public enum AtomicFile {
         removeLeftovers(of: target)
         let temporary = parent.appendingPathComponent(temporaryName(for: target)).path
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw fail("create a file beside it") }
+        guard fd >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR {
+                throw OutsideFileError(path: url.path, problem: "its folder \(parent.path) does not exist; make it first or give another path")
+            }
+            throw fail("create a file beside it")
+        }
         var written = 0
         let wrote = data.withUnsafeBytes { raw -> Bool in
             while written < raw.count {

@@ -3,6 +3,8 @@
 /// comparisons, + -, ~, * / // %, **, unary, filters and tests, postfix, primary).
 extension JinjaParser {
     mutating func expression() throws -> JinjaExpr {
+        try enter()
+        defer { depth -= 1 }
         let value = try ternaryFree()
         guard accept(.name("if")) else { return value }
         let condition = try ternaryFree()
@@ -23,7 +25,9 @@ extension JinjaParser {
     }
 
     fileprivate mutating func not() throws -> JinjaExpr {
-        accept(.name("not")) ? .not(try not()) : try comparison()
+        try enter()
+        defer { depth -= 1 }
+        return accept(.name("not")) ? .not(try not()) : try comparison()
     }
 
     fileprivate mutating func comparison() throws -> JinjaExpr {
@@ -79,12 +83,16 @@ extension JinjaParser {
     }
 
     fileprivate mutating func unary() throws -> JinjaExpr {
+        try enter()
+        defer { depth -= 1 }
         if accept(.op("-")) { return try filtered(.negate(try unary(filtered: false))) }
         if accept(.op("+")) { return try unary() }
         return try unary(filtered: true)
     }
 
     fileprivate mutating func unary(filtered: Bool) throws -> JinjaExpr {
+        try enter()
+        defer { depth -= 1 }
         if accept(.op("-")) { return .negate(try unary(filtered: false)) }
         let value = try postfix(try primary())
         return filtered ? try self.filtered(value) : value

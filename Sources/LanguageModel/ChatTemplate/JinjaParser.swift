@@ -54,6 +54,14 @@ struct JinjaParser {
     var tokens: [JinjaLexer.Token] = []
     var position = 0
     var line = 0
+    /// How deep the block, and the expression, being read are nested (`JinjaLimits.nesting`).
+    var blockDepth = 0, depth = 0
+
+    /// Counts one level of an expression's nesting; throws past `JinjaLimits.nesting`.
+    mutating func enter() throws {
+        depth += 1
+        if depth > JinjaLimits.nesting { throw JinjaError("an expression nests deeper than \(JinjaLimits.nesting) levels", line: line) }
+    }
 
     /// The template's statements.
     static func parse(_ source: String) throws -> [JinjaNode] {
@@ -67,6 +75,9 @@ struct JinjaParser {
     private mutating func block(
         _ segments: inout ArraySlice<JinjaLexer.Segment>, until: Set<String>
     ) throws -> ([JinjaNode], (keyword: String, line: Int)?) {
+        blockDepth += 1
+        defer { blockDepth -= 1 }
+        if blockDepth > JinjaLimits.nesting { throw JinjaError("blocks nest deeper than \(JinjaLimits.nesting) levels", line: line) }
         var nodes: [JinjaNode] = []
         while let segment = segments.popFirst() {
             switch segment {

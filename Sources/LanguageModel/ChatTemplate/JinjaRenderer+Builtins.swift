@@ -80,12 +80,14 @@ extension JinjaRenderer {
                 guard case .int(let i) = v else { throw fail("range() takes integers") }
                 return i
             }
-            switch bounds.count {
-            case 1: return .list((0..<max(0, bounds[0])).map(JinjaValue.int))
-            case 2: return .list(stride(from: bounds[0], to: bounds[1], by: 1).map(JinjaValue.int))
-            case 3 where bounds[2] != 0: return .list(stride(from: bounds[0], to: bounds[1], by: bounds[2]).map(JinjaValue.int))
-            default: throw fail("range() takes 1 to 3 integers")
-            }
+            guard (1...3).contains(bounds.count), bounds.count < 3 || bounds[2] != 0 else { throw fail("range() takes 1 to 3 integers") }
+            let (start, stop) = bounds.count == 1 ? (0, bounds[0]) : (bounds[0], bounds[1])
+            let step = bounds.count == 3 ? bounds[2] : 1
+            // The items' count; the distance between two Ints fits a UInt even where their difference overflows an Int.
+            let span = step > 0 ? (stop > start ? UInt(bitPattern: stop &- start) : 0) : (start > stop ? UInt(bitPattern: start &- stop) : 0)
+            let count = span == 0 ? 0 : (span - 1) / step.magnitude + 1
+            try JinjaBudget.list(count > UInt(Int.max) ? .max : Int(count), "range()", line: line)
+            return .list(stride(from: start, to: stop, by: step).map(JinjaValue.int))
         case .method(let receiver, let name):
             return try method(receiver, name, args)
         case .undefined(let what):
@@ -110,7 +112,10 @@ extension JinjaRenderer {
         }
         if case .dict(let d) = receiver {
             switch name {
-            case "items": return .list(d.keys.map { .list([.string($0), d[$0]]) })
+            case "items":
+                let pairs = JinjaValue.list(d.keys.map { .list([.string($0), d[$0]]) })
+                try JinjaBudget.nesting(pairs, line: line)
+                return pairs
             case "keys": return .list(d.keys.map(JinjaValue.string))
             case "values": return .list(d.values)
             default:  // get
@@ -139,7 +144,9 @@ extension JinjaRenderer {
         case "capitalize": return .string(Self.capitalize(s))
         case "replace":
             guard let old = try string(0), let new = try string(1) else { throw fail("replace() takes two strings") }
-            return .string(Self.replace(s, old, new, count: args.count > 2 ? args[2].number.map { Int($0) } ?? -1 : -1))
+            let count = args.count > 2 ? args[2].number.map { Int($0) } ?? -1 : -1
+            try JinjaBudget.string(Self.replacedSize(s, old, new, count: count), "replace()", line: line)
+            return .string(Self.replace(s, old, new, count: count))
         case "find":
             guard let needle = try string(0) else { throw fail("find() takes a string") }
             guard let r = s.range(of: needle) else { return .int(-1) }
@@ -149,7 +156,7 @@ extension JinjaRenderer {
             return .int(s.components(separatedBy: needle).count - 1)
         case "join":
             guard let items = args.first else { throw fail("join() takes a list") }
-            return .string(try iterate(items).map(\.text).joined(separator: s))
+            return .string(try joined(try iterate(items), separator: s))
         case "isdigit": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal })
         default:  // isspace
             return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(Self.isPythonSpace))
@@ -179,7 +186,7 @@ extension JinjaRenderer {
         case "lower": return .string(value.text.lowercased())
         case "capitalize": return .string(Self.capitalize(value.text))
         case "title": return .string(Self.title(value.text))
-        case "string", "safe": return .string(value.text)
+        case "string", "safe": return .string(try text(value, "the \(name) filter"))
         case "tojson":
             var indent: Int? = nil
             if case .int(let n)? = argument(0, "indent") { indent = n }
@@ -189,7 +196,7 @@ extension JinjaRenderer {
             if case .string(let s)? = argument(0, "d") { separator = s }
             var items = try iterate(value)
             if case .string(let key)? = argument(1, "attribute") { items = try items.map { try attribute($0, key) } }
-            return .string(items.map(\.text).joined(separator: separator))
+            return .string(try joined(items, separator: separator))
         case "default", "d":
             let fallback = argument(0, "default_value") ?? .string("")
             let boolean = argument(1, "boolean")?.isTrue ?? false
@@ -225,10 +232,14 @@ extension JinjaRenderer {
             guard case .string(let old)? = argument(0, "old"), case .string(let new)? = argument(1, "new") else {
                 throw fail("replace takes two strings")
             }
-            return .string(Self.replace(value.text, old, new, count: -1))
+            let s = try text(value, "the replace filter")
+            try JinjaBudget.string(Self.replacedSize(s, old, new, count: -1), "the replace filter", line: line)
+            return .string(Self.replace(s, old, new, count: -1))
         case "items":
             guard case .dict(let d) = value else { return .list([]) }
-            return .list(d.keys.map { .list([.string($0), d[$0]]) })
+            let pairs = JinjaValue.list(d.keys.map { .list([.string($0), d[$0]]) })
+            try JinjaBudget.nesting(pairs, line: line)
+            return pairs
         case "selectattr", "rejectattr":
             guard case .string(let key)? = args.first else { throw fail("\(name) takes an attribute name") }
             let selecting = name == "selectattr"
@@ -351,6 +362,26 @@ extension JinjaRenderer {
         return parts + [String(rest)]
     }
 
+    /// `items` printed and joined by `separator`, within the character limit.
+    func joined(_ items: [JinjaValue], separator: String) throws -> String {
+        var size = max(0, items.count - 1) * separator.utf8.count
+        for item in items {
+            try JinjaBudget.printable(item, "join", line: line)
+            if case .string(let s) = item { size += s.utf8.count } else { size += item.printedSize(upTo: JinjaLimits.characters) }
+            try JinjaBudget.string(size, "join", exact: false, line: line)
+        }
+        return items.map(\.text).joined(separator: separator)
+    }
+
+    /// The UTF-8 length `replace` would give (Python's: an empty `old` matches
+    /// between every two characters and at both ends), without building it.
+    static func replacedSize(_ s: String, _ old: String, _ new: String, count: Int) -> Int {
+        let found = old.isEmpty ? s.count + 1 : s.components(separatedBy: old).count - 1
+        let done = count < 0 ? found : min(found, count)
+        let (grown, overflow) = done.multipliedReportingOverflow(by: new.utf8.count)
+        return overflow ? .max : s.utf8.count - done * old.utf8.count + grown
+    }
+
     static func replace(_ s: String, _ old: String, _ new: String, count: Int) -> String {
         guard count >= 0 else { return s.replacingOccurrences(of: old, with: new) }
         var out = ""
@@ -385,8 +416,11 @@ extension JinjaRenderer {
 /// transformers' `tojson` filter: `json.dumps(value, ensure_ascii=False, indent=indent)`.
 enum JinjaJSON {
     static func encode(_ value: JinjaValue, indent: Int?, level: Int, renderer: JinjaRenderer) throws -> String {
-        func container(_ items: [String], _ open: String, _ close: String) -> String {
+        func container(_ items: [String], _ open: String, _ close: String) throws -> String {
             guard !items.isEmpty else { return open + close }
+            let (width, overflow) = max(0, indent ?? 0).multipliedReportingOverflow(by: level + 1)
+            let (padding, more) = (overflow ? Int.max : width + 3).multipliedReportingOverflow(by: items.count)
+            try JinjaBudget.string(more ? .max : items.reduce(padding) { $0 + $1.utf8.count }, "tojson", exact: false, line: renderer.line)
             guard let indent else { return open + items.joined(separator: ", ") + close }
             let inner = String(repeating: " ", count: indent * (level + 1))
             let outer = String(repeating: " ", count: indent * level)
@@ -402,9 +436,9 @@ enum JinjaJSON {
             return JinjaValue.pythonFloat(d)
         case .string(let s): return jsonQuoted(s)
         case .list(let items):
-            return container(try items.map { try encode($0, indent: indent, level: level + 1, renderer: renderer) }, "[", "]")
+            return try container(try items.map { try encode($0, indent: indent, level: level + 1, renderer: renderer) }, "[", "]")
         case .dict(let d):
-            return container(try d.keys.map { jsonQuoted($0) + ": " + (try encode(d[$0], indent: indent, level: level + 1, renderer: renderer)) }, "{", "}")
+            return try container(try d.keys.map { jsonQuoted($0) + ": " + (try encode(d[$0], indent: indent, level: level + 1, renderer: renderer)) }, "{", "}")
         default:
             throw renderer.fail("Object of type \(value.typeName) is not JSON serializable")
         }

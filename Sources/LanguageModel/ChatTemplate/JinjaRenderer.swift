@@ -8,6 +8,8 @@ final class JinjaRenderer {
     private(set) var output = ""
     /// The template line being run, for error messages.
     var line = 0
+    /// What this render has spent of its budgets (`JinjaLimits`).
+    private var budget = JinjaBudget()
 
     private enum Flow { case normal, breakLoop, continueLoop }
 
@@ -26,9 +28,9 @@ final class JinjaRenderer {
             line = node.line
             switch node.kind {
             case .text(let text):
-                output += text
+                try write(text)
             case .output(let expr):
-                output += try evaluate(expr).text
+                try write(try text(try evaluate(expr), "printing a value"))
             case .ifChain(let branches, let otherwise):
                 var taken: [JinjaNode] = otherwise
                 for (condition, body) in branches where try evaluate(condition).isTrue {
@@ -61,6 +63,18 @@ final class JinjaRenderer {
         return .normal
     }
 
+    /// `str(value)`, within the character and nesting limits.
+    func text(_ value: JinjaValue, _ construct: String) throws -> String {
+        try JinjaBudget.printable(value, construct, line: line)
+        return value.text
+    }
+
+    /// Appends `text` to the output, within `JinjaLimits.characters`.
+    private func write(_ text: String) throws {
+        try JinjaBudget.string(output.utf8.count + text.utf8.count, "the rendered text", line: line)
+        output += text
+    }
+
     private func loop(
         _ targets: [String], over iterable: JinjaValue, filter: JinjaExpr?, body: [JinjaNode], otherwise: [JinjaNode]
     ) throws {
@@ -68,6 +82,7 @@ final class JinjaRenderer {
         var items = try iterate(iterable)
         if let filter {
             items = try items.filter { item in
+                try budget.iterate(line: at)
                 scopes.append([:])
                 defer { scopes.removeLast() }
                 try bind(targets, to: item)
@@ -79,6 +94,7 @@ final class JinjaRenderer {
             return
         }
         for (index, item) in items.enumerated() {
+            try budget.iterate(line: at)
             var loop = JinjaDict()
             loop["index"] = .int(index + 1)
             loop["index0"] = .int(index)
@@ -133,19 +149,23 @@ final class JinjaRenderer {
     // MARK: Expressions
 
     func evaluate(_ expr: JinjaExpr) throws -> JinjaValue {
+        try budget.step(line: line)
         switch expr {
         case .literal(let value):
             return value
         case .name(let name):
             return lookup(name)
         case .list(let items):
-            return .list(try items.map(evaluate))
+            let list = JinjaValue.list(try items.map(evaluate))
+            try JinjaBudget.nesting(list, line: line)
+            return list
         case .dict(let pairs):
             var d = JinjaDict()
             for (key, value) in pairs {
                 guard case .string(let k) = try evaluate(key) else { throw fail("dict keys must be strings here") }
                 d[k] = try evaluate(value)
             }
+            try JinjaBudget.nesting(.dict(d), line: line)
             return .dict(d)
         case .attribute(let object, let name):
             return try attribute(try evaluate(object), name)
@@ -222,16 +242,24 @@ final class JinjaRenderer {
             }
             return .bool(found != (op == "not in"))
         case "~":
-            return .string(a.text + b.text)
+            let (x, y) = (try text(a, "'~'"), try text(b, "'~'"))
+            try JinjaBudget.string(x.utf8.count + y.utf8.count, "'~'", line: line)
+            return .string(x + y)
         case "+":
             switch (a, b) {
-            case (.string(let x), .string(let y)): return .string(x + y)
-            case (.list(let x), .list(let y)): return .list(x + y)
+            case (.string(let x), .string(let y)):
+                try JinjaBudget.string(x.utf8.count + y.utf8.count, "'+'", line: line)
+                return .string(x + y)
+            case (.list(let x), .list(let y)):
+                try JinjaBudget.list(x.count + y.count, "'+'", line: line)
+                return .list(x + y)
             default: break
             }
         case "*":
             switch (a, b) {
             case (.string(let s), .int(let n)), (.int(let n), .string(let s)):
+                let (size, overflow) = s.utf8.count.multipliedReportingOverflow(by: max(0, n))
+                try JinjaBudget.string(overflow ? .max : size, "'*'", line: line)
                 return .string(String(repeating: s, count: max(0, n)))
             default: break
             }
@@ -269,9 +297,13 @@ final class JinjaRenderer {
             case "%":  // the remainder takes the divisor's sign
                 let r = i.remainderReportingOverflow(dividingBy: j).partialValue
                 return .int(r != 0 && (r < 0) != (j < 0) ? r + j : r)
-            case "**" where j >= 0:
-                var r = 1
-                for _ in 0..<j { r = try exact(r.multipliedReportingOverflow(by: i)).intValue }
+            case "**" where j >= 0:  // by squaring: a huge exponent of 0, 1 or -1 is quick
+                var (r, base, e) = (1, i, j)
+                while e > 0 {
+                    if e & 1 == 1 { r = try exact(r.multipliedReportingOverflow(by: base)).intValue }
+                    e >>= 1
+                    if e > 0 { base = try exact(base.multipliedReportingOverflow(by: base)).intValue }
+                }
                 return .int(r)
             default: break
             }

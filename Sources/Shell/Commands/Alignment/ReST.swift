@@ -134,7 +134,9 @@ extension Commands {
         let rewards = grown.rewards, m = Double(kept.count), all = Double(rewards.count)
         let keptProxy = kept.map { Double(rewards[$0]) }.reduce(0, +) / m, keptGold = kept.map { grown.gold[$0] }.reduce(0, +) / m
         let allProxy = rewards.map(Double.init).reduce(0, +) / all, allGold = grown.gold.reduce(0, +) / all
-        for (key, v) in [("threshold", threshold), ("kept", m), ("kept_proxy", keptProxy), ("kept_gold", keptGold)] { s.values["rest.\(key)"] = v }
+        for (key, v) in [("step", Double(step)), ("threshold", threshold), ("kept", m), ("kept_proxy", keptProxy), ("kept_gold", keptGold)] {
+            s.values["rest.\(key)"] = v
+        }
         var out = String(format: "improve step %d: threshold %+.3f (%@); kept %d of %d samples, proxy %+.3f and gold %+.2f (the whole set: %+.3f, %+.2f)\n",
                          step, threshold, why, kept.count, rewards.count, keptProxy, keptGold, allProxy, allGold)
         out += output.text + "\n"
