@@ -17,6 +17,10 @@ public struct DataFileError: Error, LocalizedError, Equatable, Sendable {
 
 /// Reading datasets: JSONL in TRL's field names, or plain text.
 public enum DataFile {
+    /// The most responses one ranking holds: its C(K,2) comparisons are all made
+    /// when a reward model trains on it.
+    public static let rankingLimit = 64
+
     /// Reads `url`: a `.jsonl` file gives one record per non-blank line, all of
     /// one kind; any other file is plain text, one `text` record per paragraph
     /// (blocks separated by blank lines). Nothing is returned unless every line
@@ -116,6 +120,11 @@ public enum DataFile {
         if let raw = o["responses"] {
             guard let responses = raw as? [String], responses.count >= 2 else {
                 throw fail("\"responses\" must be a list of at least two strings")
+            }
+            guard responses.count <= DataFile.rankingLimit else {
+                let most = DataFile.rankingLimit
+                throw fail("a ranking of \(responses.count) responses stands for \(responses.count * (responses.count - 1) / 2) comparisons; "
+                    + "one holds at most \(most) (\(most * (most - 1) / 2) comparisons; InstructGPT ranked 4 to 9)")
             }
             guard let ranking = o["ranking"] as? [Int], ranking.sorted() == Array(0..<responses.count) else {
                 throw fail("\"ranking\" must list each response index 0..<\(responses.count) once, best first")

@@ -45,6 +45,30 @@ public enum Machine {
         return (current * 1024, peak * 1024)
     }
 
+    /// The machine's physical memory in bytes (sysconf's pages × page size),
+    /// or the memory limit of the control group the process runs in when that is
+    /// smaller (a container's); nil when neither is known.
+    public static let physicalMemory: Int? = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        var total = pages > 0 && size > 0 ? pages * size : nil
+        // cgroup v2's memory.max: a byte count, or "max" without a limit.
+        if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+           let limit = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), limit > 0 {
+            total = min(total ?? limit, limit)
+        }
+        return total
+    }()
+
+    /// Bytes this process may still take: physical memory less what it holds now;
+    /// nil when either is unknown.
+    public static func memoryAvailable() -> Int? {
+        guard let total = physicalMemory, let held = residentMemory()?.current else { return nil }
+        return max(0, total - held)
+    }
+
+    /// A byte count for people, in binary gigabytes written as the rest of the tool writes them: "3.2 GB".
+    public static func gigabytes(_ n: Int) -> String { String(format: "%.1f GB", Double(n) / Double(1 << 30)) }
+
     /// The CPU this process runs on.
     public static let cpu: CPU = {
         var raw = machine_cpu()

@@ -1,5 +1,6 @@
 import Files
 import Foundation
+import Kernels
 import Shell
 import Testing
 #if canImport(Glibc)
@@ -159,6 +160,33 @@ import Glibc
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
         #expect(names == [".out.jsonl.rlhf-save-\(getpid())-2e", "in.jsonl", "out.jsonl"])
         #expect(try String(contentsOfFile: path("out.jsonl"), encoding: .utf8) == "{\"text\": \"a b\"}\n")
+    }
+
+    /// Sizes a command line or a file sets are bounded: a variable doubled past
+    /// 65,536 bytes, a ranking past 64 responses (its C(K,2) comparisons), a model
+    /// past the machine's free memory are refused with the numbers; a ranking of 64
+    /// lists its first 45 comparisons.
+    @Test func sizesFromOutsideAreBounded() throws {
+        let doubling = run("set a 0123456789\n" + String(repeating: "set a $a$a\n", count: 13) + "echo ${a}")
+        #expect(doubling.contains("the value is 81920 bytes; a variable holds at most 65536"), "\(doubling.suffix(300))")
+
+        func ranking(_ k: Int) -> String {
+            "{\"prompt\": \"p\", \"responses\": [\((0..<k).map { "\"r\($0)\"" }.joined(separator: ", "))], "
+                + "\"ranking\": [\((0..<k).map(String.init).joined(separator: ", "))]}\n"
+        }
+        try write("r64.jsonl", Array(ranking(64).utf8))
+        try write("r65.jsonl", Array(ranking(65).utf8))
+        let shown = run("load data r \(path("r64.jsonl"))\nshow comparisons r 1\nload data big \(path("r65.jsonl"))")
+        #expect(shown.contains("C(64,2) = 2016 comparisons (winner > loser): A > B, A > C"), "\(shown.prefix(600))")
+        #expect(shown.contains(", … and 1971 more\n"), "\(shown)")
+        #expect(shown.contains("r65.jsonl:1: a ranking of 65 responses stands for 2080 comparisons; one holds at most 64 (2016 comparisons"),
+                "\(shown.suffix(400))")
+
+        // Every option in its range, 10.5G parameters: 42 GB in f32 (on a machine with less free).
+        if let free = Machine.memoryAvailable(), free < 40 << 30 {
+            let big = run("new model big layers=48 width=4096 vocab=200000 heads=64")
+            #expect(big.contains("parameters in f32 take about 39.1 GB, more than the"), "\(big)")
+        }
     }
 
     /// An adapter folder whose adapter_config.json is broken says so, not only "give base=".

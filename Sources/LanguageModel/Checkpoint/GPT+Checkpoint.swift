@@ -98,6 +98,11 @@ extension GPT {
         let precision = precision ?? (matrices.allSatisfy { fileName($0.name).flatMap { file.tensors[$0]?.dtype } == .bfloat16 }
             ? .bfloat16 : .float32)
         let layout = ParameterLayout(config: config, scalarHead: scalarHead, precision: precision)
+        let needed = layout.count * 4 + layout.bfloat16Count * 2
+        if let available = Machine.memoryAvailable(), needed > available {
+            throw ModelFileError.tooLarge(path: snapshot.url.path, parameters: layout.parameterCount, needed: needed, available: available,
+                                          bfloat16: precision == .bfloat16)
+        }
         var used: Set<String> = []
         for spec in layout.specs {
             guard let name = fileName(spec.name) else { throw ModelFileError.missingTensor(path: path, tensor: spec.name) }

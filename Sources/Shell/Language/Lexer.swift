@@ -107,6 +107,9 @@ public struct Lexer {
         guard let value = lookup(name) else {
             throw ShellError("no variable $\(name)", at: start..<i, hint: "set \(name) VALUE")
         }
+        guard text.utf8.count + value.utf8.count <= Session.expandedWordLimit else {
+            throw ShellError("$\(name) makes this word longer than \(Session.expandedWordLimit) bytes", at: start..<i)
+        }
         text += value
         return i
     }

@@ -11,6 +11,9 @@ import World
 public final class Session {
     /// Variables set with `set NAME VALUE` and read as `$NAME`.
     public var variables: [String: String] = [:]
+    /// The most bytes one variable holds (`set a $a$a` doubles no further), and
+    /// the longest word that `$name` expansions may make.
+    public static let variableLimit = 65_536, expandedWordLimit = 1 << 20
     /// Method settings changed with `set METHOD.NAME VALUE` (ppo.clip → 0.1), as checked option text.
     public var methodDefaults: [String: String] = [:]
     /// Typed settings (`set seed 7`).

@@ -27,9 +27,10 @@ extension Commands {
             var out = "prompt: \(prompt)\n"
             for (i, r) in responses.enumerated() { out += "  \(letters[i % 26]): \(r)\(truncated.contains(i) ? cutMark : "")\n" }
             out += "ranking (best first): " + ranking.map { letters[$0 % 26] }.joined(separator: " > ") + "\n"
-            let pairs = Rankings.pairs(ranking)
+            let pairs = Rankings.pairs(ranking), shown = 45  // C(10,2): a ranking of ten in full
             out += "C(\(responses.count),2) = \(pairs.count) comparisons (winner > loser): "
-                + pairs.map { "\(letters[$0.winner % 26]) > \(letters[$0.loser % 26])" }.joined(separator: ", ") + "\n"
+                + pairs.prefix(shown).map { "\(letters[$0.winner % 26]) > \(letters[$0.loser % 26])" }.joined(separator: ", ")
+                + (pairs.count > shown ? ", … and \(pairs.count - shown) more" : "") + "\n"
             s.values["comparisons.count"] = Double(pairs.count)
             return CommandOutput(out)
         case let .preference(prompt, chosen, rejected, margin, rating, probability, truncated):

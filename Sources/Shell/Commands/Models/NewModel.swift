@@ -1,3 +1,4 @@
+import Kernels
 import LanguageModel
 
 extension Commands {
@@ -81,6 +82,12 @@ extension Commands {
             let at = invocation.given.contains("head_dim") && problem.contains("head size") ? "head_dim"
                 : config.kvHeads != heads ? "kv_heads" : "heads"
             throw invocation.error(problem, at: at)
+        }
+        let parameters = ParameterLayout(config: config, scalarHead: false).parameterCount
+        if let available = Machine.memoryAvailable(), parameters * 4 > available {
+            throw invocation.error("\(formatCount(parameters)) parameters in f32 take about \(Machine.gigabytes(parameters * 4)), more than the "
+                + "\(Machine.gigabytes(available)) this machine has free (about \(formatCount(available / 4)) parameters); "
+                + "give fewer layers, a smaller width or a smaller vocab", at: "layers")
         }
         var rng = s.random(invocation)
         let model = GPT(config: config, seed: rng.next())

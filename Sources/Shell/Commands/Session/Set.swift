@@ -64,6 +64,9 @@ extension Commands {
             if name == "seed" { session.reseed() }
             return CommandOutput()
         }
+        guard value.utf8.count <= Session.variableLimit else {
+            throw invocation.error("the value is \(value.utf8.count) bytes; a variable holds at most \(Session.variableLimit)", at: "VALUE")
+        }
         session.variables[name] = value
         return CommandOutput()
     }

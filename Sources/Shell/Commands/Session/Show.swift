@@ -105,6 +105,7 @@ let cutMark = " [cut]"
 
 /// 3,276,800 → "3.3M"; 512 → "512".
 func formatCount(_ n: Int) -> String {
+    if n >= 1_000_000_000 { return String(format: "%.1fG", Double(n) / 1e9) }
     if n >= 1_000_000 { return String(format: "%.1fM", Double(n) / 1e6) }
     if n >= 10_000 { return String(format: "%.1fk", Double(n) / 1e3) }
     return String(n)
