@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "rlhf", targets: ["rlhf"]),
         .executable(name: "rlhf-bench", targets: ["rlhf-bench"]),
+        .executable(name: "rlhf-fuzz", targets: ["rlhf-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -55,6 +56,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast),
+        // The fuzzer of the readers of outside input (scripts/fuzz).
+        .executableTarget(
+            name: "rlhf-fuzz", dependencies: ["Kernels", "Files", "Datasets", "LanguageModel", "Shell"], swiftSettings: fast),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], exclude: ["Fixtures"], swiftSettings: fast),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Files", "Datasets", "Alignment", "LanguageModel", "Kernels", "World"],
                     resources: [.copy("Transcripts")]),
