@@ -9,7 +9,9 @@ extension Commands {
         help: """
             Shows one record of DATA: a ranking of K responses, best first, and the \
             C(K,2) pairwise comparisons it stands for (InstructGPT trains on all of \
-            them, in one batch element), or a rated pair with its Llama 2 margins.
+            them, in one batch element; the first 45 are listed, then how many \
+            more; a ranking holds at most 64 responses), or a rated pair with its \
+            Llama 2 margins.
             """,
         examples: ["show comparisons prefs.rankings 1"]
     ) { invocation, context in
