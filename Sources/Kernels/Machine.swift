@@ -59,15 +59,43 @@ public enum Machine {
         return total
     }()
 
-    /// Bytes this process may still take: physical memory less what it holds now;
-    /// nil when either is unknown.
+    /// The most memory one command may take, in bytes (`set memory_limit`); nil: what the
+    /// machine has free. Task-local: the shell binds it around each command it runs.
+    @TaskLocal public static var memoryLimit: Int?
+
+    /// Bytes this process may still take: physical memory less what it holds now,
+    /// at most what the kernel counts available (/proc/meminfo's MemAvailable: other
+    /// processes hold the rest) and at most `memoryLimit`; nil when none of these is known.
     public static func memoryAvailable() -> Int? {
-        guard let total = physicalMemory, let held = residentMemory()?.current else { return nil }
-        return max(0, total - held)
+        var free: Int?
+        if let total = physicalMemory, let held = residentMemory()?.current { free = max(0, total - held) }
+        if let available = kernelAvailable() { free = min(free ?? available, available) }
+        if let memoryLimit { free = min(free ?? memoryLimit, memoryLimit) }
+        return free
     }
 
-    /// A byte count for people, in binary gigabytes written as the rest of the tool writes them: "3.2 GB".
-    public static func gigabytes(_ n: Int) -> String { String(format: "%.1f GB", Double(n) / Double(1 << 30)) }
+    /// What `memoryAvailable()` gave, as a refusal says it: "the 3.2 GB this machine has
+    /// free", or "the 512 MB one command may take (set memory_limit)".
+    public static func room(_ available: Int) -> String {
+        memoryLimit == available ? "the \(byteSize(available)) one command may take (set memory_limit)"
+            : "the \(byteSize(available)) this machine has free"
+    }
+
+    /// MemAvailable of /proc/meminfo in bytes: what new work can take without swapping.
+    static func kernelAvailable() -> Int? {
+        guard let info = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
+        return kilobytes * 1024
+    }
+
+    /// A byte count for people, in binary units written as the rest of the tool writes them:
+    /// "3.2 GB" from a gigabyte up, else "12 MB" or "1.5 MB", below a megabyte "96 KB".
+    public static func byteSize(_ n: Int) -> String {
+        let mb = Double(n) / Double(1 << 20)
+        return mb >= 1024 ? String(format: "%.1f GB", mb / 1024) : mb >= 1 ? String(format: mb >= 10 ? "%.0f MB" : "%.1f MB", mb)
+            : String(format: "%.0f KB", max(Double(n) / 1024, 1))
+    }
 
     /// The CPU this process runs on.
     public static let cpu: CPU = {

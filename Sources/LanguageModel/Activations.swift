@@ -108,27 +108,11 @@ final class Activations {
         let QKV = config.qkvWidth, FC = config.fcWidth, H = config.hidden
         let raw = config.architecture.qkNorm == .none ? 0 : 1, post = config.architecture.placement.after ? 1 : 0
         let BT = B * T, scratchNorm = 2 * max(C, QKV)
-        let HR = head == .held ? BT : head == .chunked ? min(BT, headChunk) : 0
+        let back = memory == .none ? 0 : 1, direct = head == .chunked && memory != .none ? 1 : 0
+        let HR = Self.headRows(B: B, T: T, head: head, headChunk: headChunk)
         headRows = HR
-        var sizes: [Int] = [BT * C]
         let perLayer = Self.perLayer(config: config, B: B, T: T)
-        // Which tensors are kept per layer: the first `kept` layers' own, then one set that every later layer overwrites.
-        let residual2Index = 8, residual3Index = 14
-        func perLayerCopies(_ k: Int) -> Int {
-            switch memory {
-            case .all: return L
-            case .inputs(let from): return k == residual3Index ? L : min(L, max(from, 0) + 1)
-            case .none: return k == residual2Index || k == residual3Index ? 0 : min(L, 1)  // the stream is `encoded`
-            }
-        }
-        for (k, n) in perLayer.enumerated() { sizes.append(n * perLayerCopies(k)) }
-        sizes += [BT * C, BT, BT, HR * V, BT * C]
-        // The backward's scratch: none when no backward may follow.
-        let back = memory == .none ? 0 : 1
-        sizes += [HR * V, BT * C] + [BT * C, BT * C, BT * A, BT * QKV, BT * FC, BT * H, B * NH * T * T, raw * BT * QKV, post * BT * C].map { back * $0 }
-        let direct = head == .chunked && memory != .none ? 1 : 0
-        sizes += [direct * BT * C, BT, BT, BT, scratchNorm]
-        let total = sizes.reduce(0, +)
+        let total = Self.floatCount(config: config, B: B, T: T, memory: memory, head: head, headChunk: headChunk)
         if let reusing, reusing.count >= total {
             buffer = reusing
         } else {
@@ -141,7 +125,7 @@ final class Activations {
         encoded = stream
         var layer: [[UnsafeMutablePointer<Float>]] = Array(repeating: [], count: perLayer.count)
         for (k, n) in perLayer.enumerated() {
-            let copies = perLayerCopies(k)
+            let copies = Self.perLayerCopies(k, layers: L, memory: memory)
             let kept = (0..<copies).map { _ in take(n) }
             layer[k] = (0..<L).map { l in copies == 0 ? stream : kept[min(l, copies - 1)] }
         }
@@ -160,10 +144,44 @@ final class Activations {
         logpHidden = take(direct * BT * C)
         logp = take(BT); lse = take(BT); lossScratch = take(BT)
         dnormScratch = take(scratchNorm)
+        precondition(cursor - buffer.pointer == total, "Activations: carved \(cursor - buffer.pointer) floats of \(total)")
         tokens = .allocate(capacity: BT)
         positions = .allocate(capacity: BT)
         tokens.initialize(repeating: 0, count: BT)
         for i in 0..<BT { positions[i] = Int32(i % T) }
+    }
+
+    /// Rows of the logits a pass holds: B·T when held, a chunk's when chunked, 0 when skipped.
+    static func headRows(B: Int, T: Int, head: HeadPass, headChunk: Int) -> Int {
+        head == .held ? B * T : head == .chunked ? min(B * T, headChunk) : 0
+    }
+
+    /// Of the tensors of `perLayer`'s entry k, how many sets are kept: one per layer, or
+    /// as `memory` says, fewer that the later layers share.
+    static func perLayerCopies(_ k: Int, layers L: Int, memory: ActivationMemory) -> Int {
+        let residual2Index = 8, residual3Index = 14
+        switch memory {
+        case .all: return L
+        case .inputs(let from): return k == residual3Index ? L : min(L, max(from, 0) + 1)
+        case .none: return k == residual2Index || k == residual3Index ? 0 : min(L, 1)  // the stream is `encoded`
+        }
+    }
+
+    /// Floats `init` carves for (B, T): the saved tensors, the backward's scratch and the losses'.
+    static func floatCount(config: GPTConfig, B: Int, T: Int, memory: ActivationMemory, head: HeadPass, headChunk: Int) -> Int {
+        let L = config.layers, C = config.width, V = config.vocabularySize, NH = config.heads, A = config.attentionWidth
+        let QKV = config.qkvWidth, FC = config.fcWidth, H = config.hidden
+        let raw = config.architecture.qkNorm == .none ? 0 : 1, post = config.architecture.placement.after ? 1 : 0
+        let BT = B * T, HR = headRows(B: B, T: T, head: head, headChunk: headChunk)
+        var sizes: [Int] = [BT * C]
+        for (k, n) in perLayer(config: config, B: B, T: T).enumerated() { sizes.append(n * perLayerCopies(k, layers: L, memory: memory)) }
+        sizes += [BT * C, BT, BT, HR * V, BT * C]
+        // The backward's scratch: none when no backward may follow.
+        let back = memory == .none ? 0 : 1
+        sizes += [HR * V, BT * C] + [BT * C, BT * C, BT * A, BT * QKV, BT * FC, BT * H, B * NH * T * T, raw * BT * QKV, post * BT * C].map { back * $0 }
+        let direct = head == .chunked && memory != .none ? 1 : 0
+        sizes += [direct * BT * C, BT, BT, BT, 2 * max(C, QKV)]
+        return sizes.reduce(0, +)
     }
 
     /// Floats of one block's saved tensors for (B, T), in the order `init` carves them.

@@ -10,7 +10,8 @@ extension GPT {
     nonisolated(unsafe) public static var headChunkMinimum = 64
 
     /// `headChunkFloats` in positions of this model's vocabulary.
-    public var headChunk: Int { max(Self.headChunkMinimum, Self.headChunkFloats / max(config.vocabularySize, 1)) }
+    public var headChunk: Int { Self.headChunk(config) }
+    static func headChunk(_ config: GPTConfig) -> Int { max(headChunkMinimum, headChunkFloats / max(config.vocabularySize, 1)) }
 
     /// Bytes of saved block tensors a pass that a backward may follow keeps: the blocks
     /// that fit keep everything, the rest their inputs only, and run again in the
@@ -19,9 +20,10 @@ extension GPT {
 
     /// What a pass of (B, T) keeps when a backward may follow: everything, or as many
     /// blocks as `activationBudget` holds and the others' inputs.
-    public func memoryForBackward(B: Int, T: Int) -> ActivationMemory {
+    public func memoryForBackward(B: Int, T: Int) -> ActivationMemory { Self.memoryForBackward(config, B: B, T: T) }
+    static func memoryForBackward(_ config: GPTConfig, B: Int, T: Int) -> ActivationMemory {
         let perBlock = Activations.perLayer(config: config, B: B, T: T).reduce(0, +) * 4
-        let fits = Self.activationBudget / max(perBlock, 1)
+        let fits = activationBudget / max(perBlock, 1)
         return fits >= config.layers ? .all : .inputs(from: fits)
     }
 

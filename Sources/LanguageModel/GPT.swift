@@ -37,7 +37,7 @@ public final class GPT {
         gradientStorage = made
         return made
     }
-    private var gradientStorage: FloatBuffer?
+    var gradientStorage: FloatBuffer?
     var activations: Activations?
     /// Each adapter's A·x of the last forward pass, kept for backward (layers × adapters × N × rank).
     var adapterActivations: FloatBuffer?
@@ -64,7 +64,7 @@ public final class GPT {
     /// The rotary inverse frequencies (empty without rotary positions), and those
     /// of the sliding-window layers when their base differs (Gemma 3; else empty).
     let ropeFrequencies: [Float], localRopeFrequencies: [Float]
-    private var optimizerState: AdamW?
+    var optimizerState: AdamW?
 
     /// A freshly initialised model, as GPT-2 initialises: weights normal(0, 0.02),
     /// residual projections normal(0, 0.02/√(2L)), biases 0, LayerNorm weights 1.
@@ -130,20 +130,11 @@ public final class GPT {
     /// only they (and a scalar head) train.
     public var lora: LoRASettings? { layout.lora }
 
-    /// Where the parameters that train begin: 0, or with adapters the first
-    /// trainable tensor, since a scalar head and the adapters come last in the layout.
-    public var trainableStart: Int {
-        guard lora != nil else { return 0 }
-        let trainable = layout.specs.filter { $0.role.trainsWithAdapters }
-        let start = trainable.map(\.offset).min() ?? layout.count
-        // Every tensor from there on trains (ParameterLayout adds them last); else hold everything.
-        return layout.specs.allSatisfy { $0.inBase || $0.offset < start || $0.role.trainsWithAdapters } ? start : 0
-    }
+    /// Where the parameters that train begin (`ParameterLayout.trainableStart`).
+    public var trainableStart: Int { layout.trainableStart }
 
     /// Number of parameters that train: all of them, or with adapters theirs and a scalar head's.
-    public var trainableCount: Int {
-        lora == nil ? parameterCount : layout.specs.filter { $0.role.trainsWithAdapters }.map(\.count).reduce(0, +)
-    }
+    public var trainableCount: Int { layout.trainableCount }
 
     /// A pointer to the named tensor's parameters (a binary32 one).
     public func parameter(_ name: String) -> UnsafeMutablePointer<Float> {
@@ -197,7 +188,8 @@ public final class GPT {
     /// (base matrices shared with other models counted in each).
     public var byteCount: Int {
         (parameters.count + (gradientStorage?.held ?? 0)) * 4 + (baseMatrices?.byteCount ?? 0)
-            + (optimizerState?.m.count ?? 0) * 8 + (activations?.byteCount ?? 0)
+            + (optimizerState.map { $0.m.held + $0.v.held } ?? 0) * 4 + (activations?.byteCount ?? 0)
+            + [adapterActivations, adapterScratch, dropoutScratch].map { $0?.held ?? 0 }.reduce(0, +) * 4
     }
 
     /// A copy with the same parameters (no gradients, optimiser or activations):

@@ -21,9 +21,14 @@ public final class KVCache {
         self.config = config
         self.slots = slots
         self.capacity = capacity
-        let n = config.layers * slots * capacity * config.kvHeads * config.headSize
+        let n = Self.floats(config, slots: slots, capacity: capacity) / 2
         keys = FloatBuffer(count: n)
         values = FloatBuffer(count: n)
+    }
+
+    /// Floats of the keys and values of `slots` sequences of `capacity` positions.
+    static func floats(_ config: GPTConfig, slots: Int, capacity: Int) -> Int {
+        2 * config.layers * slots * capacity * config.kvHeads * config.headSize
     }
 
     /// Floats per layer: a key (or value) per slot, key/value head and position.

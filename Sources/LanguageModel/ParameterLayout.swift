@@ -196,6 +196,23 @@ public struct ParameterLayout: Sendable {
         self.index = Dictionary(uniqueKeysWithValues: specs.enumerated().map { ($1.name, $0) })
     }
 
+    /// Where the parameters that train begin: 0, or with adapters the first
+    /// trainable tensor, since a scalar head and the adapters come last in the layout.
+    public var trainableStart: Int {
+        guard lora != nil else { return 0 }
+        let start = specs.filter { $0.role.trainsWithAdapters }.map(\.offset).min() ?? count
+        // Every tensor from there on trains (the layout adds them last); else hold everything.
+        return specs.allSatisfy { $0.inBase || $0.offset < start || $0.role.trainsWithAdapters } ? start : 0
+    }
+
+    /// Number of parameters that train: all of them, or with adapters theirs and a scalar head's.
+    public var trainableCount: Int {
+        lora == nil ? parameterCount : specs.filter { $0.role.trainsWithAdapters }.map(\.count).reduce(0, +)
+    }
+
+    /// Bytes the parameters take: the binary32 buffer and the base matrices held apart.
+    public var parameterBytes: Int { count * 4 + baseMatrixCount * (precision == .bfloat16 ? 2 : 4) }
+
     /// The tensor called `name`, if the layout has one.
     public subscript(name: String) -> ParameterSpec? { index[name].map { specs[$0] } }
 

@@ -48,15 +48,10 @@ import Testing
                             rng.fillNormal(model.parameters.pointer + spec.offset, spec.count, std: 0.3)
                         }
                     }
-                    print("DBG a")
                     model.zeroGradients()
-                    print("DBG b")
                     model.forward(tokens: tokens, B: 2, T: 6, head: head)
-                    print("DBG c")
                     let loss = model.languageModelLoss(targets: targets, weights: weights, smoothing: smoothing, backward: true)
-                    print("DBG d")
                     model.backward()
-                    print("DBG e")
                     let grads = Self.gradients(model)
                     model.zeroGradients()
                     model.forward(tokens: tokens, B: 2, T: 6, head: head)

@@ -187,6 +187,16 @@ import Glibc
             let big = run("new model big layers=48 width=4096 vocab=200000 heads=64")
             #expect(big.contains("parameters in f32 take about 39.1 GB, more than the"), "\(big)")
         }
+        // A model folder past what one command may take is refused before its tensors are read, and the session keeps its models.
+        let folder = Bundle.module.url(forResource: "Transcripts", withExtension: nil)!.appendingPathComponent("hf-models/chat-qwen2").path
+        let session = Session()
+        let refused = run("new model m vocab=300 layers=1 heads=2 width=32\nset memory_limit 0.00001\nload model q \(folder)\n"
+                          + "load model q \(folder) dtype=bf16\nset memory_limit 0\nload model q \(folder)", in: session)
+        #expect(refused.contains("chat-qwen2: holding its 31520 parameters takes about 123 KB, more than the 10 KB one command may take "
+                                 + "(set memory_limit); load it with dtype=bf16"), "\(refused)")
+        #expect(refused.contains("more than the 10 KB one command may take (set memory_limit); free memory or use a larger machine"), "\(refused)")
+        #expect(refused.contains("q: loaded 31.5k parameters"), "\(refused)")
+        #expect(session.models["m"] != nil)
     }
 
     /// An adapter folder whose adapter_config.json is broken says so, not only "give base=".

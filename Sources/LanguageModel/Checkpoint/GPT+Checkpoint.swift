@@ -100,7 +100,7 @@ extension GPT {
         let layout = ParameterLayout(config: config, scalarHead: scalarHead, precision: precision)
         let needed = layout.count * 4 + layout.bfloat16Count * 2
         if let available = Machine.memoryAvailable(), needed > available {
-            throw ModelFileError.tooLarge(path: snapshot.url.path, parameters: layout.parameterCount, needed: needed, available: available,
+            throw ModelFileError.tooLarge(path: snapshot.url.path, parameters: layout.parameterCount, needed: needed, room: Machine.room(available),
                                           bfloat16: precision == .bfloat16)
         }
         var used: Set<String> = []

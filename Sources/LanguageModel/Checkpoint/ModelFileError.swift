@@ -16,8 +16,9 @@ public enum ModelFileError: Error, Equatable, Sendable, LocalizedError {
     case notADirectory(path: String)
     /// A save's target already holds a model, and replacing it was not asked for.
     case holdsModel(path: String)
-    /// Holding the model would take `needed` bytes, more than the `available` this process may still take.
-    case tooLarge(path: String, parameters: Int, needed: Int, available: Int, bfloat16: Bool)
+    /// Holding the model would take `needed` bytes, more than this process may still take
+    /// (`room`: `Machine.room`'s words for it, as they were when the load was refused).
+    case tooLarge(path: String, parameters: Int, needed: Int, room: String, bfloat16: Bool)
     /// A save's target holds entries that are not a model's files (`names`, sorted).
     case holdsOtherFiles(path: String, names: [String])
     /// The file system cannot swap two directories in one step (`reason` is the system's).
@@ -25,9 +26,9 @@ public enum ModelFileError: Error, Equatable, Sendable, LocalizedError {
 
     public var errorDescription: String? {
         switch self {
-        case let .tooLarge(path, parameters, needed, available, bfloat16):
-            return "\(path): holding its \(parameters) parameters takes about \(Machine.gigabytes(needed)), more than the "
-                + "\(Machine.gigabytes(available)) this machine has free" + (bfloat16 ? "; free memory or use a larger machine"
+        case let .tooLarge(path, parameters, needed, room, bfloat16):
+            return "\(path): holding its \(parameters) parameters takes about \(Machine.byteSize(needed)), more than "
+                + room + (bfloat16 ? "; free memory or use a larger machine"
                     : "; load it with dtype=bf16 (its matrices in half the memory), free memory, or use a larger machine")
         case let .badConfig(path, reason):
             return "\(path): \(reason). A model directory needs a Hugging Face config.json of a family that runs here "

@@ -96,7 +96,8 @@ public final class Runner {
             // The one place the kernels' threads are set: every command runs with the session's.
             Parallel.threads = session.settings.threads
             BFloat16Products.compute = session.settings.bf16
-            let output = try invocation.spec.run(invocation, context)
+            let limit = session.settings.memoryLimit > 0 ? Int(session.settings.memoryLimit * Double(1 << 30)) : nil
+            let output = try Machine.$memoryLimit.withValue(limit) { try invocation.spec.run(invocation, context) }
             writeNotices()
             // A model's text inside the output cannot drive the terminal (the charts' colours pass).
             let text = output.text.terminalSafeKeepingColour

@@ -242,6 +242,8 @@ public struct Settings: Equatable {
     public var maxTokens = 48
     /// How products with bfloat16 weights are computed.
     public var bf16 = BFloat16Compute.native
+    /// The most memory one command may take, in GB (0: what the machine has free).
+    public var memoryLimit = 0.0
 
     /// The settings `set` knows, with their kinds and help.
     static let known: [Parameter] = [
@@ -254,6 +256,7 @@ public struct Settings: Equatable {
         .option("bf16", .choice(BFloat16Compute.allCases.map(\.rawValue)),
                 "bf16 weights' products: native (the CPU's bf16 instructions, activations rounded to bf16) or exact (widened to f32)",
                 default: "native"),
+        .option("memory_limit", .float(0...1_000_000), "GB one command may take at most (0: what the machine has free)", default: "0"),
     ]
 
     /// The setting's current value as text.
@@ -266,6 +269,7 @@ public struct Settings: Equatable {
         case "top_p": return format(topP)
         case "max_tokens": return String(maxTokens)
         case "bf16": return bf16.rawValue
+        case "memory_limit": return format(memoryLimit)
         default: return nil
         }
     }
@@ -280,6 +284,7 @@ public struct Settings: Equatable {
         case "top_p": topP = Double(text)!
         case "max_tokens": maxTokens = Int(text)!
         case "bf16": bf16 = BFloat16Compute(rawValue: text)!
+        case "memory_limit": memoryLimit = Double(text)!
         default: preconditionFailure("unknown setting \(name)")
         }
     }

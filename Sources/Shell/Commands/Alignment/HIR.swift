@@ -132,6 +132,8 @@ extension Commands {
         if !useHIR && passed.isEmpty {
             throw invocation.error("no answer of \(dataName) passed the verifier; loss=correct has nothing to train on", at: "loss")
         }
+        // HIR's contrastive term reads each answer under its own instruction and another's.
+        try checkTraining(model, settings.training, unit: "example", rows: useHIR ? 2 : 1, invocation)
         var rng = s.random(invocation)
         let before = try s.work("hir train \(name)") { monitor in
             try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))

@@ -16,6 +16,20 @@ struct MethodStart {
         try Commands.adapted(policy.model.copy(), policyName, invocation, s)
     }
 
+    /// The layout of `trainedCopy`, before it is made.
+    func trainedLayout(_ invocation: Invocation) throws -> ParameterLayout {
+        try Commands.adaptedLayout(policy.model, policyName, invocation)
+    }
+
+    /// What `trainedCopy` takes, with `layout` its layout: its parameters (those held
+    /// apart shared with the policy, all of them when a bf16 policy is widened to f32)
+    /// and a training step's on B rows of T tokens.
+    func trainedCopyMemory(_ layout: ParameterLayout, B: Int, T: Int) -> MemoryEstimate {
+        let source = policy.model
+        let parameters: MemoryEstimate = source.precision != layout.precision ? .parameters(layout) : .copy(source.layout)
+        return parameters + .training(layout, config: source.config, scalarHead: false, B: B, T: T)
+    }
+
     /// The lines that describe the adapters of the run's models, if any.
     func adapterLines(_ models: [(suffix: String, model: GPT)]) -> String {
         models.compactMap { m in Commands.describeAdapters(m.model).map { "\n\(name).\(m.suffix): \($0)" } }.joined()
@@ -28,6 +42,27 @@ struct RLStart {
     var rewardName: String
     var reward: Reward
     var prompts: [PromptItem]
+
+    /// The longest row a rollout can hold: the longest prompt in the chat format and
+    /// `maxNewTokens`, within the policy's context.
+    func rowLength(maxNewTokens: Int) -> Int {
+        let longest = prompts.map { ChatFormat.promptTokens($0.prompt, tokenizer: start.tokenizer).count }.max() ?? 1
+        return min(start.policy.model.config.contextLength, longest + maxNewTokens)
+    }
+
+    /// `Commands.checkMemory` for an RL method's init: the policy's trained copy and its
+    /// update on `rows(b)` rows, a reference copy read on as many, sampling `slots(b)`
+    /// answers at once, and `more(b)` (PPO's value model) at `option`=b.
+    func checkMemory(option: String, batch: Int, maxNewTokens: Int, rows: (Int) -> Int, slots: (Int) -> Int,
+                     more: (Int, Int) -> MemoryEstimate = { _, _ in MemoryEstimate() }, _ invocation: Invocation) throws {
+        let layout = try start.trainedLayout(invocation), T = rowLength(maxNewTokens: maxNewTokens)
+        let source = start.policy.model
+        try Commands.checkMemory("a step with \(option)=\(batch) on rows of up to \(T) tokens", batch: batch, option: option,
+                                 adapters: layout.lora == nil, invocation) { b in
+            start.trainedCopyMemory(layout, B: rows(b), T: T) + .copy(source.layout) + source.forwardMemory(B: rows(b), T: T)
+                + .sampling(config: source.config, slots: slots(b), capacity: T) + more(b, T)
+        }
+    }
 }
 
 extension Commands {

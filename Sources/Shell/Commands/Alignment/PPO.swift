@@ -77,8 +77,14 @@ extension Commands {
             pretraining = tokenizer.encode(data.records.prefix(4000).map(plainText).joined(separator: BPETokenizer.SpecialToken.endOfText))
             guard pretraining.count > 2 else { throw invocation.error("\(dataName) has no text", at: "ptx_data") }
         }
+        let valueName = invocation.optional("value") ?? rewardName
+        let valueLayout = try adaptedLayout(valueStart, valueName, invocation)
+        try rl.checkMemory(option: "minibatch", batch: settings.minibatchSize, maxNewTokens: settings.sampling.maxNewTokens,
+                           rows: { $0 }, slots: { _ in min(ContinuousBatch.defaultSlots, settings.batchSize) },
+                           more: { b, T in .copy(valueStart.layout) + .training(valueLayout, config: valueStart.config, scalarHead: true, B: b, T: T) },
+                           invocation)
         let policy = try rl.start.trainedCopy(invocation, s), reference = entry.model.copy()
-        let value = try adapted(valueStart.copy(), invocation.optional("value") ?? rewardName, invocation, s)
+        let value = try adapted(valueStart.copy(), valueName, invocation, s)
         let trainer = PPO(policy: policy, reference: reference, value: value, tokenizer: tokenizer, reward: reward, prompts: rl.prompts,
                           settings: settings, judge: s.currentWorld, pretraining: pretraining)
         s.holdRun(name, kind: "ppo", method: trainer, tokenizer: tokenizer,

@@ -48,6 +48,7 @@ extension Commands {
         var kept = (s.runs[name].flatMap { $0.kind == "rs" ? $0.method as? RejectionSampling.Kept : nil })?.responses ?? [:]
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: s.maxTokens(invocation))
         let settings = rsTraining.settings(invocation, s)
+        try checkTraining(model, settings, unit: "example", invocation)
         // Until the finetuning starts a stop at Ctrl-C leaves everything as it was.
         let (before, selections) = try s.work("rs round \(name)") { monitor in
             (try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts")),

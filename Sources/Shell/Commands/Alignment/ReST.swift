@@ -118,6 +118,7 @@ extension Commands {
             : String(format: "the lowest reward above the last threshold: the %g%% quantile ties with it", 100 * q)
         var rng = s.random(invocation)
         let settings = restTraining.settings(invocation, s)
+        try checkTraining(model, settings, unit: "example", invocation)
         let before = try grown.lastReport ?? s.work("rest improve \(name)") { monitor in
             try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
         }

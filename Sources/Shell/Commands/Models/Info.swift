@@ -47,7 +47,25 @@ extension Commands {
             rows.append(["chat format", (t.chatTemplate == nil ? "<|user|> <|assistant|> markers" : "its chat template") + ", turns end at \(end)"])
         }
         if let adapters = describeAdapters(m) { rows.append(["adapters", adapters]) }
+        rows += trainingMemoryRows(m)
         rows.append(["origin", entry.origin])
         return "\(name)\n" + Table(["", ""], rows).render(header: false)
+    }
+
+    /// What a training step at sft's default shape (16 rows of 96 tokens, or the context)
+    /// would take beside the parameters: every weight training (widened to f32 first when
+    /// held in bf16), and when the model has no adapters, low-rank adapters of rank 16.
+    static func trainingMemoryRows(_ m: GPT) -> [[String]] {
+        let B = sftTraining.defaults.batchSize, T = min(sftTraining.defaults.sequenceLength, m.config.contextLength)
+        let shape = "\(B) × \(T) tokens"
+        if m.lora != nil { return [["to train", "\(describeMemory(m.trainingMemory(B: B, T: T))) for a step of \(shape)"]] }
+        let f32 = ParameterLayout(config: m.config, scalarHead: m.hasScalarHead)
+        let widened: MemoryEstimate = m.precision == .bfloat16 ? .parameters(f32) : MemoryEstimate()
+        let full = widened + .training(f32, config: m.config, scalarHead: m.hasScalarHead, B: B, T: T)
+        let lora = ParameterLayout(config: m.config, scalarHead: m.hasScalarHead,
+                                   lora: LoRASettings(rank: 16, targets: LoRASettings.modules(m.config.family)), precision: m.precision)
+        let adapters = MemoryEstimate.copy(lora) + .training(lora, config: m.config, scalarHead: m.hasScalarHead, B: B, T: T)
+        return [["to train", "\(describeMemory(full)) for a step of \(shape)\(m.precision == .bfloat16 ? " (widened to f32)" : "")"],
+                ["with lora=16", "\(describeMemory(adapters))"]]
     }
 }

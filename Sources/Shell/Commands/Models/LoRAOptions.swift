@@ -14,11 +14,29 @@ extension Commands {
     /// or the model's own when it has adapters of that rank already; otherwise the model,
     /// widened to f32 when it is held in bf16 and has no adapters (every weight trains then).
     static func adapted(_ model: GPT, _ name: String, _ invocation: Invocation, _ s: Session) throws -> GPT {
+        guard let settings = try adapterSettings(model, name, invocation), model.lora == nil else {
+            return model.lora == nil ? model.converted(to: .float32) : model
+        }
+        var rng = s.random(invocation)
+        return model.withLoRA(settings, seed: rng.next())
+    }
+
+    /// The layout `adapted` gives `model`, without making it: for a memory estimate first.
+    static func adaptedLayout(_ model: GPT, _ name: String, _ invocation: Invocation) throws -> ParameterLayout {
+        guard let settings = try adapterSettings(model, name, invocation), model.lora == nil else {
+            return model.lora == nil ? ParameterLayout(config: model.config, scalarHead: model.hasScalarHead) : model.layout
+        }
+        return ParameterLayout(config: model.config, scalarHead: model.hasScalarHead, lora: settings, precision: model.precision)
+    }
+
+    /// The adapters lora=RANK asks for, checked against the model's shape and its own
+    /// adapters; nil when the invocation asks for none.
+    private static func adapterSettings(_ model: GPT, _ name: String, _ invocation: Invocation) throws -> LoRASettings? {
         guard let rank = invocation.optional("lora").flatMap({ Int($0) }) else {
             for option in ["lora_alpha", "lora_targets", "lora_dropout"] where invocation.given.contains(option) {
                 throw invocation.error("\(option) needs lora=RANK", at: option)
             }
-            return model.lora == nil ? model.converted(to: .float32) : model
+            return nil
         }
         let targets = invocation.optional("lora_targets").map {
             $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -35,18 +53,8 @@ extension Commands {
                 throw invocation.error("\(name) has adapters of rank \(existing.rank) on \(existing.targets.joined(separator: ",")) "
                                        + "already; train them without lora=, or fold them in with merge adapter \(name)", at: "lora")
             }
-            return model
         }
-        var rng = s.random(invocation)
-        return model.withLoRA(settings, seed: rng.next())
-    }
-
-    /// `adapted` for a command that trains a session model in place: the model with
-    /// adapters takes its place in the session.
-    static func adaptedInPlace(_ name: String, _ invocation: Invocation, _ s: Session) throws -> GPT {
-        let model = try adapted(try s.model(name, in: invocation, argument: "MODEL").model, name, invocation, s)
-        s.models[name]?.model = model
-        return model
+        return settings
     }
 
     /// How a model's adapters read: "LoRA rank 8 (α 16) on q_proj,v_proj: 12.3k of 1.2M parameters train".

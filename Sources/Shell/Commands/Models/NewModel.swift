@@ -85,8 +85,8 @@ extension Commands {
         }
         let parameters = ParameterLayout(config: config, scalarHead: false).parameterCount
         if let available = Machine.memoryAvailable(), parameters * 4 > available {
-            throw invocation.error("\(formatCount(parameters)) parameters in f32 take about \(Machine.gigabytes(parameters * 4)), more than the "
-                + "\(Machine.gigabytes(available)) this machine has free (about \(formatCount(available / 4)) parameters); "
+            throw invocation.error("\(formatCount(parameters)) parameters in f32 take about \(Machine.byteSize(parameters * 4)), more than "
+                + "\(Machine.room(available)) (about \(formatCount(available / 4)) parameters); "
                 + "give fewer layers, a smaller width or a smaller vocab", at: "layers")
         }
         var rng = s.random(invocation)
