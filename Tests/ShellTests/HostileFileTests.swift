@@ -176,9 +176,12 @@ import Glibc
         }
         try write("r64.jsonl", Array(ranking(64).utf8))
         try write("r65.jsonl", Array(ranking(65).utf8))
-        let shown = run("load data r \(path("r64.jsonl"))\nshow comparisons r 1\nload data big \(path("r65.jsonl"))")
+        let shown = run("load data r \(path("r64.jsonl"))\nshow comparisons r 1\nshow comparisons r 1 page=45\nshow comparisons r 1 page=46\n"
+                        + "load data big \(path("r65.jsonl"))")
         #expect(shown.contains("C(64,2) = 2016 comparisons (winner > loser): A > B, A > C"), "\(shown.prefix(600))")
-        #expect(shown.contains(", … and 1971 more\n"), "\(shown)")
+        #expect(shown.contains("\n  comparisons 1–45 of 2016; page=2 shows the next\n"), "\(shown)")
+        #expect(shown.contains("\n  comparisons 1981–2016 of 2016 (the last page)\n"), "\(shown)")
+        #expect(shown.contains("page 46 is past the last: 2016 items make 45 pages of 45"), "\(shown)")
         #expect(shown.contains("r65.jsonl:1: a ranking of 65 responses stands for 2080 comparisons; one holds at most 64 (2016 comparisons"),
                 "\(shown.suffix(400))")
 
@@ -197,6 +200,18 @@ import Glibc
         #expect(refused.contains("more than the 10 KB one command may take (set memory_limit); free memory or use a larger machine"), "\(refused)")
         #expect(refused.contains("q: loaded 31.5k parameters"), "\(refused)")
         #expect(session.models["m"] != nil)
+    }
+
+    /// However many objects a session holds, show lists a page of them, and page=K the others.
+    @Test func longListingsComeAPageAtATime() throws {
+        try write("one.jsonl", Array("{\"text\": \"a\"}\n".utf8))
+        let loads = (1...120).map { "load data d\($0) \(path("one.jsonl"))" }.joined(separator: "\n")
+        let out = run(loads + "\nshow\nshow page=3\nshow page=4\nhistory")
+        #expect(out.contains("  d50   dataset  1 text records\n  rows 1–50 of 120; page=2 shows the next\n"), "\(out.suffix(2000))")
+        #expect(out.contains("  d120  dataset  1 text records\n  rows 101–120 of 120 (the last page)\n"), "\(out.suffix(2000))")
+        #expect(out.contains("page 4 is past the last: 120 items make 3 pages of 50"), "\(out.suffix(600))")
+        // history shows its newest lines: the last page of the 123 before it.
+        #expect(out.contains("\n101  load data d101 ") && out.hasSuffix("  lines 101–123 of 123 (the last page)\n"), "\(out.suffix(600))")
     }
 
     /// An adapter folder whose adapter_config.json is broken says so, not only "give base=".

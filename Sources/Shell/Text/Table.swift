@@ -11,6 +11,12 @@ public struct Table {
         self.rows = rows.map { $0.map(\.terminalSafe) }
     }
 
+    /// A table of cells already made terminal-safe (a page of one made with `init(_:_:)`).
+    init(_ header: [String], _ rows: [[String]], safe: Bool) {
+        self.header = header
+        self.rows = rows
+    }
+
     /// The table as lines of text, indented by two spaces.
     public func render(header showHeader: Bool = true) -> String {
         let all = (showHeader ? [header] : []) + rows

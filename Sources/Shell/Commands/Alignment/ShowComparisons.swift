@@ -5,15 +5,16 @@ extension Commands {
         "show comparisons",
         arguments: [.argument("DATA", .name, "a dataset of rankings or preference pairs"),
                     .argument("INDEX", .integer(1...Int.max), "which record, from 1", required: false)],
+        options: [Paging.option],
         summary: "expand a ranking into the C(K,2) comparisons a reward model learns from",
         help: """
             Shows one record of DATA: a ranking of K responses, best first, and the \
             C(K,2) pairwise comparisons it stands for (InstructGPT trains on all of \
-            them, in one batch element; the first 45 are listed, then how many \
-            more; a ranking holds at most 64 responses), or a rated pair with its \
+            them, in one batch element; 45 are listed to a page, page=K lists \
+            the others; a ranking holds at most 64 responses), or a rated pair with its \
             Llama 2 margins.
             """,
-        examples: ["show comparisons prefs.rankings 1"]
+        examples: ["show comparisons prefs.rankings 1", "show comparisons prefs.rankings 1 page=2"]
     ) { invocation, context in
         let s = context.session
         let name = invocation.argument("DATA")
@@ -29,10 +30,11 @@ extension Commands {
             var out = "prompt: \(prompt)\n"
             for (i, r) in responses.enumerated() { out += "  \(letters[i % 26]): \(r)\(truncated.contains(i) ? cutMark : "")\n" }
             out += "ranking (best first): " + ranking.map { letters[$0 % 26] }.joined(separator: " > ") + "\n"
-            let pairs = Rankings.pairs(ranking), shown = 45  // C(10,2): a ranking of ten in full
+            let pairs = Rankings.pairs(ranking), page = Paging(invocation, size: 45)  // C(10,2): a ranking of ten in full
+            let shown = try page.range(of: pairs.count, invocation)
             out += "C(\(responses.count),2) = \(pairs.count) comparisons (winner > loser): "
-                + pairs.prefix(shown).map { "\(letters[$0.winner % 26]) > \(letters[$0.loser % 26])" }.joined(separator: ", ")
-                + (pairs.count > shown ? ", … and \(pairs.count - shown) more" : "") + "\n"
+                + pairs[shown].map { "\(letters[$0.winner % 26]) > \(letters[$0.loser % 26])" }.joined(separator: ", ") + "\n"
+                + page.footer(count: pairs.count, unit: "comparisons")
             s.values["comparisons.count"] = Double(pairs.count)
             return CommandOutput(out)
         case let .preference(prompt, chosen, rejected, margin, rating, probability, truncated):

@@ -5,12 +5,13 @@ extension Commands {
     static let tokenize = CommandSpec(
         "tokenize",
         arguments: [.argument("TEXT", .string, "the text to split")],
-        options: [.option("with", .name, "a tokenizer, or a model whose tokenizer to use")],
+        options: [.option("with", .name, "a tokenizer, or a model whose tokenizer to use"), Paging.option],
         summary: "show how a text splits into tokens, with their ids",
         help: """
             Prints each token of TEXT with its id: a way to see what the model \
             actually reads. Ġ stands for a space and Ċ for a newline, as in GPT-2's \
-            byte-level alphabet. Without with=, uses the only tokenizer or model in the session.
+            byte-level alphabet. Without with=, uses the only tokenizer or model in the session. \
+            A text of more than \(Paging.rows) tokens is listed a page at a time (page=K).
             """,
         examples: ["tokenize \"What is 1 + 9?\" with=tok"]
     ) { invocation, context in
@@ -18,7 +19,7 @@ extension Commands {
         let ids = tokenizer.encode(invocation.argument("TEXT"))
         let rows = ids.map { [String($0), tokenizer.token(for: $0) ?? "?"] }
         context.session.values["tokenize.count"] = Double(ids.count)
-        return CommandOutput("\(ids.count) tokens\n" + Table(["id", "token"], rows).render())
+        return CommandOutput("\(ids.count) tokens\n" + (try Paging(invocation).render(Table(["id", "token"], rows), invocation)))
     }
 
     /// The tokenizer named by with= (a tokenizer or a model's), or the only one in the session.

@@ -18,7 +18,7 @@ extension Commands {
         "results",
         arguments: [.argument("ACTION", .choice(["start", "add", "show", "plot"]), "start the clock, add a row, show the table, or plot win rate against KL", required: false),
                     .argument("WHERE...", .string, "add: the row's label; plot: to FILE.svg", required: false)],
-        options: [.option("series", .name, "add: the line this row joins in results plot (one method swept over β, say)"),
+        options: [Paging.option, .option("series", .name, "add: the line this row joins in results plot (one method swept over β, say)"),
                   .option("x", .choice(["kl", "kl_k1"]), "plot: the KL estimate on the x axis, k3 (kl) or k1 (kl_k1)", default: "kl")],
         summary: "a comparison table of methods, each row from the last eval",
         help: """
@@ -127,8 +127,8 @@ extension Commands {
                  r.values["safety"].map { String(format: "%+.2f", $0) } ?? "—", rate(r, "unsafe_compliance"), rate(r, "false_refusals"),
                  r.values["kl"].map { String(format: "%.2f", $0) } ?? "—", r.seconds.map { String(format: "[%.2f s]", $0) } ?? "—"]
             }
-            return CommandOutput(Table(["method", "win rate vs sft", "helpful", "safety", "unsafe compliance", "false refusals", "KL", "time"],
-                                       rows).render())
+            return CommandOutput(try Paging(invocation).render(
+                Table(["method", "win rate vs sft", "helpful", "safety", "unsafe compliance", "false refusals", "KL", "time"], rows), invocation))
         }
     }
 }
