@@ -104,8 +104,9 @@ struct Bench: ParsableCommand {
                 table.add("train \(config.name) MFU vs FMA peak %", t, 100 * train / table.median(peakRow, t))
                 table.add("train \(config.name) MFU vs sgemm %", t, 100 * train / table.median("sgemm GFLOP/s at \(config.name)'s shapes", t))
             }
+            let estimate = measure.model.layout.parameterBytes + measure.model.trainingMemory(B: config.batch, T: config.sequence).total
             table.note("peak RSS after training \(config.name): \(peakResidentMiB()) MiB "
-                + "(model, gradients, AdamW moments and activations: \(measure.model.byteCount >> 20) MiB)")
+                + "(model, gradients, AdamW moments and activations: \(measure.model.byteCount >> 20) MiB; estimated before: \(estimate >> 20) MiB)")
             }
             if wanted.contains("lora") {
             let peakRow = "FMA peak GFLOP/s (\(Machine.cpu.vectorBits)-bit)"
@@ -128,8 +129,10 @@ struct Bench: ParsableCommand {
                     table.add("\(row) MFU vs bf16 peak (2x FMA) %", t, 50 * rate / table.median(peakRow, t))
                 }
             }
+            // What the training commands estimate before a step: the base model's parameters (held already) and the step's.
+            let estimate = lora.layout.parameterBytes + lora.trainingMemory(B: config.batch, T: config.sequence).total
             table.note("LoRA r16 on \(config.name)\(label(precision)): \(lora.trainableCount) of \(lora.parameterCount) parameters train; "
-                + "peak RSS \(peakResidentMiB()) MiB")
+                + "peak RSS \(peakResidentMiB()) MiB; the model holds \(lora.byteCount >> 20) MiB, estimated before: \(estimate >> 20) MiB")
             }
             }
             if wanted.contains("dpo") {
