@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "rlhf", targets: ["rlhf"]),
         .executable(name: "rlhf-bench", targets: ["rlhf-bench"]),
         .executable(name: "rlhf-fuzz", targets: ["rlhf-fuzz"]),
+        .executable(name: "rlhf-libfuzzer", targets: ["rlhf-libfuzzer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,9 +57,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast),
-        // The fuzzer of the readers of outside input (scripts/fuzz).
-        .executableTarget(
-            name: "rlhf-fuzz", dependencies: ["Kernels", "Files", "Datasets", "LanguageModel", "Shell"], swiftSettings: fast),
+        // The fuzz targets: the readers of outside input, each with its seeds (scripts/fuzz).
+        .target(name: "FuzzTargets", dependencies: ["Files", "Datasets", "LanguageModel", "Shell"]),
+        // Their seeded mutation fuzzer, which runs in the normal build and in CI.
+        .executableTarget(name: "rlhf-fuzz", dependencies: ["Kernels", "FuzzTargets"], swiftSettings: fast),
+        // Their entry point for libFuzzer: built only by `scripts/fuzz --libfuzzer` (swift build
+        // --sanitize=fuzzer -Xswiftc -parse-as-library, in a build folder of its own); elsewhere it does nothing.
+        .executableTarget(name: "rlhf-libfuzzer", dependencies: ["FuzzTargets"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], exclude: ["Fixtures"], swiftSettings: fast),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "Files", "Datasets", "Alignment", "LanguageModel", "Kernels", "World"],
                     resources: [.copy("Transcripts")]),

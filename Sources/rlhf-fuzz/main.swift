@@ -1,4 +1,5 @@
 import Foundation
+import FuzzTargets
 import Kernels
 #if canImport(Glibc)
 import Glibc

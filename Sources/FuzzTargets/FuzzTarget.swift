@@ -7,13 +7,15 @@ import Shell
 /// One reader of outside input to fuzz: its seeds (real inputs from the repository),
 /// a dictionary of its language's tokens, and what one input runs. `run` may throw
 /// (a clear refusal is the expected outcome); it must never crash or hang.
-struct FuzzTarget {
-    let name: String
-    let seeds: [[UInt8]]
-    let dictionary: [[UInt8]]
-    let run: ([UInt8]) throws -> Void
+public struct FuzzTarget {
+    public let name: String
+    public let seeds: [[UInt8]]
+    public let dictionary: [[UInt8]]
+    public let run: ([UInt8]) throws -> Void
 
-    static func named(_ name: String, root: URL, scratch: URL) throws -> FuzzTarget {
+    /// The target called `name`, its seeds read from the repository at `root`, its
+    /// files written under `scratch`.
+    public static func named(_ name: String, root: URL, scratch: URL) throws -> FuzzTarget {
         func file(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: root.appendingPathComponent(path))) }
         func lines(_ path: String, first: Int) throws -> [[UInt8]] {
             Array(String(decoding: try file(path), as: UTF8.self).split(separator: "\n").prefix(first).map { Array($0.utf8) })
@@ -101,10 +103,10 @@ struct FuzzTarget {
         }
     }
 
-    static let names = ["lexer", "jsonl", "safetensors", "tokenizer", "config", "template"]
+    public static let names = ["lexer", "jsonl", "safetensors", "tokenizer", "config", "template"]
 }
 
-struct FuzzError: Error, CustomStringConvertible {
-    let description: String
+public struct FuzzError: Error, CustomStringConvertible {
+    public let description: String
     init(_ description: String) { self.description = description }
 }
