@@ -184,7 +184,7 @@ public final class DPO {
     /// Pairs per forward pass: a step's pairs go through the model in chunks of
     /// similar length, so each pass pads its rows to a length near their own
     /// (one long prompt would pad every row of a whole batch to it).
-    static let chunkPairs = 16
+    public static let chunkPairs = 16
 
     /// The pairs `indices` of the training (or held-out) pairs measured in
     /// length-sorted chunks, with π_ref read once per pair (the first time a

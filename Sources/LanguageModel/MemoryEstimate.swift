@@ -50,10 +50,12 @@ public struct MemoryEstimate: Sendable, Equatable {
     }
 
     /// What sampling `slots` answers at once of up to `capacity` tokens holds
-    /// (`ContinuousBatch`): the key/value cache and one token's rows for each slot.
-    public static func sampling(config: GPTConfig, slots: Int, capacity: Int) -> MemoryEstimate {
+    /// (`ContinuousBatch`): the key/value cache, and the cached pass's rows: the first
+    /// token step reads every slot's prompt at once (`promptRows` rows), later ones a
+    /// row per slot.
+    public static func sampling(config: GPTConfig, slots: Int, capacity: Int, promptRows: Int) -> MemoryEstimate {
         MemoryEstimate(cache: (KVCache.floats(config, slots: slots, capacity: capacity)
-            + CachedRows.floats(config, rows: slots, logitRows: slots)) * 4)
+            + CachedRows.floats(config, rows: max(slots, promptRows), logitRows: slots)) * 4)
     }
 
     /// Bytes of a pass's activations (`Activations.byteCount`) and its adapters' scratch (`GPT+LoRA`).

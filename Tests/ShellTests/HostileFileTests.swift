@@ -210,8 +210,9 @@ import Glibc
         #expect(out.contains("  d50   dataset  1 text records\n  rows 1–50 of 120; page=2 shows the next\n"), "\(out.suffix(2000))")
         #expect(out.contains("  d120  dataset  1 text records\n  rows 101–120 of 120 (the last page)\n"), "\(out.suffix(2000))")
         #expect(out.contains("page 4 is past the last: 120 items make 3 pages of 50"), "\(out.suffix(600))")
-        // history shows its newest lines: the last page of the 123 before it.
-        #expect(out.contains("\n101  load data d101 ") && out.hasSuffix("  lines 101–123 of 123 (the last page)\n"), "\(out.suffix(600))")
+        // history shows its newest lines: the last 50 of the 123 before it.
+        #expect(out.contains("\n 74  load data d74 ") && !out.contains(" 73  load data d73 ")
+                && out.hasSuffix("  the last 50 of 123 lines; page=1 lists them from the first\n"), "\(out.suffix(600))")
     }
 
     /// An adapter folder whose adapter_config.json is broken says so, not only "give base=".

@@ -73,7 +73,7 @@ public final class Session {
     /// True once the user asked to stop long work (Ctrl-C); work checks it between steps.
     public var isCancelled: @Sendable () -> Bool = { false }
     /// The order objects were made in, for `show`.
-    private(set) var order: [String] = []
+    var order: [String] = []
 
     /// An empty session.
     public init() {}

@@ -14,11 +14,6 @@ struct Paging {
     /// Items per page.
     let size: Int
 
-    init(page: Int, size: Int) {
-        self.page = page
-        self.size = size
-    }
-
     /// The page `invocation` asks for (page=K, else the first), of `size` items.
     init(_ invocation: Invocation, size: Int = Paging.rows) {
         page = invocation.optional("page").flatMap { Int($0) } ?? 1

@@ -137,11 +137,13 @@ extension Commands {
         let (trainExamples, heldOutExamples) = !settings.isUnpaired ? ([], [])
             : (try examples(dataName, argument: "data", filtered: true),
                try heldOutName.map { try examples($0, argument: heldOutArgument, filtered: false) } ?? [])
-        // A step reads each pair's chosen and rejected rows through the policy; the reference reads them once.
+        // A step reads each pair's chosen and rejected rows, DPO.chunkPairs pairs at a time (KTO as many
+        // responses), through the policy; the reference reads them once.
         let layout = try start.trainedLayout(invocation)
         try checkMemory("a step of \(plural(settings.batchSize, "pair")) of \(context) tokens", batch: settings.batchSize,
                         adapters: layout.lora == nil, invocation) { b in
-            start.trainedCopyMemory(layout, B: 2 * b, T: context) + .copy(reference.layout) + reference.forwardMemory(B: 2 * b, T: context)
+            let rows = 2 * min(b, DPO.chunkPairs)
+            return start.trainedCopyMemory(layout, B: rows, T: context) + .copy(reference.layout) + reference.forwardMemory(B: rows, T: context)
         }
         let policy = try start.trainedCopy(invocation, s), frozen = reference.copy()
         let trainer = DPO(policy: policy, reference: frozen, tokenizer: tokenizer, pairs: train, heldOut: heldOut,

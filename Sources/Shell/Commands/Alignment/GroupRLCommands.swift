@@ -41,10 +41,13 @@ extension Commands {
             throw invocation.error("\(groupOption)=1 puts each response in a group of its own: its baseline is itself, every advantage is 0 "
                 + "and nothing is learned; give \(groupOption)=2 or more (\(table.defaults.groupSize) is the default)", at: groupOption)
         }
-        // The update reads 32 rows at a time (PolicyUpdate.groupStep); sampling holds a slot per response up to 64.
+        // The update reads at most 32 rows at a time (PolicyUpdate.groupStep), the rollout's log-probabilities
+        // 32 responses at a time (GroupRL.step); sampling holds a slot per response up to 64.
+        let responses = { (b: Int) in b * settings.groupSize }
         try rl.checkMemory(option: "batch", batch: settings.prompts, maxNewTokens: settings.sampling.maxNewTokens,
-                           rows: { min(32, settings.minibatchSize == 0 ? $0 * settings.groupSize : settings.minibatchSize) },
-                           slots: { min(ContinuousBatch.defaultSlots, $0 * settings.groupSize) }, invocation)
+                           rows: { min(32, settings.minibatchSize == 0 ? responses($0) : min(settings.minibatchSize, responses($0))) },
+                           readRows: { min(32, responses($0)) },
+                           slots: { min(ContinuousBatch.defaultSlots, responses($0)) }, invocation)
         let policy = try rl.start.trainedCopy(invocation, s), reference = rl.start.policy.model.copy()
         let trainer = GroupRL(policy: policy, reference: reference, tokenizer: rl.start.tokenizer, reward: rl.reward, prompts: rl.prompts,
                               settings: settings, judge: s.currentWorld)

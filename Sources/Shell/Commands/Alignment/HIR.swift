@@ -113,6 +113,9 @@ extension Commands {
         let s = context.session
         let name = invocation.argument("MODEL")
         let (entry, tokenizer) = try chatModel(name, invocation, s, argument: "MODEL")
+        // HIR's contrastive term reads each answer under its own instruction and another's.
+        try checkTraining(entry.model, name, hirTraining.settings(invocation, s), unit: "example",
+                          rows: invocation.option("loss") == "hir" ? 2 : 1, invocation)
         let model = try adapted(entry.model, name, invocation, s)  // in the session once training starts
         let dataName = invocation.argument("DATA")
         let data = try s.dataset(dataName, in: invocation, argument: "DATA")
@@ -132,8 +135,6 @@ extension Commands {
         if !useHIR && passed.isEmpty {
             throw invocation.error("no answer of \(dataName) passed the verifier; loss=correct has nothing to train on", at: "loss")
         }
-        // HIR's contrastive term reads each answer under its own instruction and another's.
-        try checkTraining(model, settings.training, unit: "example", rows: useHIR ? 2 : 1, invocation)
         var rng = s.random(invocation)
         let before = try s.work("hir train \(name)") { monitor in
             try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))

@@ -30,6 +30,13 @@ struct MethodStart {
         return parameters + .training(layout, config: source.config, scalarHead: false, B: B, T: T)
     }
 
+    /// What an RL step's snapshot of a trained model keeps, to undo a step that fails:
+    /// its binary32 parameters and both AdamW moments (PPO's `StepSnapshot`).
+    static func snapshotMemory(_ layout: ParameterLayout) -> MemoryEstimate {
+        let held = layout.count - layout.trainableStart
+        return MemoryEstimate(parameters: layout.count * 4, moments: held * 8)
+    }
+
     /// The lines that describe the adapters of the run's models, if any.
     func adapterLines(_ models: [(suffix: String, model: GPT)]) -> String {
         models.compactMap { m in Commands.describeAdapters(m.model).map { "\n\(name).\(m.suffix): \($0)" } }.joined()
@@ -50,17 +57,19 @@ struct RLStart {
         return min(start.policy.model.config.contextLength, longest + maxNewTokens)
     }
 
-    /// `Commands.checkMemory` for an RL method's init: the policy's trained copy and its
-    /// update on `rows(b)` rows, a reference copy read on as many, sampling `slots(b)`
-    /// answers at once, and `more(b)` (PPO's value model) at `option`=b.
-    func checkMemory(option: String, batch: Int, maxNewTokens: Int, rows: (Int) -> Int, slots: (Int) -> Int,
+    /// `Commands.checkMemory` for an RL method's init: the policy's trained copy, its
+    /// update on `rows(b)` rows and its step snapshot, a reference copy read `readRows(b)`
+    /// rows at a time, sampling `slots(b)` answers at once (the first token step reads
+    /// every slot's prompt), and `more(b, T)` (PPO's value model) at `option`=b.
+    func checkMemory(option: String, batch: Int, maxNewTokens: Int, rows: (Int) -> Int, readRows: (Int) -> Int, slots: (Int) -> Int,
                      more: (Int, Int) -> MemoryEstimate = { _, _ in MemoryEstimate() }, _ invocation: Invocation) throws {
         let layout = try start.trainedLayout(invocation), T = rowLength(maxNewTokens: maxNewTokens)
-        let source = start.policy.model
+        let source = start.policy.model, prompt = max(1, T - maxNewTokens)
         try Commands.checkMemory("a step with \(option)=\(batch) on rows of up to \(T) tokens", batch: batch, option: option,
                                  adapters: layout.lora == nil, invocation) { b in
-            start.trainedCopyMemory(layout, B: rows(b), T: T) + .copy(source.layout) + source.forwardMemory(B: rows(b), T: T)
-                + .sampling(config: source.config, slots: slots(b), capacity: T) + more(b, T)
+            start.trainedCopyMemory(layout, B: max(rows(b), readRows(b)), T: T) + MethodStart.snapshotMemory(layout)
+                + .copy(source.layout) + source.forwardMemory(B: readRows(b), T: T)
+                + .sampling(config: source.config, slots: slots(b), capacity: T, promptRows: slots(b) * prompt) + more(b, T)
         }
     }
 }

@@ -29,9 +29,18 @@ extension Commands {
         var control = invocation
         control.arguments["NAME"] = twin
         let draws = s.draws
+        // What the twin's init replaces, put back if the run's own init is refused (memory, say): a refused init changes nothing.
+        let held = (run: s.runs[twin], models: s.models.filter { $0.key.hasPrefix(twin + ".") }, order: s.order)
         let twinOutput = try body(control, true)
         s.draws = draws  // the run draws what the twin drew: both start alike, as a plain init would
-        let output = try body(invocation, false)
+        let output: CommandOutput
+        do { output = try body(invocation, false) } catch {
+            s.runs[twin] = held.run
+            s.models = s.models.filter { !$0.key.hasPrefix(twin + ".") }.merging(held.models) { new, _ in new }
+            s.order = held.order
+            s.draws = draws
+            throw error
+        }
         s.runs[name]?.twin = twin
         return CommandOutput(output.text + "\n" + twinOutput.text
             + "\n\(kind) step steps both from one generator; \(twin) is \(name) with β = 0, its matched control")

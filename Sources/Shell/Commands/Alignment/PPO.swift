@@ -79,9 +79,12 @@ extension Commands {
         }
         let valueName = invocation.optional("value") ?? rewardName
         let valueLayout = try adaptedLayout(valueStart, valueName, invocation)
+        // Minibatches split the step's responses; the rollout is read a minibatch at a time.
+        let rows = { (b: Int) in min(b, settings.batchSize) }
         try rl.checkMemory(option: "minibatch", batch: settings.minibatchSize, maxNewTokens: settings.sampling.maxNewTokens,
-                           rows: { $0 }, slots: { _ in min(ContinuousBatch.defaultSlots, settings.batchSize) },
-                           more: { b, T in .copy(valueStart.layout) + .training(valueLayout, config: valueStart.config, scalarHead: true, B: b, T: T) },
+                           rows: rows, readRows: rows, slots: { _ in min(ContinuousBatch.defaultSlots, settings.batchSize) },
+                           more: { b, T in .copy(valueStart.layout) + MethodStart.snapshotMemory(valueLayout)
+                               + .training(valueLayout, config: valueStart.config, scalarHead: true, B: rows(b), T: T) },
                            invocation)
         let policy = try rl.start.trainedCopy(invocation, s), reference = entry.model.copy()
         let value = try adapted(valueStart.copy(), valueName, invocation, s)

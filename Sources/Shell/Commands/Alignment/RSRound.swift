@@ -38,6 +38,7 @@ extension Commands {
         let s = context.session
         let name = invocation.argument("MODEL")
         let (entry, tokenizer) = try chatModel(name, invocation, s, argument: "MODEL")
+        try checkTraining(entry.model, name, rsTraining.settings(invocation, s), unit: "example", invocation)
         let model = try adapted(entry.model, name, invocation, s)  // in the session once training starts
         guard let rewardName = invocation.optional("reward") else { throw invocation.error("rs round needs reward=NAME (a reward model or a reward)") }
         let reward = try s.reward(rewardName, in: invocation, argument: "reward").reward
@@ -48,7 +49,6 @@ extension Commands {
         var kept = (s.runs[name].flatMap { $0.kind == "rs" ? $0.method as? RejectionSampling.Kept : nil })?.responses ?? [:]
         let sampling = SamplingSettings(temperature: Float(invocation.float("temperature")), maxNewTokens: s.maxTokens(invocation))
         let settings = rsTraining.settings(invocation, s)
-        try checkTraining(model, settings, unit: "example", invocation)
         // Until the finetuning starts a stop at Ctrl-C leaves everything as it was.
         let (before, selections) = try s.work("rs round \(name)") { monitor in
             (try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts")),

@@ -91,6 +91,7 @@ extension Commands {
         let s = context.session
         let name = invocation.argument("MODEL")
         let (entry, tokenizer) = try chatModel(name, invocation, s, argument: "MODEL")
+        try checkTraining(entry.model, name, restTraining.settings(invocation, s), unit: "example", invocation)
         let model = try adapted(entry.model, name, invocation, s)  // in the session once training starts
         guard let grown = grownSet(of: name, s) else {
             throw invocation.error("\(name) has no grown set; run rest grow \(name) on PROMPTS reward=NAME first", at: "MODEL")
@@ -118,7 +119,6 @@ extension Commands {
             : String(format: "the lowest reward above the last threshold: the %g%% quantile ties with it", 100 * q)
         var rng = s.random(invocation)
         let settings = restTraining.settings(invocation, s)
-        try checkTraining(model, settings, unit: "example", invocation)
         let before = try grown.lastReport ?? s.work("rest improve \(name)") { monitor in
             try heldOutReport(model, tokenizer, s, monitor: monitor.phase("evaluating on held-out prompts"))
         }

@@ -73,7 +73,7 @@ extension Commands {
         let settings = rmTraining.settings(invocation, s)
         var rng = s.random(invocation)
         let model = try adapted(GPT(scalarHeadOn: trunk.model, seed: rng.next()), name, invocation, s)
-        try checkTraining(model, settings, unit: "group", rows: groups.map(\.responses.count).max() ?? 2, invocation)
+        try checkTraining(model, name, settings, unit: "group", rows: groups.map(\.responses.count).max() ?? 2, invocation)
         s.models[name] = ModelEntry(model: model, tokenizer: tokenizer, origin: "reward model from \(trunkName)")
         s.touch(name)
         let heldOutPairs = heldOut.map(\.pairs.count).reduce(0, +)

@@ -34,12 +34,22 @@ extension Commands {
 }
 
 extension Commands {
-    /// `checkMemory` for a training command that steps `model` on `settings.batchSize`
-    /// units of `rows` rows each (a reward model's group: its responses) of at most
-    /// `settings.sequenceLength` tokens: what the step adds to what the model holds.
-    static func checkTraining(_ model: GPT, _ settings: TrainingSettings, unit: String, rows: Int = 1, _ invocation: Invocation) throws {
+    /// `checkMemory` for a training command that steps session model `name` on
+    /// `settings.batchSize` units of `rows` rows each (a reward model's group: its
+    /// responses) of at most `settings.sequenceLength` tokens, before `adapted` gives it
+    /// adapters or widens it: what the step adds to what the model holds, or with a model
+    /// `adapted` makes anew, that model's own parameters and the step's.
+    static func checkTraining(_ model: GPT, _ name: String, _ settings: TrainingSettings, unit: String, rows: Int = 1,
+                              _ invocation: Invocation) throws {
         let T = min(settings.sequenceLength, model.config.contextLength)
+        let layout = try adaptedLayout(model, name, invocation)
+        let itself = model.lora != nil || (layout.lora == nil && model.precision == .float32)  // `adapted` keeps the model
         try checkMemory("a step of \(plural(settings.batchSize, unit)) of \(T) tokens", batch: settings.batchSize,
-                        adapters: model.lora == nil, invocation) { model.trainingMemoryAdded(B: $0 * rows, T: T) }
+                        adapters: layout.lora == nil, invocation) { b in
+            if itself { return model.trainingMemoryAdded(B: b * rows, T: T) }
+            // Widened to f32: every parameter anew; adapters: the small buffer (the base matrices are shared).
+            let made: MemoryEstimate = model.precision != layout.precision ? .parameters(layout) : .copy(layout)
+            return made + .training(layout, config: model.config, scalarHead: model.hasScalarHead, B: b * rows, T: T)
+        }
     }
 }

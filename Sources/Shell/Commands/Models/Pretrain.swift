@@ -44,8 +44,8 @@ extension Commands {
         guard tokens.count > settings.sequenceLength + 1 else {
             throw invocation.error("\(invocation.argument("DATA")) is only \(tokens.count) tokens; it needs more than context=\(settings.sequenceLength)", at: "DATA")
         }
+        try checkTraining(entry.model, name, settings, unit: "sequence", invocation)
         let model = try adapted(entry.model, name, invocation, s)
-        try checkTraining(model, settings, unit: "sequence", invocation)
         s.models[name]?.model = model
         var rng = s.random(invocation)
         return try runTraining(kind: "pretrain", model: name, steps: settings.steps, invocation, s) { (onStep: (TrainingStep) -> Void) throws(TrainingStop) in

@@ -55,8 +55,8 @@ extension Commands {
             (train, heldOut) = (split.kept, split.heldOut.map(\.1))
         }
         let padding = tokenizer.id(of: BPETokenizer.SpecialToken.endOfText) ?? 0
+        try checkTraining(entry.model, name, settings, unit: "example", invocation)
         let model = try adapted(entry.model, name, invocation, s)
-        try checkTraining(model, settings, unit: "example", invocation)
         s.models[name]?.model = model
         s.models[name]?.chat = true
         let record = TrainingRecord.finetune(before: entry.model, trained: model, tokenizer: tokenizer, records: train.map(\.0),

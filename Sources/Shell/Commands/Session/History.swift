@@ -4,7 +4,7 @@ extension Commands {
         arguments: [.argument("COUNT", .integer(1...100_000), "how many recent lines", required: false)],
         options: [Paging.option],
         summary: "show the lines run so far",
-        help: "Lists the commands of this session, numbered, oldest first; with COUNT, only the last COUNT. More than \(Paging.rows) lines are shown a page at a time: the last page unless page=K asks for another.",
+        help: "Lists the commands of this session, numbered, oldest first; with COUNT, only the last COUNT. Of more than \(Paging.rows) lines, the last \(Paging.rows) are shown; page=K lists them from the first, \(Paging.rows) to a page.",
         examples: ["history", "history 5", "history page=1"]
     ) { invocation, context in
         let lines = context.session.history.dropLast()  // not this `history` line itself
@@ -14,9 +14,13 @@ extension Commands {
         let listed = lines.enumerated().dropFirst(first).map { i, line in
             String(repeating: " ", count: width - String(i + 1).count) + "\(i + 1)  \(line)"
         }
-        // The newest lines matter most: without page=, the last page.
-        let lastPage = max(1, (listed.count + Paging.rows - 1) / Paging.rows)
-        let paging = invocation.given.contains("page") ? Paging(invocation) : Paging(page: lastPage, size: Paging.rows)
+        // The newest lines matter most: without page=, the last page's worth.
+        guard invocation.given.contains("page") else {
+            let shown = max(0, listed.count - Paging.rows)..<listed.count
+            return CommandOutput(listed[shown].map { $0 + "\n" }.joined()
+                + (shown.lowerBound > 0 ? "  the last \(Paging.rows) of \(listed.count) lines; page=1 lists them from the first\n" : ""))
+        }
+        let paging = Paging(invocation)
         let range = try paging.range(of: listed.count, invocation)
         return CommandOutput(listed[range].map { $0 + "\n" }.joined() + paging.footer(count: listed.count, unit: "lines"))
     }
