@@ -94,6 +94,15 @@ extension GPT {
         return added
     }
 
+    /// What training this model as `layout` takes: a step's, and the parameters of the
+    /// model it becomes when that is not itself: with adapters added, their small buffer
+    /// (the base matrices are shared); widened to binary32, every parameter anew.
+    public func trainingMemory(as layout: ParameterLayout, B: Int, T: Int) -> MemoryEstimate {
+        let step = MemoryEstimate.training(layout, config: config, scalarHead: hasScalarHead, B: B, T: T)
+        if layout.lora == lora && layout.precision == precision { return step }
+        return (layout.precision != precision ? .parameters(layout) : .copy(layout)) + step
+    }
+
     /// `MemoryEstimate.forward` for this model.
     public func forwardMemory(B: Int, T: Int) -> MemoryEstimate {
         .forward(layout, config: config, scalarHead: hasScalarHead, B: B, T: T)

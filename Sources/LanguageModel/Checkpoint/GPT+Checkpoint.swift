@@ -98,7 +98,7 @@ extension GPT {
         let precision = precision ?? (matrices.allSatisfy { fileName($0.name).flatMap { file.tensors[$0]?.dtype } == .bfloat16 }
             ? .bfloat16 : .float32)
         let layout = ParameterLayout(config: config, scalarHead: scalarHead, precision: precision)
-        let needed = layout.count * 4 + layout.bfloat16Count * 2
+        let needed = layout.parameterBytes
         if let available = Machine.memoryAvailable(), needed > available {
             throw ModelFileError.tooLarge(path: snapshot.url.path, parameters: layout.parameterCount, needed: needed, room: Machine.room(available),
                                           bfloat16: precision == .bfloat16)

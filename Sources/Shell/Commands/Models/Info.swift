@@ -58,13 +58,11 @@ extension Commands {
     static func trainingMemoryRows(_ m: GPT) -> [[String]] {
         let B = sftTraining.defaults.batchSize, T = min(sftTraining.defaults.sequenceLength, m.config.contextLength)
         let shape = "\(B) × \(T) tokens"
-        if m.lora != nil { return [["to train", "\(describeMemory(m.trainingMemory(B: B, T: T))) for a step of \(shape)"]] }
-        let f32 = ParameterLayout(config: m.config, scalarHead: m.hasScalarHead)
-        let widened: MemoryEstimate = m.precision == .bfloat16 ? .parameters(f32) : MemoryEstimate()
-        let full = widened + .training(f32, config: m.config, scalarHead: m.hasScalarHead, B: B, T: T)
+        if m.lora != nil { return [["to train", "\(describeMemory(m.trainingMemory(as: m.layout, B: B, T: T))) for a step of \(shape)"]] }
+        let full = m.trainingMemory(as: ParameterLayout(config: m.config, scalarHead: m.hasScalarHead), B: B, T: T)
         let lora = ParameterLayout(config: m.config, scalarHead: m.hasScalarHead,
                                    lora: LoRASettings(rank: 16, targets: LoRASettings.modules(m.config.family)), precision: m.precision)
-        let adapters = MemoryEstimate.copy(lora) + .training(lora, config: m.config, scalarHead: m.hasScalarHead, B: B, T: T)
+        let adapters = m.trainingMemory(as: lora, B: B, T: T)
         return [["to train", "\(describeMemory(full)) for a step of \(shape)\(m.precision == .bfloat16 ? " (widened to f32)" : "")"],
                 ["with lora=16", "\(describeMemory(adapters))"]]
     }

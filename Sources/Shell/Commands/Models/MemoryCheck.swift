@@ -43,13 +43,10 @@ extension Commands {
                               _ invocation: Invocation) throws {
         let T = min(settings.sequenceLength, model.config.contextLength)
         let layout = try adaptedLayout(model, name, invocation)
-        let itself = model.lora != nil || (layout.lora == nil && model.precision == .float32)  // `adapted` keeps the model
+        let itself = layout.lora == model.lora && layout.precision == model.precision  // `adapted` keeps the model
         try checkMemory("a step of \(plural(settings.batchSize, unit)) of \(T) tokens", batch: settings.batchSize,
                         adapters: layout.lora == nil, invocation) { b in
-            if itself { return model.trainingMemoryAdded(B: b * rows, T: T) }
-            // Widened to f32: every parameter anew; adapters: the small buffer (the base matrices are shared).
-            let made: MemoryEstimate = model.precision != layout.precision ? .parameters(layout) : .copy(layout)
-            return made + .training(layout, config: model.config, scalarHead: model.hasScalarHead, B: b * rows, T: T)
+            itself ? model.trainingMemoryAdded(B: b * rows, T: T) : model.trainingMemory(as: layout, B: b * rows, T: T)
         }
     }
 }

@@ -83,9 +83,9 @@ extension Commands {
                 : config.kvHeads != heads ? "kv_heads" : "heads"
             throw invocation.error(problem, at: at)
         }
-        let parameters = ParameterLayout(config: config, scalarHead: false).parameterCount
-        if let available = Machine.memoryAvailable(), parameters * 4 > available {
-            throw invocation.error("\(formatCount(parameters)) parameters in f32 take about \(Machine.byteSize(parameters * 4)), more than "
+        let layout = ParameterLayout(config: config, scalarHead: false), parameters = layout.parameterCount
+        if let available = Machine.memoryAvailable(), layout.parameterBytes > available {
+            throw invocation.error("\(formatCount(parameters)) parameters in f32 take about \(Machine.byteSize(layout.parameterBytes)), more than "
                 + "\(Machine.room(available)) (about \(formatCount(available / 4)) parameters); "
                 + "give fewer layers, a smaller width or a smaller vocab", at: "layers")
         }

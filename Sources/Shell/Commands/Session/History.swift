@@ -15,13 +15,10 @@ extension Commands {
             String(repeating: " ", count: width - String(i + 1).count) + "\(i + 1)  \(line)"
         }
         // The newest lines matter most: without page=, the last page's worth.
-        guard invocation.given.contains("page") else {
-            let shown = max(0, listed.count - Paging.rows)..<listed.count
-            return CommandOutput(listed[shown].map { $0 + "\n" }.joined()
-                + (shown.lowerBound > 0 ? "  the last \(Paging.rows) of \(listed.count) lines; page=1 lists them from the first\n" : ""))
-        }
-        let paging = Paging(invocation)
-        let range = try paging.range(of: listed.count, invocation)
-        return CommandOutput(listed[range].map { $0 + "\n" }.joined() + paging.footer(count: listed.count, unit: "lines"))
+        let paging = Paging(invocation), paged = invocation.given.contains("page")
+        let range = paged ? try paging.range(of: listed.count, invocation) : max(0, listed.count - Paging.rows)..<listed.count
+        let footer = paged ? paging.footer(count: listed.count, unit: "lines")
+            : range.lowerBound > 0 ? "  the last \(Paging.rows) of \(listed.count) lines; page=1 lists them from the first\n" : ""
+        return CommandOutput(listed[range].map { $0 + "\n" }.joined() + footer)
     }
 }

@@ -21,7 +21,7 @@ extension Commands {
         summary: "set a setting (seed, threads, temperature, …) or a variable",
         help: """
             set NAME VALUE changes a typed setting (seed, threads, temperature, top_k, \
-            top_p, max_tokens, bf16), checked against its type, or a method's default \
+            top_p, max_tokens, bf16, memory_limit), checked against its type, or a method's default \
             (set ppo.clip 0.1, set grpo.beta 0.02, set sft.lr 3e-4: what the \
             method's commands use when the option is not typed; unset ppo.clip \
             goes back), or else sets a variable that later lines read as $NAME \
@@ -33,7 +33,7 @@ extension Commands {
             activations to bf16 as PyTorch's bf16 does: several times faster, and \
             close to exact, not equal.
             """,
-        examples: ["set seed 7", "set temperature 0.7", "set bf16 exact", "set ppo.clip 0.1", "set grpo.beta 0.02", "set prompt \"What is 1 + 9?\""]
+        examples: ["set seed 7", "set temperature 0.7", "set bf16 exact", "set memory_limit 4", "set ppo.clip 0.1", "set grpo.beta 0.02", "set prompt \"What is 1 + 9?\""]
     ) { invocation, context in
         let session = context.session
         guard let name = invocation.arguments["NAME"] else {
